@@ -1,0 +1,85 @@
+/* xen-dom0d: the Xen Domain 0 supervisor. Command line parsing and mode dispatch. */
+
+#include <getopt.h>
+
+#include "dom0-config.h"
+#include "macro.h"
+#include "offline.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/xen/xen-dom0.conf"
+
+static void help(void) {
+        printf("%s [OPTIONS...]\n\n"
+               "Supervise the Xen Domain 0 stack, configured by one INI file.\n\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "  -c --config=FILE       Configuration file (default: %s)\n"
+               "     --check             Validate the configuration, print every error, exit\n"
+               "     --render=DIR        Write every rendered file under DIR as a root prefix, exit\n"
+               "     --dump-config       Print the effective configuration, marking defaults, exit\n"
+               "     --print-template    Print the commented default configuration file, exit\n"
+               "\nSee the xen-dom0d(8) man page for details.\n",
+               program_invocation_short_name, DEFAULT_CONFIG);
+}
+
+int main(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_RENDER, ARG_DUMP, ARG_TEMPLATE };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "config", required_argument, NULL, 'c' },
+                { "check", no_argument, NULL, ARG_CHECK },
+                { "render", required_argument, NULL, ARG_RENDER },
+                { "dump-config", no_argument, NULL, ARG_DUMP },
+                { "print-template", no_argument, NULL, ARG_TEMPLATE },
+                {}
+        };
+        const char *config = DEFAULT_CONFIG, *render_dir = NULL;
+        int mode = 0, c;
+
+        while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+                        return 0;
+                case 'c':
+                        config = optarg;
+                        break;
+                case ARG_RENDER:
+                        render_dir = optarg;
+                        _fallthrough_;
+                case ARG_CHECK:
+                case ARG_DUMP:
+                case ARG_TEMPLATE:
+                        if (mode && mode != c) {
+                                fprintf(stderr, "Only one of --check, --render, --dump-config, --print-template.\n");
+                                return 2;
+                        }
+                        mode = c;
+                        break;
+                default:
+                        return 2;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+                return 2;
+        }
+
+        switch (mode) {
+        case ARG_CHECK:
+                return offline_check(config);
+        case ARG_DUMP:
+                return offline_dump(config);
+        case ARG_RENDER:
+                return offline_render(config, render_dir);
+        case ARG_TEMPLATE:
+                return options_write_template(stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
+        default:
+                fprintf(stderr, "Running as the supervisor is not available in this build; "
+                                "use --check, --render or --dump-config.\n");
+                return 2;
+        }
+}

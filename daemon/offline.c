@@ -1,0 +1,76 @@
+/* The daemon binary's offline modes: --check, --render, --dump-config. They share the
+ * loading path of the running daemon, so a file that passes --check is one the daemon accepts. */
+
+#include "dom0-config.h"
+#include "offline.h"
+#include "render.h"
+#include "strv.h"
+
+int offline_check(const char *path) {
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        int r;
+
+        r = config_load(path, NULL, &c, &d);
+        diagnostics_print(&d, stderr);
+        if (r == -ENOMEM) {
+                fprintf(stderr, "%s: out of memory\n", path);
+                return 1;
+        }
+        if (r < 0) {
+                fprintf(stderr, "%s: %zu error%s, configuration rejected\n", path, d.n_errors,
+                        d.n_errors == 1 ? "" : "s");
+                return 1;
+        }
+        printf("%s: configuration is valid\n", path);
+        return 0;
+}
+
+int offline_dump(const char *path) {
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        int r;
+
+        r = config_load(path, NULL, &c, &d);
+        diagnostics_print(&d, stderr);
+        if (r < 0)
+                return 1;
+        r = config_dump(c, stdout);
+        return r < 0 || fflush(stdout) != 0 ? 1 : 0;
+}
+
+int offline_render(const char *path, const char *root) {
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+        int r;
+
+        r = config_load(path, NULL, &c, &d);
+        diagnostics_print(&d, stderr);
+        if (r < 0) {
+                fprintf(stderr, "%s: configuration rejected, nothing written\n", path);
+                return 1;
+        }
+        if (!config_bool(c, OPT_ENABLE)) {
+                printf("xen.enable is false: nothing to render\n");
+                return 0;
+        }
+        r = render_config(c, &s);
+        if (r < 0) {
+                fprintf(stderr, "Failed to render: %s\n", strerror(-r));
+                return 1;
+        }
+        r = fileset_write(&s, root, &w);
+        if (r < 0) {
+                fprintf(stderr, "%s: failed to write %s under %s: %s; nothing changed\n", path,
+                        strna(w.failed_path), root, strerror(-r));
+                return 1;
+        }
+        STRV_FOREACH(b, w.backups)
+                printf("kept %s as %s" ".xen-dom0-orig\n", *b, *b);
+        STRV_FOREACH(p, w.changed)
+                printf("wrote %s\n", *p);
+        printf("%zu of %zu files changed\n", strv_length(w.changed), s.n);
+        return 0;
+}

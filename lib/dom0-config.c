@@ -1,0 +1,896 @@
+/* Loading the configuration: a line reader that feeds inih and checks each line itself,
+ * typed value parsing, dependent defaults, and the module's assertions. */
+
+#include <fcntl.h>
+#include <ini.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+
+#include "dom0-config.h"
+#include "strv.h"
+#include "utf8.h"
+
+/* inih as packaged keeps key and section names in 50-byte buffers. */
+#define INI_NAME_MAX 49
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < _OPTION_MAX; i++)
+                option_value_done(&option_table[i], &c->v[i]);
+        free(c->path);
+        free(c);
+        return NULL;
+}
+
+void option_value_done(const OptionDef *def, OptionValue *v) {
+        switch (def->type) {
+        case OPTION_PATH:
+        case OPTION_LINES:
+                free(v->s);
+                v->s = NULL;
+                break;
+        case OPTION_LIST:
+                v->l = strv_free(v->l);
+                break;
+        default:
+                break;
+        }
+}
+
+/* How a character is called in messages. */
+static const char *char_name(char c, char buf[static 8]) {
+        switch (c) {
+        case ' ':
+                return "a blank";
+        case '\t':
+                return "a tab";
+        case '"':
+                return "a double quote";
+        case '\'':
+                return "a single quote";
+        case '\\':
+                return "a backslash";
+        case '`':
+                return "a backquote";
+        default:
+                if ((unsigned char) c < ' ' || c == 0x7f)
+                        return "a control character";
+                snprintf(buf, 8, "'%c'", c);
+                return buf;
+        }
+}
+
+static bool path_char_ok(char c) {
+        return (unsigned char) c > ' ' && c != 0x7f && !strchr("\"'\\$`;&|<>(){}*?[]~!#", c);
+}
+
+/* Parses a decimal integer within [min, max]; the message names [shown_min, max]. */
+static int parse_int(const char *text, bool allow_negative, int64_t min, int64_t shown_min, int64_t max,
+                     int64_t *ret, char **reason) {
+        const char *p = text;
+        char *end;
+        int64_t v;
+
+        if (*p == '-' && allow_negative)
+                p++;
+        if (*text == '-' && !allow_negative)
+                return asprintf(reason, "\"%s\" is negative, expected an unsigned integer", text) < 0 ? -ENOMEM
+                                                                                                     : -EINVAL;
+        if (!*p || strspn(p, "0123456789") != strlen(p))
+                return asprintf(reason, "\"%s\" is not %s", text,
+                                allow_negative ? "an integer" : "an unsigned integer") < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+
+        errno = 0;
+        v = strtoll(text, &end, 10);
+        if (errno == ERANGE || v < min || v > max)
+                return asprintf(reason, "\"%s\" is out of range (%" PRId64 "..%" PRId64 ")", text, shown_min, max) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        *ret = v;
+        return 0;
+}
+
+static int parse_float(const char *text, double *ret, char **reason) {
+        const char *p = text;
+        size_t int_digits, frac_digits = 0;
+        char *end;
+        double v;
+
+        if (*p == '-' || *p == '+')
+                p++;
+        int_digits = strspn(p, "0123456789");
+        p += int_digits;
+        if (*p == '.') {
+                p++;
+                frac_digits = strspn(p, "0123456789");
+                p += frac_digits;
+        } else if (int_digits > 0 && (*p == 0 || *p == 'e' || *p == 'E'))
+                return asprintf(reason, "\"%s\" is not a float: a decimal point is required (write %.*s.0)", text,
+                                (int) (p - text), text) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        if (int_digits + frac_digits == 0)
+                goto bad;
+        if (*p == 'e' || *p == 'E') {
+                p++;
+                if (*p == '-' || *p == '+')
+                        p++;
+                if (strspn(p, "0123456789") == 0)
+                        goto bad;
+                p += strspn(p, "0123456789");
+        }
+        if (*p)
+                goto bad;
+
+        errno = 0;
+        v = strtod(text, &end);
+        if (errno == ERANGE || !isfinite(v))
+                return asprintf(reason, "\"%s\" is out of range", text) < 0 ? -ENOMEM : -EINVAL;
+        if (v < 0 || (v == 0 && *text == '-'))
+                return asprintf(reason, "\"%s\" is negative, expected a float >= 0", text) < 0 ? -ENOMEM : -EINVAL;
+        *ret = v;
+        return 0;
+bad:
+        return asprintf(reason, "\"%s\" is not a float", text) < 0 ? -ENOMEM : -EINVAL;
+}
+
+int option_parse_value(const OptionDef *def, const char *text, OptionValue *ret, char **ret_reason) {
+        OptionValue v = {};
+        char *reason = NULL;
+        int r = 0;
+
+        if (!*text && def->type != OPTION_LIST && def->type != OPTION_LINES)
+                return asprintf(ret_reason, "empty value, expected %s",
+                                def->type == OPTION_ENUM ? "one of the listed values"
+                                                         : option_type_to_string(def->type)) < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+
+        switch (def->type) {
+        case OPTION_BOOL:
+                if (streq(text, "true"))
+                        v.b = true;
+                else if (streq(text, "false"))
+                        v.b = false;
+                else
+                        r = asprintf(&reason, "\"%s\" is not a boolean, expected true or false", text) < 0 ? -ENOMEM
+                                                                                                            : -EINVAL;
+                break;
+        case OPTION_PATH:
+                if (text[0] != '/')
+                        r = asprintf(&reason, "\"%s\" is not an absolute path", text) < 0 ? -ENOMEM : -EINVAL;
+                else {
+                        for (const char *p = text; *p; p++)
+                                if (!path_char_ok(*p)) {
+                                        char nb[8];
+                                        r = asprintf(&reason,
+                                                     "\"%s\" contains %s (blanks, quotes, shell and control "
+                                                     "characters are not allowed in paths)",
+                                                     text, char_name(*p, nb)) < 0
+                                                    ? -ENOMEM
+                                                    : -EINVAL;
+                                        break;
+                                }
+                        if (r == 0 && strlen(text) >= PATH_MAX)
+                                r = asprintf(&reason, "path is longer than %d bytes", PATH_MAX - 1) < 0 ? -ENOMEM
+                                                                                                         : -EINVAL;
+                        if (r == 0) {
+                                v.s = strdup(text);
+                                if (!v.s)
+                                        r = -ENOMEM;
+                        }
+                }
+                break;
+        case OPTION_UINT:
+                r = parse_int(text, false, 0, 0, UINT32_MAX, &v.i, &reason);
+                break;
+        case OPTION_POSINT:
+                r = parse_int(text, true, INT32_MIN, 1, INT32_MAX, &v.i, &reason);
+                if (r == 0 && v.i <= 0)
+                        r = asprintf(&reason, "\"%s\" is not positive, expected an integer >= 1", text) < 0 ? -ENOMEM
+                                                                                                             : -EINVAL;
+                break;
+        case OPTION_INT:
+                r = parse_int(text, true, INT32_MIN, INT32_MIN, INT32_MAX, &v.i, &reason);
+                break;
+        case OPTION_NONZERO:
+                r = parse_int(text, true, INT32_MIN, INT32_MIN, INT32_MAX, &v.i, &reason);
+                if (r == 0 && v.i == 0)
+                        r = asprintf(&reason, "0 is not allowed, use a negative value to disable") < 0 ? -ENOMEM
+                                                                                                        : -EINVAL;
+                break;
+        case OPTION_FLOAT:
+                r = parse_float(text, &v.f, &reason);
+                break;
+        case OPTION_ENUM:
+                if (streq(text, "null") && (def->flags & OPTION_NULLABLE))
+                        v.is_null = true;
+                else {
+                        v.e = option_choice_index(def, text);
+                        if (v.e < 0) {
+                                _cleanup_free_ char *list = strv_join((char **) def->choices, ", ");
+                                r = asprintf(&reason, "\"%s\" is not one of: %s%s", text,
+                                             (def->flags & OPTION_NULLABLE) ? "null, " : "", strna(list)) < 0
+                                            ? -ENOMEM
+                                            : -EINVAL;
+                        }
+                }
+                break;
+        case OPTION_LIST:
+                r = strv_split_ws(text, &v.l);
+                break;
+        case OPTION_LINES:
+                v.s = strdup(text);
+                if (!v.s)
+                        r = -ENOMEM;
+                break;
+        default:
+                r = -EINVAL;
+        }
+
+        if (r < 0) {
+                option_value_done(def, &v);
+                if (r == -EINVAL && !reason)
+                        return -ENOMEM;
+                *ret_reason = reason;
+                return r;
+        }
+        *ret = v;
+        return 0;
+}
+
+int config_new_default(const char *path, Config **ret) {
+        _cleanup_config_free_ Config *c = calloc(1, sizeof(Config));
+
+        if (!c)
+                return -ENOMEM;
+        c->path = strdup(path ?: "(defaults)");
+        if (!c->path)
+                return -ENOMEM;
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+                _cleanup_free_ char *reason = NULL;
+                int r;
+
+                if (def->flags & OPTION_COMPUTED)
+                        continue;
+                r = option_parse_value(def, def->default_value, &c->v[i], &reason);
+                if (r < 0)
+                        /* A bad default in the table is a programming error the tests catch. */
+                        return r;
+        }
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+/* Dependent defaults, computed after parsing so that an explicit value always wins. */
+static int config_finalize(Config *c) {
+        OptionValue *v = c->v;
+
+        if (!v[OPT_TRACE].set)
+                v[OPT_TRACE].b = v[OPT_DEBUG].b;
+        if (!v[OPT_DOM0_MAX_MEMORY].set)
+                v[OPT_DOM0_MAX_MEMORY].i = v[OPT_DOM0_MEMORY].i;
+        if (!v[OPT_STORE_TEST_EAGAIN].set)
+                v[OPT_STORE_TEST_EAGAIN].b = v[OPT_DEBUG].b;
+        if (!v[OPT_LOG_LEVEL].set) {
+                v[OPT_LOG_LEVEL].is_null = !v[OPT_TRACE].b;
+                v[OPT_LOG_LEVEL].e = 0; /* debug */
+        }
+        if (!v[OPT_STORE_PATH].set) {
+                free(v[OPT_STORE_PATH].s);
+                if (asprintf(&v[OPT_STORE_PATH].s, "%s/bin/oxenstored",
+                             streq(v[OPT_PACKAGE].s, "/") ? "" : v[OPT_PACKAGE].s) < 0) {
+                        v[OPT_STORE_PATH].s = NULL;
+                        return -ENOMEM;
+                }
+        }
+        v[OPT_STORE_TYPE].e = endswith(v[OPT_STORE_PATH].s, "oxenstored") ? 0 : 1;
+        return 0;
+}
+
+/* ---- the line reader feeding inih ------------------------------------------------------ */
+
+typedef struct ParseState {
+        const char *path;
+        const char *data, *pos, *end;
+        unsigned line;
+        Diagnostics *diag;
+        Config *config;
+        int error;              /* -ENOMEM seen */
+
+        char section[128];      /* current section as written, valid when in_section */
+        bool in_section;
+        bool section_known;
+        bool prev_key;          /* inih will treat an indented line as a continuation */
+        bool continuation;      /* the line being handled is one */
+        OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
+        char prev_display[192];
+} ParseState;
+
+static void lskip(const char **p, const char *end) {
+        while (*p < end && (**p == ' ' || **p == '\t'))
+                (*p)++;
+}
+
+/* Classifies the raw line [b, e) (no newline) and decides what inih gets to see. Returns the
+ * text to hand over; NULL means "hand over an empty line" (a comment or a rejected line). */
+static const char *classify_line(ParseState *s, const char *b, const char *e, char *scratch, size_t n) {
+        const char *p = b, *q;
+        size_t len = e - b;
+
+        s->continuation = false;
+
+        if (s->line == 1 && len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
+                b += 3, p = b, len -= 3;
+
+        if (memchr(b, 0, len)) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line contains a NUL byte");
+                return NULL;
+        }
+        if (len > 0 && b[len - 1] == '\r') {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                         "line ends with a carriage return (DOS line ending); convert the file to Unix line endings");
+                return NULL;
+        }
+        if (!utf8_is_valid(b, len)) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line is not valid UTF-8");
+                return NULL;
+        }
+        if (len + 2 > n) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line is too long (%zu bytes, at most %zu)",
+                         len, n - 2);
+                return NULL;
+        }
+
+        lskip(&p, e);
+        /* trailing blanks do not count */
+        while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+                e--;
+        if (p == e || *p == ';' || *p == '#')
+                return NULL;
+
+        if (p > b && s->prev_key) {
+                s->continuation = true;
+                memcpy(scratch, b, e - b);
+                scratch[e - b] = '\n';
+                scratch[e - b + 1] = 0;
+                return scratch;
+        }
+
+        if (*p == '[') {
+                const char *name = p + 1, *rest;
+
+                q = memchr(name, ']', e - name);
+                s->prev_key = false;
+                s->prev_target = _OPTION_INVALID;
+                if (!q) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                 "syntax error: section header without closing ']'");
+                        s->in_section = true;
+                        s->section_known = false; /* its keys would only repeat the error */
+                        return "[-]\n";
+                }
+                rest = q + 1;
+                lskip(&rest, e);
+                if (rest < e && *rest != ';' && *rest != '#') {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                 "syntax error: text after the section header \"%.*s\"", (int) (e - rest), rest);
+                        s->in_section = true;
+                        s->section_known = false;
+                        return "[-]\n";
+                }
+                while (name < q && (*name == ' ' || *name == '\t'))
+                        name++;
+                while (q > name && (q[-1] == ' ' || q[-1] == '\t'))
+                        q--;
+                if ((size_t) (q - name) >= sizeof s->section) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "[%.*s...]: unknown section", 40, name);
+                        s->in_section = true;
+                        s->section_known = false;
+                        return "[-]\n";
+                }
+                memcpy(s->section, name, q - name);
+                s->section[q - name] = 0;
+                s->in_section = true;
+                s->section_known = option_section_known(s->section);
+                if (!s->section_known)
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "[%s]: unknown section", s->section);
+                return "[-]\n";
+        }
+
+        q = p + strcspn(p, "=:");
+        if (q >= e || *q == 0) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                         "syntax error: expected \"key = value\", \"[section]\" or a comment");
+                return NULL;
+        }
+        {
+                const char *ke = q;
+                while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
+                        ke--;
+                if (ke == p) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "syntax error: key name missing before '%c'",
+                                 *q);
+                        return NULL;
+                }
+                if (ke - p > INI_NAME_MAX) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "%.*s...: unknown key (name too long)", 40,
+                                 p);
+                        s->prev_key = false;
+                        return NULL;
+                }
+        }
+        /* Hand over without the indentation, so inih never mistakes it for a continuation. */
+        memcpy(scratch, p, e - p);
+        scratch[e - p] = '\n';
+        scratch[e - p + 1] = 0;
+        s->prev_key = true;
+        return scratch;
+}
+
+static char *line_reader(char *str, int num, void *stream) {
+        ParseState *s = stream;
+        const char *nl, *out;
+        size_t len;
+
+        if (s->pos >= s->end)
+                return NULL;
+        nl = memchr(s->pos, '\n', s->end - s->pos);
+        len = (nl ? nl : s->end) - s->pos;
+        s->line++;
+        out = classify_line(s, s->pos, s->pos + len, str, (size_t) num);
+        s->pos += len + (nl ? 1 : 0);
+        if (!out)
+                out = "\n";
+        if (out != str)
+                strcpy(str, out); /* short fixed strings only */
+        return str;
+}
+
+static const char *display_name(char *buf, size_t n, const char *section, const char *key) {
+        snprintf(buf, n, "%s.%s", section, key);
+        return buf;
+}
+
+static void handle_continuation(ParseState *s, const char *value) {
+        OptionValue *v;
+        const OptionDef *def;
+
+        if (s->prev_target == _OPTION_INVALID)
+                return; /* the key line itself was rejected and reported */
+        def = &option_table[s->prev_target];
+        v = &s->config->v[def->id];
+        if (def->type == OPTION_LIST) {
+                _cleanup_strv_free_ char **more = NULL;
+                if (strv_split_ws(value, &more) < 0) {
+                        s->error = -ENOMEM;
+                        return;
+                }
+                STRV_FOREACH(w, more)
+                        if (strv_extend(&v->l, *w) < 0) {
+                                s->error = -ENOMEM;
+                                return;
+                        }
+        } else if (def->type == OPTION_LINES) {
+                char *n;
+                if (asprintf(&n, "%s%s%s", v->s, *v->s ? "\n" : "", value) < 0) {
+                        s->error = -ENOMEM;
+                        return;
+                }
+                free(v->s);
+                v->s = n;
+        } else {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
+                         "continuation line, but this key takes a single value (indented lines continue the "
+                         "previous key)");
+                s->prev_target = _OPTION_INVALID;
+        }
+}
+
+static int key_handler(void *user, const char *section_unused, const char *key, const char *value) {
+        ParseState *s = user;
+        char name[192];
+        const OptionAlias *alias;
+        const OptionRemoved *removed;
+        const OptionDef *def;
+        OptionValue *v, nv = {};
+        _cleanup_free_ char *reason = NULL;
+        int r;
+
+        if (s->continuation) {
+                handle_continuation(s, value);
+                return 1;
+        }
+
+        s->prev_target = _OPTION_INVALID;
+        if (!s->in_section) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, key, "key outside of any section");
+                return 1;
+        }
+        if (!s->section_known)
+                return 1; /* the section header was reported */
+
+        display_name(name, sizeof name, s->section, key);
+
+        removed = option_removed_find(s->section, key);
+        if (removed) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "removed: %s", removed->reason);
+                return 1;
+        }
+
+        alias = option_alias_find(s->section, key);
+        def = alias ? &option_table[alias->target] : option_find(s->section, key);
+        if (!def) {
+                /* A hint for the common mistake of case. */
+                for (size_t i = 0; i < _OPTION_MAX; i++)
+                        if (streq(option_table[i].section, s->section) && strcasecmp(option_table[i].key, key) == 0) {
+                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                                         "unknown key (did you mean %s?)", option_table[i].key);
+                                return 1;
+                        }
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "unknown key");
+                return 1;
+        }
+        if (alias)
+                diag_add(s->diag, DIAG_WARNING, s->path, s->line, name, "renamed, use %s instead (in section [%s])",
+                         def->name, def->section);
+
+        if (def->flags & OPTION_READONLY) {
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                         "is derived from store.path and cannot be set; set store.path instead");
+                return 1;
+        }
+
+        v = &s->config->v[def->id];
+        if (v->set) {
+                if (streq(v->spelling, name))
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "duplicate key, first set on line %u",
+                                 v->line);
+                else
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                                 "conflicts with %s set on line %u (two spellings of %s)", v->spelling, v->line,
+                                 def->name);
+                return 1;
+        }
+
+        r = option_parse_value(def, value, &nv, &reason);
+        if (r == -ENOMEM) {
+                s->error = r;
+                return 1;
+        }
+        if (r < 0)
+                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "%s", reason);
+        else {
+                option_value_done(def, v);
+                *v = nv;
+                s->prev_target = def->id;
+                snprintf(s->prev_display, sizeof s->prev_display, "%s", name);
+        }
+        /* Marked as given even when rejected, so that a second line is still a duplicate. */
+        v->set = true;
+        v->line = s->line;
+        v->spelling = alias ? alias->name : def->name;
+        return 1;
+}
+
+int config_parse_data(const char *path, const char *data, size_t size, Config **ret, Diagnostics *d) {
+        _cleanup_config_free_ Config *c = NULL;
+        ParseState s = {
+                .path = path, .data = data, .pos = data, .end = data + size, .diag = d,
+                .prev_target = _OPTION_INVALID,
+        };
+        size_t errors_before = d->n_errors;
+        int r;
+
+        r = config_new_default(path, &c);
+        if (r < 0)
+                return r;
+        s.config = c;
+
+        if (size == 0)
+                diag_add(d, DIAG_ERROR, path, 0, NULL,
+                         "file is empty (truncated?); a configuration of all defaults is written as a lone [xen] line");
+        else
+                (void) ini_parse_stream(line_reader, &s, key_handler, &s);
+        if (s.error < 0)
+                return s.error;
+        if (d->oom)
+                return -ENOMEM;
+        if (d->n_errors > errors_before)
+                return -EINVAL;
+
+        r = config_finalize(c);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+        struct stat st;
+        size_t n = 0;
+
+        /* O_NONBLOCK: a FIFO must not hang us; O_NOCTTY: a terminal must not become ours. */
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0) {
+                diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot open: %s", strerror(errno));
+                return errno == ENOMEM ? -ENOMEM : -EINVAL;
+        }
+        if (fstat(fd, &st) < 0) {
+                diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot stat: %s", strerror(errno));
+                return -EINVAL;
+        }
+        if (S_ISDIR(st.st_mode)) {
+                diag_add(d, DIAG_ERROR, path, 0, NULL, "is a directory, not a configuration file");
+                return -EINVAL;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                diag_add(d, DIAG_ERROR, path, 0, NULL, "is not a regular file");
+                return -EINVAL;
+        }
+        if ((uint64_t) st.st_size > CONFIG_MAX_FILE_SIZE) {
+                diag_add(d, DIAG_ERROR, path, 0, NULL, "file is too large (%jd bytes, at most %u)",
+                         (intmax_t) st.st_size, CONFIG_MAX_FILE_SIZE);
+                return -EINVAL;
+        }
+        buf = malloc(CONFIG_MAX_FILE_SIZE + 1);
+        if (!buf)
+                return -ENOMEM;
+        /* Read to the end rather than trusting st_size: the file may change under us. */
+        for (;;) {
+                ssize_t k = read(fd, buf + n, CONFIG_MAX_FILE_SIZE + 1 - n);
+                if (k < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot read: %s", strerror(errno));
+                        return -EINVAL;
+                }
+                if (k == 0)
+                        break;
+                n += k;
+                if (n > CONFIG_MAX_FILE_SIZE) {
+                        diag_add(d, DIAG_ERROR, path, 0, NULL, "file is too large (more than %u bytes)",
+                                 CONFIG_MAX_FILE_SIZE);
+                        return -EINVAL;
+                }
+        }
+        return config_parse_data(path, buf, n, ret, d);
+}
+
+/* The line to blame for a cross-option finding: the last of the given keys that was set. */
+static unsigned blame_line(const Config *c, OptionId a, OptionId b) {
+        unsigned la = c->v[a].set ? c->v[a].line : 0, lb = c->v[b].set ? c->v[b].line : 0;
+        return la > lb ? la : lb;
+}
+
+static bool boot_param_ok(const char *p, char *bad) {
+        for (; *p; p++)
+                if ((unsigned char) *p < ' ' || *p == 0x7f || strchr("\"'\\$`", *p)) {
+                        *bad = *p;
+                        return false;
+                }
+        return true;
+}
+
+int config_validate(const Config *c, const char *machine, Diagnostics *d) {
+        const OptionValue *v = c->v;
+        size_t errors_before = d->n_errors;
+        struct utsname u;
+
+        if (!machine) {
+                if (uname(&u) < 0)
+                        return -errno;
+                machine = u.machine;
+        }
+        if (!streq(machine, "x86_64"))
+                diag_add(d, DIAG_ERROR, c->path, v[OPT_ENABLE].line, "xen.enable",
+                         "the Xen Domain 0 stack is supported on x86_64 hosts only, this host is %s", machine);
+
+        if (v[OPT_DOM0_MEMORY].i != 0 && v[OPT_DOM0_MAX_MEMORY].i < v[OPT_DOM0_MEMORY].i)
+                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_DOM0_MEMORY, OPT_DOM0_MAX_MEMORY),
+                         "dom0Resources.maxMemory",
+                         "maxMemory (%" PRId64 " MiB) must be at least dom0Resources.memory (%" PRId64 " MiB)",
+                         v[OPT_DOM0_MAX_MEMORY].i, v[OPT_DOM0_MEMORY].i);
+
+        if (v[OPT_DEBUG].b && !v[OPT_TRACE].b)
+                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_DEBUG, OPT_TRACE), "xen.trace",
+                         "debugging features are enabled, but logging is disabled (xen.debug = true requires "
+                         "xen.trace = true)");
+
+        if (v[OPT_QUOTA_MAX_WATCH_EVENTS].i < v[OPT_QUOTA_MAX_OUTSTANDING].i)
+                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_QUOTA_MAX_WATCH_EVENTS, OPT_QUOTA_MAX_OUTSTANDING),
+                         "store.settings.quota.maxWatchEvents",
+                         "maxWatchEvents (%" PRId64 ") must be at least quota.maxOutstanding (%" PRId64
+                         "), or a malicious frontend can make the store queue events without bound",
+                         v[OPT_QUOTA_MAX_WATCH_EVENTS].i, v[OPT_QUOTA_MAX_OUTSTANDING].i);
+
+        STRV_FOREACH(p, v[OPT_BOOT_PARAMS].l) {
+                char bad, nb[8];
+                if (!boot_param_ok(*p, &bad))
+                        diag_add(d, DIAG_ERROR, c->path, v[OPT_BOOT_PARAMS].line, v[OPT_BOOT_PARAMS].spelling,
+                                 "\"%s\" contains %s, which cannot be passed to the boot loader", *p,
+                                 char_name(bad, nb));
+        }
+
+        if (v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") && v[OPT_STORE_PATH].set)
+                diag_add(d, DIAG_WARNING, c->path, v[OPT_STORE_PATH].line, "store.path",
+                         "%s is taken as the OCaml oxenstored because its name ends in oxenstored",
+                         v[OPT_STORE_PATH].s);
+
+        return d->oom ? -ENOMEM : d->n_errors > errors_before ? -EINVAL : 0;
+}
+
+int config_load(const char *path, const char *machine, Config **ret, Diagnostics *d) {
+        _cleanup_config_free_ Config *c = NULL;
+        int r;
+
+        r = config_parse_file(path, &c, d);
+        if (r < 0)
+                return r;
+        r = config_validate(c, machine, d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+void format_float(double f, char buf[static 32]) {
+        /* The shortest text that reads back to the same double. */
+        for (int prec = 1; prec <= 17; prec++) {
+                snprintf(buf, 32, "%.*g", prec, f);
+                if (strtod(buf, NULL) == f)
+                        break;
+        }
+        if (!strpbrk(buf, ".eEni"))
+                strcat(buf, ".0");
+        else if (strpbrk(buf, "eE") && !strchr(buf, '.')) {
+                /* 1e+20 -> 1.0e+20: keep a decimal point for readers that require one. */
+                char tmp[32];
+                char *e = strpbrk(buf, "eE");
+                snprintf(tmp, sizeof tmp, "%.*s.0%s", (int) (e - buf), buf, e);
+                strcpy(buf, tmp);
+        }
+}
+
+char *config_value_to_string(const Config *c, OptionId id) {
+        const OptionDef *def = &option_table[id];
+        const OptionValue *v = &c->v[id];
+        char buf[32], *s = NULL;
+
+        switch (def->type) {
+        case OPTION_BOOL:
+                return strdup(v->b ? "true" : "false");
+        case OPTION_PATH:
+        case OPTION_LINES:
+                return strdup(strempty(v->s));
+        case OPTION_UINT:
+        case OPTION_POSINT:
+        case OPTION_INT:
+        case OPTION_NONZERO:
+                return asprintf(&s, "%" PRId64, v->i) < 0 ? NULL : s;
+        case OPTION_FLOAT:
+                format_float(v->f, buf);
+                return strdup(buf);
+        case OPTION_ENUM:
+                return strdup(v->is_null ? "null" : def->choices[v->e]);
+        case OPTION_LIST:
+                return strv_join(v->l, " ");
+        default:
+                return NULL;
+        }
+}
+
+bool config_value_equal(const Config *a, const Config *b, OptionId id) {
+        const OptionValue *x = &a->v[id], *y = &b->v[id];
+
+        switch (option_table[id].type) {
+        case OPTION_BOOL:
+                return x->b == y->b;
+        case OPTION_PATH:
+        case OPTION_LINES:
+                return streq_ptr(x->s, y->s);
+        case OPTION_FLOAT:
+                return x->f == y->f;
+        case OPTION_ENUM:
+                return x->is_null == y->is_null && (x->is_null || x->e == y->e);
+        case OPTION_LIST:
+                return strv_equal(x->l, y->l);
+        default:
+                return x->i == y->i;
+        }
+}
+
+/* Writes "key = value" with multi-line values continued on indented lines. */
+static void write_assignment(FILE *f, const char *prefix, const char *key, const char *value) {
+        const char *nl;
+
+        fprintf(f, "%s%s =%s", prefix, key, *value ? " " : "");
+        while ((nl = strchr(value, '\n'))) {
+                fprintf(f, "%.*s\n%s    ", (int) (nl - value), value, prefix);
+                value = nl + 1;
+        }
+        fprintf(f, "%s", value);
+}
+
+int config_dump(const Config *c, FILE *f) {
+        const char *section = NULL;
+
+        fprintf(f, "# Effective configuration from %s\n", c->path);
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+                const OptionValue *v = &c->v[i];
+                _cleanup_free_ char *value = config_value_to_string(c, def->id);
+
+                if (!value)
+                        return -ENOMEM;
+                if (!section || !streq(section, def->section)) {
+                        section = def->section;
+                        fprintf(f, "\n[%s]\n", section);
+                }
+                if (def->flags & OPTION_READONLY)
+                        fprintf(f, "# %s = %s  (read-only, %s)\n", def->key, value, def->default_value);
+                else {
+                        write_assignment(f, "", def->key, value);
+                        if (v->set)
+                                fprintf(f, "%s; set on line %u\n", def->type == OPTION_LINES ? "\n" : "  ", v->line);
+                        else if (def->flags & OPTION_COMPUTED)
+                                fprintf(f, "%s; default (%s)\n", def->type == OPTION_LINES ? "\n" : "  ",
+                                        def->default_value);
+                        else
+                                fprintf(f, "%s; default\n", def->type == OPTION_LINES ? "\n" : "  ");
+                }
+        }
+        return ferror(f) ? -EIO : 0;
+}
+
+int options_write_template(FILE *f) {
+        _cleanup_config_free_ Config *c = NULL;
+        const char *section = NULL;
+        int r;
+
+        r = config_new_default("/etc/xen/xen-dom0.conf", &c);
+        if (r < 0)
+                return r;
+        r = config_finalize(c);
+        if (r < 0)
+                return r;
+
+        fputs("# /etc/xen/xen-dom0.conf: the Xen Domain 0 stack, read by xen-dom0d(8).\n"
+              "#\n"
+              "# Every option of the NixOS module virtualisation.xen.* under the same name: the\n"
+              "# section is the option path without its leaf, top-level options live in [xen].\n"
+              "# Each key is shown commented out with its default; see xen-dom0.conf(5).\n"
+              "# Booleans are true or false, lists are separated by blanks, indented lines\n"
+              "# continue the previous key. Apply changes with: systemctl reload xen-dom0\n",
+              f);
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+                _cleanup_free_ char *value = config_value_to_string(c, def->id);
+
+                if (!value)
+                        return -ENOMEM;
+                if (!section || !streq(section, def->section)) {
+                        section = def->section;
+                        fprintf(f, "\n[%s]\n", section);
+                }
+                fprintf(f, "# %s%s\n", def->help, (def->flags & OPTION_HIDDEN) ? " (internal)" : "");
+                if (def->flags & OPTION_READONLY) {
+                        fprintf(f, "# Read-only (%s); here: %s = %s\n", def->default_value, def->key, value);
+                        continue;
+                }
+                if (def->flags & OPTION_COMPUTED)
+                        fprintf(f, "# Default: %s\n", def->default_value);
+                write_assignment(f, "#", def->key, value);
+                fputc('\n', f);
+        }
+        return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,43 @@
+/* A rendered set of files (path, content, mode), and writing it atomically under a root. */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "macro.h"
+
+typedef struct RenderedFile {
+        char *path;     /* absolute, as on the target system */
+        char *content;
+        size_t size;
+        mode_t mode;
+} RenderedFile;
+
+typedef struct FileSet {
+        RenderedFile *files;
+        size_t n;
+} FileSet;
+
+void fileset_done(FileSet *s);
+/* Adds a file, taking ownership of content (freed on failure). Returns 0 or -ENOMEM. */
+int fileset_add(FileSet *s, const char *path, char *content, size_t size, mode_t mode);
+const RenderedFile *fileset_find(const FileSet *s, const char *path);
+
+typedef struct WriteResult {
+        char **changed;   /* paths (as in the set) that were written */
+        char **backups;   /* foreign files (full paths) kept as FILE.xen-dom0-orig before being replaced */
+        char *failed_path; /* on error: the file that could not be written */
+} WriteResult;
+
+void write_result_done(WriteResult *w);
+
+/* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
+ * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
+ * unchanged file is not touched. A file that exists and lacks the render marker is first kept as
+ * FILE.xen-dom0-orig. When anything fails before the renames, nothing is changed (temporary files
+ * and directories created are removed). Returns 0 or -errno, with details in ret. */
+int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
+
+/* Whether the file at path (under root) differs from f, or does not exist. Returns >0 when it
+ * differs, 0 when equal, -errno. */
+int rendered_file_differs(const RenderedFile *f, const char *root);

@@ -1,0 +1,118 @@
+/* The option table: every NixOS virtualisation.xen.* option, as one static declarative table
+ * that drives defaults, parsing, validation messages, the shipped conf file and the dumps. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum OptionId {
+        OPT_ENABLE,
+        OPT_DEBUG,
+        OPT_TRACE,
+        OPT_PACKAGE,
+        OPT_BOOT_PARAMS,
+        OPT_QEMU_PACKAGE,
+        OPT_QEMU_PID_FILE,
+        OPT_EFI_BOOT_BUILDER_VERBOSITY,
+        OPT_EFI_PATH,
+        OPT_DOM0_MAX_VCPUS,
+        OPT_DOM0_MEMORY,
+        OPT_DOM0_MAX_MEMORY,
+        OPT_DOMAINS_EXTRA_CONFIG,
+        OPT_STORE_PATH,
+        OPT_STORE_TYPE,
+        OPT_STORE_PID_FILE,
+        OPT_STORE_TEST_EAGAIN,
+        OPT_STORE_ENABLE_MERGE,
+        OPT_STORE_PERSISTENT,
+        OPT_STORE_RING_SCAN_INTERVAL,
+        OPT_CONFLICT_BURST_LIMIT,
+        OPT_CONFLICT_MAX_HISTORY_SECONDS,
+        OPT_CONFLICT_RATE_LIMIT_IS_AGGREGATE,
+        OPT_PERMS_ENABLE,
+        OPT_PERMS_ENABLE_WATCH,
+        OPT_QUOTA_ENABLE,
+        OPT_QUOTA_MAX_ENTITY,
+        OPT_QUOTA_MAX_SIZE,
+        OPT_QUOTA_MAX_WATCH,
+        OPT_QUOTA_TRANSACTION,
+        OPT_QUOTA_MAX_REQUESTS,
+        OPT_QUOTA_MAX_PATH,
+        OPT_QUOTA_MAX_OUTSTANDING,
+        OPT_QUOTA_MAX_WATCH_EVENTS,
+        OPT_LOG_FILE,
+        OPT_LOG_LEVEL,
+        OPT_LOG_NB_FILES,
+        OPT_ACCESS_LOG_FILE,
+        OPT_ACCESS_LOG_NB_LINES,
+        OPT_ACCESS_LOG_NB_CHARS,
+        OPT_ACCESS_LOG_SPECIAL_OPS,
+        OPT_XENFS_KVA,
+        OPT_XENFS_PORT,
+        _OPTION_MAX,
+        _OPTION_INVALID = -1,
+} OptionId;
+
+typedef enum OptionType {
+        OPTION_BOOL,
+        OPTION_PATH,     /* absolute, no blanks, quotes or control characters */
+        OPTION_UINT,     /* 0 .. UINT32_MAX */
+        OPTION_POSINT,   /* 1 .. INT32_MAX */
+        OPTION_INT,      /* INT32_MIN .. INT32_MAX */
+        OPTION_NONZERO,  /* an INT that must not be 0 */
+        OPTION_FLOAT,    /* >= 0, written with a decimal point */
+        OPTION_ENUM,
+        OPTION_LIST,     /* whitespace-separated strings, continuation lines append */
+        OPTION_LINES,    /* multi-line text, continuation lines append a line */
+        _OPTION_TYPE_MAX,
+} OptionType;
+
+typedef enum OptionFlags {
+        OPTION_HIDDEN   = 1 << 0, /* internal in NixOS (visible = false) */
+        OPTION_NULLABLE = 1 << 1, /* accepts null */
+        OPTION_READONLY = 1 << 2, /* derived, setting it is an error */
+        OPTION_COMPUTED = 1 << 3, /* default computed from other options after parsing */
+} OptionFlags;
+
+typedef struct OptionDef {
+        OptionId id;
+        const char *section;      /* NixOS option path without its leaf; "xen" for top-level */
+        const char *key;          /* the leaf, spelled as NixOS spells it */
+        const char *name;         /* "section.key", the option's name in messages */
+        OptionType type;
+        unsigned flags;
+        const char *default_value; /* as written in the file; for computed ones, their description */
+        const char *const *choices; /* ENUM: NULL-terminated */
+        const char *help;           /* one line */
+} OptionDef;
+
+/* An old or alternative spelling, accepted with a warning naming the canonical key. */
+typedef struct OptionAlias {
+        const char *section;
+        const char *key;
+        const char *name; /* "section.key" */
+        OptionId target;
+} OptionAlias;
+
+/* A key NixOS removed, rejected with the module's reason. */
+typedef struct OptionRemoved {
+        const char *section;
+        const char *key;
+        const char *reason;
+} OptionRemoved;
+
+extern const OptionDef option_table[_OPTION_MAX];
+extern const OptionAlias option_aliases[];
+extern const OptionRemoved option_removed[];
+
+/* Looks up an option; returns NULL when unknown. */
+const OptionDef *option_find(const char *section, const char *key);
+const OptionAlias *option_alias_find(const char *section, const char *key);
+const OptionRemoved *option_removed_find(const char *section, const char *key);
+/* Whether any option, alias or removed key lives in this section. */
+bool option_section_known(const char *section);
+const char *option_type_to_string(OptionType t);
+/* NixOS full option name, "virtualisation.xen.store.settings.quota.maxSize"; caller frees. */
+char *option_nixos_name(const OptionDef *d);
+/* Index of s in choices, or -1. */
+int option_choice_index(const OptionDef *d, const char *s);

@@ -1,0 +1,292 @@
+/* Rendering of oxenstored.conf, the xencommons and xendomains environment, the Xen boot
+ * parameters (GRUB snippet and bootspec), and the kernel module files. */
+
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+
+#include "paths.h"
+#include "render.h"
+#include "strv.h"
+
+const char *const dom0_modules[] = {
+        "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-blkback", "xen-netback", "xen-pciback",
+        "xen-acpi-processor", "tun", "xen_wdt", "xen-privcmd", "xen-scsiback", "xenfs", NULL,
+};
+
+/* Names from older kernels, aliases of the above, or modules not every kernel has. */
+const char *const dom0_modules_legacy[] = {
+        "evtchn", "gntdev", "netbk", "blkbk", "xen-scsibk", "usbbk", "pciback", "blktap2", "netxen_nic", NULL,
+};
+
+typedef struct Buf {
+        FILE *f;
+        char *data;
+        size_t size;
+} Buf;
+
+static int buf_open(Buf *b) {
+        *b = (Buf) {};
+        b->f = open_memstream(&b->data, &b->size);
+        return b->f ? 0 : -ENOMEM;
+}
+
+/* Closes the stream and adds its content to the set. */
+static int buf_commit(Buf *b, FileSet *s, const char *path, mode_t mode) {
+        bool bad = ferror(b->f);
+
+        if (fclose(b->f) != 0 || bad) {
+                free(b->data);
+                return -ENOMEM;
+        }
+        return fileset_add(s, path, b->data, b->size, mode);
+}
+
+static void header(FILE *f, const Config *c, const char *comment) {
+        fprintf(f, "%s " RENDER_MARKER " from %s.\n%s Do not edit: changes are overwritten; edit that file and run\n"
+                   "%s \"systemctl reload xen-dom0\" instead.\n",
+                comment, c->path, comment, comment);
+}
+
+int render_boot_params(const Config *c, char ***ret) {
+        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+        int64_t mem = config_int(c, OPT_DOM0_MEMORY), max = config_int(c, OPT_DOM0_MAX_MEMORY);
+        int64_t vcpus = config_int(c, OPT_DOM0_MAX_VCPUS);
+        char *s;
+
+        if (!l)
+                return -ENOMEM;
+        if (config_bool(c, OPT_TRACE))
+                if (strv_extend(&l, "loglvl=all") < 0 || strv_extend(&l, "guest_loglvl=all") < 0)
+                        return -ENOMEM;
+        if (mem != 0) {
+                if (max != mem ? asprintf(&s, "dom0_mem=%" PRId64 "M,max:%" PRId64 "M", mem, max) < 0
+                               : asprintf(&s, "dom0_mem=%" PRId64 "M", mem) < 0)
+                        return -ENOMEM;
+                if (strv_consume(&l, s) < 0)
+                        return -ENOMEM;
+        }
+        if (vcpus != 0) {
+                if (asprintf(&s, "dom0_max_vcpus=%" PRId64, vcpus) < 0 || strv_consume(&l, s) < 0)
+                        return -ENOMEM;
+        }
+        STRV_FOREACH(p, config_strv(c, OPT_BOOT_PARAMS))
+                if (strv_extend(&l, *p) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(l);
+        return 0;
+}
+
+static int render_oxenstored_conf(const Config *c, FileSet *s) {
+        static const struct {
+                const char *key;
+                OptionId id;
+        } keys[] = {
+                { "pid-file", OPT_STORE_PID_FILE },
+                { "test-eagain", OPT_STORE_TEST_EAGAIN },
+                { "merge-activate", OPT_STORE_ENABLE_MERGE },
+                { "conflict-burst-limit", OPT_CONFLICT_BURST_LIMIT },
+                { "conflict-max-history-seconds", OPT_CONFLICT_MAX_HISTORY_SECONDS },
+                { "conflict-rate-limit-is-aggregate", OPT_CONFLICT_RATE_LIMIT_IS_AGGREGATE },
+                { "perms-activate", OPT_PERMS_ENABLE },
+                { "perms-watch-activate", OPT_PERMS_ENABLE_WATCH },
+                { "quota-activate", OPT_QUOTA_ENABLE },
+                { "quota-maxentity", OPT_QUOTA_MAX_ENTITY },
+                { "quota-maxsize", OPT_QUOTA_MAX_SIZE },
+                { "quota-maxwatch", OPT_QUOTA_MAX_WATCH },
+                { "quota-transaction", OPT_QUOTA_TRANSACTION },
+                { "quota-maxrequests", OPT_QUOTA_MAX_REQUESTS },
+                { "quota-path-max", OPT_QUOTA_MAX_PATH },
+                { "quota-maxoutstanding", OPT_QUOTA_MAX_OUTSTANDING },
+                { "quota-maxwatchevents", OPT_QUOTA_MAX_WATCH_EVENTS },
+                { "persistent", OPT_STORE_PERSISTENT },
+                { "xenstored-log-file", OPT_LOG_FILE },
+                { "xenstored-log-level", OPT_LOG_LEVEL },
+                { "xenstored-log-nb-files", OPT_LOG_NB_FILES },
+                { "access-log-file", OPT_ACCESS_LOG_FILE },
+                { "access-log-nb-lines", OPT_ACCESS_LOG_NB_LINES },
+                { "access-log-nb-chars", OPT_ACCESS_LOG_NB_CHARS },
+                { "access-log-special-ops", OPT_ACCESS_LOG_SPECIAL_OPS },
+                { "ring-scan-interval", OPT_STORE_RING_SCAN_INTERVAL },
+                { "xenstored-kva", OPT_XENFS_KVA },
+                { "xenstored-port", OPT_XENFS_PORT },
+        };
+        Buf b;
+        int r;
+
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                /* One formatter for every value: booleans true/false, floats with a decimal point. */
+                _cleanup_free_ char *v = config_value_to_string(c, keys[i].id);
+                if (!v) {
+                        fclose(b.f);
+                        free(b.data);
+                        return -ENOMEM;
+                }
+                fprintf(b.f, "%s = %s\n", keys[i].key, v);
+        }
+        return buf_commit(&b, s, PATH_OXENSTORED_CONF, 0644);
+}
+
+static int render_xencommons(const Config *c, FileSet *s) {
+        bool trace = config_bool(c, OPT_TRACE);
+        Buf b;
+        int r;
+
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# The environment of the Xen dom0 component units (EnvironmentFile=).\n", b.f);
+        fprintf(b.f, "XEN_DOM0_PACKAGE=%s\n", config_str(c, OPT_PACKAGE));
+        fprintf(b.f, "XENSTORED=%s\n", config_str(c, OPT_STORE_PATH));
+        fprintf(b.f, "XENSTORED_TYPE=%s\n", config_enum(c, OPT_STORE_TYPE));
+        fprintf(b.f, "XENSTORED_PIDFILE=%s\n", config_str(c, OPT_STORE_PID_FILE));
+        if (config_store_is_ocaml(c))
+                fprintf(b.f, "XENSTORED_ARGS=\"--no-fork --config-file=%s\"\n", PATH_OXENSTORED_CONF);
+        else
+                fprintf(b.f, "XENSTORED_ARGS=\"--no-fork --pid-file=%s%s\"\n", config_str(c, OPT_STORE_PID_FILE),
+                        trace ? " --trace-file=" XENSTORED_TRACE_FILE : "");
+        if (trace)
+                fputs("XENSTORED_TRACE=yes\n", b.f);
+        fprintf(b.f, "XENCONSOLED_TRACE=%s\n", trace ? "all" : "none");
+        fputs("XENCONSOLED_LOG_DIR=" XENCONSOLED_LOG_DIR "\n", b.f);
+        fprintf(b.f, "QEMU_XEN=%s\n", config_str(c, OPT_QEMU_PACKAGE));
+        fprintf(b.f, "QEMU_PIDFILE=%s\n", config_str(c, OPT_QEMU_PID_FILE));
+        return buf_commit(&b, s, PATH_XENCOMMONS, 0644);
+}
+
+static int render_xendomains(const Config *c, FileSet *s) {
+        const char *extra = config_str(c, OPT_DOMAINS_EXTRA_CONFIG);
+        Buf b;
+        int r;
+
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# Read by xendomains in place of /etc/default/xendomains.\n"
+              "XENDOMAINS_SYSRQ=\"\"\n"
+              "XENDOMAINS_USLEEP=100000\n"
+              "XENDOMAINS_CREATE_USLEEP=5000000\n"
+              "XENDOMAINS_MIGRATE=\"\"\n"
+              "XENDOMAINS_SAVE=/var/lib/xen/save\n"
+              "XENDOMAINS_SHUTDOWN=\"--wait\"\n"
+              "XENDOMAINS_SHUTDOWN_ALL=\"--all --wait\"\n"
+              "XENDOMAINS_RESTORE=true\n"
+              "XENDOMAINS_AUTO=/etc/xen/auto\n"
+              "XENDOMAINS_AUTO_ONLY=true\n"
+              "XENDOMAINS_STOP_MAXWAIT=300\n",
+              b.f);
+        if (extra && *extra)
+                fprintf(b.f, "# domains.extraConfig\n%s%s", extra, endswith(extra, "\n") ? "" : "\n");
+        return buf_commit(&b, s, PATH_XENDOMAINS, 0644);
+}
+
+static int render_grub(const Config *c, char *const *params, FileSet *s) {
+        _cleanup_free_ char *line = strv_join(params, " ");
+        Buf b;
+        int r;
+
+        if (!line)
+                return -ENOMEM;
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# Xen hypervisor command line for update-grub (20_linux_xen); a setting of the same\n"
+              "# variable in /etc/default/grub.d/xen.cfg, read after this file, would override it.\n",
+              b.f);
+        fprintf(b.f, "GRUB_CMDLINE_XEN_DEFAULT=\"%s\"\n", line);
+        return buf_commit(&b, s, PATH_GRUB_SNIPPET, 0644);
+}
+
+static int render_bootspec(const Config *c, char *const *params, FileSet *s) {
+        json_object *root = json_object_new_object(), *ext = json_object_new_object(),
+                    *arr = json_object_new_array();
+        _cleanup_free_ char *note = NULL;
+        const char *text;
+        char *out;
+        int r = -ENOMEM;
+
+        if (!root || !ext || !arr)
+                goto finish;
+        STRV_FOREACH(p, params)
+                if (json_object_array_add(arr, json_object_new_string(*p)) < 0)
+                        goto finish;
+        if (json_object_object_add(ext, "xen", json_object_new_string(config_str(c, OPT_EFI_PATH))) < 0)
+                goto finish;
+        if (json_object_object_add(ext, "xenParams", arr) < 0)
+                goto finish;
+        arr = NULL;
+        if (asprintf(&note, RENDER_MARKER " from %s; do not edit", c->path) < 0) {
+                note = NULL;
+                goto finish;
+        }
+        /* JSON has no comments: the header is a key of its own, first in the document. */
+        if (json_object_object_add(root, "_comment", json_object_new_string(note)) < 0)
+                goto finish;
+        if (json_object_object_add(root, "org.xenproject.bootspec.v1", ext) < 0)
+                goto finish;
+        ext = NULL;
+        text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (!text || asprintf(&out, "%s\n", text) < 0)
+                goto finish;
+        r = fileset_add(s, PATH_BOOTSPEC, out, strlen(out), 0644);
+finish:
+        json_object_put(arr);
+        json_object_put(ext);
+        json_object_put(root);
+        return r;
+}
+
+static int render_modules(const Config *c, FileSet *s) {
+        Buf b;
+        int r;
+
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# Kernel modules of the Xen dom0 stack, loaded at boot by systemd-modules-load.\n", b.f);
+        for (const char *const *m = dom0_modules; *m; m++)
+                fprintf(b.f, "%s\n", *m);
+        r = buf_commit(&b, s, PATH_MODULES_LOAD, 0644);
+        if (r < 0)
+                return r;
+
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# Enough loop devices for file-backed guest disks.\noptions loop max_loop=64\n", b.f);
+        return buf_commit(&b, s, PATH_MODPROBE, 0644);
+}
+
+int render_config(const Config *c, FileSet *ret) {
+        _cleanup_strv_free_ char **params = NULL;
+        FileSet s = {};
+        int r;
+
+        r = render_boot_params(c, &params);
+        if (r < 0)
+                return r;
+        if (config_store_is_ocaml(c)) {
+                r = render_oxenstored_conf(c, &s);
+                if (r < 0)
+                        goto fail;
+        }
+        if ((r = render_xencommons(c, &s)) < 0 || (r = render_xendomains(c, &s)) < 0 ||
+            (r = render_bootspec(c, params, &s)) < 0 || (r = render_grub(c, params, &s)) < 0 ||
+            (r = render_modules(c, &s)) < 0)
+                goto fail;
+        *ret = s;
+        return 0;
+fail:
+        fileset_done(&s);
+        return r;
+}
