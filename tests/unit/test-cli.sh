@@ -1,0 +1,79 @@
+#!/bin/bash
+# The daemon binary's offline modes, run as an administrator would run them.
+set -u
+bin="${TOP_BUILDDIR:?}/daemon/xen-dom0d"
+data="${TOP_SRCDIR:?}/tests/data"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok - $1"; }
+expect() { # expect DESCRIPTION EXPECTED-EXIT COMMAND...
+        local desc=$1 want=$2 rc
+        shift 2
+        "$@" >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        if [ "$rc" -eq "$want" ]; then ok "$desc"; else nok "$desc (exit $rc, wanted $want)"; cat "$tmp/out" "$tmp/err"; fi
+}
+contains() { # contains DESCRIPTION FILE TEXT
+        if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1: no '$3' in:"; cat "$2"; fi
+}
+
+expect "--help exits 0" 0 "$bin" --help
+contains "--help names --check" "$tmp/out" "--check"
+expect "--version exits 0" 0 "$bin" --version
+contains "--version prints the version" "$tmp/out" "xen-dom0d "
+expect "an unknown option is a usage error" 2 "$bin" --bogus
+expect "two modes at once are refused" 2 "$bin" --check --dump-config
+
+expect "--check accepts a valid file" 0 "$bin" --check --config "$data/render/nixos-wiki.conf"
+contains "--check says valid" "$tmp/out" "configuration is valid"
+
+expect "--check rejects a bad file" 1 "$bin" --check --config "$data/bad/many-errors.conf"
+contains "--check reports with file and line" "$tmp/err" "many-errors.conf:2: xen.debug: \"maybe\" is not a boolean"
+contains "--check reports every error" "$tmp/err" "many-errors.conf:7: bridge.name: removed"
+contains "--check counts the errors" "$tmp/err" "5 errors, configuration rejected"
+expect "--check of a missing file fails" 1 "$bin" --check --config "$tmp/nonexistent.conf"
+contains "--check names the missing file" "$tmp/err" "nonexistent.conf: cannot open: No such file or directory"
+
+# every bad corpus file fails --check
+bad_ok=1
+for f in "$data"/bad/*.conf; do
+        if "$bin" --check --config "$f" >/dev/null 2>&1; then bad_ok=0; echo "accepted: $f"; fi
+done
+[ $bad_ok = 1 ] && ok "--check exits non-zero for every file of the bad corpus" || nok "bad corpus accepted"
+
+expect "--render writes the set" 0 "$bin" --render "$tmp/root" --config "$data/render/nixos-wiki.conf"
+contains "--render reports what it wrote" "$tmp/out" "wrote /etc/default/grub.d/xen-dom0.cfg"
+[ -f "$tmp/root/run/xen-dom0/oxenstored.conf" ] && ok "--render wrote oxenstored.conf under the root" || nok "no oxenstored.conf"
+grep -q 'dom0_mem=1024M,max:4096M' "$tmp/root/etc/default/grub.d/xen-dom0.cfg" && ok "--render grub params" || nok "grub params"
+find "$tmp/root" -printf '%p %s %T@\n' | sort >"$tmp/before"
+expect "--render again succeeds" 0 "$bin" --render "$tmp/root" --config "$data/render/nixos-wiki.conf"
+contains "--render again changes nothing" "$tmp/out" "0 of 7 files changed"
+find "$tmp/root" -printf '%p %s %T@\n' | sort >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok "a second --render leaves every mtime alone" || nok "mtimes moved"
+
+expect "--render of a bad file fails" 1 "$bin" --render "$tmp/root" --config "$data/bad/assert-memory.conf"
+contains "--render says nothing was written" "$tmp/err" "configuration rejected, nothing written"
+find "$tmp/root" -printf '%p %s %T@\n' | sort >"$tmp/after"
+cmp -s "$tmp/before" "$tmp/after" && ok "a failed --render leaves the target exactly as it was" || nok "target changed"
+
+mkdir -p "$tmp/foreign/etc/modprobe.d"
+echo "options loop max_loop=8" >"$tmp/foreign/etc/modprobe.d/xen-dom0.conf"
+expect "--render over a foreign file" 0 "$bin" --render "$tmp/foreign" --config "$data/render/defaults.conf"
+grep -qx "options loop max_loop=8" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig" &&
+        ok "the foreign file is kept as .xen-dom0-orig" || nok "foreign file lost"
+
+expect "--dump-config succeeds" 0 "$bin" --dump-config --config "$data/render/trace-debug.conf"
+contains "--dump-config marks explicit values" "$tmp/out" "debug = true  ; set on line 2"
+contains "--dump-config marks defaults" "$tmp/out" "maxSize = 2048  ; default"
+contains "--dump-config marks computed defaults" "$tmp/out" "testEAGAIN = true  ; default (same as xen.debug)"
+cp "$tmp/out" "$tmp/dump.conf"
+expect "the dump is itself a valid configuration" 0 "$bin" --check --config "$tmp/dump.conf"
+
+expect "--print-template succeeds" 0 "$bin" --print-template
+cmp -s "$tmp/out" "${TOP_SRCDIR}/conf/xen-dom0.conf" && ok "the template is the shipped conf file" || nok "conf/xen-dom0.conf is stale"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,215 @@
+/* Configuration semantics: dependent defaults, explicit values winning, multi-line and list
+ * values, every assertion of the module, and the dump reading back to the same configuration. */
+#include <inttypes.h>
+
+#include "strv.h"
+#include "test-util.h"
+
+static Config *load_ok(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        Config *c = test_load(text, &d);
+
+        ck_assert_msg(c, "unexpected errors:\n%s", test_diag_text(&d));
+        ck_assert_msg(d.n == 0, "unexpected findings:\n%s", test_diag_text(&d));
+        return c;
+}
+
+/* Loads text that must fail validation and returns every message. */
+static char *load_fail(const char *text, const char *machine) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_parse(text, &d);
+
+        ck_assert_msg(c, "parse failed:\n%s", test_diag_text(&d));
+        ck_assert_int_eq(config_validate(c, machine, &d), -EINVAL);
+        return test_diag_text(&d);
+}
+
+START_TEST(test_trace_follows_debug) {
+        _cleanup_config_free_ Config *a = load_ok("[xen]\ndebug = true\n");
+        _cleanup_config_free_ Config *b = load_ok("[xen]\ndebug = false\ntrace = true\n");
+
+        ck_assert(config_bool(a, OPT_TRACE));
+        ck_assert(config_bool(a, OPT_STORE_TEST_EAGAIN));
+        ck_assert_str_eq(config_enum(a, OPT_LOG_LEVEL), "debug");
+        ck_assert(!config_bool(b, OPT_STORE_TEST_EAGAIN));
+        ck_assert_str_eq(config_enum(b, OPT_LOG_LEVEL), "debug");
+}
+END_TEST
+
+START_TEST(test_explicit_values_win) {
+        _cleanup_config_free_ Config *c = load_ok("[xen]\ndebug = true\ntrace = true\n"
+                                                  "[store.settings]\ntestEAGAIN = false\n"
+                                                  "[store.settings.xenstored.log]\nlevel = warn\n"
+                                                  "[dom0Resources]\nmemory = 1024\nmaxMemory = 2048\n");
+        _cleanup_config_free_ Config *n = load_ok("[xen]\ntrace = true\n[store.settings.xenstored.log]\nlevel = null\n");
+
+        ck_assert(!config_bool(c, OPT_STORE_TEST_EAGAIN));
+        ck_assert_str_eq(config_enum(c, OPT_LOG_LEVEL), "warn");
+        ck_assert_int_eq(config_int(c, OPT_DOM0_MAX_MEMORY), 2048);
+        ck_assert_ptr_null(config_enum(n, OPT_LOG_LEVEL));
+}
+END_TEST
+
+START_TEST(test_max_memory_follows_memory) {
+        _cleanup_config_free_ Config *c = load_ok("[dom0Resources]\nmemory = 1536\n");
+
+        ck_assert_int_eq(config_int(c, OPT_DOM0_MAX_MEMORY), 1536);
+}
+END_TEST
+
+START_TEST(test_store_type_from_path) {
+        _cleanup_config_free_ Config *c = load_ok("[store]\npath = /usr/lib/xen-4.17/bin/xenstored\n");
+        _cleanup_config_free_ Config *o = load_ok("[xen]\npackage = /opt/xen\n");
+
+        ck_assert_str_eq(config_enum(c, OPT_STORE_TYPE), "c");
+        ck_assert(!config_store_is_ocaml(c));
+        ck_assert_str_eq(config_str(o, OPT_STORE_PATH), "/opt/xen/bin/oxenstored");
+        ck_assert_str_eq(config_enum(o, OPT_STORE_TYPE), "ocaml");
+}
+END_TEST
+
+START_TEST(test_multiline_and_lists) {
+        _cleanup_config_free_ Config *c = load_ok("[domains]\n"
+                                                  "extraConfig = XENDOMAINS_SAVE=\n"
+                                                  "    XENDOMAINS_RESTORE=false\n"
+                                                  "\n"
+                                                  "  # a comment inside stays out\n"
+                                                  "  XENDOMAINS_STOP_MAXWAIT=60\n"
+                                                  "[xen]\n"
+                                                  "bootParams = vga=ask\n"
+                                                  "   dom0=pvh  iommu=1\n");
+        char *const *l = config_strv(c, OPT_BOOT_PARAMS);
+
+        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG),
+                         "XENDOMAINS_SAVE=\nXENDOMAINS_RESTORE=false\nXENDOMAINS_STOP_MAXWAIT=60");
+        ck_assert_uint_eq(strv_length(l), 3);
+        ck_assert_str_eq(l[0], "vga=ask");
+        ck_assert_str_eq(l[1], "dom0=pvh");
+        ck_assert_str_eq(l[2], "iommu=1");
+}
+END_TEST
+
+START_TEST(test_assert_arch) {
+        _cleanup_free_ char *m = load_fail("[xen]\n", "aarch64");
+
+        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf: xen.enable: the Xen Domain 0 stack is supported on x86_64 "
+                            "hosts only, this host is aarch64\n");
+}
+END_TEST
+
+START_TEST(test_assert_memory) {
+        _cleanup_free_ char *m = load_fail("[dom0Resources]\nmemory = 4096\nmaxMemory = 1024\n", "x86_64");
+        _cleanup_config_free_ Config *zero = load_ok("[dom0Resources]\nmemory = 0\nmaxMemory = 512\n");
+
+        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:3: dom0Resources.maxMemory: maxMemory (1024 MiB) must be at "
+                            "least dom0Resources.memory (4096 MiB)\n");
+}
+END_TEST
+
+START_TEST(test_assert_debug_needs_trace) {
+        _cleanup_free_ char *m = load_fail("[xen]\ntrace = false\ndebug = true\n", "x86_64");
+
+        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:3: xen.trace: debugging features are enabled, but logging is "
+                            "disabled (xen.debug = true requires xen.trace = true)\n");
+}
+END_TEST
+
+START_TEST(test_assert_watch_events) {
+        _cleanup_free_ char *m = load_fail("[store.settings.quota]\nmaxWatchEvents = 100\n", "x86_64");
+
+        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:2: store.settings.quota.maxWatchEvents: maxWatchEvents (100) "
+                            "must be at least quota.maxOutstanding (1024), or a malicious frontend can make the "
+                            "store queue events without bound\n");
+}
+END_TEST
+
+START_TEST(test_assert_boot_params_quoting) {
+        _cleanup_free_ char *m = load_fail("[xen]\nbootParams = ok a\"b\n", "x86_64");
+
+        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \"a\"b\" contains a double quote, which cannot be "
+                            "passed to the boot loader\n");
+}
+END_TEST
+
+START_TEST(test_all_assertions_reported_together) {
+        _cleanup_free_ char *m = load_fail("[xen]\ndebug = true\ntrace = false\n"
+                                           "[dom0Resources]\nmemory = 2\nmaxMemory = 1\n"
+                                           "[store.settings.quota]\nmaxOutstanding = 9\nmaxWatchEvents = 8\n",
+                                           "ppc64le");
+        size_t lines = 0;
+
+        for (const char *p = m; *p; p++)
+                lines += *p == '\n';
+        ck_assert_uint_eq(lines, 4);
+}
+END_TEST
+
+START_TEST(test_dump_reads_back) {
+        static const char *const inputs[] = {
+                "[xen]\n",
+                "[xen]\ndebug = true\nbootParams = a b\n[domains]\nextraConfig = A=1\n  B=2\n",
+                "[store]\npath = /usr/sbin/xenstored\n[store.settings.conflict]\nburstLimit = 0.1\n",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(inputs); i++) {
+                _cleanup_config_free_ Config *c = load_ok(inputs[i]), *back = NULL;
+                _cleanup_free_ char *text = NULL;
+                size_t size = 0;
+                FILE *f = open_memstream(&text, &size);
+
+                ck_assert_int_eq(config_dump(c, f), 0);
+                fclose(f);
+                back = load_ok(text);
+                for (size_t id = 0; id < _OPTION_MAX; id++)
+                        ck_assert_msg(config_value_equal(c, back, id), "%s changed through the dump:\n%s",
+                                      option_table[id].name, text);
+                ck_assert(strstr(text, "; default"));
+        }
+}
+END_TEST
+
+START_TEST(test_float_format) {
+        static const struct {
+                double f;
+                const char *text;
+        } cases[] = {
+                { 5.0, "5.0" }, { 0.05, "0.05" }, { 0.12, "0.12" }, { 15.0, "15.0" }, { 0.0, "0.0" },
+                { 1e20, "1.0e+20" }, { 1.5e-7, "1.5e-07" }, { 123456.789, "123456.789" },
+        };
+        char buf[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                format_float(cases[i].f, buf);
+                ck_assert_str_eq(buf, cases[i].text);
+        }
+}
+END_TEST
+
+START_TEST(test_enable_false) {
+        _cleanup_config_free_ Config *c = load_ok("[xen]\nenable = false\n");
+
+        ck_assert(!config_bool(c, OPT_ENABLE));
+}
+END_TEST
+
+Suite *test_suite(void) {
+        Suite *s = suite_create("config");
+        TCase *tc = tcase_create("semantics");
+
+        tcase_add_test(tc, test_trace_follows_debug);
+        tcase_add_test(tc, test_explicit_values_win);
+        tcase_add_test(tc, test_max_memory_follows_memory);
+        tcase_add_test(tc, test_store_type_from_path);
+        tcase_add_test(tc, test_multiline_and_lists);
+        tcase_add_test(tc, test_assert_arch);
+        tcase_add_test(tc, test_assert_memory);
+        tcase_add_test(tc, test_assert_debug_needs_trace);
+        tcase_add_test(tc, test_assert_watch_events);
+        tcase_add_test(tc, test_assert_boot_params_quoting);
+        tcase_add_test(tc, test_all_assertions_reported_together);
+        tcase_add_test(tc, test_dump_reads_back);
+        tcase_add_test(tc, test_float_format);
+        tcase_add_test(tc, test_enable_false);
+        suite_add_tcase(s, tc);
+        return s;
+}

@@ -1,0 +1,181 @@
+/* Bad input: every file of tests/data/bad is rejected with exactly the messages of its .err
+ * file, and files that are not regular readable files are refused with a clear reason.
+ * UPDATE_GOLDEN=1 rewrites the .err files (review the diff before committing it). */
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include "strv.h"
+#include "test-util.h"
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static char **corpus_names(void) {
+        _cleanup_free_ char *dir = test_srcpath("tests/data/bad");
+        _cleanup_strv_free_ char **names = calloc(1, sizeof(char *));
+        DIR *d = opendir(dir);
+        struct dirent *de;
+
+        ck_assert_ptr_nonnull(d);
+        while ((de = readdir(d)))
+                if (endswith(de->d_name, ".conf"))
+                        ck_assert_int_eq(strv_consume(&names, strndup(de->d_name, strlen(de->d_name) - 5)), 0);
+        closedir(d);
+        qsort(names, strv_length(names), sizeof(char *), cmp_str);
+        return TAKE_PTR(names);
+}
+
+START_TEST(test_corpus) {
+        _cleanup_strv_free_ char **names = corpus_names();
+        bool update = getenv("UPDATE_GOLDEN");
+        size_t n = 0;
+
+        STRV_FOREACH(name, names) {
+                _cleanup_free_ char *conf = NULL, *err = NULL, *data = NULL, *expected = NULL, *got = NULL;
+                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_config_free_ Config *c = NULL;
+                size_t size;
+                int r;
+
+                _cleanup_free_ char *rel = NULL;
+
+                ck_assert_int_ge(asprintf(&rel, "tests/data/bad/%s", *name), 0);
+                ck_assert_int_ge(asprintf(&conf, "%s/%s.conf", getenv("TOP_SRCDIR"), rel), 0);
+                ck_assert_int_ge(asprintf(&err, "%s/%s.err", getenv("TOP_SRCDIR"), rel), 0);
+                data = test_read_file(conf, &size);
+                ck_assert_ptr_nonnull(data);
+
+                r = config_parse_data("/etc/xen/xen-dom0.conf", data, size, &c, &d);
+                if (r == 0)
+                        r = config_validate(c, "x86_64", &d);
+                got = test_diag_text(&d);
+                ck_assert_msg(r == -EINVAL, "%s: accepted, but it is in the bad corpus", *name);
+                ck_assert_msg(d.n_errors > 0, "%s: rejected without an error message", *name);
+
+                if (update) {
+                        FILE *f = fopen(err, "we");
+                        ck_assert_ptr_nonnull(f);
+                        fputs(got, f);
+                        fclose(f);
+                        continue;
+                }
+                expected = test_read_file(err, NULL);
+                ck_assert_msg(expected, "%s: no .err file with the expected messages", *name);
+                ck_assert_msg(streq(expected, got), "%s:\nexpected:\n%sgot:\n%s", *name, expected, got);
+                n++;
+        }
+        if (!update)
+                ck_assert_uint_ge(n, 60);
+}
+END_TEST
+
+static char *file_error(const char *path) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        Config *c = NULL;
+
+        ck_assert_int_eq(config_parse_file(path, &c, &d), -EINVAL);
+        ck_assert_ptr_null(c);
+        return test_diag_text(&d);
+}
+
+START_TEST(test_missing_file) {
+        _cleanup_free_ char *m = file_error("/nonexistent/xen-dom0.conf");
+
+        ck_assert_str_eq(m, "/nonexistent/xen-dom0.conf: cannot open: No such file or directory\n");
+}
+END_TEST
+
+START_TEST(test_directory) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *m = file_error(dir), *want = NULL;
+
+        ck_assert_int_ge(asprintf(&want, "%s: is a directory, not a configuration file\n", dir), 0);
+        ck_assert_str_eq(m, want);
+        test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_fifo_and_devices) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *fifo = NULL, *m = NULL, *want = NULL;
+
+        /* Neither may hang or be read without end. */
+        ck_assert_int_ge(asprintf(&fifo, "%s/fifo", dir), 0);
+        ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+        m = file_error(fifo);
+        ck_assert_int_ge(asprintf(&want, "%s: is not a regular file\n", fifo), 0);
+        ck_assert_str_eq(m, want);
+        free(m);
+        m = file_error("/dev/zero");
+        ck_assert_str_eq(m, "/dev/zero: is not a regular file\n");
+        test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_too_large) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL, *m = NULL, *want = NULL;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&path, "%s/big.conf", dir), 0);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(ftruncate(fileno(f), CONFIG_MAX_FILE_SIZE + 1), 0);
+        fclose(f);
+        m = file_error(path);
+        ck_assert_int_ge(asprintf(&want, "%s: file is too large (%u bytes, at most %u)\n", path,
+                                  CONFIG_MAX_FILE_SIZE + 1, CONFIG_MAX_FILE_SIZE), 0);
+        ck_assert_str_eq(m, want);
+        test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_unreadable) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL, *m = NULL, *want = NULL;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&path, "%s/secret.conf", dir), 0);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("[xen]\n", f);
+        fclose(f);
+        ck_assert_int_eq(chmod(path, 0), 0);
+        /* root reads anything: drop to nobody in this forked test process. */
+        if (geteuid() == 0)
+                ck_assert_int_eq(setresuid(65534, 65534, 65534), 0);
+        m = file_error(path);
+        ck_assert_int_ge(asprintf(&want, "%s: cannot open: Permission denied\n", path), 0);
+        ck_assert_str_eq(m, want);
+}
+END_TEST
+
+START_TEST(test_reads_real_file) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&path, "%s/ok.conf", dir), 0);
+        f = fopen(path, "we");
+        ck_assert_ptr_nonnull(f);
+        fputs("[xen]\ndebug = true\n", f);
+        fclose(f);
+        ck_assert_int_eq(config_load(path, "x86_64", &c, &d), 0);
+        ck_assert(config_bool(c, OPT_TRACE));
+        ck_assert_str_eq(c->path, path);
+        test_rm_rf(dir);
+}
+END_TEST
+
+Suite *test_suite(void) {
+        Suite *s = suite_create("errors");
+        TCase *tc = tcase_create("bad input");
+
+        tcase_add_test(tc, test_corpus);
+        tcase_add_test(tc, test_missing_file);
+        tcase_add_test(tc, test_directory);
+        tcase_add_test(tc, test_fifo_and_devices);
+        tcase_add_test(tc, test_too_large);
+        tcase_add_test(tc, test_unreadable);
+        tcase_add_test(tc, test_reads_real_file);
+        suite_add_tcase(s, tc);
+        return s;
+}

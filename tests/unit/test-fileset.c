@@ -1,0 +1,204 @@
+/* Atomic writing of a rendered set: content and mode land, unchanged files keep their mtime,
+ * foreign files are kept as .xen-dom0-orig, and a failure leaves the tree exactly as it was. */
+#include <ftw.h>
+#include <sys/stat.h>
+#include <utime.h>
+
+#include "fileset.h"
+#include "paths.h"
+#include "strv.h"
+#include "test-util.h"
+
+static void add(FileSet *s, const char *path, const char *text, mode_t mode) {
+        ck_assert_int_eq(fileset_add(s, path, strdup(text), strlen(text), mode), 0);
+}
+
+static char *at(const char *root, const char *path) {
+        char *s;
+        ck_assert_int_ge(asprintf(&s, "%s%s", root, path), 0);
+        return s;
+}
+
+static void put(const char *root, const char *path, const char *text) {
+        _cleanup_free_ char *full = at(root, path);
+        FILE *f = fopen(full, "we");
+
+        ck_assert_ptr_nonnull(f);
+        fputs(text, f);
+        fclose(f);
+}
+
+static char *get(const char *root, const char *path) {
+        _cleanup_free_ char *full = at(root, path);
+        return test_read_file(full, NULL);
+}
+
+/* A listing of every entry under root with its size and mode, to compare trees. */
+static char *tree;
+static size_t tree_size;
+static FILE *tree_f;
+static size_t root_len;
+
+static int list_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        /* Directory mtimes move with any temporary file; files' must not. */
+        fprintf(tree_f, "%s %o %jd %ld\n", path + root_len, st->st_mode, (intmax_t) st->st_size,
+                flag == FTW_F ? st->st_mtim.tv_nsec + st->st_mtim.tv_sec * 1000000000L : 0L);
+        return 0;
+}
+
+static char *snapshot(const char *root) {
+        tree = NULL;
+        tree_f = open_memstream(&tree, &tree_size);
+        root_len = strlen(root);
+        ck_assert_int_eq(nftw(root, list_one, 8, FTW_PHYS), 0);
+        fclose(tree_f);
+        return tree;
+}
+
+START_TEST(test_write_new_tree) {
+        _cleanup_free_ char *root = test_mkdtemp(), *a = NULL, *b = NULL, *full = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+        struct stat st;
+
+        add(&s, "/run/xen-dom0/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&s, "/etc/deep/er/b", "# " RENDER_MARKER "\nB\n", 0600);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_uint_eq(strv_length(w.changed), 2);
+        ck_assert_uint_eq(strv_length(w.backups), 0);
+        a = get(root, "/run/xen-dom0/a");
+        b = get(root, "/etc/deep/er/b");
+        ck_assert_str_eq(a, "# " RENDER_MARKER "\nA\n");
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
+        full = at(root, "/etc/deep/er/b");
+        ck_assert_int_eq(stat(full, &st), 0);
+        ck_assert_int_eq(st.st_mode & 07777, 0600);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_unchanged_not_rewritten) {
+        _cleanup_free_ char *root = test_mkdtemp(), *full = NULL;
+        _cleanup_(fileset_done) FileSet s = {}, s2 = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {}, w3 = {};
+        struct utimbuf old = { .actime = 1000000000, .modtime = 1000000000 };
+        struct stat st;
+
+        add(&s, "/x/same", "# " RENDER_MARKER "\nsame\n", 0644);
+        add(&s, "/x/other", "# " RENDER_MARKER "\nv1\n", 0644);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        full = at(root, "/x/same");
+        ck_assert_int_eq(utime(full, &old), 0);
+
+        ck_assert_int_eq(fileset_write(&s, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.changed), 0);
+        ck_assert_int_eq(stat(full, &st), 0);
+        ck_assert_int_eq(st.st_mtime, 1000000000);
+
+        add(&s2, "/x/same", "# " RENDER_MARKER "\nsame\n", 0644);
+        add(&s2, "/x/other", "# " RENDER_MARKER "\nv2\n", 0644);
+        ck_assert_int_eq(fileset_write(&s2, root, &w3), 0);
+        ck_assert_uint_eq(strv_length(w3.changed), 1);
+        ck_assert_str_eq(w3.changed[0], "/x/other");
+        ck_assert_int_eq(stat(full, &st), 0);
+        ck_assert_int_eq(st.st_mtime, 1000000000);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_mode_change_rewrites) {
+        _cleanup_free_ char *root = test_mkdtemp();
+        _cleanup_(fileset_done) FileSet s = {}, s2 = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+
+        add(&s, "/m", "# " RENDER_MARKER "\n", 0644);
+        add(&s2, "/m", "# " RENDER_MARKER "\n", 0640);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_int_eq(fileset_write(&s2, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.changed), 1);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_foreign_file_kept) {
+        _cleanup_free_ char *root = test_mkdtemp(), *orig = NULL, *now = NULL, *dir = NULL;
+        _cleanup_(fileset_done) FileSet s = {}, s2 = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(root, "/etc/admin.conf", "hand written\n");
+        add(&s, "/etc/admin.conf", "# " RENDER_MARKER "\nnew\n", 0644);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_uint_eq(strv_length(w.backups), 1);
+        orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(orig, "hand written\n");
+        now = get(root, "/etc/admin.conf");
+        ck_assert_str_eq(now, "# " RENDER_MARKER "\nnew\n");
+
+        /* Ours now: replacing it again keeps no second backup and leaves the first alone. */
+        add(&s2, "/etc/admin.conf", "# " RENDER_MARKER "\nnewer\n", 0644);
+        ck_assert_int_eq(fileset_write(&s2, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.backups), 0);
+        free(orig);
+        orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(orig, "hand written\n");
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_failure_changes_nothing) {
+        _cleanup_free_ char *root = test_mkdtemp(), *before = NULL, *after = NULL, *blocker = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        /* an existing file of ours, a foreign one, and a directory where the last file must go */
+        blocker = at(root, "/etc");
+        ck_assert_int_eq(mkdir(blocker, 0755), 0);
+        put(root, "/etc/ours", "# " RENDER_MARKER "\nold\n");
+        put(root, "/etc/foreign", "admin\n");
+        free(blocker);
+        blocker = at(root, "/etc/zz");
+        ck_assert_int_eq(mkdir(blocker, 0755), 0);
+
+        add(&s, "/etc/ours", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/foreign", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/new/dir/file", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/zz", "# " RENDER_MARKER "\nnew\n", 0644);
+
+        before = snapshot(root);
+        ck_assert_int_lt(fileset_write(&s, root, &w), 0);
+        ck_assert_str_eq(w.failed_path, "/etc/zz");
+        ck_assert_uint_eq(strv_length(w.changed), 0);
+        after = snapshot(root);
+        ck_assert_str_eq(before, after);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_differs) {
+        _cleanup_free_ char *root = test_mkdtemp();
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        add(&s, "/d", "# " RENDER_MARKER "\n", 0644);
+        ck_assert_int_gt(rendered_file_differs(&s.files[0], root), 0);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_int_eq(rendered_file_differs(&s.files[0], root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
+Suite *test_suite(void) {
+        Suite *s = suite_create("fileset");
+        TCase *tc = tcase_create("write");
+
+        tcase_add_test(tc, test_write_new_tree);
+        tcase_add_test(tc, test_unchanged_not_rewritten);
+        tcase_add_test(tc, test_mode_change_rewrites);
+        tcase_add_test(tc, test_foreign_file_kept);
+        tcase_add_test(tc, test_failure_changes_nothing);
+        tcase_add_test(tc, test_differs);
+        suite_add_tcase(s, tc);
+        return s;
+}

@@ -1,0 +1,297 @@
+/* Rendering: golden files for every fixture of tests/data/render (UPDATE_GOLDEN=1 rewrites
+ * them; review the diff), plus properties that hold whatever the golden files say. */
+#include <dirent.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <sys/stat.h>
+
+#include "paths.h"
+#include "render.h"
+#include "strv.h"
+#include "test-util.h"
+
+static const char *const fixtures[] = {
+        "defaults", "nixos-wiki", "store-settings-example", "trace-debug", "c-xenstored", "memory-equal", "full",
+};
+
+static Config *load_fixture(const char *name) {
+        _cleanup_free_ char *rel = NULL, *path = NULL, *data = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        Config *c;
+
+        ck_assert_int_ge(asprintf(&rel, "tests/data/render/%s.conf", name), 0);
+        path = test_srcpath(rel);
+        data = test_read_file(path, NULL);
+        ck_assert_msg(data, "cannot read %s", path);
+        c = test_load(data, &d);
+        ck_assert_msg(c, "%s: %s", name, test_diag_text(&d));
+        ck_assert_msg(d.n == 0, "%s: %s", name, test_diag_text(&d));
+        return c;
+}
+
+static void render_fixture(const char *name, FileSet *s) {
+        _cleanup_config_free_ Config *c = load_fixture(name);
+
+        ck_assert_int_eq(render_config(c, s), 0);
+}
+
+static const char *content(const FileSet *s, const char *path) {
+        const RenderedFile *f = fileset_find(s, path);
+        return f ? f->content : NULL;
+}
+
+static char **golden_list;
+static const char *golden_root;
+
+static int collect(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        if (flag == FTW_F)
+                ck_assert_int_eq(strv_extend(&golden_list, path + strlen(golden_root)), 0);
+        return 0;
+}
+
+START_TEST(test_golden) {
+        const char *name = fixtures[_i];
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_free_ char *rel = NULL, *dir = NULL;
+
+        render_fixture(name, &s);
+        ck_assert_int_ge(asprintf(&rel, "tests/data/golden/%s", name), 0);
+        dir = test_srcpath(rel);
+
+        if (getenv("UPDATE_GOLDEN")) {
+                _cleanup_(write_result_done) WriteResult w = {};
+                test_rm_rf(dir);
+                ck_assert_int_eq(mkdir(dir, 0755), 0);
+                ck_assert_int_eq(fileset_write(&s, dir, &w), 0);
+                return;
+        }
+
+        for (size_t i = 0; i < s.n; i++) {
+                _cleanup_free_ char *path = NULL, *want = NULL;
+                size_t size;
+
+                ck_assert_int_ge(asprintf(&path, "%s%s", dir, s.files[i].path), 0);
+                want = test_read_file(path, &size);
+                ck_assert_msg(want, "%s: %s rendered, but there is no golden file", name, s.files[i].path);
+                ck_assert_msg(size == s.files[i].size && memcmp(want, s.files[i].content, size) == 0,
+                              "%s: %s differs from the golden file:\n--- expected\n%s--- got\n%s", name,
+                              s.files[i].path, want, s.files[i].content);
+        }
+        /* and nothing golden is missing from the render */
+        golden_list = calloc(1, sizeof(char *));
+        golden_root = dir;
+        ck_assert_int_eq(nftw(dir, collect, 8, FTW_PHYS), 0);
+        STRV_FOREACH(g, golden_list)
+                ck_assert_msg(fileset_find(&s, *g), "%s: golden file %s was not rendered", name, *g);
+        ck_assert_uint_eq(strv_length(golden_list), s.n);
+        golden_list = strv_free(golden_list);
+}
+END_TEST
+
+START_TEST(test_every_file_has_header) {
+        for (size_t k = 0; k < ELEMENTSOF(fixtures); k++) {
+                _cleanup_(fileset_done) FileSet s = {};
+
+                render_fixture(fixtures[k], &s);
+                ck_assert_uint_ge(s.n, 6);
+                for (size_t i = 0; i < s.n; i++) {
+                        char head[200] = "";
+                        memcpy(head, s.files[i].content, s.files[i].size < 199 ? s.files[i].size : 199);
+                        ck_assert_msg(strstr(head, RENDER_MARKER " from /etc/xen/xen-dom0.conf"), "%s has no header",
+                                      s.files[i].path);
+                        ck_assert_int_eq(s.files[i].mode, 0644);
+                        ck_assert_msg(s.files[i].path[0] == '/', "%s", s.files[i].path);
+                }
+        }
+}
+END_TEST
+
+/* The keys oxenstored's parser knows (REFERENCE section 3), in no particular order. */
+static const char *const oxenstored_keys[] = {
+        "pid-file", "test-eagain", "merge-activate", "conflict-burst-limit", "conflict-max-history-seconds",
+        "conflict-rate-limit-is-aggregate", "perms-activate", "perms-watch-activate", "quota-activate",
+        "quota-maxentity", "quota-maxsize", "quota-maxwatch", "quota-transaction", "quota-maxrequests",
+        "quota-path-max", "quota-maxoutstanding", "quota-maxwatchevents", "persistent", "xenstored-log-file",
+        "xenstored-log-level", "xenstored-log-nb-files", "access-log-file", "access-log-nb-lines",
+        "access-log-nb-chars", "access-log-special-ops", "ring-scan-interval", "xenstored-kva", "xenstored-port",
+};
+static const char *const oxenstored_bools[] = {
+        "test-eagain", "merge-activate", "conflict-rate-limit-is-aggregate", "perms-activate",
+        "perms-watch-activate", "quota-activate", "persistent", "access-log-special-ops",
+};
+
+static const char *value_of(const char *conf, const char *key, char *buf, size_t n) {
+        char pat[64];
+        const char *p;
+
+        snprintf(pat, sizeof pat, "\n%s = ", key);
+        p = strstr(conf, pat);
+        if (!p)
+                return NULL;
+        p += strlen(pat);
+        snprintf(buf, n, "%.*s", (int) strcspn(p, "\n"), p);
+        /* exactly once */
+        ck_assert_ptr_null(strstr(p, pat));
+        return buf;
+}
+
+START_TEST(test_oxenstored_conf_rules) {
+        for (size_t k = 0; k < ELEMENTSOF(fixtures); k++) {
+                _cleanup_(fileset_done) FileSet s = {};
+                const char *conf;
+                char buf[256];
+                size_t lines = 0;
+
+                render_fixture(fixtures[k], &s);
+                conf = content(&s, PATH_OXENSTORED_CONF);
+                if (streq(fixtures[k], "c-xenstored")) {
+                        ck_assert_ptr_null(conf);
+                        continue;
+                }
+                ck_assert_ptr_nonnull(conf);
+                ck_assert_ptr_null(strstr(conf, "acesss"));
+                for (size_t i = 0; i < ELEMENTSOF(oxenstored_keys); i++)
+                        ck_assert_msg(value_of(conf, oxenstored_keys[i], buf, sizeof buf), "%s: %s missing",
+                                      fixtures[k], oxenstored_keys[i]);
+                for (size_t i = 0; i < ELEMENTSOF(oxenstored_bools); i++) {
+                        value_of(conf, oxenstored_bools[i], buf, sizeof buf);
+                        ck_assert_msg(streq(buf, "true") || streq(buf, "false"), "%s = %s", oxenstored_bools[i], buf);
+                }
+                ck_assert(strchr(value_of(conf, "conflict-burst-limit", buf, sizeof buf), '.'));
+                ck_assert(strchr(value_of(conf, "conflict-max-history-seconds", buf, sizeof buf), '.'));
+                for (const char *p = conf; *p; p++)
+                        lines += *p == '\n' && p[1] && p[1] != '#';
+                ck_assert_uint_eq(lines, ELEMENTSOF(oxenstored_keys));
+        }
+}
+END_TEST
+
+START_TEST(test_store_settings_example_values) {
+        _cleanup_(fileset_done) FileSet s = {};
+        const char *conf;
+        char buf[256];
+
+        render_fixture("store-settings-example", &s);
+        conf = content(&s, PATH_OXENSTORED_CONF);
+        ck_assert_str_eq(value_of(conf, "merge-activate", buf, sizeof buf), "false");
+        ck_assert_str_eq(value_of(conf, "quota-maxwatchevents", buf, sizeof buf), "2048");
+        ck_assert_str_eq(value_of(conf, "conflict-max-history-seconds", buf, sizeof buf), "0.12");
+        ck_assert_str_eq(value_of(conf, "conflict-burst-limit", buf, sizeof buf), "15.0");
+        ck_assert_str_eq(value_of(conf, "xenstored-log-file", buf, sizeof buf), "/dev/null");
+        ck_assert_str_eq(value_of(conf, "xenstored-log-level", buf, sizeof buf), "info");
+}
+END_TEST
+
+START_TEST(test_boot_params) {
+        static const struct {
+                const char *fixture;
+                const char *line;
+        } cases[] = {
+                { "defaults", "GRUB_CMDLINE_XEN_DEFAULT=\"\"\n" },
+                { "nixos-wiki", "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=1024M,max:4096M dom0_max_vcpus=2 vga=ask dom0=pvh\"\n" },
+                { "trace-debug", "GRUB_CMDLINE_XEN_DEFAULT=\"loglvl=all guest_loglvl=all\"\n" },
+                { "memory-equal", "GRUB_CMDLINE_XEN_DEFAULT=\"dom0_mem=2048M\"\n" },
+                { "full", "GRUB_CMDLINE_XEN_DEFAULT=\"loglvl=all guest_loglvl=all dom0_mem=1024M,max:1536M "
+                          "dom0_max_vcpus=2 console=com1,vga com1=115200,8n1 iommu=no-intremap sched=credit2 "
+                          "ucode=scan\"\n" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(fileset_done) FileSet s = {};
+                const char *grub;
+
+                render_fixture(cases[i].fixture, &s);
+                grub = content(&s, PATH_GRUB_SNIPPET);
+                ck_assert_ptr_nonnull(grub);
+                ck_assert_msg(strstr(grub, cases[i].line), "%s:\n%s", cases[i].fixture, grub);
+        }
+}
+END_TEST
+
+START_TEST(test_bootspec_json) {
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_config_free_ Config *c = load_fixture("nixos-wiki");
+        _cleanup_strv_free_ char **params = NULL;
+        json_object *root, *ext, *xen, *arr;
+
+        ck_assert_int_eq(render_config(c, &s), 0);
+        ck_assert_int_eq(render_boot_params(c, &params), 0);
+        root = json_tokener_parse(content(&s, PATH_BOOTSPEC));
+        ck_assert_ptr_nonnull(root);
+        ck_assert(json_object_object_get_ex(root, "org.xenproject.bootspec.v1", &ext));
+        ck_assert(json_object_object_get_ex(ext, "xen", &xen));
+        ck_assert_str_eq(json_object_get_string(xen), "/boot/xen-4.17-amd64.efi");
+        ck_assert(json_object_object_get_ex(ext, "xenParams", &arr));
+        ck_assert_uint_eq(json_object_array_length(arr), strv_length(params));
+        ck_assert_uint_eq(json_object_array_length(arr), 4);
+        for (size_t i = 0; i < strv_length(params); i++)
+                ck_assert_str_eq(json_object_get_string(json_object_array_get_idx(arr, i)), params[i]);
+        json_object_put(root);
+}
+END_TEST
+
+START_TEST(test_xencommons) {
+        _cleanup_(fileset_done) FileSet t = {}, d = {}, c = {};
+        const char *x;
+
+        render_fixture("trace-debug", &t);
+        x = content(&t, PATH_XENCOMMONS);
+        ck_assert(strstr(x, "\nXENSTORED=/usr/lib/xen-4.17/bin/oxenstored\n"));
+        ck_assert(strstr(x, "\nQEMU_XEN=/usr/libexec/xen-qemu-system-i386\n"));
+        ck_assert(strstr(x, "\nXENSTORED_TRACE=yes\n"));
+        ck_assert(strstr(x, "\nXENCONSOLED_TRACE=all\n"));
+
+        render_fixture("defaults", &d);
+        x = content(&d, PATH_XENCOMMONS);
+        ck_assert_ptr_null(strstr(x, "XENSTORED_TRACE"));
+        ck_assert(strstr(x, "\nXENCONSOLED_TRACE=none\n"));
+        ck_assert(strstr(x, "--config-file=" PATH_OXENSTORED_CONF));
+
+        render_fixture("c-xenstored", &c);
+        x = content(&c, PATH_XENCOMMONS);
+        ck_assert(strstr(x, "\nXENSTORED=/usr/lib/xen-4.17/bin/xenstored\n"));
+        ck_assert(strstr(x, "\nXENSTORED_TYPE=c\n"));
+        ck_assert_ptr_null(strstr(x, "oxenstored.conf"));
+}
+END_TEST
+
+START_TEST(test_xendomains_extra_config_verbatim) {
+        _cleanup_(fileset_done) FileSet s = {};
+        const char *x;
+
+        render_fixture("full", &s);
+        x = content(&s, PATH_XENDOMAINS);
+        ck_assert(endswith(x, "\nXENDOMAINS_SAVE=\nXENDOMAINS_RESTORE=false\nXENDOMAINS_STOP_MAXWAIT=120\n"
+                              "XENDOMAINS_SHUTDOWN=\"--wait\"\n"));
+        /* defaults come first, so the extra lines override them when sourced */
+        ck_assert(strstr(x, "XENDOMAINS_SAVE=/var/lib/xen/save\n") < strstr(x, "XENDOMAINS_SAVE=\n"));
+}
+END_TEST
+
+START_TEST(test_modules) {
+        _cleanup_(fileset_done) FileSet s = {};
+
+        render_fixture("defaults", &s);
+        ck_assert(strstr(content(&s, PATH_MODPROBE), "\noptions loop max_loop=64\n"));
+        ck_assert(strstr(content(&s, PATH_MODULES_LOAD), "\nxen-evtchn\n"));
+        ck_assert(strstr(content(&s, PATH_MODULES_LOAD), "\nxen-gntdev\n"));
+        ck_assert(strstr(content(&s, PATH_MODULES_LOAD), "\nxenfs\n"));
+}
+END_TEST
+
+Suite *test_suite(void) {
+        Suite *s = suite_create("render");
+        TCase *tc = tcase_create("render");
+
+        tcase_add_loop_test(tc, test_golden, 0, ELEMENTSOF(fixtures));
+        tcase_add_test(tc, test_every_file_has_header);
+        tcase_add_test(tc, test_oxenstored_conf_rules);
+        tcase_add_test(tc, test_store_settings_example_values);
+        tcase_add_test(tc, test_boot_params);
+        tcase_add_test(tc, test_bootspec_json);
+        tcase_add_test(tc, test_xencommons);
+        tcase_add_test(tc, test_xendomains_extra_config_verbatim);
+        tcase_add_test(tc, test_modules);
+        suite_add_tcase(s, tc);
+        return s;
+}

@@ -1,0 +1,23 @@
+/* Shared helpers of the Check suites. */
+#pragma once
+
+#include <check.h>
+
+#include "dom0-config.h"
+
+/* Each suite file defines this; test-main.c runs it. */
+Suite *test_suite(void);
+
+/* $TOP_SRCDIR/rel; caller frees. */
+char *test_srcpath(const char *rel);
+/* Whole file, NUL-terminated; NULL when it cannot be read. */
+char *test_read_file(const char *path, size_t *ret_size);
+/* Parses text as /etc/xen/xen-dom0.conf, collecting diagnostics in d; NULL on errors. */
+Config *test_parse(const char *text, Diagnostics *d);
+/* Parses and validates (as on x86_64); NULL on errors. */
+Config *test_load(const char *text, Diagnostics *d);
+/* Every diagnostic formatted, one per line. Caller frees. */
+char *test_diag_text(const Diagnostics *d);
+/* A new empty temporary directory; caller removes it with test_rm_rf and frees. */
+char *test_mkdtemp(void);
+void test_rm_rf(const char *path);
