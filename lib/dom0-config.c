@@ -405,8 +405,10 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 return "[-]\n";
         }
 
-        q = p + strcspn(p, "=:");
-        if (q >= e || *q == 0) {
+        /* The data is not NUL-terminated: search within the line only. */
+        for (q = p; q < e && *q != '=' && *q != ':'; q++)
+                ;
+        if (q >= e) {
                 diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
                          "syntax error: expected \"key = value\", \"[section]\" or a comment");
                 return NULL;
