@@ -5,8 +5,35 @@
 #include "dom0-config.h"
 #include "macro.h"
 #include "offline.h"
+#include "log.h"
+#include "manager.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/xen/xen-dom0.conf"
+
+/* Exit status for an invalid configuration: the unit does not restart on it (EX_CONFIG). */
+#define EXIT_CONFIG 78
+
+static int run_daemon(const char *config) {
+        Manager *m = NULL;
+        int r;
+
+        r = manager_new(config, &m);
+        if (r < 0) {
+                log_error_errno(r, "Failed to allocate the manager");
+                return 1;
+        }
+        r = manager_startup(m);
+        if (r >= 0)
+                r = manager_run(m);
+        manager_free(m);
+        if (r == -EINVAL)
+                return EXIT_CONFIG;
+        if (r < 0) {
+                log_error_errno(r, "Exiting");
+                return 1;
+        }
+        return 0;
+}
 
 static void help(void) {
         printf("%s [OPTIONS...]\n\n"
@@ -78,8 +105,6 @@ int main(int argc, char *argv[]) {
         case ARG_TEMPLATE:
                 return options_write_template(stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
         default:
-                fprintf(stderr, "Running as the supervisor is not available in this build; "
-                                "use --check, --render or --dump-config.\n");
-                return 2;
+                return run_daemon(config);
         }
 }

@@ -84,3 +84,15 @@ static inline bool endswith(const char *s, const char *suffix) {
 static inline int negative_errno(void) {
         return errno > 0 ? -errno : -EIO;
 }
+
+/* Whether x equals one of the following values. */
+#define IN_SET(x, ...)                                                  \
+        ({                                                              \
+                const __typeof__(x) _in_set_x = (x);                    \
+                const __typeof__(x) _in_set_v[] = { __VA_ARGS__ };      \
+                bool _in_set_found = false;                             \
+                for (size_t _i = 0; _i < ELEMENTSOF(_in_set_v); _i++)   \
+                        if (_in_set_v[_i] == _in_set_x)                 \
+                                _in_set_found = true;                   \
+                _in_set_found;                                          \
+        })

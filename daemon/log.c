@@ -1,0 +1,35 @@
+/* Log output: one line per message on stderr, "<N>" prefixed for the journal. */
+#include "log.h"
+
+static int max_level = LOG_INFO;
+
+void log_set_max_level(int level) {
+        max_level = level;
+}
+
+static void log_va(int level, int r, const char *fmt, va_list ap) {
+        char buf[2048];
+
+        if (level > max_level)
+                return;
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        if (r < 0)
+                fprintf(stderr, "<%d>%s: %s\n", level, buf, strerror(-r));
+        else
+                fprintf(stderr, "<%d>%s\n", level, buf);
+}
+
+void log_full(int level, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_va(level, 0, fmt, ap);
+        va_end(ap);
+}
+
+int log_full_errno(int level, int r, const char *fmt, ...) {
+        va_list ap;
+        va_start(ap, fmt);
+        log_va(level, r, fmt, ap);
+        va_end(ap);
+        return r < 0 ? r : -r;
+}

@@ -1,0 +1,312 @@
+/* The Manager: start-up order (configuration, rendering, bus, systemd, bring-up), signals,
+ * and the State/StatusText that systemd and the bus see. */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+#include "paths.h"
+#include "plan.h"
+#include "strv.h"
+#include "systemd-client.h"
+
+#define BOOTED_CONFIG XEN_DOM0_RUNDIR "/booted.conf"
+
+static const char *const manager_states[_MANAGER_STATE_MAX] = {
+        [MANAGER_STARTING] = "starting", [MANAGER_RUNNING] = "running",   [MANAGER_DEGRADED] = "degraded",
+        [MANAGER_RELOADING] = "reloading", [MANAGER_STOPPING] = "stopping", [MANAGER_DISABLED] = "disabled",
+};
+
+static const char *const component_states[_COMPONENT_STATE_MAX] = {
+        [COMPONENT_PENDING] = "pending", [COMPONENT_STARTING] = "starting", [COMPONENT_PROBING] = "probing",
+        [COMPONENT_ACTIVE] = "active",   [COMPONENT_FAILED] = "failed",     [COMPONENT_SKIPPED] = "skipped",
+        [COMPONENT_STOPPED] = "stopped", [COMPONENT_RESTARTING] = "restarting",
+};
+
+const char *manager_state_to_string(ManagerState s) {
+        return s >= 0 && s < _MANAGER_STATE_MAX ? manager_states[s] : NULL;
+}
+
+const char *component_state_to_string(ComponentState s) {
+        return s >= 0 && s < _COMPONENT_STATE_MAX ? component_states[s] : NULL;
+}
+
+usec_t now_usec(clockid_t clock) {
+        struct timespec ts;
+        clock_gettime(clock, &ts);
+        return (usec_t) ts.tv_sec * 1000000ULL + (usec_t) ts.tv_nsec / 1000ULL;
+}
+
+void manager_notify(Manager *m, const char *fmt, ...) {
+        _cleanup_free_ char *s = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (s)
+                (void) sd_notify(false, s);
+}
+
+int manager_new(const char *config_path, Manager **ret) {
+        Manager *m = calloc(1, sizeof(Manager));
+
+        if (!m || !(m->config_path = strdup(config_path))) {
+                free(m);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                m->components[i] = (Component) { .def = &component_table[i], .manager = m };
+        *ret = m;
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                Component *c = &m->components[i];
+                xs_probe_cancel(c);
+                sd_event_source_unref(c->restart_timer);
+                sd_bus_slot_unref(c->properties_slot);
+                free(c->object_path);
+                free(c->active_state);
+                free(c->sub_state);
+                free(c->result);
+                free(c->last_error);
+        }
+        systemd_jobs_free(m);
+        sd_bus_message_unref(m->reload_message);
+        strv_free(m->reload_restarted);
+        strv_free(m->reload_files);
+        strv_free(m->pending_reboot);
+        config_free(m->config);
+        config_free(m->booted_config);
+        free(m->config_path);
+        free(m->status_text);
+        sd_bus_flush_close_unref(m->bus);
+        sd_event_unref(m->event);
+        free(m);
+        return NULL;
+}
+
+static ManagerState compute_state(Manager *m, char **ret_status) {
+        unsigned up = manager_components_up(m);
+        char *s = NULL;
+
+        if (m->shutting_down) {
+                *ret_status = strdup("stopping the supervisor; the stack keeps running");
+                return MANAGER_STOPPING;
+        }
+        if (!config_bool(m->config, OPT_ENABLE)) {
+                *ret_status = strdup("disabled by xen.enable = false: nothing rendered, nothing started");
+                return MANAGER_DISABLED;
+        }
+        if (m->reloading) {
+                *ret_status = strdup("reloading the configuration");
+                return MANAGER_RELOADING;
+        }
+        if (!m->settled) {
+                if (asprintf(&s, "starting the Xen dom0 stack, %u of %d up", up, _COMP_MAX) < 0)
+                        s = NULL;
+                *ret_status = s;
+                return MANAGER_STARTING;
+        }
+        if (up == _COMP_MAX) {
+                if (asprintf(&s, "running: %u of %d components up%s", up, _COMP_MAX,
+                             strv_length(m->pending_reboot) > 0 ? ", reboot pending" : "") < 0)
+                        s = NULL;
+                *ret_status = s;
+                return MANAGER_RUNNING;
+        }
+        /* Name the first component that is not up, with why. */
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                Component *c = &m->components[i];
+                if (c->state == COMPONENT_ACTIVE)
+                        continue;
+                if (asprintf(&s, "degraded: %s %s%s%s%s%s, %u of %d up", c->def->name,
+                             component_state_to_string(c->state), c->result ? " (result " : "", strempty(c->result),
+                             c->result ? ")" : "", c->last_error ? "" : "", up, _COMP_MAX) < 0)
+                        s = NULL;
+                break;
+        }
+        *ret_status = s;
+        return MANAGER_DEGRADED;
+}
+
+void manager_update_state(Manager *m) {
+        _cleanup_free_ char *status = NULL;
+        ManagerState s = compute_state(m, &status);
+        bool state_changed = s != m->state, status_changed = status && !streq_ptr(status, m->status_text);
+
+        m->state = s;
+        if (status_changed) {
+                free(m->status_text);
+                m->status_text = TAKE_PTR(status);
+                manager_notify(m, "STATUS=%s", m->status_text);
+        }
+        if (!m->ready_sent && (m->settled || s == MANAGER_DISABLED)) {
+                m->ready_sent = true;
+                (void) sd_notify(false, "READY=1");
+                if (s == MANAGER_DEGRADED)
+                        log_error("Xen dom0 stack is degraded: %s", m->status_text);
+                else
+                        log_info("Xen dom0 stack is %s: %s", manager_state_to_string(s), strna(m->status_text));
+        }
+        if (state_changed || status_changed)
+                bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", status_changed ? "StatusText" : NULL,
+                                         NULL);
+}
+
+/* Keeps a copy of the configuration the stack is first brought up with in this boot: the base
+ * for "reboot pending". /run is empty at every boot. */
+static int load_booted_config(Manager *m) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        struct stat st;
+        int r;
+
+        if (stat(BOOTED_CONFIG, &st) < 0) {
+                _cleanup_free_ char *dump = NULL;
+                size_t size = 0;
+                FILE *f = open_memstream(&dump, &size);
+                _cleanup_(fileset_done) FileSet s = {};
+                _cleanup_(write_result_done) WriteResult w = {};
+
+                if (!f)
+                        return -ENOMEM;
+                r = config_dump(m->config, f);
+                fclose(f);
+                if (r < 0)
+                        return r;
+                r = fileset_add(&s, BOOTED_CONFIG, TAKE_PTR(dump), size, 0644);
+                if (r < 0)
+                        return r;
+                r = fileset_write(&s, "/", &w);
+                if (r < 0)
+                        return log_warning_errno(r, "Failed to record the configuration of this boot");
+        }
+        r = config_load(BOOTED_CONFIG, NULL, &m->booted_config, &d);
+        if (r < 0)
+                log_warning("The record of this boot's configuration (%s) is unreadable; pending reboot is not "
+                            "computed",
+                            BOOTED_CONFIG);
+        return 0;
+}
+
+int manager_compute_pending(Manager *m) {
+        char **l = NULL;
+        int r;
+
+        if (!m->booted_config)
+                return 0;
+        r = pending_reboot_reasons(m->booted_config, m->config, &l);
+        if (r < 0)
+                return r;
+        if (!strv_equal(l, m->pending_reboot)) {
+                strv_free(m->pending_reboot);
+                m->pending_reboot = l;
+                STRV_FOREACH(p, m->pending_reboot)
+                        log_notice("Reboot pending: %s", *p);
+                bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
+        } else
+                strv_free(l);
+        return 0;
+}
+
+static int on_sigterm(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        m->shutting_down = true;
+        (void) sd_notify(false, "STOPPING=1\nSTATUS=stopping the supervisor; the stack keeps running");
+        log_info("Stopping on %s; the Xen dom0 stack keeps running", strsignal(si->ssi_signo));
+        return sd_event_exit(m->event, 0);
+}
+
+static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
+        Manager *m = userdata;
+
+        log_info("Reloading on SIGHUP");
+        (void) manager_reload(m, NULL);
+        return 0;
+}
+
+int manager_startup(Manager *m) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        sigset_t mask;
+        int r;
+
+        r = config_load(m->config_path, NULL, &m->config, &d);
+        for (size_t i = 0; i < d.n; i++) {
+                _cleanup_free_ char *s = diag_format(&d.items[i]);
+                log_full(d.items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", strna(s));
+        }
+        if (r < 0) {
+                log_error("%s: %zu error%s; not starting the Xen dom0 stack. Fix the file and start xen-dom0 again "
+                          "(check it with: xen-dom0d --check)",
+                          m->config_path, d.n_errors, d.n_errors == 1 ? "" : "s");
+                (void) sd_notifyf(false, "STATUS=invalid configuration %s: %zu errors", m->config_path, d.n_errors);
+                return -EINVAL;
+        }
+        m->config_loaded = now_usec(CLOCK_REALTIME);
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to allocate the event loop");
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return log_error_errno(-errno, "Failed to block signals");
+        if ((r = sd_event_add_signal(m->event, NULL, SIGTERM, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGINT, on_sigterm, m)) < 0 ||
+            (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
+                return log_error_errno(r, "Failed to watch signals");
+
+        r = sd_bus_open_system(&m->bus);
+        if (r < 0)
+                return log_error_errno(r, "Failed to connect to the system bus");
+        r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach the bus to the event loop");
+
+        if (config_bool(m->config, OPT_ENABLE)) {
+                _cleanup_strv_free_ char **changed = NULL;
+                _cleanup_free_ char *failed = NULL;
+
+                /* Re-rendered at every start, so a new boot always uses the current file. */
+                r = manager_render(m, m->config, &changed, &failed);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to write %s", strna(failed));
+                STRV_FOREACH(p, changed)
+                        log_debug("Wrote %s", *p);
+                (void) load_booted_config(m);
+                (void) manager_compute_pending(m);
+        }
+
+        r = bus_manager_register(m);
+        if (r < 0)
+                return r;
+        r = systemd_subscribe(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to subscribe to systemd");
+        r = sd_bus_request_name_async(m->bus, NULL, "org.xenproject.Dom0", 0, NULL, NULL);
+        if (r < 0)
+                return log_error_errno(r, "Failed to request the bus name org.xenproject.Dom0");
+
+        if (!config_bool(m->config, OPT_ENABLE)) {
+                log_notice("xen.enable = false in %s: nothing rendered, nothing started", m->config_path);
+                manager_update_state(m);
+                return 0;
+        }
+        return supervisor_begin(m);
+}
+
+int manager_run(Manager *m) {
+        return sd_event_loop(m->event);
+}

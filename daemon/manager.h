@@ -1,0 +1,136 @@
+/* The supervisor's state: one Manager owning the event loop, the bus, the live configuration
+ * and the seven components. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "components.h"
+#include "dom0-config.h"
+#include "fileset.h"
+
+typedef uint64_t usec_t;
+
+typedef enum ManagerState {
+        MANAGER_STARTING,
+        MANAGER_RUNNING,
+        MANAGER_DEGRADED,
+        MANAGER_RELOADING,
+        MANAGER_STOPPING,
+        MANAGER_DISABLED,
+        _MANAGER_STATE_MAX,
+} ManagerState;
+
+typedef enum ComponentState {
+        COMPONENT_PENDING,    /* waiting for its dependencies */
+        COMPONENT_STARTING,   /* a start job is in flight */
+        COMPONENT_PROBING,    /* started; readiness is being checked (the store) */
+        COMPONENT_ACTIVE,
+        COMPONENT_FAILED,
+        COMPONENT_SKIPPED,    /* a dependency failed: not started */
+        COMPONENT_STOPPED,    /* stopped cleanly by someone else */
+        COMPONENT_RESTARTING, /* failed, a restart is scheduled or in flight */
+        _COMPONENT_STATE_MAX,
+} ComponentState;
+
+#define RESTART_BURST 5
+#define RESTART_INTERVAL_USEC (30 * 1000000ULL)
+
+typedef struct Manager Manager;
+
+typedef struct Component {
+        const ComponentDef *def;
+        Manager *manager;
+        ComponentState state;
+        char *object_path;          /* systemd's unit object */
+        char *active_state;
+        char *sub_state;
+        char *result;               /* the unit's Result, after a failure */
+        char *last_error;
+        bool adopted;
+        unsigned restarts;
+        usec_t restart_times[RESTART_BURST];
+        sd_event_source *restart_timer;
+        sd_bus_slot *properties_slot;
+        usec_t start_requested;     /* CLOCK_MONOTONIC */
+        usec_t active_since;        /* CLOCK_MONOTONIC */
+        uint64_t startup_msec;
+        pid_t probe_pid;
+        sd_event_source *probe_child;
+        sd_event_source *probe_timer;
+        usec_t probe_deadline;
+} Component;
+
+struct Manager {
+        sd_event *event;
+        sd_bus *bus;
+        char *config_path;
+        Config *config;
+        Config *booted_config;      /* what the running stack was started with, for pending reboot */
+        char **pending_reboot;
+        usec_t config_loaded;       /* CLOCK_REALTIME */
+
+        ManagerState state;
+        char *status_text;
+        bool settled;               /* bring-up finished (everything up, or a failure is final) */
+        bool ready_sent;
+        bool shutting_down;
+        bool modules_loaded;
+        bool control_d;
+        usec_t bringup_start;
+        usec_t bringup_end;
+
+        Component components[_COMP_MAX];
+
+        /* systemd client */
+        struct Job *jobs;
+        struct EarlyJob *early_jobs;
+
+        /* the reload in progress */
+        bool reloading;
+        sd_bus_message *reload_message;
+        unsigned reload_jobs;
+        char **reload_restarted;
+        char **reload_files;
+
+        /* bring-up scheduling gap: a dependency's JobRemoved to a dependent's StartUnit call */
+        usec_t gap_samples[64];
+        unsigned n_gaps;
+        usec_t last_job_removed;
+};
+
+const char *manager_state_to_string(ManagerState s);
+const char *component_state_to_string(ComponentState s);
+usec_t now_usec(clockid_t clock);
+
+int manager_new(const char *config_path, Manager **ret);
+Manager *manager_free(Manager *m);
+int manager_startup(Manager *m);
+int manager_run(Manager *m);
+
+/* Recomputes State and StatusText and tells systemd and the bus when they changed. */
+void manager_update_state(Manager *m);
+void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
+
+/* supervisor.c */
+int supervisor_begin(Manager *m);
+void supervisor_dispatch(Manager *m);
+void supervisor_unit_properties(Component *c, const char *active_state, const char *sub_state);
+void supervisor_component_done(Manager *m);
+int supervisor_restart(Component *c, const char *reason);
+unsigned manager_components_up(Manager *m);
+
+/* reload.c: replies to message (NULL for SIGHUP) when the reload is done. */
+int manager_reload(Manager *m, sd_bus_message *message);
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path);
+int manager_compute_pending(Manager *m);
+
+/* bus-manager.c */
+int bus_manager_register(Manager *m);
+void bus_manager_emit_changed(Manager *m, const char *property, ...);
+
+/* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
+int xs_probe_start(Component *c, usec_t deadline);
+void xs_probe_cancel(Component *c);
+/* supervisor.c: the store answered (ok) or the probe gave up. */
+void supervisor_store_probed(Component *c, bool ok, const char *error);

@@ -1,0 +1,197 @@
+/* Reload: load, validate and render a new configuration, diff it against what is live, write
+ * the changed files as one set, restart only the components a changed setting needs, and
+ * record what waits for a reboot. An invalid file changes nothing. */
+#include <inttypes.h>
+#include <systemd/sd-daemon.h>
+
+#include "log.h"
+#include "manager.h"
+#include "plan.h"
+#include "render.h"
+#include "strv.h"
+#include "systemd-client.h"
+
+#define ERROR_INVALID_CONFIG "org.xenproject.Dom0.Error.InvalidConfig"
+#define ERROR_BUSY "org.xenproject.Dom0.Error.Busy"
+#define ERROR_WRITE "org.xenproject.Dom0.Error.WriteFailed"
+
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path) {
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+        int r;
+
+        r = render_config(c, &s);
+        if (r < 0)
+                return r;
+        r = fileset_write(&s, "/", &w);
+        STRV_FOREACH(b, w.backups)
+                log_notice("Kept %s, not written by xen-dom0d, as %s.xen-dom0-orig", *b, *b);
+        if (r < 0) {
+                if (ret_failed_path)
+                        *ret_failed_path = TAKE_PTR(w.failed_path);
+                return r;
+        }
+        if (ret_changed)
+                *ret_changed = TAKE_PTR(w.changed);
+        return 0;
+}
+
+static void reload_finish(Manager *m, int error, const char *error_name, const char *message) {
+        sd_bus_message *msg = TAKE_PTR(m->reload_message);
+
+        m->reloading = false;
+        if (msg) {
+                if (error)
+                        (void) sd_bus_reply_method_errorf(msg, error_name, "%s", message);
+                else
+                        (void) sd_bus_reply_method_return(msg, "asasas", m->reload_files, m->reload_restarted,
+                                                          m->pending_reboot);
+                sd_bus_message_unref(msg);
+        }
+        m->reload_files = strv_free(m->reload_files);
+        m->reload_restarted = strv_free(m->reload_restarted);
+        (void) sd_notify(false, "READY=1");
+        manager_update_state(m);
+}
+
+static void on_restart_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
+        Component *c = userdata;
+
+        if (error || !streq(result, "done")) {
+                log_error("Restart of %s for the new configuration did not complete: %s", c->def->name,
+                          error ?: result);
+                c->state = COMPONENT_FAILED;
+                (void) systemd_fetch_result(c);
+        } else {
+                c->state = COMPONENT_ACTIVE;
+                c->active_since = now_usec(CLOCK_MONOTONIC);
+                log_info("Restarted %s for the new configuration", c->def->name);
+        }
+        if (--m->reload_jobs == 0)
+                reload_finish(m, 0, NULL, NULL);
+}
+
+static char *join_diagnostics(const Diagnostics *d) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        diagnostics_print(d, f);
+        if (fclose(f) != 0)
+                return NULL;
+        /* no trailing newline in an error message */
+        if (size > 0 && buf[size - 1] == '\n')
+                buf[size - 1] = 0;
+        return TAKE_PTR(buf);
+}
+
+int manager_reload(Manager *m, sd_bus_message *message) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *new = NULL;
+        _cleanup_(reload_plan_done) ReloadPlan plan = {};
+        _cleanup_free_ char *failed = NULL;
+        int r;
+
+        if (m->reloading) {
+                if (message)
+                        return sd_bus_reply_method_errorf(message, ERROR_BUSY, "A reload is already in progress");
+                log_warning("Ignoring a reload request: a reload is already in progress");
+                return 0;
+        }
+        m->reloading = true;
+        m->reload_message = sd_bus_message_ref(message);
+        manager_notify(m, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading %s", now_usec(CLOCK_MONOTONIC),
+                       m->config_path);
+        manager_update_state(m);
+
+        r = config_load(m->config_path, NULL, &new, &d);
+        if (r < 0) {
+                _cleanup_free_ char *text = join_diagnostics(&d);
+                for (size_t i = 0; i < d.n; i++) {
+                        _cleanup_free_ char *s = diag_format(&d.items[i]);
+                        log_full(d.items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", strna(s));
+                }
+                log_error("Reload refused: %s has %zu error%s; the running configuration stays in effect",
+                          m->config_path, d.n_errors, d.n_errors == 1 ? "" : "s");
+                reload_finish(m, r, ERROR_INVALID_CONFIG, text ?: "invalid configuration");
+                return 0;
+        }
+        for (size_t i = 0; i < d.n; i++) {
+                _cleanup_free_ char *s = diag_format(&d.items[i]);
+                log_warning("%s", strna(s));
+        }
+
+        r = reload_plan_compute(m->config, new, &plan);
+        if (r < 0) {
+                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory");
+                return 0;
+        }
+
+        if (config_bool(new, OPT_ENABLE)) {
+                r = manager_render(m, new, &m->reload_files, &failed);
+                if (r < 0) {
+                        _cleanup_free_ char *text = NULL;
+                        if (asprintf(&text, "Cannot write %s: %s; nothing was changed", strna(failed), strerror(-r)) < 0)
+                                text = NULL;
+                        log_error("Reload failed: %s", strna(text));
+                        reload_finish(m, r, ERROR_WRITE, text ?: "write failed");
+                        return 0;
+                }
+        }
+
+        /* The new configuration is live from here on. */
+        config_free(m->config);
+        m->config = TAKE_PTR(new);
+        m->config_loaded = now_usec(CLOCK_REALTIME);
+        (void) manager_compute_pending(m);
+        bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
+
+        STRV_FOREACH(p, m->reload_files)
+                log_info("Reload wrote %s", *p);
+        STRV_FOREACH(n, plan.notes)
+                log_info("Reload: %s", *n);
+        if (strv_length(plan.changed) == 0)
+                log_info("Reload: no setting changed");
+
+        if (config_bool(m->config, OPT_ENABLE) && m->bringup_start == 0) {
+                /* Enabled by this reload: bring the stack up now. */
+                reload_finish(m, 0, NULL, NULL);
+                m->ready_sent = true;
+                r = supervisor_begin(m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to begin the bring-up");
+                return 0;
+        }
+        if (!config_bool(m->config, OPT_ENABLE) || !m->settled) {
+                /* Disabled: leave the running stack alone. Still starting: the bring-up starts
+                 * whatever is left with the new files. */
+                reload_finish(m, 0, NULL, NULL);
+                return 0;
+        }
+        if (plan.enable_changed && !m->ready_sent) {
+                reload_finish(m, 0, NULL, NULL);
+                return 0;
+        }
+
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                Component *c = &m->components[i];
+
+                if (!(plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
+                        continue;
+                r = systemd_job(m, "RestartUnit", c->def->unit, on_restart_done, c);
+                if (r < 0) {
+                        log_error_errno(r, "Failed to restart %s", c->def->name);
+                        continue;
+                }
+                c->state = COMPONENT_RESTARTING;
+                c->restarts++;
+                (void) strv_extend(&m->reload_restarted, c->def->name);
+                m->reload_jobs++;
+                log_info("Restarting %s for the new configuration", c->def->name);
+        }
+        if (m->reload_jobs == 0)
+                reload_finish(m, 0, NULL, NULL);
+        return 0;
+}

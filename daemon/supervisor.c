@@ -1,0 +1,393 @@
+/* Bring-up in dependency order with independent branches in flight together, adoption of
+ * components already running, and health: bounded restarts of the restartable ones. */
+#include <fcntl.h>
+#include <inttypes.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "systemd-client.h"
+
+#define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
+#define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
+#define RESTART_BACKOFF_MAX_USEC (4 * 1000000ULL)
+
+static const char *const dom0_module_args[] = {
+        "modprobe", "-q", "-a", "-b",
+        /* every name of REFERENCE section 1: most are aliases, missing ones are no error */
+        "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-blkback", "xen-netback", "xen-pciback", "evtchn",
+        "gntdev", "netbk", "blkbk", "xen-scsibk", "usbbk", "pciback", "xen-acpi-processor", "blktap2", "tun",
+        "netxen_nic", "xen_wdt", "xen-privcmd", "xen-scsiback", "xenfs", NULL,
+};
+
+unsigned manager_components_up(Manager *m) {
+        unsigned n = 0;
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                n += m->components[i].state == COMPONENT_ACTIVE;
+        return n;
+}
+
+static bool deps_active(Manager *m, const Component *c) {
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                if ((c->def->after & COMP_BIT(i)) && m->components[i].state != COMPONENT_ACTIVE)
+                        return false;
+        return true;
+}
+
+static bool deps_lost(Manager *m, const Component *c) {
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                if ((c->def->after & COMP_BIT(i)) &&
+                    IN_SET(m->components[i].state, COMPONENT_FAILED, COMPONENT_SKIPPED, COMPONENT_STOPPED))
+                        return true;
+        return false;
+}
+
+static void set_error(Component *c, const char *fmt, ...) _printf_(2, 3);
+static void set_error(Component *c, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) >= 0) {
+                free(c->last_error);
+                c->last_error = s;
+        }
+        va_end(ap);
+}
+
+static void component_became_active(Component *c) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        c->state = COMPONENT_ACTIVE;
+        c->active_since = now;
+        if (c->start_requested)
+                c->startup_msec = (now - c->start_requested) / 1000;
+}
+
+/* Checks /proc/xen/capabilities for control_d: this host must be dom0. */
+static bool is_control_domain(void) {
+        char buf[128] = "";
+        _cleanup_close_ int fd = open("/proc/xen/capabilities", O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return false;
+        n = read(fd, buf, sizeof buf - 1);
+        if (n <= 0)
+                return false;
+        buf[n] = 0;
+        return strstr(buf, "control_d") != NULL;
+}
+
+static void on_start_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
+        Component *c = userdata;
+
+        if (error) {
+                set_error(c, "systemd refused to start %s: %s", unit, error);
+                log_error("Failed to start %s: %s", c->def->name, error);
+                c->state = COMPONENT_FAILED;
+        } else if (!streq(result, "done")) {
+                set_error(c, "start job of %s ended with result '%s'", unit, result);
+                log_error("%s failed to start: job %s", c->def->name, result);
+                c->state = COMPONENT_FAILED;
+                (void) systemd_fetch_result(c);
+        } else if (c->def->id == COMP_XENSTORED) {
+                /* Debian's store cannot tell systemd it is ready: ask it ourselves. */
+                c->state = COMPONENT_PROBING;
+                if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_READY_TIMEOUT_USEC) < 0) {
+                        set_error(c, "cannot probe the store");
+                        c->state = COMPONENT_FAILED;
+                }
+        } else {
+                component_became_active(c);
+                log_info("Started %s in %" PRIu64 " ms, %u of %d up", c->def->name, c->startup_msec,
+                         manager_components_up(m), _COMP_MAX);
+        }
+        supervisor_dispatch(m);
+}
+
+void supervisor_component_done(Manager *m) {
+        supervisor_dispatch(m);
+}
+
+static int start_component(Component *c) {
+        Manager *m = c->manager;
+        int r;
+
+        if (m->last_job_removed && m->n_gaps < ELEMENTSOF(m->gap_samples) && m->bringup_end == 0)
+                m->gap_samples[m->n_gaps++] = now_usec(CLOCK_MONOTONIC) - m->last_job_removed;
+        c->state = COMPONENT_STARTING;
+        c->start_requested = now_usec(CLOCK_MONOTONIC);
+        r = systemd_job(m, "StartUnit", c->def->unit, on_start_done, c);
+        if (r < 0) {
+                set_error(c, "cannot queue the start of %s: %s", c->def->unit, strerror(-r));
+                c->state = COMPONENT_FAILED;
+                return log_error_errno(r, "Failed to start %s", c->def->name);
+        }
+        manager_notify(m, "STATUS=starting %s, %u of %d up", c->def->name, manager_components_up(m), _COMP_MAX);
+        return 0;
+}
+
+/* Starts whatever has its dependencies up; marks what can never start; settles the bring-up. */
+void supervisor_dispatch(Manager *m) {
+        bool busy = false;
+
+        if (m->shutting_down)
+                return;
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                Component *c = &m->components[i];
+
+                if (c->state != COMPONENT_PENDING)
+                        continue;
+                if (!c->active_state) { /* its state is not known yet */
+                        busy = true;
+                        continue;
+                }
+                if (deps_lost(m, c)) {
+                        c->state = COMPONENT_SKIPPED;
+                        set_error(c, "not started: a component it needs is not up");
+                        log_warning("Not starting %s: a component it needs is not up", c->def->name);
+                        continue;
+                }
+                if (!deps_active(m, c)) {
+                        busy = true;
+                        continue;
+                }
+                if (c->def->id == COMP_XENSTORED) {
+                        if (!m->modules_loaded) {
+                                busy = true;
+                                continue;
+                        }
+                        m->control_d = is_control_domain();
+                        if (!m->control_d) {
+                                c->state = COMPONENT_SKIPPED;
+                                set_error(c, "/proc/xen/capabilities has no control_d: this is not Domain 0");
+                                log_error("This host is not Xen's Domain 0 (no control_d in /proc/xen/capabilities): "
+                                          "the stack is not started");
+                                continue;
+                        }
+                }
+                (void) start_component(c);
+                i = (size_t) -1; /* a start may have settled others; look again from the top */
+        }
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                busy = busy || IN_SET(m->components[i].state, COMPONENT_PENDING, COMPONENT_STARTING,
+                                            COMPONENT_PROBING);
+        if (!busy && !m->settled) {
+                m->settled = true;
+                m->bringup_end = now_usec(CLOCK_MONOTONIC);
+                if (m->n_gaps > 0) {
+                        usec_t sorted[ELEMENTSOF(m->gap_samples)];
+                        memcpy(sorted, m->gap_samples, sizeof(usec_t) * m->n_gaps);
+                        for (unsigned a = 1; a < m->n_gaps; a++)
+                                for (unsigned b = a; b > 0 && sorted[b - 1] > sorted[b]; b--) {
+                                        usec_t t = sorted[b];
+                                        sorted[b] = sorted[b - 1];
+                                        sorted[b - 1] = t;
+                                }
+                        log_info("Bring-up settled in %" PRIu64 " ms: %u of %d up; scheduling gap median %" PRIu64
+                                 " us, max %" PRIu64 " us over %u starts",
+                                 (m->bringup_end - m->bringup_start) / 1000, manager_components_up(m), _COMP_MAX,
+                                 sorted[m->n_gaps / 2], sorted[m->n_gaps - 1], m->n_gaps);
+                } else
+                        log_info("Bring-up settled in %" PRIu64 " ms: %u of %d up",
+                                 (m->bringup_end - m->bringup_start) / 1000, manager_components_up(m), _COMP_MAX);
+        }
+        manager_update_state(m);
+}
+
+/* ---- health ------------------------------------------------------------------------- */
+
+static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Component *c = userdata;
+
+        c->restart_timer = sd_event_source_unref(c->restart_timer);
+        if (c->manager->shutting_down)
+                return 0;
+        c->start_requested = now_usec(CLOCK_MONOTONIC);
+        if (systemd_job(c->manager, "StartUnit", c->def->unit, on_start_done, c) < 0) {
+                c->state = COMPONENT_FAILED;
+                set_error(c, "cannot queue a restart");
+                manager_update_state(c->manager);
+        }
+        return 0;
+}
+
+int supervisor_restart(Component *c, const char *reason) {
+        Manager *m = c->manager;
+        usec_t now = now_usec(CLOCK_MONOTONIC), delay;
+        unsigned recent = 0;
+        int r;
+
+        if (c->restart_timer || c->state == COMPONENT_RESTARTING)
+                return 0;
+        for (size_t i = 0; i < RESTART_BURST; i++)
+                recent += c->restart_times[i] && now - c->restart_times[i] < RESTART_INTERVAL_USEC;
+        if (recent >= RESTART_BURST) {
+                c->state = COMPONENT_FAILED;
+                set_error(c, "%s; restart limit reached (%d in %llu s), giving up", reason, RESTART_BURST,
+                          RESTART_INTERVAL_USEC / 1000000ULL);
+                log_error("%s: %s; %d restarts in %llu s, giving up until the next reload or restart request",
+                          c->def->name, reason, RESTART_BURST, RESTART_INTERVAL_USEC / 1000000ULL);
+                manager_update_state(m);
+                return -EBUSY;
+        }
+        /* Back off: 0 for the first failure, then 100 ms doubling up to 4 s. */
+        delay = recent == 0 ? 0 : RESTART_BACKOFF_BASE_USEC << (recent - 1);
+        if (delay > RESTART_BACKOFF_MAX_USEC)
+                delay = RESTART_BACKOFF_MAX_USEC;
+        memmove(c->restart_times + 1, c->restart_times, sizeof(usec_t) * (RESTART_BURST - 1));
+        c->restart_times[0] = now;
+        c->restarts++;
+        c->state = COMPONENT_RESTARTING;
+        set_error(c, "%s", reason);
+        log_warning("Restarting %s: %s (restart %u, %u in the last %llu s, after %" PRIu64 " ms)", c->def->name, reason,
+                    c->restarts, recent + 1, RESTART_INTERVAL_USEC / 1000000ULL, delay / 1000);
+        r = sd_event_add_time_relative(m->event, &c->restart_timer, CLOCK_MONOTONIC, delay, 1000, on_restart_timer, c);
+        if (r < 0) {
+                c->state = COMPONENT_FAILED;
+                return log_error_errno(r, "Failed to schedule the restart of %s", c->def->name);
+        }
+        manager_update_state(m);
+        return 0;
+}
+
+static void component_failed(Component *c, const char *active, const char *sub) {
+        Manager *m = c->manager;
+        char reason[256];
+
+        snprintf(reason, sizeof reason, "%s is %s (%s)", c->def->unit, active, strna(sub));
+        (void) systemd_fetch_result(c);
+
+        if (c->def->id == COMP_XENSTORED) {
+                c->state = COMPONENT_FAILED;
+                set_error(c, "the store daemon died; it is never restarted, only a reboot recovers the store");
+                log_crit("xenstored died (%s): guests can no longer be managed. It is not restarted (a new store "
+                         "would not know the running guests); reboot the host to recover. Dependents are left alone.",
+                         reason);
+                manager_update_state(m);
+                return;
+        }
+        if (c->def->restart == RESTART_ON_FAILURE && !m->reloading) {
+                (void) supervisor_restart(c, reason);
+                return;
+        }
+        c->state = COMPONENT_FAILED;
+        set_error(c, "%s", reason);
+        log_error("%s failed: %s; it is not restarted automatically", c->def->name, reason);
+        manager_update_state(m);
+}
+
+void supervisor_unit_properties(Component *c, const char *active, const char *sub) {
+        Manager *m = c->manager;
+        bool first = !c->active_state;
+
+        if (active) {
+                free(c->active_state);
+                c->active_state = strdup(active);
+        }
+        if (sub) {
+                free(c->sub_state);
+                c->sub_state = strdup(sub);
+        }
+        if (!c->active_state)
+                return;
+
+        if (first) {
+                /* The initial state: adopt what already runs, and start the rest in order. */
+                if (streq(c->active_state, "active") && c->state == COMPONENT_PENDING) {
+                        c->adopted = true;
+                        component_became_active(c);
+                        log_info("Adopted %s, already active", c->def->name);
+                }
+                supervisor_dispatch(m);
+                return;
+        }
+
+        if (m->shutting_down)
+                return;
+
+        if (streq(c->active_state, "failed")) {
+                if (IN_SET(c->state, COMPONENT_ACTIVE, COMPONENT_PROBING))
+                        component_failed(c, c->active_state, c->sub_state);
+        } else if (streq(c->active_state, "inactive")) {
+                if (c->state == COMPONENT_ACTIVE) {
+                        c->state = COMPONENT_STOPPED;
+                        set_error(c, "stopped (%s)", strna(c->sub_state));
+                        log_warning("%s was stopped from outside xen-dom0d; it is not started again until asked",
+                                    c->def->name);
+                }
+        } else if (streq(c->active_state, "active")) {
+                if (IN_SET(c->state, COMPONENT_STOPPED, COMPONENT_FAILED)) {
+                        component_became_active(c);
+                        log_info("%s is active again", c->def->name);
+                }
+        }
+        manager_update_state(m);
+}
+
+/* ---- bring-up ------------------------------------------------------------------------ */
+
+static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Manager *m = userdata;
+
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_debug("modprobe ended with status %d (missing modules are expected)", si->si_status);
+        m->modules_loaded = true;
+        sd_event_source_unref(s);
+        supervisor_dispatch(m);
+        return 0;
+}
+
+/* Loads the dom0 modules in a child, in parallel with the first components. */
+static int load_modules(Manager *m) {
+        pid_t pid = fork();
+
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd >= 0) {
+                        (void) dup2(fd, STDOUT_FILENO);
+                        (void) dup2(fd, STDERR_FILENO);
+                }
+                execvp("modprobe", (char **) dom0_module_args);
+                _exit(127);
+        }
+        return sd_event_add_child(m->event, NULL, pid, WEXITED, on_modprobe_exit, m);
+}
+
+int supervisor_begin(Manager *m) {
+        int r;
+
+        m->bringup_start = now_usec(CLOCK_MONOTONIC);
+        r = load_modules(m);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
+                m->modules_loaded = true;
+        }
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                r = systemd_watch_unit(&m->components[i]);
+                if (r < 0)
+                        return log_error_errno(r, "Failed to watch %s", m->components[i].def->unit);
+        }
+        manager_notify(m, "STATUS=starting the Xen dom0 stack");
+        return 0;
+}
+
+void supervisor_store_probed(Component *c, bool ok, const char *error) {
+        Manager *m = c->manager;
+
+        if (c->state != COMPONENT_PROBING)
+                return;
+        if (ok) {
+                component_became_active(c);
+                log_info("Started %s in %" PRIu64 " ms (the store answers), %u of %d up", c->def->name,
+                         c->startup_msec, manager_components_up(m), _COMP_MAX);
+        } else {
+                c->state = COMPONENT_FAILED;
+                set_error(c, "%s within %llu s", error, STORE_READY_TIMEOUT_USEC / 1000000ULL);
+                log_error("xenstored started but %s within %llu s; its dependents are not started", error,
+                          STORE_READY_TIMEOUT_USEC / 1000000ULL);
+        }
+        supervisor_dispatch(m);
+}

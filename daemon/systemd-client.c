@@ -1,0 +1,359 @@
+/* The systemd client. Subscribe() and the JobRemoved match come before any StartUnit; a job is
+ * matched to its JobRemoved by object path, including a JobRemoved that overtakes the reply. */
+#include "log.h"
+#include "systemd-client.h"
+
+#define SD_DEST "org.freedesktop.systemd1"
+#define SD_PATH "/org/freedesktop/systemd1"
+#define SD_MANAGER "org.freedesktop.systemd1.Manager"
+#define EARLY_MAX 32
+
+typedef struct Job {
+        struct Job *next;
+        Manager *manager;
+        char *unit;
+        char *path;             /* NULL until systemd replied */
+        job_callback_t cb;
+        void *userdata;
+        sd_bus_slot *slot;
+} Job;
+
+typedef struct EarlyJob {
+        struct EarlyJob *next;
+        char *path;
+        char *result;
+} EarlyJob;
+
+static void job_free(Job *j) {
+        sd_bus_slot_unref(j->slot);
+        free(j->unit);
+        free(j->path);
+        free(j);
+}
+
+static void job_unlink(Manager *m, Job *j) {
+        for (Job **p = &m->jobs; *p; p = &(*p)->next)
+                if (*p == j) {
+                        *p = j->next;
+                        return;
+                }
+}
+
+static void job_finish(Manager *m, Job *j, const char *result, const char *error) {
+        job_unlink(m, j);
+        j->cb(m, j->unit, result, error, j->userdata);
+        job_free(j);
+}
+
+void systemd_jobs_free(Manager *m) {
+        while (m->jobs) {
+                Job *j = m->jobs;
+                m->jobs = j->next;
+                job_free(j);
+        }
+        while (m->early_jobs) {
+                EarlyJob *e = m->early_jobs;
+                m->early_jobs = e->next;
+                free(e->path);
+                free(e->result);
+                free(e);
+        }
+}
+
+static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+        EarlyJob *e;
+        int r;
+
+        r = sd_bus_message_read(msg, "uoss", &id, &path, &unit, &result);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to parse JobRemoved");
+                return 0;
+        }
+        for (Job *j = m->jobs; j; j = j->next)
+                if (j->path && streq(j->path, path)) {
+                        m->last_job_removed = now_usec(CLOCK_MONOTONIC);
+                        job_finish(m, j, result, NULL);
+                        return 0;
+                }
+        /* Not ours, or its reply has not arrived yet: remember it only while a reply is due. */
+        bool waiting = false;
+        for (Job *j = m->jobs; j; j = j->next)
+                waiting = waiting || !j->path;
+        if (!waiting)
+                return 0;
+        e = calloc(1, sizeof(EarlyJob));
+        if (!e || !(e->path = strdup(path)) || !(e->result = strdup(result))) {
+                if (e)
+                        free(e->path);
+                free(e);
+                return 0;
+        }
+        e->next = m->early_jobs;
+        m->early_jobs = e;
+        /* keep the list short */
+        unsigned n = 0;
+        for (EarlyJob **p = &m->early_jobs; *p; p = &(*p)->next)
+                if (++n >= EARLY_MAX) {
+                        EarlyJob *rest = (*p)->next;
+                        (*p)->next = NULL;
+                        while (rest) {
+                                EarlyJob *x = rest->next;
+                                free(rest->path);
+                                free(rest->result);
+                                free(rest);
+                                rest = x;
+                        }
+                        break;
+                }
+        return 0;
+}
+
+static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Job *j = userdata;
+        Manager *m = j->manager;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        const char *path;
+        int r;
+
+        j->slot = sd_bus_slot_unref(j->slot);
+        if (e) {
+                job_finish(m, j, NULL, e->message ?: e->name);
+                return 0;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0 || !(j->path = strdup(path))) {
+                job_finish(m, j, NULL, "unreadable reply from systemd");
+                return 0;
+        }
+        for (EarlyJob **p = &m->early_jobs; *p; p = &(*p)->next)
+                if (streq((*p)->path, path)) {
+                        EarlyJob *x = *p;
+                        *p = x->next;
+                        job_finish(m, j, x->result, NULL);
+                        free(x->path);
+                        free(x->result);
+                        free(x);
+                        return 0;
+                }
+        return 0;
+}
+
+int systemd_job(Manager *m, const char *method, const char *unit, job_callback_t cb, void *userdata) {
+        Job *j = calloc(1, sizeof(Job));
+        int r;
+
+        if (!j || !(j->unit = strdup(unit))) {
+                free(j);
+                return -ENOMEM;
+        }
+        j->manager = m;
+        j->cb = cb;
+        j->userdata = userdata;
+        r = sd_bus_call_method_async(m->bus, &j->slot, SD_DEST, SD_PATH, SD_MANAGER, method, on_job_reply, j, "ss",
+                                     unit, "replace");
+        if (r < 0) {
+                job_free(j);
+                return r;
+        }
+        j->next = m->jobs;
+        m->jobs = j;
+        return 0;
+}
+
+static int on_subscribe_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        /* Already subscribed (a reconnect) is fine; anything else only costs us early signals. */
+        if (e && !sd_bus_error_has_name(e, "org.freedesktop.systemd1.AlreadySubscribed"))
+                log_warning("Subscribe() to systemd failed: %s", e->message ?: e->name);
+        return 0;
+}
+
+int systemd_subscribe(Manager *m) {
+        int r;
+
+        r = sd_bus_match_signal_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed,
+                                      NULL, m);
+        if (r < 0)
+                return r;
+        return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribe_reply,
+                                        m, NULL);
+}
+
+/* Reads ActiveState and SubState out of an a{sv} (GetAll reply or PropertiesChanged). */
+static int read_unit_props(sd_bus_message *msg, char **active, char **sub) {
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(msg, 'e', "sv")) > 0) {
+                const char *name, *value;
+
+                r = sd_bus_message_read(msg, "s", &name);
+                if (r < 0)
+                        return r;
+                if (streq(name, "ActiveState") || streq(name, "SubState")) {
+                        r = sd_bus_message_read(msg, "v", "s", &value);
+                        if (r < 0)
+                                return r;
+                        char **t = streq(name, "ActiveState") ? active : sub;
+                        free(*t);
+                        *t = strdup(value);
+                        if (!*t)
+                                return -ENOMEM;
+                } else {
+                        r = sd_bus_message_skip(msg, "v");
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(msg);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(msg);
+}
+
+static void deliver(Component *c, char *active, char *sub) {
+        supervisor_unit_properties(c, active, sub);
+        free(active);
+        free(sub);
+}
+
+static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Component *c = userdata;
+        const char *iface;
+        char *active = NULL, *sub = NULL;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &iface);
+        if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Unit"))
+                return 0;
+        r = read_unit_props(msg, &active, &sub);
+        if (r < 0) {
+                free(active);
+                free(sub);
+                log_warning_errno(r, "Failed to parse PropertiesChanged of %s", c->def->unit);
+                return 0;
+        }
+        if (active || sub)
+                deliver(c, active, sub);
+        else {
+                free(active);
+                free(sub);
+        }
+        return 0;
+}
+
+static int on_get_all(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Component *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        char *active = NULL, *sub = NULL;
+        int r;
+
+        if (e) {
+                log_error("Failed to read the state of %s: %s", c->def->unit, e->message ?: e->name);
+                deliver(c, strdup("unknown"), NULL);
+                return 0;
+        }
+        r = read_unit_props(reply, &active, &sub);
+        if (r < 0) {
+                log_error_errno(r, "Failed to parse the state of %s", c->def->unit);
+                free(active);
+                free(sub);
+                deliver(c, strdup("unknown"), NULL);
+                return 0;
+        }
+        deliver(c, active, sub);
+        return 0;
+}
+
+static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Component *c = userdata;
+        Manager *m = c->manager;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        const char *path;
+        int r;
+
+        if (e) {
+                log_error("Failed to load %s: %s", c->def->unit, e->message ?: e->name);
+                deliver(c, strdup("unknown"), NULL);
+                return 0;
+        }
+        r = sd_bus_message_read(reply, "o", &path);
+        if (r < 0 || !(c->object_path = strdup(path))) {
+                deliver(c, strdup("unknown"), NULL);
+                return 0;
+        }
+        /* The match first, then the read: no change can fall between them. */
+        r = sd_bus_match_signal_async(m->bus, &c->properties_slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
+                                      "PropertiesChanged", on_properties_changed, NULL, c);
+        if (r >= 0)
+                r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, path, "org.freedesktop.DBus.Properties", "GetAll",
+                                             on_get_all, c, "s", "org.freedesktop.systemd1.Unit");
+        if (r < 0) {
+                log_error_errno(r, "Failed to watch %s", c->def->unit);
+                deliver(c, strdup("unknown"), NULL);
+        }
+        return 0;
+}
+
+int systemd_watch_unit(Component *c) {
+        return sd_bus_call_method_async(c->manager->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", on_load_unit,
+                                        c, "s", c->def->unit);
+}
+
+static int on_result(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Component *c = userdata;
+        const char *result;
+
+        if (sd_bus_message_get_error(reply) || sd_bus_message_read(reply, "v", "s", &result) < 0)
+                return 0;
+        free(c->result);
+        c->result = strdup(result);
+        manager_update_state(c->manager);
+        return 0;
+}
+
+int systemd_fetch_result(Component *c) {
+        const char *iface = endswith(c->def->unit, ".mount") ? "org.freedesktop.systemd1.Mount"
+                                                              : "org.freedesktop.systemd1.Service";
+        if (!c->object_path)
+                return -ENOENT;
+        return sd_bus_call_method_async(c->manager->bus, NULL, SD_DEST, c->object_path,
+                                        "org.freedesktop.DBus.Properties", "Get", on_result, c, "ss", iface, "Result");
+}
+
+typedef struct ReloadCall {
+        Manager *m;
+        job_callback_t cb;
+        void *userdata;
+} ReloadCall;
+
+static int on_daemon_reload(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        ReloadCall *rc = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        rc->cb(rc->m, NULL, e ? NULL : "done", e ? (e->message ?: e->name) : NULL, rc->userdata);
+        free(rc);
+        return 0;
+}
+
+int systemd_daemon_reload(Manager *m, job_callback_t cb, void *userdata) {
+        ReloadCall *rc = calloc(1, sizeof(ReloadCall));
+        int r;
+
+        if (!rc)
+                return -ENOMEM;
+        *rc = (ReloadCall) { .m = m, .cb = cb, .userdata = userdata };
+        r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", on_daemon_reload, rc,
+                                     NULL);
+        if (r < 0)
+                free(rc);
+        return r;
+}

@@ -1,0 +1,105 @@
+/* Readiness and health probe of the store. libxenstore calls have no timeout and a stopped
+ * store blocks them for ever, so each attempt runs in a child process with a deadline. */
+#include <signal.h>
+#include <sys/wait.h>
+#include <xenstore.h>
+
+#include "log.h"
+#include "manager.h"
+
+#define ATTEMPT_TIMEOUT_USEC (2 * 1000000ULL)
+#define RETRY_USEC (20 * 1000ULL)
+
+static int attempt(Component *c);
+
+static void probe_reset(Component *c) {
+        c->probe_child = sd_event_source_unref(c->probe_child);
+        c->probe_timer = sd_event_source_unref(c->probe_timer);
+        c->probe_pid = 0;
+}
+
+void xs_probe_cancel(Component *c) {
+        if (c->probe_pid > 0) {
+                (void) kill(c->probe_pid, SIGKILL);
+                (void) waitpid(c->probe_pid, NULL, 0);
+        }
+        probe_reset(c);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        Component *c = userdata;
+
+        c->probe_timer = sd_event_source_unref(c->probe_timer);
+        if (attempt(c) < 0)
+                supervisor_store_probed(c, false, "cannot start a store probe");
+        return 0;
+}
+
+static void attempt_failed(Component *c, const char *why) {
+        if (now_usec(CLOCK_MONOTONIC) >= c->probe_deadline) {
+                supervisor_store_probed(c, false, why);
+                return;
+        }
+        if (sd_event_add_time_relative(c->manager->event, &c->probe_timer, CLOCK_MONOTONIC, RETRY_USEC, 1000, on_retry,
+                                       c) < 0)
+                supervisor_store_probed(c, false, "cannot schedule a store probe");
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Component *c = userdata;
+        bool ok = si->si_code == CLD_EXITED && si->si_status == 0;
+
+        probe_reset(c);
+        if (ok)
+                supervisor_store_probed(c, true, NULL);
+        else
+                attempt_failed(c, "the store did not answer");
+        return 0;
+}
+
+static int on_attempt_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        Component *c = userdata;
+
+        /* The child's exit will arrive through on_child as killed: count it as a failure there. */
+        if (c->probe_pid > 0)
+                (void) kill(c->probe_pid, SIGKILL);
+        return 0;
+}
+
+static int attempt(Component *c) {
+        sd_event *e = c->manager->event;
+        pid_t pid;
+        int r;
+
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                struct xs_handle *h = xs_open(XS_OPEN_SOCKETONLY);
+                unsigned len;
+                void *v;
+
+                if (!h)
+                        _exit(1);
+                v = xs_read(h, XBT_NULL, "/local/domain/0", &len);
+                if (!v) /* before xen-init-dom0 the node may not exist; the root always does */
+                        v = xs_read(h, XBT_NULL, "/", &len);
+                _exit(v ? 0 : 1);
+        }
+        c->probe_pid = pid;
+        r = sd_event_add_child(e, &c->probe_child, pid, WEXITED, on_child, c);
+        if (r >= 0)
+                r = sd_event_add_time_relative(e, &c->probe_timer, CLOCK_MONOTONIC, ATTEMPT_TIMEOUT_USEC, 1000,
+                                               on_attempt_timeout, c);
+        if (r < 0) {
+                xs_probe_cancel(c);
+                return r;
+        }
+        return 0;
+}
+
+int xs_probe_start(Component *c, usec_t deadline) {
+        xs_probe_cancel(c);
+        c->probe_deadline = deadline;
+        return attempt(c);
+}
