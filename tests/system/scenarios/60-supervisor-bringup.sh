@@ -1,0 +1,57 @@
+#!/bin/bash
+# xen-dom0d brought the whole stack up at boot, in an order consistent with the graph,
+# and reports it on the bus; Debian's SysV xen.service did not also run.
+# shellcheck source=../lib/check.sh
+. "$SYSTEST_LIB/check.sh"
+# shellcheck source=../lib/stack.sh
+. "$SYSTEST_LIB/stack.sh"
+
+if ! stack_has_project; then
+	skip "xen-dom0d supervises the stack" "the project is not installed in this image"
+	exit 0
+fi
+
+components=(proc-xen.mount xenstored.service xen-init-dom0.service xenconsoled.service
+	xen-qemu-dom0-disk-backend.service xendomains.service xen-watchdog.service)
+prop() { systemctl show -P "$2" "$1"; }
+manager_prop() { busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager "$1"; }
+
+check_wait "xen-dom0.service is active (READY=1 sent)" 180 systemctl is-active --quiet xen-dom0.service
+for u in "${components[@]}"; do
+	check_eq "$u is active" active systemctl is-active "$u"
+done
+check_eq "the manager's State is running" 's "running"' manager_prop State
+check_match "StatusText says 7 of 7 up" '7 of 7' systemctl show -P StatusText xen-dom0.service
+check_fail "Debian's generated xen.service did not run" systemctl is-active --quiet xen.service
+check_match "the units are not enabled on their own" '^(static|disabled|indirect)$' systemctl is-enabled xenstored.service
+
+# Activation order: every dependency became active before its dependents (REFERENCE order).
+before() { # before A B: A's activation is not later than B's
+	local a b
+	a=$(prop "$1" ActiveEnterTimestampMonotonic)
+	b=$(prop "$2" ActiveEnterTimestampMonotonic)
+	[[ $a -gt 0 && $b -gt 0 && $a -le $b ]] || { echo "$1=$a $2=$b"; return 1; }
+}
+check "proc-xen before xenstored" before proc-xen.mount xenstored.service
+check "xenstored before xen-init-dom0" before xenstored.service xen-init-dom0.service
+check "xenstored before xenconsoled" before xenstored.service xenconsoled.service
+check "xenconsoled before the qemu backend" before xenconsoled.service xen-qemu-dom0-disk-backend.service
+check "xen-init-dom0 before xendomains" before xen-init-dom0.service xendomains.service
+check "the qemu backend before xendomains" before xen-qemu-dom0-disk-backend.service xendomains.service
+check "xendomains before the watchdog" before xendomains.service xen-watchdog.service
+
+check_match "the store has dom0's entries" '^Domain-0$' xenstore-read /local/domain/0/name
+check_match "xl list shows Domain-0" '^Domain-0 ' xl list
+check_match "the store runs with the rendered config" 'config-file=/run/xen-dom0/oxenstored.conf' \
+	cat "/proc/$(prop xenstored.service MainPID)/cmdline"
+check "the rendered files are in place" test -s /run/xen-dom0/xencommons -a -s /etc/modules-load.d/xen-dom0.conf
+
+# Numbers for the record (reported, not asserted).
+pid=$(prop xen-dom0.service MainPID)
+diag "$(journalctl -b -u xen-dom0.service -o cat | grep -m1 'Bring-up settled')"
+diag "xen-dom0d memory: $(grep -E '^(VmRSS|RssAnon|RssFile)' "/proc/$pid/status" | tr -s ' \t' ' ' | paste -sd ' ')"
+read -r -a stat <"/proc/$pid/stat"
+diag "xen-dom0d CPU time since start: $(((stat[13] + stat[14]) * 1000 / $(getconf CLK_TCK))) ms"
+first=$(prop proc-xen.mount ActiveEnterTimestampMonotonic)
+last=$(prop xen-watchdog.service ActiveEnterTimestampMonotonic)
+diag "stack bring-up, proc-xen active to watchdog active: $(((last - first) / 1000)) ms"
