@@ -1,13 +1,20 @@
-/* The org.xenproject.Dom0 object: the Manager's properties and methods on the system bus. */
+/* The org.xenproject.Dom0 Manager object: properties, the read-only methods open to everyone,
+ * and the mutating ones behind bus_verify_manage(). The contract is the installed
+ * introspection XML (conf/org.xenproject.Dom0.Manager.xml). */
 #include <inttypes.h>
+#include <limits.h>
 
+#include "bus-errors.h"
+#include "bus-polkit.h"
 #include "log.h"
 #include "manager.h"
+#include "plan.h"
+#include "read-as.h"
 #include "render.h"
 #include "strv.h"
+#include "systemd-client.h"
 
-#define OBJECT_PATH "/org/xenproject/Dom0"
-#define MANAGER_IFACE "org.xenproject.Dom0.Manager"
+#define CHECK_PATH_MAX 4096
 
 static int property_get(sd_bus *bus, const char *path, const char *iface, const char *property,
                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
@@ -37,33 +44,229 @@ static int property_get(sd_bus *bus, const char *path, const char *iface, const 
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
 }
 
-/* Mutating calls: root only (the polkit action comes with the admin API). */
-static int check_privileged(sd_bus_message *msg, sd_bus_error *error) {
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        uid_t uid;
-        int r;
+/* ---- Reload ---------------------------------------------------------------------------- */
 
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
-        if (r < 0)
-                return r;
-        r = sd_bus_creds_get_euid(creds, &uid);
-        if (r < 0)
-                return r;
-        if (uid != 0)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Only root may do this");
-        return 0;
+static void do_reload(Manager *m, sd_bus_message *msg) {
+        log_info("Reload requested over the bus by %s", strna(sd_bus_message_get_sender(msg)));
+        (void) manager_reload(m, msg);
 }
 
 static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
+
+        if (m->reloading)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "A reload is already in progress");
+        return bus_verify_manage(m, msg, do_reload);
+}
+
+/* ---- Check ----------------------------------------------------------------------------- */
+
+static int append_findings(sd_bus_message *reply, const Diagnostics *d, DiagLevel level) {
+        int r = sd_bus_message_open_container(reply, 'a', "(suss)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < d->n; i++) {
+                const Diag *x = &d->items[i];
+                if (x->level != level)
+                        continue;
+                r = sd_bus_message_append(reply, "(suss)", x->file, x->line, strempty(x->key), x->message);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int reply_check(sd_bus_message *msg, const Diagnostics *d) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = check_privileged(msg, error);
-        if (r < 0 || sd_bus_error_is_set(error))
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = append_findings(reply, d, DIAG_ERROR);
+        if (r >= 0)
+                r = append_findings(reply, d, DIAG_WARNING);
+        if (r < 0)
                 return r;
-        log_info("Reload requested over the bus");
-        r = manager_reload(m, msg);
-        return r < 0 ? r : 1;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct CheckCall {
+        sd_bus_message *msg;
+        char *path;
+} CheckCall;
+
+static void check_read_done(int err, const char *data, size_t size, void *userdata) {
+        CheckCall *cc = userdata;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+
+        if (err < 0)
+                diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "%s",
+                         err == -ENODEV   ? "is not a regular file"
+                         : err == -EISDIR ? "is a directory, not a configuration file"
+                         : err == -EFBIG  ? "file is too large"
+                         : err == -ETIMEDOUT ? "reading it timed out"
+                                          : "cannot open");
+        if (err < 0 && !IN_SET(err, -ENODEV, -EISDIR, -EFBIG, -ETIMEDOUT)) {
+                /* the errno text after "cannot open", as config_parse_file says it */
+                free(d.items[d.n - 1].message);
+                if (asprintf(&d.items[d.n - 1].message, "cannot open: %s", strerror(-err)) < 0)
+                        d.items[d.n - 1].message = NULL;
+        }
+        else if (config_parse_data(cc->path, data, size, &c, &d) == 0)
+                (void) config_validate(c, NULL, &d);
+        if (reply_check(cc->msg, &d) < 0)
+                (void) sd_bus_reply_method_errorf(cc->msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
+        sd_bus_message_unref(cc->msg);
+        free(cc->path);
+        free(cc);
+}
+
+static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        const gid_t *groups = NULL;
+        const char *path;
+        CheckCall *cc;
+        uid_t uid;
+        gid_t gid;
+        int r, n_groups;
+
+        r = sd_bus_message_read(msg, "s", &path);
+        if (r < 0)
+                return r;
+        if (isempty(path))
+                path = m->config_path;
+        if (strlen(path) >= CHECK_PATH_MAX || path[0] != '/')
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "The path must be absolute and shorter than %d bytes", CHECK_PATH_MAX);
+
+        /* The caller's identity, so that the file is read with its rights, not ours. */
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
+                                              SD_BUS_CREDS_AUGMENT,
+                                      &creds);
+        if (r >= 0)
+                r = sd_bus_creds_get_euid(creds, &uid);
+        if (r >= 0)
+                r = sd_bus_creds_get_egid(creds, &gid);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot tell who the caller is");
+        n_groups = sd_bus_creds_get_supplementary_gids(creds, &groups);
+        if (n_groups < 0)
+                n_groups = 0;
+
+        cc = calloc(1, sizeof(CheckCall));
+        if (!cc || !(cc->path = strdup(path))) {
+                free(cc);
+                return -ENOMEM;
+        }
+        cc->msg = sd_bus_message_ref(msg);
+        r = read_file_as(m->event, path, uid, gid, groups, (size_t) n_groups, check_read_done, cc);
+        if (r < 0) {
+                sd_bus_message_unref(cc->msg);
+                free(cc->path);
+                free(cc);
+                return r;
+        }
+        return 1;
+}
+
+/* ---- Diff ------------------------------------------------------------------------------ */
+
+static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *new = NULL;
+        _cleanup_(reload_plan_done) ReloadPlan plan = {};
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_strv_free_ char **files = NULL, **restarts = NULL, **pending = NULL;
+        int r;
+
+        r = config_load(m->config_path, NULL, &new, &d);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0) {
+                _cleanup_free_ char *text = NULL;
+                size_t size = 0;
+                FILE *f = open_memstream(&text, &size);
+                if (!f)
+                        return -ENOMEM;
+                diagnostics_print(&d, f);
+                fclose(f);
+                if (size > 0 && text[size - 1] == '\n')
+                        text[size - 1] = 0;
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG, "%s", strna(text));
+        }
+        r = reload_plan_compute(m->config, new, &plan);
+        if (r < 0)
+                return r;
+        if (config_bool(new, OPT_ENABLE)) {
+                r = render_config(new, &s);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < s.n; i++)
+                        if (rendered_file_differs(&s.files[i], "/") != 0 && strv_extend(&files, s.files[i].path) < 0)
+                                return -ENOMEM;
+        }
+        for (size_t i = 0; i < _COMP_MAX; i++)
+                if ((plan.restart & COMP_BIT(i)) && m->components[i].state == COMPONENT_ACTIVE &&
+                    strv_extend(&restarts, component_table[i].name) < 0)
+                        return -ENOMEM;
+        if (m->booted_config) {
+                r = pending_reboot_reasons(m->booted_config, new, &pending);
+                if (r < 0)
+                        return r;
+        } else
+                pending = strv_copy(plan.reboot_reasons);
+        char *none[] = { NULL };
+        return bus_reply_strvs(msg, plan.changed ?: none, files ?: none, restarts ?: none, pending ?: none, NULL);
+}
+
+int bus_reply_strvs(sd_bus_message *msg, char **first, ...) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        va_list ap;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append_strv(reply, first ?: (char *[]) { NULL });
+        va_start(ap, first);
+        for (char **l = va_arg(ap, char **); r >= 0 && l != NULL; l = va_arg(ap, char **))
+                r = sd_bus_message_append_strv(reply, l);
+        va_end(ap);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- GetConfig ------------------------------------------------------------------------- */
+
+static int method_get_config(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssb)");
+        for (size_t i = 0; r >= 0 && i < _OPTION_MAX; i++) {
+                _cleanup_free_ char *v = config_value_to_string(m->config, i);
+                if (!v)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(ssb)", option_table[i].name, v, !m->config->v[i].set);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* ---- ListComponents, RestartComponent ------------------------------------------------- */
+
+int bus_component_path(const Component *c, char **ret) {
+        return sd_bus_path_encode(DOM0_COMPONENT_PREFIX, c->def->name, ret);
 }
 
 static int method_list_components(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -72,23 +275,118 @@ static int method_list_components(sd_bus_message *msg, void *userdata, sd_bus_er
         int r;
 
         r = sd_bus_message_new_method_return(msg, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(sssssut)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < _COMP_MAX; i++) {
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sssssuto)");
+        for (size_t i = 0; r >= 0 && i < _COMP_MAX; i++) {
                 Component *c = &m->components[i];
-                r = sd_bus_message_append(reply, "(sssssut)", c->def->name, c->def->unit,
-                                          component_state_to_string(c->state), strempty(c->active_state),
-                                          strempty(c->sub_state), c->restarts, c->startup_msec);
-                if (r < 0)
-                        return r;
+                _cleanup_free_ char *path = NULL;
+
+                r = bus_component_path(c, &path);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "(sssssuto)", c->def->name, c->def->unit,
+                                                  component_state_to_string(c->state), strempty(c->active_state),
+                                                  strempty(c->sub_state), c->restarts, c->startup_msec, path);
         }
-        r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+typedef struct RestartCall {
+        sd_bus_message *msg;
+        Component *component;
+} RestartCall;
+
+static void on_component_restarted(Manager *m, const char *unit, const char *result, const char *error,
+                                   void *userdata) {
+        RestartCall *rc = userdata;
+        Component *c = rc->component;
+
+        if (error || !streq(result, "done")) {
+                c->state = COMPONENT_FAILED;
+                (void) systemd_fetch_result(c);
+                log_error("Restart of %s on request failed: %s", c->def->name, error ?: result);
+                (void) sd_bus_reply_method_errorf(rc->msg, SD_BUS_ERROR_FAILED, "Restart of %s failed: %s",
+                                                  c->def->name, error ?: result);
+        } else {
+                c->state = COMPONENT_ACTIVE;
+                c->active_since = now_usec(CLOCK_MONOTONIC);
+                log_info("Restarted %s on request", c->def->name);
+                (void) sd_bus_reply_method_return(rc->msg, NULL);
+        }
+        manager_update_state(m);
+        sd_bus_message_unref(rc->msg);
+        free(rc);
+}
+
+static void do_restart_component(Manager *m, sd_bus_message *msg) {
+        const char *name;
+        const ComponentDef *def;
+        RestartCall *rc;
+        Component *c;
+        bool start_only;
+        int r;
+
+        if (sd_bus_message_rewind(msg, true) < 0 || sd_bus_message_read(msg, "s", &name) < 0) {
+                (void) sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_INVALID_ARGS, "Expected a component name");
+                return;
+        }
+        def = component_find(name);
+        c = &m->components[def->id];
+        /* The qemu backend refuses manual stops: it may only be started again when it is down. */
+        start_only = def->id == COMP_QEMU_BACKEND;
+        if (start_only && c->state == COMPONENT_ACTIVE) {
+                (void) sd_bus_reply_method_errorf(msg, BUS_ERROR_NOT_RESTARTABLE,
+                                                  "%s serves guests' disks and is running: it is never restarted",
+                                                  def->name);
+                return;
+        }
+        rc = calloc(1, sizeof(RestartCall));
+        if (!rc) {
+                (void) sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
+                return;
+        }
+        *rc = (RestartCall) { .msg = sd_bus_message_ref(msg), .component = c };
+        c->restarts++;
+        c->state = COMPONENT_RESTARTING;
+        log_info("%s %s on request of %s", start_only ? "Starting" : "Restarting", def->name,
+                 strna(sd_bus_message_get_sender(msg)));
+        r = systemd_job(m, start_only ? "StartUnit" : "RestartUnit", def->unit, on_component_restarted, rc);
+        if (r < 0) {
+                (void) sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_FAILED, "Cannot restart %s: %s", def->name,
+                                                  strerror(-r));
+                sd_bus_message_unref(rc->msg);
+                free(rc);
+        }
+        manager_update_state(m);
+}
+
+static int method_restart_component(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+        const ComponentDef *def;
+        const char *name;
+        int r;
+
+        r = sd_bus_message_read(msg, "s", &name);
+        if (r < 0)
+                return r;
+        def = component_find(name);
+        if (!def)
+                return sd_bus_error_setf(error, BUS_ERROR_NO_SUCH_COMPONENT, "No component '%.64s'%s", name,
+                                         strlen(name) > 64 ? "..." : "");
+        if (def->restart != RESTART_ON_FAILURE)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
+                                         "%s is never restarted while the host runs", def->name);
+        if (m->reloading)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "A reload is in progress");
+        if (!config_bool(m->config, OPT_ENABLE))
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
+                                         "The stack is disabled (xen.enable = false)");
+        if (m->components[def->id].state == COMPONENT_RESTARTING)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "%s is already being restarted", def->name);
+        return bus_verify_manage(m, msg, do_restart_component);
 }
 
 static const sd_bus_vtable manager_vtable[] = {
@@ -101,19 +399,42 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PendingReboot", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PendingRebootReasons", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("BootParams", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_METHOD_WITH_NAMES("Reload", "", , "asasas", SD_BUS_PARAM(files) SD_BUS_PARAM(restarted)
-                                 SD_BUS_PARAM(pending_reboot), method_reload, 0),
-        SD_BUS_METHOD_WITH_NAMES("ListComponents", "", , "a(sssssut)", SD_BUS_PARAM(components),
+        SD_BUS_METHOD_WITH_NAMES("Reload", "", , "asasas",
+                                 SD_BUS_PARAM(files) SD_BUS_PARAM(restarted) SD_BUS_PARAM(pending_reboot),
+                                 method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Check", "s", SD_BUS_PARAM(path), "a(suss)a(suss)",
+                                 SD_BUS_PARAM(errors) SD_BUS_PARAM(warnings), method_check,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("Diff", "", , "asasasas",
+                                 SD_BUS_PARAM(changed_options) SD_BUS_PARAM(files) SD_BUS_PARAM(restarts)
+                                         SD_BUS_PARAM(pending_reboot),
+                                 method_diff, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetConfig", "", , "a(ssb)", SD_BUS_PARAM(options), method_get_config,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListComponents", "", , "a(sssssuto)", SD_BUS_PARAM(components),
                                  method_list_components, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RestartComponent", "s", SD_BUS_PARAM(name), "", , method_restart_component,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_NAMES("ComponentStateChanged", "ssss",
+                                 SD_BUS_PARAM(name) SD_BUS_PARAM(state) SD_BUS_PARAM(active_state)
+                                         SD_BUS_PARAM(sub_state),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("Reloaded", "bas", SD_BUS_PARAM(success) SD_BUS_PARAM(errors), 0),
         SD_BUS_VTABLE_END
 };
 
 int bus_manager_register(Manager *m) {
         int r;
 
-        r = sd_bus_add_object_vtable(m->bus, NULL, OBJECT_PATH, MANAGER_IFACE, manager_vtable, m);
+        r = sd_bus_add_object_vtable(m->bus, NULL, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, manager_vtable, m);
         if (r < 0)
-                return log_error_errno(r, "Failed to register %s", OBJECT_PATH);
+                return log_error_errno(r, "Failed to register %s", DOM0_OBJECT_PATH);
+        r = bus_component_register(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_PATH);
+        if (r < 0)
+                return log_error_errno(r, "Failed to add the object manager");
         return 0;
 }
 
@@ -129,5 +450,11 @@ void bus_manager_emit_changed(Manager *m, const char *property, ...) {
                 names[n++] = (char *) p;
         va_end(ap);
         if (n > 0)
-                (void) sd_bus_emit_properties_changed_strv(m->bus, OBJECT_PATH, MANAGER_IFACE, names);
+                (void) sd_bus_emit_properties_changed_strv(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, names);
+}
+
+void bus_manager_emit_reloaded(Manager *m, bool success, char **errors) {
+        if (m->bus)
+                (void) sd_bus_emit_signal(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reloaded", "bas", success,
+                                          errors);
 }

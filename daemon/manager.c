@@ -60,7 +60,8 @@ int manager_new(const char *config_path, Manager **ret) {
                 return -ENOMEM;
         }
         for (size_t i = 0; i < _COMP_MAX; i++)
-                m->components[i] = (Component) { .def = &component_table[i], .manager = m };
+                m->components[i] = (Component) { .def = &component_table[i], .manager = m,
+                                                 .announced_state = _COMPONENT_STATE_MAX };
         *ret = m;
         return 0;
 }
@@ -78,6 +79,8 @@ Manager *manager_free(Manager *m) {
                 free(c->sub_state);
                 free(c->result);
                 free(c->last_error);
+                free(c->announced_active);
+                free(c->announced_sub);
         }
         systemd_jobs_free(m);
         sd_bus_message_unref(m->reload_message);
@@ -160,6 +163,7 @@ void manager_update_state(Manager *m) {
         if (state_changed || status_changed)
                 bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", status_changed ? "StatusText" : NULL,
                                          NULL);
+        bus_component_emit_changes(m);
 }
 
 /* Keeps a copy of the configuration the stack is first brought up with in this boot: the base

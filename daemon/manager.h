@@ -59,6 +59,11 @@ typedef struct Component {
         sd_event_source *probe_child;
         sd_event_source *probe_timer;
         usec_t probe_deadline;
+        /* what the bus was last told */
+        ComponentState announced_state;
+        char *announced_active;
+        char *announced_sub;
+        unsigned announced_restarts;
 } Component;
 
 struct Manager {
@@ -125,9 +130,16 @@ int manager_reload(Manager *m, sd_bus_message *message);
 int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path);
 int manager_compute_pending(Manager *m);
 
-/* bus-manager.c */
+/* bus-manager.c, bus-component.c */
 int bus_manager_register(Manager *m);
 void bus_manager_emit_changed(Manager *m, const char *property, ...);
+void bus_manager_emit_reloaded(Manager *m, bool success, char **errors);
+int bus_component_register(Manager *m);
+int bus_component_path(const Component *c, char **ret);
+void bus_component_emit_changes(Manager *m);
+/* Replies with one "as" per list; the lists end with a NULL, and an empty list is passed as
+ * a pointer to { NULL }. */
+int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
 
 /* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
 int xs_probe_start(Component *c, usec_t deadline);

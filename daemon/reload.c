@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-errors.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
@@ -11,9 +12,9 @@
 #include "strv.h"
 #include "systemd-client.h"
 
-#define ERROR_INVALID_CONFIG "org.xenproject.Dom0.Error.InvalidConfig"
-#define ERROR_BUSY "org.xenproject.Dom0.Error.Busy"
-#define ERROR_WRITE "org.xenproject.Dom0.Error.WriteFailed"
+#define ERROR_INVALID_CONFIG BUS_ERROR_INVALID_CONFIG
+#define ERROR_BUSY BUS_ERROR_BUSY
+#define ERROR_WRITE SD_BUS_ERROR_IO_ERROR
 
 int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path) {
         _cleanup_(fileset_done) FileSet s = {};
@@ -40,12 +41,24 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         sd_bus_message *msg = TAKE_PTR(m->reload_message);
 
         m->reloading = false;
+        if (error) {
+                _cleanup_strv_free_ char **lines = NULL;
+                (void) strv_split_ws("", &lines);
+                for (const char *p = message, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+                        nl = strchr(p, '\n');
+                        (void) strv_consume(&lines, nl ? strndup(p, nl - p) : strdup(p));
+                }
+                bus_manager_emit_reloaded(m, false, lines);
+        } else
+                bus_manager_emit_reloaded(m, true, (char *[]) { NULL });
         if (msg) {
                 if (error)
                         (void) sd_bus_reply_method_errorf(msg, error_name, "%s", message);
-                else
-                        (void) sd_bus_reply_method_return(msg, "asasas", m->reload_files, m->reload_restarted,
-                                                          m->pending_reboot);
+                else {
+                        char *none[] = { NULL };
+                        (void) bus_reply_strvs(msg, m->reload_files ?: none, m->reload_restarted ?: none,
+                                               m->pending_reboot ?: none, NULL);
+                }
                 sd_bus_message_unref(msg);
         }
         m->reload_files = strv_free(m->reload_files);

@@ -96,3 +96,7 @@ static inline int negative_errno(void) {
                                 _in_set_found = true;                   \
                 _in_set_found;                                          \
         })
+
+static inline bool isempty(const char *s) {
+        return !s || !*s;
+}

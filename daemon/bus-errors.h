@@ -1,0 +1,12 @@
+/* The project's D-Bus error names: conditions a caller can act on. */
+#pragma once
+
+#define BUS_ERROR_INVALID_CONFIG "org.xenproject.Dom0.Error.InvalidConfig"
+#define BUS_ERROR_NO_SUCH_COMPONENT "org.xenproject.Dom0.Error.NoSuchComponent"
+#define BUS_ERROR_NOT_RESTARTABLE "org.xenproject.Dom0.Error.NotRestartable"
+#define BUS_ERROR_BUSY "org.xenproject.Dom0.Error.Busy"
+
+#define DOM0_OBJECT_PATH "/org/xenproject/Dom0"
+#define DOM0_MANAGER_IFACE "org.xenproject.Dom0.Manager"
+#define DOM0_COMPONENT_PREFIX "/org/xenproject/Dom0/component"
+#define DOM0_COMPONENT_IFACE "org.xenproject.Dom0.Component"

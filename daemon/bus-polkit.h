@@ -1,0 +1,9 @@
+/* Authorization of the mutating bus calls. */
+#pragma once
+
+#include "manager.h"
+
+/* Runs cb(m, msg) once the sender of msg is known to be root or authorized by polkit;
+ * otherwise replies AccessDenied (or InteractiveAuthorizationRequired) itself. */
+typedef void (*authorized_callback_t)(Manager *m, sd_bus_message *msg);
+int bus_verify_manage(Manager *m, sd_bus_message *msg, authorized_callback_t cb);

@@ -1,0 +1,211 @@
+/* Reading a file with a caller's credentials: Check() must not become a way to read files the
+ * caller could not read. A child drops to the caller's uid and groups, opens the file (refusing
+ * anything but a regular file of bounded size) and streams it back over a pipe; the daemon
+ * collects it from its event loop. */
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "dom0-config.h"
+#include "log.h"
+#include "read-as.h"
+
+typedef struct ReadAs {
+        read_as_callback_t cb;
+        void *userdata;
+        sd_event_source *io;
+        sd_event_source *child;
+        sd_event_source *timer;
+        pid_t pid;
+        char *buf;
+        size_t size;
+        bool eof;
+        bool exited;
+} ReadAs;
+
+#define READ_AS_TIMEOUT_USEC (5 * 1000000ULL)
+
+static void read_as_free(ReadAs *ra) {
+        sd_event_source_disable_unref(ra->io);
+        sd_event_source_disable_unref(ra->child);
+        if (ra->pid > 0 && !ra->exited) {
+                (void) kill(ra->pid, SIGKILL);
+                (void) waitpid(ra->pid, NULL, 0);
+        }
+        sd_event_source_disable_unref(ra->timer);
+        free(ra->buf);
+        free(ra);
+}
+
+/* The child's stream: a 4-byte status (0 or an errno), then the file's bytes. */
+static void maybe_finish(ReadAs *ra, int fail) {
+        int32_t status;
+
+        if (fail) {
+                ra->cb(fail, NULL, 0, ra->userdata);
+                read_as_free(ra);
+                return;
+        }
+        if (!ra->eof || !ra->exited)
+                return;
+        if (ra->size < sizeof status) {
+                ra->cb(-EIO, NULL, 0, ra->userdata);
+                read_as_free(ra);
+                return;
+        }
+        memcpy(&status, ra->buf, sizeof status);
+        if (status != 0)
+                ra->cb(-status, NULL, 0, ra->userdata);
+        else
+                ra->cb(0, ra->buf + sizeof status, ra->size - sizeof status, ra->userdata);
+        read_as_free(ra);
+}
+
+static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        ReadAs *ra = userdata;
+        char chunk[65536];
+        ssize_t n = read(fd, chunk, sizeof chunk);
+
+        if (n < 0) {
+                if (errno == EAGAIN || errno == EINTR)
+                        return 0;
+                maybe_finish(ra, -errno);
+                return 0;
+        }
+        if (n == 0) {
+                ra->eof = true;
+                ra->io = sd_event_source_disable_unref(ra->io);
+                maybe_finish(ra, 0);
+                return 0;
+        }
+        if (ra->size + n > CONFIG_MAX_FILE_SIZE + 64) {
+                maybe_finish(ra, -EFBIG);
+                return 0;
+        }
+        char *nb = realloc(ra->buf, ra->size + n);
+        if (!nb) {
+                maybe_finish(ra, -ENOMEM);
+                return 0;
+        }
+        ra->buf = nb;
+        memcpy(ra->buf + ra->size, chunk, n);
+        ra->size += n;
+        return 0;
+}
+
+static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        ReadAs *ra = userdata;
+
+        ra->exited = true;
+        maybe_finish(ra, 0);
+        return 0;
+}
+
+static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        maybe_finish(userdata, -ETIMEDOUT);
+        return 0;
+}
+
+static void write_all_or_die(int fd, const void *p, size_t n) {
+        while (n > 0) {
+                ssize_t k = write(fd, p, n);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        _exit(1);
+                p = (const char *) p + k;
+                n -= k;
+        }
+}
+
+static _Noreturn void child_main(int out, const char *path, uid_t uid, gid_t gid, const gid_t *groups,
+                                 size_t n_groups) {
+        int32_t status = 0;
+        struct stat st;
+        int fd;
+
+        if (setgroups(n_groups, groups) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+                status = errno;
+        else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
+                status = errno;
+        else if (fstat(fd, &st) < 0)
+                status = errno;
+        else if (S_ISDIR(st.st_mode))
+                status = EISDIR;
+        else if (!S_ISREG(st.st_mode))
+                status = ENODEV; /* not a regular file: a FIFO, a device, a socket */
+        else if ((uint64_t) st.st_size > CONFIG_MAX_FILE_SIZE)
+                status = EFBIG;
+        write_all_or_die(out, &status, sizeof status);
+        if (status != 0)
+                _exit(0);
+        for (size_t total = 0;;) {
+                char buf[65536];
+                ssize_t k = read(fd, buf, sizeof buf);
+                if (k < 0 && errno == EINTR)
+                        continue;
+                if (k <= 0)
+                        break;
+                total += k;
+                if (total > CONFIG_MAX_FILE_SIZE + 1)
+                        break;
+                write_all_or_die(out, buf, k);
+        }
+        _exit(0);
+}
+
+int read_file_as(sd_event *e, const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
+                 read_as_callback_t cb, void *userdata) {
+        ReadAs *ra;
+        int pipefd[2], r;
+        pid_t pid;
+
+        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+                return -errno;
+        pid = fork();
+        if (pid < 0) {
+                r = -errno;
+                close(pipefd[0]);
+                close(pipefd[1]);
+                return r;
+        }
+        if (pid == 0) {
+                close(pipefd[0]);
+                (void) fcntl(pipefd[1], F_SETFL, 0); /* blocking writes in the child */
+                child_main(pipefd[1], path, uid, gid, groups, n_groups);
+        }
+        close(pipefd[1]);
+        ra = calloc(1, sizeof(ReadAs));
+        if (!ra) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                close(pipefd[0]);
+                return -ENOMEM;
+        }
+        ra->cb = cb;
+        ra->userdata = userdata;
+        ra->pid = pid;
+        r = sd_event_add_io(e, &ra->io, pipefd[0], EPOLLIN, on_io, ra);
+        if (r < 0) {
+                close(pipefd[0]);
+                goto fail;
+        }
+        (void) sd_event_source_set_io_fd_own(ra->io, true);
+        r = sd_event_add_child(e, &ra->child, pid, WEXITED, on_child, ra);
+        if (r < 0)
+                goto fail;
+        r = sd_event_add_time_relative(e, &ra->timer, CLOCK_MONOTONIC, READ_AS_TIMEOUT_USEC, 0, on_timeout, ra);
+        if (r < 0)
+                goto fail;
+        return 0;
+fail:
+        if (!ra->child) {
+                (void) kill(pid, SIGKILL);
+                (void) waitpid(pid, NULL, 0);
+                ra->exited = true;
+        }
+        read_as_free(ra);
+        return r;
+}
