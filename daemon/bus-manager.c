@@ -454,7 +454,12 @@ void bus_manager_emit_changed(Manager *m, const char *property, ...) {
 }
 
 void bus_manager_emit_reloaded(Manager *m, bool success, char **errors) {
-        if (m->bus)
-                (void) sd_bus_emit_signal(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reloaded", "bas", success,
-                                          errors);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *sig = NULL;
+
+        if (!m->bus)
+                return;
+        if (sd_bus_message_new_signal(m->bus, &sig, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reloaded") < 0 ||
+            sd_bus_message_append(sig, "b", success) < 0 ||
+            sd_bus_message_append_strv(sig, errors ?: (char *[]) { NULL }) < 0 || sd_bus_send(m->bus, sig, NULL) < 0)
+                log_warning("Failed to emit the Reloaded signal");
 }

@@ -1,0 +1,70 @@
+# shellcheck shell=bash
+# A private system bus with the real xen-dom0d on it, for the unit tier's D-Bus tests.
+# Source it, then: bus_start; daemon_start CONFIG; ... ; everything ends on exit.
+# xen-dom0d runs with xen.enable = false in these tests: it then renders nothing and starts
+# nothing, so it needs neither Xen nor systemd, and serves the whole API.
+
+: "${TOP_BUILDDIR:?}" "${TOP_SRCDIR:?}"
+XEN_DOM0D="$TOP_BUILDDIR/daemon/xen-dom0d"
+BUS_DIR=$(mktemp -d)
+chmod 755 "$BUS_DIR"
+BUS_PID="" DAEMON_PID=""
+export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS_DIR/system_bus_socket"
+
+bus_cleanup() {
+	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	[ -n "$BUS_PID" ] && kill "$BUS_PID" 2>/dev/null
+	rm -rf "$BUS_DIR"
+}
+trap bus_cleanup EXIT
+
+# bus_start: a dbus-daemon whose policy lets anyone call anything, so that the daemon's own
+# authorization is what is tested.
+bus_start() {
+	command -v dbus-daemon >/dev/null || { echo "dbus-daemon is not installed"; exit 77; }
+	cat >"$BUS_DIR/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$BUS_DIR/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOF
+	dbus-daemon --config-file="$BUS_DIR/bus.conf" --nofork --nopidfile --nosyslog &
+	BUS_PID=$!
+	for _ in $(seq 100); do
+		[ -S "$BUS_DIR/system_bus_socket" ] && return 0
+		sleep 0.05
+	done
+	echo "the private bus did not start"
+	exit 1
+}
+
+# daemon_start CONFIG: runs xen-dom0d on the private bus and waits for its name.
+daemon_start() {
+	"$XEN_DOM0D" --config "$1" >"$BUS_DIR/daemon.log" 2>&1 &
+	DAEMON_PID=$!
+	for _ in $(seq 200); do
+		busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.xenproject.Dom0 >/dev/null 2>&1 && return 0
+		kill -0 "$DAEMON_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "xen-dom0d did not come up on the private bus:"
+	cat "$BUS_DIR/daemon.log"
+	exit 1
+}
+
+daemon_stop() {
+	kill "$DAEMON_PID" 2>/dev/null && wait "$DAEMON_PID" 2>/dev/null
+	DAEMON_PID=""
+}
+
+# B ARGS...: busctl on the private bus.
+B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
