@@ -1,0 +1,175 @@
+/* xen-dom0ctl's bus side: reading properties, mapping D-Bus errors to exit statuses, the
+ * polkit agent for interactive authorization. */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/wait.h>
+
+#include "bus-errors.h"
+#include "ctl-bus.h"
+#include "strv.h"
+
+#define PKTTYAGENT "/usr/bin/pkttyagent"
+
+static int read_property(sd_bus_message *m, const BusProperty *p) {
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r < 0)
+                return r;
+        /* A property of another type than the client knows: leave the default in place. */
+        if (type != SD_BUS_TYPE_VARIANT || !streq(contents, p->signature))
+                return sd_bus_message_skip(m, "v");
+
+        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, contents);
+        if (r < 0)
+                return r;
+        if (streq(p->signature, "s")) {
+                const char *s;
+                char *copy;
+                r = sd_bus_message_read_basic(m, 's', &s);
+                if (r < 0)
+                        return r;
+                copy = strdup(s);
+                if (!copy)
+                        return -ENOMEM;
+                free(*(char **) p->ptr);
+                *(char **) p->ptr = copy;
+        } else if (streq(p->signature, "b")) {
+                int b;
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                if (r < 0)
+                        return r;
+                *(bool *) p->ptr = b;
+        } else if (streq(p->signature, "u")) {
+                r = sd_bus_message_read_basic(m, 'u', p->ptr);
+                if (r < 0)
+                        return r;
+        } else if (streq(p->signature, "t")) {
+                r = sd_bus_message_read_basic(m, 't', p->ptr);
+                if (r < 0)
+                        return r;
+        } else if (streq(p->signature, "as")) {
+                char **l = NULL;
+                r = sd_bus_message_read_strv(m, &l);
+                if (r < 0)
+                        return r;
+                strv_free(*(char ***) p->ptr);
+                *(char ***) p->ptr = l;
+        } else
+                return -EINVAL;
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusProperty *map, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error, &reply,
+                               "s", iface);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
+        if (r < 0)
+                goto bad;
+        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
+                const BusProperty *p = NULL;
+
+                r = sd_bus_message_read_basic(reply, 's', &name);
+                if (r < 0)
+                        goto bad;
+                for (const BusProperty *i = map; i->name; i++)
+                        if (streq(i->name, name))
+                                p = i;
+                r = p ? read_property(reply, p) : sd_bus_message_skip(reply, "v");
+                if (r < 0)
+                        goto bad;
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        goto bad;
+        }
+        if (r < 0)
+                goto bad;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                goto bad;
+        return 0;
+bad:
+        return sd_bus_error_set_errnof(error, r, "Cannot parse the properties of %s: %s", path, strerror(-r));
+}
+
+int bus_error_exit_status(const sd_bus_error *error, int r) {
+        if (sd_bus_error_has_name(error, BUS_ERROR_NO_SUCH_COMPONENT))
+                return EXIT_NO_COMPONENT;
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                   "org.freedesktop.PolicyKit1.Error.NotAuthorized"))
+                return EXIT_DENIED;
+        if (!sd_bus_error_is_set(error) && IN_SET(r, -EACCES, -EPERM))
+                return EXIT_DENIED;
+        return EXIT_FAILED;
+}
+
+const char *bus_error_text(const sd_bus_error *error, int r) {
+        if (sd_bus_error_is_set(error) && error->message && *error->message)
+                return error->message;
+        if (sd_bus_error_is_set(error))
+                return error->name;
+        return strerror(r < 0 ? -r : r);
+}
+
+bool bus_error_is_unknown_method(const sd_bus_error *error) {
+        return sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD);
+}
+
+static pid_t agent_pid = 0;
+
+void polkit_agent_open(void) {
+        char notify[16], self[16];
+        struct pollfd p;
+        int fd[2];
+        pid_t pid;
+
+        /* Root is authorized without asking; without a terminal there is nobody to ask. */
+        if (agent_pid > 0 || geteuid() == 0 || !isatty(STDIN_FILENO) || access(PKTTYAGENT, X_OK) < 0)
+                return;
+        if (pipe2(fd, O_CLOEXEC) < 0)
+                return;
+        snprintf(notify, sizeof notify, "%d", fd[1]);
+        snprintf(self, sizeof self, "%d", (int) getpid());
+
+        pid = fork();
+        if (pid < 0) {
+                close(fd[0]);
+                close(fd[1]);
+                return;
+        }
+        if (pid == 0) {
+                /* Only the notification end survives exec. */
+                if (fcntl(fd[1], F_SETFD, 0) < 0)
+                        _exit(EXIT_FAILURE);
+                execl(PKTTYAGENT, PKTTYAGENT, "--notify-fd", notify, "--fallback", "--process", self, (char *) NULL);
+                _exit(EXIT_FAILURE);
+        }
+        close(fd[1]);
+        agent_pid = pid;
+
+        /* The agent closes its end once registered (or dies): then the call may ask. */
+        p = (struct pollfd) { .fd = fd[0], .events = POLLIN };
+        while (poll(&p, 1, 10 * 1000) < 0 && errno == EINTR)
+                ;
+        close(fd[0]);
+}
+
+void polkit_agent_close(void) {
+        if (agent_pid <= 0)
+                return;
+        (void) kill(agent_pid, SIGTERM);
+        (void) kill(agent_pid, SIGCONT);
+        while (waitpid(agent_pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        agent_pid = 0;
+}

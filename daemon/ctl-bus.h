@@ -1,0 +1,45 @@
+/* xen-dom0ctl's bus side: reading properties, mapping D-Bus errors to exit statuses, the
+ * polkit agent for interactive authorization. */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "macro.h"
+
+#ifndef DOM0_BUS_NAME
+#define DOM0_BUS_NAME "org.xenproject.Dom0"
+#endif
+
+/* Exit statuses, documented in xen-dom0ctl(1). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAILED = 1,          /* the operation failed, or the configuration is invalid */
+        EXIT_USAGE = 2,
+        EXIT_NOT_RUNNING = 3,     /* status: State is not "running" */
+        EXIT_NO_COMPONENT = 4,
+        EXIT_DENIED = 5,
+};
+
+/* One property to pick out of GetAll: signature "s" (char **, replaced), "b" (bool *),
+ * "u" (uint32_t *), "t" (uint64_t *) or "as" (char ***, replaced). */
+typedef struct BusProperty {
+        const char *name;
+        const char *signature;
+        void *ptr;
+} BusProperty;
+
+/* Calls GetAll(iface) on path and stores the listed properties; others are skipped.
+ * Returns 0, or a negative errno with error set when the call failed. */
+int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusProperty *map, sd_bus_error *error);
+
+/* The exit status for a failed call: NoSuchComponent 4, access denied 5, otherwise 1. */
+int bus_error_exit_status(const sd_bus_error *error, int r);
+/* The text to show for a failed call: the D-Bus error message, else the errno text. */
+const char *bus_error_text(const sd_bus_error *error, int r);
+/* Whether the daemon lacks the method (an older or newer server). */
+bool bus_error_is_unknown_method(const sd_bus_error *error);
+
+/* Starts pkttyagent for this process when it is installed and authorization may ask on this
+ * terminal; waits until it has registered. Does nothing otherwise. */
+void polkit_agent_open(void);
+void polkit_agent_close(void);

@@ -1,0 +1,1137 @@
+/* xen-dom0ctl: the administrator's client of xen-dom0d on the system bus. Options, command
+ * dispatch and the commands themselves. */
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+
+#include "bus-errors.h"
+#include "ctl-bus.h"
+#include "ctl-output.h"
+#include "strv.h"
+
+/* Reload and restart reply when the work is done; the daemon bounds them, not the client. */
+#define TIMEOUT_INFINITY UINT64_MAX
+
+static bool arg_json = false;
+static bool arg_no_pager = false;
+static bool arg_ask_password = false;
+static bool arg_changed = false;
+static const char *arg_host = NULL;
+
+typedef int (*verb_func_t)(sd_bus *bus, char **args);
+
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;
+        bool pager;
+        bool mutating;
+        verb_func_t run;
+} Verb;
+
+static int call_failed(const char *what, const sd_bus_error *error, int r) {
+        fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
+        return bus_error_exit_status(error, r);
+}
+
+static int parse_failed(const char *what, int r) {
+        fprintf(stderr, "Failed to parse the reply to %s: %s\n", what, strerror(-r));
+        return EXIT_FAILED;
+}
+
+static int oom(void) {
+        fprintf(stderr, "Out of memory.\n");
+        return EXIT_FAILED;
+}
+
+static int print_json(struct json_object *o) {
+        if (!o)
+                return oom();
+        return json_print(o) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* A titled list, "Title:" then one indented line per entry; nothing when the list is empty. */
+static void print_list(const char *title, char *const *l) {
+        if (!l || !*l)
+                return;
+        printf("%s%s:%s\n", ansi(ANSI_HIGHLIGHT), title, ansi(ANSI_NORMAL));
+        STRV_FOREACH(s, l)
+                printf("  %s\n", *s);
+}
+
+/* Findings of an InvalidConfig error arrive one per line in its message. */
+static int print_invalid_config(const char *what, const sd_bus_error *error) {
+        fprintf(stderr, "Failed to %s: the configuration is invalid:\n%s\n", what, strempty(error->message));
+        return EXIT_FAILED;
+}
+
+/* ---- components ------------------------------------------------------------------------ */
+
+typedef struct ComponentInfo {
+        char *name, *unit, *state, *active_state, *sub_state, *result, *last_error, *path;
+        uint32_t restarts;
+        uint64_t startup_msec, activation_usec;
+        bool restartable, adopted, have_object;
+} ComponentInfo;
+
+typedef struct ComponentList {
+        ComponentInfo *items;
+        size_t n;
+} ComponentList;
+
+static void component_list_done(ComponentList *l) {
+        for (size_t i = 0; i < l->n; i++) {
+                ComponentInfo *c = &l->items[i];
+                free(c->name);
+                free(c->unit);
+                free(c->state);
+                free(c->active_state);
+                free(c->sub_state);
+                free(c->result);
+                free(c->last_error);
+                free(c->path);
+        }
+        free(l->items);
+        *l = (ComponentList) {};
+}
+
+/* Takes the struct's signature out of an array's "(...)": sd-bus enters structs by contents. */
+static char *struct_contents(const char *array_contents) {
+        size_t n = strlen(array_contents);
+
+        if (n < 2 || array_contents[0] != '(' || array_contents[n - 1] != ')')
+                return NULL;
+        return strndup(array_contents + 1, n - 2);
+}
+
+/* ListComponents; the object path is taken from the reply, or encoded from the name when
+ * the server's signature lacks it. Returns 0, or -errno with error set for a failed call. */
+static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(component_list_done) ComponentList l = {};
+        _cleanup_free_ char *inner = NULL;
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListComponents", error,
+                               &reply, NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_peek_type(reply, &type, &contents);
+        if (r <= 0 || type != 'a')
+                return r < 0 ? r : -EBADMSG;
+        inner = struct_contents(contents);
+        if (!inner || !startswith(inner, "sssssut"))
+                return -EBADMSG;
+        r = sd_bus_message_enter_container(reply, 'a', contents);
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
+                const char *name, *unit, *state, *active, *sub, *path = NULL;
+                ComponentInfo *items, *c;
+                uint32_t restarts;
+                uint64_t msec;
+
+                r = sd_bus_message_read(reply, "sssssut", &name, &unit, &state, &active, &sub, &restarts, &msec);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(reply, &type, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0 && type == 'o') {
+                        r = sd_bus_message_read_basic(reply, 'o', &path);
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+
+                items = realloc(l.items, sizeof(ComponentInfo) * (l.n + 1));
+                if (!items)
+                        return -ENOMEM;
+                l.items = items;
+                c = &l.items[l.n++];
+                *c = (ComponentInfo) {
+                        .name = strdup(name),
+                        .unit = strdup(unit),
+                        .state = strdup(state),
+                        .active_state = strdup(active),
+                        .sub_state = strdup(sub),
+                        .result = strdup(""),
+                        .last_error = strdup(""),
+                        .restarts = restarts,
+                        .startup_msec = msec,
+                };
+                if (path)
+                        c->path = strdup(path);
+                else if (sd_bus_path_encode(DOM0_COMPONENT_PREFIX, name, &c->path) < 0)
+                        c->path = NULL;
+                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->result ||
+                    !c->last_error || !c->path)
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return r;
+        *ret = l;
+        l = (ComponentList) {};
+        return 0;
+}
+
+/* Fills in what only the component's own object tells; a server without component objects
+ * leaves the ListComponents view. */
+static void component_read_object(sd_bus *bus, ComponentInfo *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        const BusProperty map[] = {
+                { "State", "s", &c->state },
+                { "ActiveState", "s", &c->active_state },
+                { "SubState", "s", &c->sub_state },
+                { "Result", "s", &c->result },
+                { "Restartable", "b", &c->restartable },
+                { "Restarts", "u", &c->restarts },
+                { "LastError", "s", &c->last_error },
+                { "ActivationTimestamp", "t", &c->activation_usec },
+                { "StartupMilliseconds", "t", &c->startup_msec },
+                { "Adopted", "b", &c->adopted },
+                {}
+        };
+
+        c->have_object = bus_get_all(bus, c->path, DOM0_COMPONENT_IFACE, map, &error) >= 0;
+}
+
+static const char *component_color(const char *state) {
+        if (streq(state, "active"))
+                return ANSI_GREEN;
+        if (streq(state, "failed"))
+                return ANSI_RED;
+        if (streq(state, "starting") || streq(state, "probing") || streq(state, "restarting"))
+                return ANSI_YELLOW;
+        return ANSI_NORMAL;
+}
+
+static const char *component_bullet(const char *state) {
+        return streq(state, "pending") || streq(state, "stopped") || streq(state, "skipped") ? "○" : "●";
+}
+
+static struct json_object *component_json(const ComponentInfo *c, bool full) {
+        _cleanup_json_ struct json_object *o = json_object_new_object();
+
+        if (!o || json_add(o, "name", json_object_new_string(c->name)) < 0 ||
+            json_add(o, "unit", json_object_new_string(c->unit)) < 0 ||
+            json_add(o, "state", json_object_new_string(c->state)) < 0 ||
+            json_add(o, "active_state", json_object_new_string(c->active_state)) < 0 ||
+            json_add(o, "sub_state", json_object_new_string(c->sub_state)) < 0 ||
+            json_add(o, "restarts", json_object_new_int64(c->restarts)) < 0 ||
+            json_add(o, "startup_ms", json_object_new_uint64(c->startup_msec)) < 0 ||
+            json_add(o, "object_path", json_object_new_string(c->path)) < 0)
+                return NULL;
+        if (full && c->have_object &&
+            (json_add(o, "result", json_object_new_string(c->result)) < 0 ||
+             json_add(o, "restartable", json_object_new_boolean(c->restartable)) < 0 ||
+             json_add(o, "last_error", json_object_new_string(c->last_error)) < 0 ||
+             json_add(o, "activation_timestamp", json_object_new_uint64(c->activation_usec)) < 0 ||
+             json_add(o, "adopted", json_object_new_boolean(c->adopted)) < 0))
+                return NULL;
+        return TAKE_PTR(o);
+}
+
+static struct json_object *components_json(const ComponentList *l, bool full) {
+        _cleanup_json_ struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++) {
+                struct json_object *o = component_json(&l->items[i], full);
+                if (!o || json_object_array_add(a, o) < 0) {
+                        json_object_put(o);
+                        return NULL;
+                }
+        }
+        return TAKE_PTR(a);
+}
+
+static int verb_components(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(component_list_done) ComponentList l = {};
+        _cleanup_(table_freep) Table *t = NULL;
+        int r;
+
+        r = list_components(bus, &l, &error);
+        if (r < 0)
+                return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
+                                                   : parse_failed("ListComponents", r);
+        if (arg_json)
+                return print_json(components_json(&l, false));
+
+        t = table_new(7, "NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP");
+        if (!t)
+                return oom();
+        table_set_align_right(t, 5);
+        table_set_align_right(t, 6);
+        for (size_t i = 0; i < l.n; i++) {
+                ComponentInfo *c = &l.items[i];
+                _cleanup_free_ char *startup = c->startup_msec > 0 ? format_timespan_msec(c->startup_msec) : NULL;
+                char restarts[16];
+
+                snprintf(restarts, sizeof restarts, "%" PRIu32, c->restarts);
+                if (table_add_row(t, c->name, c->unit, c->state, c->active_state, c->sub_state, restarts, startup) < 0)
+                        return oom();
+        }
+        return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* ---- domains ----------------------------------------------------------------------------- */
+
+/* The fields of ListDomains' entries, when the server's struct has exactly these. */
+static const char *const domain_fields[] = { "domid", "name", "uuid", "state", "memory_kib", "vcpus", "cpu_time_ns" };
+
+static int read_basic_json(sd_bus_message *m, char type, struct json_object **ret) {
+        union {
+                uint8_t y;
+                int b;
+                int16_t n;
+                uint16_t q;
+                int32_t i;
+                uint32_t u;
+                int64_t x;
+                uint64_t t;
+                double d;
+                const char *s;
+        } v;
+        int r;
+
+        r = sd_bus_message_read_basic(m, type, &v);
+        if (r < 0)
+                return r;
+        switch (type) {
+        case 'y': *ret = json_object_new_int64(v.y); break;
+        case 'b': *ret = json_object_new_boolean(v.b); break;
+        case 'n': *ret = json_object_new_int64(v.n); break;
+        case 'q': *ret = json_object_new_int64(v.q); break;
+        case 'i': *ret = json_object_new_int64(v.i); break;
+        case 'u': *ret = json_object_new_int64(v.u); break;
+        case 'x': *ret = json_object_new_int64(v.x); break;
+        case 't': *ret = json_object_new_uint64(v.t); break;
+        case 'd': *ret = json_object_new_double(v.d); break;
+        default: *ret = json_object_new_string(v.s); break;
+        }
+        return *ret ? 0 : -ENOMEM;
+}
+
+/* ListDomains as a JSON array of objects, whatever basic fields the server's struct has.
+ * Returns 0, or -errno with error set for a failed call. */
+static int list_domains(sd_bus *bus, struct json_object **ret, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ struct json_object *a = NULL;
+        _cleanup_free_ char *inner = NULL;
+        const char *contents;
+        char type;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", error, &reply,
+                               NULL);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_peek_type(reply, &type, &contents);
+        if (r <= 0 || type != 'a')
+                return r < 0 ? r : -EBADMSG;
+        inner = struct_contents(contents);
+        if (!inner)
+                return -EBADMSG;
+        for (const char *p = inner; *p; p++)
+                if (!strchr("ybnqiuxtdsog", *p))
+                        return -EBADMSG;
+        a = json_object_new_array();
+        if (!a)
+                return -ENOMEM;
+        r = sd_bus_message_enter_container(reply, 'a', contents);
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                size_t n = strlen(inner);
+
+                if (!o)
+                        return -ENOMEM;
+                for (size_t i = 0; i < n; i++) {
+                        struct json_object *v = NULL;
+                        char field[32];
+
+                        r = read_basic_json(reply, inner[i], &v);
+                        if (r < 0)
+                                return r;
+                        if (n == ELEMENTSOF(domain_fields))
+                                r = json_add(o, domain_fields[i], v);
+                        else {
+                                snprintf(field, sizeof field, "field%zu", i);
+                                r = json_add(o, field, v);
+                        }
+                        if (r < 0)
+                                return r;
+                }
+                r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        return r;
+                if (json_object_array_add(a, o) < 0)
+                        return -ENOMEM;
+                o = NULL;
+        }
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(a);
+        return 0;
+}
+
+static char *domain_value(const char *field, struct json_object *v) {
+        if (json_object_is_type(v, json_type_int)) {
+                uint64_t u = json_object_get_uint64(v);
+                char *s;
+
+                if (streq(field, "memory_kib"))
+                        return format_bytes_kib(u);
+                if (streq(field, "cpu_time_ns"))
+                        return asprintf(&s, "%.1fs", (double) u / 1e9) < 0 ? NULL : s;
+        }
+        return strdup(json_object_get_string(v));
+}
+
+static int verb_domains(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_json_ struct json_object *a = NULL;
+        size_t n;
+        int r;
+
+        r = list_domains(bus, &a, &error);
+        if (r < 0 && bus_error_is_unknown_method(&error)) {
+                fprintf(stderr, "Listing domains is not supported by this daemon (no Manager.ListDomains method).\n");
+                return EXIT_FAILED;
+        }
+        if (r < 0)
+                return sd_bus_error_is_set(&error) ? call_failed("list domains", &error, r)
+                                                   : parse_failed("ListDomains", r);
+        if (arg_json)
+                return print_json(json_object_get(a));
+
+        n = json_object_array_length(a);
+        if (n == 0) {
+                if (output_on_tty())
+                        printf("No guests.\n");
+                return EXIT_OK;
+        }
+        /* The columns are the fields of the first entry, in the server's order. */
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_strv_free_ char **header = NULL;
+        json_object_object_foreach(json_object_array_get_idx(a, 0), key, v) {
+                char *h = strdup(streq(key, "memory_kib") ? "memory" : streq(key, "cpu_time_ns") ? "cpu_time" : key);
+                (void) v;
+                if (!h)
+                        return oom();
+                for (char *p = h; *p; p++)
+                        *p = *p == '_' ? ' ' : (char) toupper((unsigned char) *p);
+                if (strv_consume(&header, h) < 0)
+                        return oom();
+        }
+        t = table_new_strv(header);
+        if (!t)
+                return oom();
+        for (size_t i = 0; i < n; i++) {
+                _cleanup_strv_free_ char **row = NULL;
+                json_object_object_foreach(json_object_array_get_idx(a, i), field, value)
+                        if (strv_consume(&row, domain_value(field, value)) < 0)
+                                return oom();
+                if (table_add_row_strv(t, row) < 0)
+                        return oom();
+        }
+        return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* Guests, not counting Domain 0; -1 when the daemon cannot list domains. */
+static int count_guests(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_json_ struct json_object *a = NULL;
+        int n = 0;
+
+        if (list_domains(bus, &a, &error) < 0)
+                return -1;
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+                struct json_object *domid;
+                if (json_object_object_get_ex(json_object_array_get_idx(a, i), "domid", &domid) &&
+                    json_object_get_int64(domid) == 0)
+                        continue;
+                n++;
+        }
+        return n;
+}
+
+/* ---- status ---------------------------------------------------------------------------- */
+
+typedef struct ManagerInfo {
+        char *state, *status_text, *version, *config_path;
+        uint64_t config_loaded;
+        bool pending_reboot;
+        char **pending_reboot_reasons, **boot_params;
+} ManagerInfo;
+
+static void manager_info_done(ManagerInfo *i) {
+        free(i->state);
+        free(i->status_text);
+        free(i->version);
+        free(i->config_path);
+        strv_free(i->pending_reboot_reasons);
+        strv_free(i->boot_params);
+}
+
+static const char *manager_color(const char *state) {
+        if (streq(state, "running"))
+                return ANSI_GREEN;
+        if (streq(state, "degraded"))
+                return ANSI_RED;
+        if (streq(state, "starting") || streq(state, "reloading") || streq(state, "stopping"))
+                return ANSI_YELLOW;
+        return ANSI_NORMAL;
+}
+
+#define LABEL "%14s: "
+
+static void print_component_line(const ComponentInfo *c, int name_width) {
+        _cleanup_free_ char *startup = c->startup_msec > 0 ? format_timespan_msec(c->startup_msec) : NULL;
+        _cleanup_free_ char *since = c->activation_usec > 0 ? format_timestamp(c->activation_usec) : NULL;
+
+        if (output_on_tty())
+                printf("  %s%s%s %-*s ", ansi(component_color(c->state)), component_bullet(c->state), ansi(ANSI_NORMAL),
+                       name_width, c->name);
+        else
+                printf("  %-*s ", name_width, c->name);
+        printf("%s%s%s", ansi(component_color(c->state)), c->state, ansi(ANSI_NORMAL));
+        if (!isempty_str(c->active_state))
+                printf(" (%s%s%s)", c->active_state, isempty_str(c->sub_state) ? "" : "/", c->sub_state);
+        if (startup)
+                printf(", started in %s", startup);
+        if (since)
+                printf(", since %s", since);
+        if (c->restarts > 0)
+                printf(", %" PRIu32 " restart%s", c->restarts, c->restarts == 1 ? "" : "s");
+        if (!isempty_str(c->result))
+                printf(", result %s", c->result);
+        if (c->adopted)
+                printf(", adopted");
+        printf("\n");
+        if (!isempty_str(c->last_error))
+                printf("  %*s %*s Last error: %s\n", output_on_tty() ? 1 : 0, "", name_width, "", c->last_error);
+}
+
+static int status_json(const ManagerInfo *info, const ComponentList *l, int guests) {
+        _cleanup_json_ struct json_object *o = json_object_new_object();
+
+        if (!o || json_add(o, "state", json_object_new_string(info->state)) < 0 ||
+            json_add(o, "status_text", json_object_new_string(strempty(info->status_text))) < 0 ||
+            json_add(o, "version", json_object_new_string(strempty(info->version))) < 0 ||
+            json_add(o, "config_path", json_object_new_string(strempty(info->config_path))) < 0 ||
+            json_add(o, "config_loaded_timestamp", json_object_new_uint64(info->config_loaded)) < 0 ||
+            json_add(o, "pending_reboot", json_object_new_boolean(info->pending_reboot)) < 0 ||
+            json_add(o, "pending_reboot_reasons", json_strv(info->pending_reboot_reasons)) < 0 ||
+            json_add(o, "boot_params", json_strv(info->boot_params)) < 0 ||
+            (guests >= 0 && json_add(o, "guests", json_object_new_int(guests)) < 0) ||
+            json_add(o, "components", components_json(l, true)) < 0)
+                return oom();
+        return print_json(json_object_get(o));
+}
+
+static int verb_status(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(manager_info_done) ManagerInfo info = {};
+        _cleanup_(component_list_done) ComponentList l = {};
+        const BusProperty map[] = {
+                { "State", "s", &info.state },
+                { "StatusText", "s", &info.status_text },
+                { "Version", "s", &info.version },
+                { "ConfigPath", "s", &info.config_path },
+                { "ConfigLoadedTimestamp", "t", &info.config_loaded },
+                { "PendingReboot", "b", &info.pending_reboot },
+                { "PendingRebootReasons", "as", &info.pending_reboot_reasons },
+                { "BootParams", "as", &info.boot_params },
+                {}
+        };
+        int r, guests, name_width = 0;
+
+        r = bus_get_all(bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, map, &error);
+        if (r < 0)
+                return call_failed("get the daemon's status", &error, r);
+        if (!info.state) {
+                fprintf(stderr, "The daemon reports no State.\n");
+                return EXIT_FAILED;
+        }
+        r = list_components(bus, &l, &error);
+        if (r < 0)
+                return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
+                                                   : parse_failed("ListComponents", r);
+        for (size_t i = 0; i < l.n; i++) {
+                component_read_object(bus, &l.items[i]);
+                if ((int) strlen(l.items[i].name) > name_width)
+                        name_width = (int) strlen(l.items[i].name);
+        }
+        guests = count_guests(bus);
+
+        if (arg_json) {
+                r = status_json(&info, &l, guests);
+                return r != EXIT_OK ? r : streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
+        }
+
+        if (output_on_tty())
+                printf("%s●%s ", ansi(manager_color(info.state)), ansi(ANSI_NORMAL));
+        printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info.version));
+        printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info.state)), info.state, ansi(ANSI_NORMAL));
+        if (!isempty_str(info.status_text))
+                printf(LABEL "%s\n", "Status", info.status_text);
+        printf(LABEL "%s\n", "Config", strna(info.config_path));
+        if (info.config_loaded > 0) {
+                _cleanup_free_ char *ts = format_timestamp(info.config_loaded);
+                _cleanup_free_ char *ago = format_timestamp_relative(info.config_loaded);
+                printf(LABEL "%s; %s\n", "Loaded", strna(ts), strna(ago));
+        }
+        if (info.boot_params && *info.boot_params) {
+                _cleanup_free_ char *p = strv_join(info.boot_params, " ");
+                printf(LABEL "%s\n", "Boot params", strna(p));
+        }
+        printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info.pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
+               info.pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
+        STRV_FOREACH(reason, info.pending_reboot_reasons)
+                printf("%16s%s\n", "", *reason);
+        if (guests >= 0)
+                printf(LABEL "%d\n", "Guests", guests);
+        printf("\n%sComponents:%s\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL));
+        for (size_t i = 0; i < l.n; i++)
+                print_component_line(&l.items[i], name_width);
+
+        return streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
+}
+
+/* ---- config ---------------------------------------------------------------------------- */
+
+typedef struct Option {
+        char *name;
+        char *value;
+        bool is_default;
+} Option;
+
+static void options_free(Option **o) {
+        for (Option *i = *o; i && i->name; i++) {
+                free(i->name);
+                free(i->value);
+        }
+        free(*o);
+}
+
+/* Prints a value; continuation lines are indented, as the configuration file wants them. */
+static void print_ini_value(const char *key, const char *value) {
+        const char *nl;
+
+        printf("%s =%s", key, *value ? " " : "");
+        while ((nl = strchr(value, '\n'))) {
+                printf("%.*s\n  ", (int) (nl - value), value);
+                value = nl + 1;
+        }
+        printf("%s\n", value);
+}
+
+static int verb_config(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(options_free) Option *opts = NULL;
+        _cleanup_strv_free_ char **sections = NULL;
+        const char *name, *value;
+        size_t n = 0;
+        int b, r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetConfig", &error, &reply,
+                               NULL);
+        if (r < 0)
+                return call_failed("get the configuration", &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0) {
+                Option *m;
+
+                if (arg_changed && b)
+                        continue;
+                m = realloc(opts, sizeof(Option) * (n + 2));
+                if (!m)
+                        return oom();
+                opts = m;
+                opts[n] = (Option) { .name = strdup(name), .value = strdup(value), .is_default = b };
+                opts[++n] = (Option) {};
+                if (!opts[n - 1].name || !opts[n - 1].value)
+                        return oom();
+        }
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *a = json_object_new_array();
+                if (!a)
+                        return oom();
+                for (size_t i = 0; i < n; i++) {
+                        _cleanup_json_ struct json_object *o = json_object_new_object();
+                        if (!o || json_add(o, "name", json_object_new_string(opts[i].name)) < 0 ||
+                            json_add(o, "value", json_object_new_string(opts[i].value)) < 0 ||
+                            json_add(o, "is_default", json_object_new_boolean(opts[i].is_default)) < 0 ||
+                            json_object_array_add(a, o) < 0)
+                                return oom();
+                        o = NULL;
+                }
+                return print_json(json_object_get(a));
+        }
+
+        /* Sections in the order the daemon lists them, each key under its own. */
+        for (size_t i = 0; i < n; i++) {
+                const char *dot = strrchr(opts[i].name, '.');
+                _cleanup_free_ char *section = dot ? strndup(opts[i].name, dot - opts[i].name) : strdup("");
+
+                if (!section)
+                        return oom();
+                if (!strv_contains(sections, section) && strv_consume(&sections, TAKE_PTR(section)) < 0)
+                        return oom();
+        }
+        STRV_FOREACH(section, sections) {
+                if (section != sections)
+                        printf("\n");
+                if (**section)
+                        printf("%s[%s]%s\n", ansi(ANSI_HIGHLIGHT), *section, ansi(ANSI_NORMAL));
+                for (size_t i = 0; i < n; i++) {
+                        const char *dot = strrchr(opts[i].name, '.');
+                        size_t len = dot ? (size_t) (dot - opts[i].name) : 0;
+
+                        if (strlen(*section) != len || strncmp(opts[i].name, *section, len) != 0)
+                                continue;
+                        print_ini_value(dot ? dot + 1 : opts[i].name, opts[i].value);
+                }
+        }
+        return EXIT_OK;
+}
+
+/* ---- check ----------------------------------------------------------------------------- */
+
+typedef struct Finding {
+        char *file, *key, *message;
+        uint32_t line;
+        bool warning;
+} Finding;
+
+typedef struct Findings {
+        Finding *items;
+        size_t n;
+} Findings;
+
+static void findings_done(Findings *f) {
+        for (size_t i = 0; i < f->n; i++) {
+                free(f->items[i].file);
+                free(f->items[i].key);
+                free(f->items[i].message);
+        }
+        free(f->items);
+}
+
+static int read_findings(sd_bus_message *m, bool warning, Findings *f) {
+        const char *file, *key, *message;
+        uint32_t line;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "(suss)");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(m, "(suss)", &file, &line, &key, &message)) > 0) {
+                Finding *items = realloc(f->items, sizeof(Finding) * (f->n + 1));
+                if (!items)
+                        return -ENOMEM;
+                f->items = items;
+                f->items[f->n++] = (Finding) {
+                        .file = strdup(file), .key = strdup(key), .message = strdup(message),
+                        .line = line, .warning = warning,
+                };
+                if (!f->items[f->n - 1].file || !f->items[f->n - 1].key || !f->items[f->n - 1].message)
+                        return -ENOMEM;
+        }
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(m);
+}
+
+/* Findings without a line come after those with one; a warning before an error on its line. */
+static int finding_compare(const void *a, const void *b) {
+        const Finding *x = a, *y = b;
+        uint64_t lx = x->line ?: UINT64_MAX, ly = y->line ?: UINT64_MAX;
+
+        if (lx != ly)
+                return lx < ly ? -1 : 1;
+        if (x->warning != y->warning)
+                return x->warning ? -1 : 1;
+        return 0;
+}
+
+/* The same form as the daemon's own log lines: "FILE:LINE: [warning: ]key: message". */
+static void print_finding(FILE *out, const Finding *f) {
+        fprintf(out, "%s", f->file);
+        if (f->line > 0)
+                fprintf(out, ":%" PRIu32, f->line);
+        fprintf(out, ": %s%s%s%s%s%s\n", f->warning ? ansi(ANSI_YELLOW) : ansi(ANSI_RED),
+                f->warning ? "warning: " : "", ansi(ANSI_NORMAL), f->key, *f->key ? ": " : "", f->message);
+}
+
+static struct json_object *findings_json(const Findings *f, bool warnings) {
+        _cleanup_json_ struct json_object *a = json_object_new_array();
+
+        if (!a)
+                return NULL;
+        for (size_t i = 0; i < f->n; i++) {
+                _cleanup_json_ struct json_object *o = NULL;
+
+                if (f->items[i].warning != warnings)
+                        continue;
+                o = json_object_new_object();
+                if (!o || json_add(o, "file", json_object_new_string(f->items[i].file)) < 0 ||
+                    json_add(o, "line", json_object_new_int64(f->items[i].line)) < 0 ||
+                    json_add(o, "key", json_object_new_string(f->items[i].key)) < 0 ||
+                    json_add(o, "message", json_object_new_string(f->items[i].message)) < 0 ||
+                    json_object_array_add(a, o) < 0)
+                        return NULL;
+                o = NULL;
+        }
+        return TAKE_PTR(a);
+}
+
+/* An absolute form of path: the daemon resolves nothing against the client's directory. */
+static char *make_absolute(const char *path) {
+        _cleanup_free_ char *cwd = NULL;
+        char *s;
+
+        if (path[0] == '/')
+                return strdup(path);
+        cwd = getcwd(NULL, 0);
+        if (!cwd)
+                return NULL;
+        while (path[0] == '.' && path[1] == '/')
+                for (path += 2; *path == '/'; path++)
+                        ;
+        if (asprintf(&s, "%s%s%s", cwd, endswith(cwd, "/") ? "" : "/", path) < 0)
+                return NULL;
+        return s;
+}
+
+static int verb_check(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(findings_done) Findings f = {};
+        _cleanup_free_ char *path = NULL;
+        size_t n_errors, n_warnings;
+        int r;
+
+        if (args[0]) {
+                path = make_absolute(args[0]);
+                if (!path) {
+                        fprintf(stderr, "Cannot make %s absolute: %s\n", args[0], strerror(errno));
+                        return EXIT_FAILED;
+                }
+        }
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Check", &error, &reply, "s",
+                               strempty(path));
+        if (r < 0)
+                return call_failed("check the configuration", &error, r);
+        r = read_findings(reply, false, &f);
+        if (r < 0)
+                return parse_failed("Check", r);
+        n_errors = f.n;
+        r = read_findings(reply, true, &f);
+        if (r < 0)
+                return parse_failed("Check", r);
+        n_warnings = f.n - n_errors;
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                if (!o || json_add(o, "file", json_object_new_string(strempty(path))) < 0 ||
+                    json_add(o, "valid", json_object_new_boolean(n_errors == 0)) < 0 ||
+                    json_add(o, "errors", findings_json(&f, false)) < 0 ||
+                    json_add(o, "warnings", findings_json(&f, true)) < 0)
+                        return oom();
+                r = print_json(json_object_get(o));
+                return r != EXIT_OK ? r : n_errors == 0 ? EXIT_OK : EXIT_FAILED;
+        }
+
+        /* Both lists are in file order: a stable merge keeps it. */
+        for (size_t i = 1; i < f.n; i++)
+                for (size_t j = i; j > 0 && finding_compare(&f.items[j - 1], &f.items[j]) > 0; j--) {
+                        Finding t = f.items[j];
+                        f.items[j] = f.items[j - 1];
+                        f.items[j - 1] = t;
+                }
+        for (size_t i = 0; i < f.n; i++)
+                print_finding(stdout, &f.items[i]);
+        if (output_on_tty()) {
+                if (n_errors > 0)
+                        printf("%zu error%s, %zu warning%s: the configuration is invalid.\n", n_errors,
+                               n_errors == 1 ? "" : "s", n_warnings, n_warnings == 1 ? "" : "s");
+                else
+                        printf("The configuration is valid%s.\n", n_warnings > 0 ? ", with warnings" : "");
+        }
+        return n_errors == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
+/* ---- diff, reload, restart ------------------------------------------------------------- */
+
+static int verb_diff(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff", &error, &reply, NULL);
+        if (r < 0 && sd_bus_error_has_name(&error, BUS_ERROR_INVALID_CONFIG))
+                return print_invalid_config("compute the reload plan", &error);
+        if (r < 0)
+                return call_failed("compute the reload plan", &error, r);
+        if ((r = sd_bus_message_read_strv(reply, &changed)) < 0 || (r = sd_bus_message_read_strv(reply, &files)) < 0 ||
+            (r = sd_bus_message_read_strv(reply, &restarts)) < 0 || (r = sd_bus_message_read_strv(reply, &pending)) < 0)
+                return parse_failed("Diff", r);
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                if (!o || json_add(o, "changed_options", json_strv(changed)) < 0 ||
+                    json_add(o, "files", json_strv(files)) < 0 || json_add(o, "restarts", json_strv(restarts)) < 0 ||
+                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
+                        return oom();
+                return print_json(json_object_get(o));
+        }
+        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0) {
+                printf("No changes: a reload would do nothing.\n");
+                return EXIT_OK;
+        }
+        print_list("Changed options", changed);
+        print_list("Files to write", files);
+        print_list("Components to restart", restarts);
+        print_list("Pending reboot", pending);
+        return EXIT_OK;
+}
+
+static int verb_reload(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_strv_free_ char **files = NULL, **restarted = NULL, **pending = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reload");
+        if (r < 0)
+                return oom();
+        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        if (r < 0 && sd_bus_error_has_name(&error, BUS_ERROR_INVALID_CONFIG))
+                return print_invalid_config("reload", &error);
+        if (r < 0)
+                return call_failed("reload", &error, r);
+        if ((r = sd_bus_message_read_strv(reply, &files)) < 0 || (r = sd_bus_message_read_strv(reply, &restarted)) < 0 ||
+            (r = sd_bus_message_read_strv(reply, &pending)) < 0)
+                return parse_failed("Reload", r);
+
+        if (arg_json) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                if (!o || json_add(o, "files", json_strv(files)) < 0 ||
+                    json_add(o, "restarted", json_strv(restarted)) < 0 ||
+                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
+                        return oom();
+                return print_json(json_object_get(o));
+        }
+        if (strv_length(files) + strv_length(restarted) + strv_length(pending) == 0) {
+                printf("Reloaded: nothing changed.\n");
+                return EXIT_OK;
+        }
+        printf("Reloaded.\n");
+        print_list("Files written", files);
+        print_list("Components restarted", restarted);
+        print_list("Pending reboot", pending);
+        return EXIT_OK;
+}
+
+static int verb_restart(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *name = strdup(args[0]), *what = NULL;
+        int r;
+
+        if (!name)
+                return oom();
+        /* A unit name names its component too. */
+        if (endswith(name, ".service"))
+                name[strlen(name) - strlen(".service")] = 0;
+        else if (endswith(name, ".mount"))
+                name[strlen(name) - strlen(".mount")] = 0;
+
+        r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE,
+                                           "RestartComponent");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return oom();
+        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        if (r < 0) {
+                if (asprintf(&what, "restart %s", name) < 0)
+                        return oom();
+                return call_failed(what, &error, r);
+        }
+        return EXIT_OK;
+}
+
+/* ---- command line ---------------------------------------------------------------------- */
+
+static const Verb verbs[] = {
+        { "status", 0, 0, true, false, verb_status },
+        { "components", 0, 0, true, false, verb_components },
+        { "config", 0, 0, true, false, verb_config },
+        { "check", 0, 1, true, false, verb_check },
+        { "diff", 0, 0, true, false, verb_diff },
+        { "reload", 0, 0, false, true, verb_reload },
+        { "restart", 1, 1, false, true, verb_restart },
+        { "domains", 0, 0, true, false, verb_domains },
+};
+
+static void help(void) {
+        printf("%s [OPTIONS...] COMMAND ...\n\n"
+               "Query and control the Xen Domain 0 stack supervised by xen-dom0d.\n\n"
+               "Commands:\n"
+               "  status                 Show the stack's state, components, pending reboot\n"
+               "  components             List the components and their states\n"
+               "  config [--changed]     Show the effective configuration\n"
+               "  check [FILE]           Validate FILE (default: the configured file)\n"
+               "  diff                   Show what a reload would change\n"
+               "  reload                 Apply the configuration file now\n"
+               "  restart COMPONENT      Restart one component\n"
+               "  domains                List the guests\n"
+               "\nOptions:\n"
+               "  -h --help              Show this help\n"
+               "     --version           Show the version\n"
+               "     --system            Connect to the system bus (the default)\n"
+               "  -H --host=[USER@]HOST  Operate on a remote host, over ssh\n"
+               "     --json              Output JSON\n"
+               "     --no-pager          Do not pipe output into a pager\n"
+               "     --no-ask-password   Do not ask for authorization interactively\n"
+               "     --changed           config: only the options that differ from their default\n"
+               "\nSee the xen-dom0ctl(1) man page for details.\n",
+               program_invocation_short_name);
+}
+
+/* Returns -1 to go on, or the exit status. */
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_SYSTEM, ARG_JSON, ARG_NO_PAGER, ARG_NO_ASK_PASSWORD, ARG_CHANGED };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "system", no_argument, NULL, ARG_SYSTEM },
+                { "host", required_argument, NULL, 'H' },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "changed", no_argument, NULL, ARG_CHANGED },
+                {}
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case ARG_VERSION:
+                        printf("xen-dom0ctl %s\n", PACKAGE_VERSION);
+                        return EXIT_OK;
+                case ARG_SYSTEM:
+                        arg_host = NULL;
+                        break;
+                case 'H':
+                        arg_host = optarg;
+                        break;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_PAGER:
+                        arg_no_pager = true;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        arg_ask_password = false;
+                        break;
+                case ARG_CHANGED:
+                        arg_changed = true;
+                        break;
+                default:
+                        fprintf(stderr, "See %s --help.\n", program_invocation_short_name);
+                        return EXIT_USAGE;
+                }
+        return -1;
+}
+
+static int connect_bus(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
+        r = arg_host ? sd_bus_open_system_remote(&bus, arg_host) : sd_bus_open_system(&bus);
+        if (r < 0) {
+                if (arg_host)
+                        fprintf(stderr, "Failed to connect to %s: %s\n", arg_host, strerror(-r));
+                else
+                        fprintf(stderr, "Failed to connect to the system bus: %s\n", strerror(-r));
+                return r;
+        }
+        r = sd_bus_set_allow_interactive_authorization(bus, arg_ask_password);
+        if (r < 0) {
+                fprintf(stderr, "Failed to set up interactive authorization: %s\n", strerror(-r));
+                return r;
+        }
+        *ret = TAKE_PTR(bus);
+        return 0;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *name;
+        const Verb *verb = NULL;
+        size_t n_args;
+        int r;
+
+        output_init();
+        arg_ask_password = isatty(STDIN_FILENO) > 0;
+        r = parse_argv(argc, argv);
+        if (r >= 0)
+                return r;
+
+        name = optind < argc ? argv[optind] : "status";
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, name))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "Unknown command: %s\nSee %s --help.\n", name, program_invocation_short_name);
+                return EXIT_USAGE;
+        }
+        n_args = optind < argc ? (size_t) (argc - optind - 1) : 0;
+        if (n_args < verb->min_args || n_args > verb->max_args) {
+                fprintf(stderr, "%s: %s.\nSee %s --help.\n", verb->name,
+                        n_args < verb->min_args ? "missing argument" : "too many arguments",
+                        program_invocation_short_name);
+                return EXIT_USAGE;
+        }
+        if (arg_changed && verb->run != verb_config) {
+                fprintf(stderr, "--changed applies to the config command only.\n");
+                return EXIT_USAGE;
+        }
+
+        if (connect_bus(&bus) < 0)
+                return EXIT_FAILED;
+        if (verb->mutating && arg_ask_password && !arg_host)
+                polkit_agent_open();
+        if (verb->pager)
+                pager_open(arg_no_pager);
+
+        r = verb->run(bus, optind < argc ? argv + optind + 1 : argv + argc);
+
+        polkit_agent_close();
+        pager_close();
+        return r;
+}
