@@ -955,17 +955,11 @@ static int verb_reload(sd_bus *bus, char **args) {
 static int verb_restart(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
-        _cleanup_free_ char *name = strdup(args[0]), *what = NULL;
+        _cleanup_free_ char *what = NULL;
+        const char *name = args[0];
         int r;
 
-        if (!name)
-                return oom();
-        /* A unit name names its component too. */
-        if (endswith(name, ".service"))
-                name[strlen(name) - strlen(".service")] = 0;
-        else if (endswith(name, ".mount"))
-                name[strlen(name) - strlen(".mount")] = 0;
-
+        /* The daemon takes a component's name or its unit's. */
         r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE,
                                            "RestartComponent");
         if (r >= 0)
