@@ -1,0 +1,408 @@
+#!/bin/bash
+# xen-dom0ctl against the real xen-dom0d on a private system bus. The daemon runs with
+# xen.enable = false: it renders nothing, starts nothing and serves the whole API. The
+# assertions are on what the daemon computes from the test's configuration, cross-checked
+# with busctl where the client's own presentation is involved.
+set -u
+: "${TOP_BUILDDIR:?}" "${TOP_SRCDIR:?}"
+ctl="$TOP_BUILDDIR/daemon/xen-dom0ctl"
+dom0d="$TOP_BUILDDIR/daemon/xen-dom0d"
+data=$(cd "$TOP_SRCDIR/tests/data" && pwd -P) # getcwd()'s form: relative names resolve to it
+
+command -v dbus-daemon >/dev/null || { echo "dbus-daemon is not installed"; exit 77; }
+for tool in busctl python3; do
+        command -v "$tool" >/dev/null || { echo "not ok - $tool is needed"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+tmp=$(mktemp -d)
+chmod 755 "$tmp" # an unprivileged caller must reach the bus socket
+bus_pid="" daemon_pid=""
+cleanup() {
+        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null && wait "$bus_pid" 2>/dev/null
+        rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok - $1"; }
+skip() { pass=$((pass + 1)); echo "ok - $1 # SKIP $2"; }
+show() { sed 's/^/#   /' "$@"; }
+# expect DESCRIPTION EXIT COMMAND...: runs the command, stdout in $tmp/out, stderr in $tmp/err.
+expect() {
+        local desc=$1 want=$2 rc
+        shift 2
+        "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+        rc=$?
+        if [ "$rc" -eq "$want" ]; then ok "$desc"; else nok "$desc (exit $rc, wanted $want)"; show "$tmp/out" "$tmp/err"; fi
+}
+contains() { # contains DESCRIPTION FILE TEXT
+        if grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1: no '$3' in:"; show "$2"; fi
+}
+lacks() { # lacks DESCRIPTION FILE TEXT
+        if ! grep -qF -- "$3" "$2"; then ok "$1"; else nok "$1: unexpected '$3' in:"; show "$2"; fi
+}
+# pycheck DESCRIPTION PYTHON: runs PYTHON with j = the JSON in $tmp/out, and b = the JSON in
+# $tmp/busctl.json when that exists; passes when it raises nothing.
+pycheck() {
+        local desc=$1
+        if python3 - "$tmp" 2>"$tmp/py.err" <<EOF; then ok "$desc"; else nok "$desc"; show "$tmp/py.err" "$tmp/out"; fi
+import json, os, sys
+d = sys.argv[1]
+j = json.load(open(d + "/out"))
+b = json.load(open(d + "/busctl.json")) if os.path.exists(d + "/busctl.json") else None
+$2
+EOF
+}
+B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
+# busctl_json ARGS...: busctl's own reading of a call or property, into $tmp/busctl.json.
+busctl_json() { B --json=short "$@" >"$tmp/busctl.json"; }
+has_method() { B introspect org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager 2>/dev/null | grep -q "^\.$1 "; }
+
+# ---- a private system bus and the daemon on it -----------------------------------------------
+cat >"$tmp/bus.conf" <<EOF
+<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/system_bus_socket</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <allow own="*"/>
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOF
+dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
+bus_pid=$!
+for _ in $(seq 100); do
+        [ -s "$tmp/address" ] && break
+        sleep 0.05
+done
+[ -s "$tmp/address" ] || { echo "not ok - the private bus did not start"; echo "0 passed, 1 failed"; exit 1; }
+DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$tmp/address")
+export DBUS_SYSTEM_BUS_ADDRESS
+
+conf="$tmp/xen-dom0.conf"
+cat >"$conf" <<EOF
+[xen]
+enable = false
+
+[dom0Resources]
+memory = 1024
+maxVCPUs = 2
+EOF
+
+"$dom0d" --config "$conf" >"$tmp/daemon.log" 2>&1 &
+daemon_pid=$!
+up=0
+for _ in $(seq 200); do
+        if B status org.xenproject.Dom0 >/dev/null 2>&1; then up=1; break; fi
+        kill -0 "$daemon_pid" 2>/dev/null || break
+        sleep 0.05
+done
+if [ $up = 1 ]; then ok "xen-dom0d serves org.xenproject.Dom0 on the private bus"; else
+        nok "xen-dom0d did not come up"; show "$tmp/daemon.log"; echo "$pass passed, $fail failed"; exit 1
+fi
+
+# The components as the daemon names them.
+components=$(B --json=short call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListComponents |
+        python3 -c 'import json,sys; print(" ".join(r[0] for r in json.load(sys.stdin)["data"][0]))')
+
+# ---- the command line ------------------------------------------------------------------------
+expect "--help exits 0" 0 "$ctl" --help
+contains "--help lists the restart command" "$tmp/out" "restart COMPONENT"
+expect "--version exits 0" 0 "$ctl" --version
+want_version=$("$dom0d" --version | awk '{print $NF}')
+contains "--version is the package's version" "$tmp/out" "xen-dom0ctl $want_version"
+expect "an unknown command is a usage error" 2 "$ctl" frobnicate
+expect "an unknown option is a usage error" 2 "$ctl" --frobnicate status
+expect "restart without a component is a usage error" 2 "$ctl" restart
+expect "check with two files is a usage error" 2 "$ctl" check a b
+expect "status takes no argument" 2 "$ctl" status extra
+expect "--changed outside config is a usage error" 2 "$ctl" --changed status
+
+# ---- status ----------------------------------------------------------------------------------
+expect "status of a disabled stack exits 3 (not running)" 3 "$ctl" status
+contains "status shows the daemon's State" "$tmp/out" "State: disabled"
+status_text=$(B get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager StatusText |
+        sed 's/^s "//; s/"$//')
+contains "status shows the daemon's StatusText" "$tmp/out" "Status: $status_text"
+contains "status names the configuration file" "$tmp/out" "Config: $conf"
+busctl_json get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager BootParams
+boot_params=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["data"]))' "$tmp/busctl.json")
+contains "status shows the rendered Xen command line" "$tmp/out" "Boot params: $boot_params"
+contains "the command line follows dom0Resources.memory" "$tmp/out" "dom0_mem=1024M"
+contains "status shows no pending reboot" "$tmp/out" "Pending reboot: no"
+missing=""
+for c in $components; do grep -qE "^ +$c +pending" "$tmp/out" || missing="$missing $c"; done
+[ -z "$missing" ] && ok "status lists every component as pending" || { nok "status lacks:$missing"; show "$tmp/out"; }
+lacks "status uses no color or bullet off a terminal" "$tmp/out" $'\e'
+lacks "status uses no bullet off a terminal" "$tmp/out" "●"
+if has_method ListDomains; then
+        skip "status without a guest count" "the daemon has ListDomains"
+else
+        lacks "status omits the guest count when ListDomains is unknown" "$tmp/out" "Guests:"
+fi
+
+expect "status --json exits 3 as well" 3 "$ctl" --json status
+rm -f "$tmp/busctl.json"
+pycheck "status --json: state, file, command line, components" "
+assert j['state'] == 'disabled', j['state']
+assert j['config_path'] == '$conf', j['config_path']
+assert ' '.join(j['boot_params']) == '$boot_params', j['boot_params']
+assert j['pending_reboot'] is False and j['pending_reboot_reasons'] == []
+assert [c['name'] for c in j['components']] == '$components'.split(), j['components']
+for c in j['components']:
+    assert c['unit'] == c['name'] + ('.mount' if c['name'] == 'proc-xen' else '.service'), c
+    assert c['state'] == 'pending' and c['restarts'] == 0, c
+assert j['config_loaded_timestamp'] > 0
+"
+pycheck "status --json: object paths are sd_bus_path_encode()d names" "
+paths = {c['name']: c['object_path'] for c in j['components']}
+assert paths['proc-xen'] == '/org/xenproject/Dom0/component/proc_2dxen', paths
+assert paths['xen-qemu-dom0-disk-backend'] == '/org/xenproject/Dom0/component/xen_2dqemu_2ddom0_2ddisk_2dbackend', paths
+"
+if B introspect org.xenproject.Dom0 /org/xenproject/Dom0/component/xenstored >/dev/null 2>&1; then
+        busctl_json get-property org.xenproject.Dom0 /org/xenproject/Dom0/component/xenconsoled \
+                org.xenproject.Dom0.Component Restartable
+        pycheck "status --json: each component's object properties (Restartable)" "
+rs = {c['name']: c['restartable'] for c in j['components']}
+assert rs['xenconsoled'] == b['data'], (rs, b)
+assert rs['xenstored'] is False, rs
+"
+        rm -f "$tmp/busctl.json"
+else
+        skip "status --json: component object properties" "no component objects"
+fi
+
+# ---- components ------------------------------------------------------------------------------
+expect "components exits 0" 0 "$ctl" components
+[ "$(wc -l <"$tmp/out")" -eq 8 ] && ok "components: a header and seven rows" || { nok "components row count"; show "$tmp/out"; }
+head -n1 "$tmp/out" | grep -q "^NAME  *UNIT  *STATE" && ok "components: header" || { nok "components header"; show "$tmp/out"; }
+grep -qE "^xenstored +xenstored\.service +pending " "$tmp/out" && ok "components: xenstored's row" ||
+        { nok "components: xenstored's row"; show "$tmp/out"; }
+grep -qE "^proc-xen +proc-xen\.mount +pending " "$tmp/out" && ok "components: proc-xen is a mount" ||
+        { nok "components: proc-xen's row"; show "$tmp/out"; }
+expect "components --json exits 0" 0 "$ctl" --json components
+busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListComponents
+pycheck "components --json is ListComponents, field by field" "
+rows = b['data'][0]
+assert len(j) == len(rows) == 7
+for c, r in zip(j, rows):
+    assert [c['name'], c['unit'], c['state'], c['active_state'], c['sub_state'], c['restarts'], c['startup_ms']] == r[:7], (c, r)
+"
+rm -f "$tmp/busctl.json"
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && ok "--json off a terminal is one line" || nok "--json off a terminal spans lines"
+
+# ---- config ----------------------------------------------------------------------------------
+# ini_check PYTHON: parses $tmp/out as INI into c (section -> {key: value}), then runs PYTHON.
+ini_check() {
+        local desc=$1
+        if python3 - "$tmp/out" 2>"$tmp/py.err" <<EOF; then ok "$desc"; else nok "$desc"; show "$tmp/py.err" "$tmp/out"; fi
+import configparser, sys
+p = configparser.ConfigParser(interpolation=None, delimiters=('=',))
+p.optionxform = str
+p.read(sys.argv[1])
+c = {s: dict(p[s]) for s in p.sections()}
+$2
+EOF
+}
+expect "config --changed exits 0" 0 "$ctl" config --changed
+ini_check "config --changed is exactly the keys the file sets" "
+assert c == {'xen': {'enable': 'false'}, 'dom0Resources': {'memory': '1024', 'maxVCPUs': '2'}}, c
+"
+expect "config exits 0" 0 "$ctl" config
+cp "$tmp/out" "$tmp/config.txt"
+ini_check "config: every option, grouped by section" "
+assert c['dom0Resources']['memory'] == '1024', c['dom0Resources']
+assert c['xen']['enable'] == 'false'
+assert c['store']['type'] == 'ocaml', c['store']
+assert c['store.settings.conflict']['burstLimit'] == '5.0', c
+assert 'memory' not in c['xen']
+"
+contains "config: a computed default follows its source (maxMemory = memory)" "$tmp/config.txt" "maxMemory = 1024"
+busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager GetConfig
+n_options=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["data"][0]))' "$tmp/busctl.json")
+[ "$(grep -c ' =' "$tmp/config.txt")" -eq "$n_options" ] && ok "config prints all $n_options options of GetConfig" ||
+        { nok "config prints $(grep -c ' =' "$tmp/config.txt") options, GetConfig has $n_options"; }
+expect "config --json exits 0" 0 "$ctl" --json config
+pycheck "config --json is GetConfig" "
+assert [[o['name'], o['value'], o['is_default']] for o in j] == b['data'][0]
+assert sorted(o['name'] for o in j if not o['is_default']) == ['dom0Resources.maxVCPUs', 'dom0Resources.memory', 'xen.enable']
+"
+rm -f "$tmp/busctl.json"
+
+# ---- check -----------------------------------------------------------------------------------
+expect "check of the running configuration file exits 0" 0 "$ctl" check "$conf"
+[ -s "$tmp/out" ] && { nok "check of a valid file prints nothing off a terminal"; show "$tmp/out"; } || ok "check of a valid file prints nothing off a terminal"
+expect "check without FILE checks the configured file" 0 "$ctl" check
+expect "check of a relative FILE" 0 bash -c "cd '$tmp' && '$ctl' check xen-dom0.conf"
+expect "check of a bad file exits 1" 1 "$ctl" check "$data/bad/bool-yes.conf"
+grep -qxF "$data/bad/bool-yes.conf:2: xen.debug: \"yes\" is not a boolean, expected true or false" "$tmp/out" &&
+        ok "check prints FILE:LINE: key: message" || { nok "check's finding"; show "$tmp/out"; }
+expect "check of a relative bad FILE exits 1" 1 bash -c "cd '$data/bad' && '$ctl' check ./bool-yes.conf"
+contains "a relative FILE is made absolute" "$tmp/out" "$data/bad/bool-yes.conf:2: xen.debug:"
+bad_total=0 bad_wrong=0
+for f in "$data"/bad/*.conf; do
+        bad_total=$((bad_total + 1))
+        "$ctl" check "$f" >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        sed "s|/etc/xen/xen-dom0.conf|$f|" "${f%.conf}.err" >"$tmp/want"
+        if [ $rc -ne 1 ] || ! cmp -s "$tmp/want" "$tmp/out"; then
+                bad_wrong=$((bad_wrong + 1))
+                echo "# $f: exit $rc"
+                diff "$tmp/want" "$tmp/out" | head -n 6 | show
+        fi
+done
+[ $bad_wrong -eq 0 ] && ok "check reports the bad corpus exactly ($bad_total files, exit 1 each)" ||
+        nok "check differs on $bad_wrong of $bad_total bad files"
+expect "check --json of a file with a warning and an error exits 1" 1 "$ctl" --json check "$data/bad/renamed-and-new.conf"
+pycheck "check --json splits errors and warnings" "
+f = '$data/bad/renamed-and-new.conf'
+assert j['valid'] is False
+assert j['errors'] == [{'file': f, 'line': 4, 'key': 'store.path', 'message': 'conflicts with xen.stored set on line 2 (two spellings of store.path)'}], j['errors']
+assert [(w['line'], w['key']) for w in j['warnings']] == [(2, 'xen.stored')], j['warnings']
+"
+printf '[xen]\nenable = false\nstored = /usr/sbin/xenstored\n' >"$tmp/warn.conf"
+expect "check of a file with only warnings exits 0" 0 "$ctl" check "$tmp/warn.conf"
+grep -qxF "$tmp/warn.conf:3: warning: xen.stored: renamed, use store.path instead (in section [store])" "$tmp/out" &&
+        ok "check prints warnings with 'warning: '" || { nok "check's warning"; show "$tmp/out"; }
+expect "check of a missing file exits 1" 1 "$ctl" check "$tmp/nonexistent.conf"
+contains "check names the missing file" "$tmp/out" "$tmp/nonexistent.conf"
+expect "the daemon's view of a printed config: derived read-only options are refused" 1 "$ctl" check "$tmp/config.txt"
+contains "... only store.type (shown by config, settable by nobody)" "$tmp/out" "store.type: is derived"
+
+# ---- diff and reload -------------------------------------------------------------------------
+expect "diff with the file unchanged exits 0" 0 "$ctl" --json diff
+pycheck "diff --json with nothing changed" "
+assert j == {'changed_options': [], 'files': [], 'restarts': [], 'pending_reboot': []}, j
+"
+sed -i 's/^memory = 1024$/memory = 2048/' "$conf"
+expect "diff after an edit exits 0" 0 "$ctl" --json diff
+pycheck "diff --json names the edited option" "assert 'dom0Resources.memory' in j['changed_options'], j"
+expect "diff (text) exits 0" 0 "$ctl" diff
+grep -qx "  dom0Resources.memory" "$tmp/out" && ok "diff (text) lists the edited option" || { nok "diff text"; show "$tmp/out"; }
+
+cp "$conf" "$tmp/good.conf"
+printf '[xen]\nenable = false\ndebug = maybe\n[dom0Resources]\nmemory = lots\n' >"$conf"
+expect "diff of an invalid file exits 1" 1 "$ctl" diff
+contains "diff prints the file's errors" "$tmp/err" "$conf:3: xen.debug: \"maybe\" is not a boolean, expected true or false"
+
+if [ "$(id -u)" -eq 0 ]; then
+        expect "reload of an invalid file exits 1" 1 "$ctl" reload
+        grep -qxF "$conf:3: xen.debug: \"maybe\" is not a boolean, expected true or false" "$tmp/err" &&
+                grep -qxF "$conf:5: dom0Resources.memory: \"lots\" is not an unsigned integer" "$tmp/err" &&
+                ok "reload prints each finding on its own line" || { nok "reload's findings"; show "$tmp/err"; }
+        contains "reload names the failure" "$tmp/err" "Failed to reload"
+        expect "config --changed after a refused reload" 0 "$ctl" config --changed
+        ini_check "a refused reload keeps the running configuration" "assert c['dom0Resources']['memory'] == '1024', c"
+
+        cp "$tmp/good.conf" "$conf"
+        "$ctl" --json status >"$tmp/out" 2>/dev/null
+        before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config_loaded_timestamp"])' "$tmp/out")
+        expect "reload --json of the edited file exits 0" 0 "$ctl" --json reload
+        pycheck "reload --json: files, restarted, pending_reboot (nothing, the stack is disabled)" "
+assert j == {'files': [], 'restarted': [], 'pending_reboot': []}, j
+"
+        expect "config --changed after the reload" 0 "$ctl" config --changed
+        ini_check "the reload applied dom0Resources.memory" "
+assert c == {'xen': {'enable': 'false'}, 'dom0Resources': {'memory': '2048', 'maxVCPUs': '2'}}, c
+"
+        expect "status after the reload" 3 "$ctl" --json status
+        pycheck "status: a new load time and the new command line" "
+assert j['config_loaded_timestamp'] > $before, j['config_loaded_timestamp']
+assert 'dom0_mem=2048M' in j['boot_params'], j['boot_params']
+"
+        expect "diff after the reload: nothing left to do" 0 "$ctl" --json diff
+        pycheck "diff --json is empty again" "assert j['changed_options'] == [], j"
+        expect "reload (text) exits 0" 0 "$ctl" reload
+
+        if command -v setpriv >/dev/null; then
+                nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+                expect "reload by an unprivileged user is denied: exit 5" 5 "${nobody[@]}" "$ctl" --no-ask-password reload
+                contains "the denial is reported as such" "$tmp/err" "Failed to reload:"
+                expect "status by an unprivileged user works" 3 "${nobody[@]}" "$ctl" status
+                install -m 644 "$data/bad/bool-yes.conf" "$tmp/readable.conf"
+                expect "check by an unprivileged user of a file it can read" 1 "${nobody[@]}" "$ctl" check "$tmp/readable.conf"
+                contains "... with the daemon's findings" "$tmp/out" "$tmp/readable.conf:2: xen.debug"
+        else
+                skip "reload by an unprivileged user" "no setpriv"
+        fi
+else
+        cp "$tmp/good.conf" "$conf"
+        expect "reload as an unprivileged user is denied: exit 5" 5 "$ctl" --no-ask-password reload
+        skip "reload's effects" "needs root to be authorized without polkit"
+fi
+
+# ---- restart ---------------------------------------------------------------------------------
+expect "restart of an unknown component exits 4" 4 "$ctl" restart no-such-thing
+contains "restart names the unknown component" "$tmp/err" "Failed to restart no-such-thing:"
+expect "restart of an unknown unit exits 4" 4 "$ctl" restart no-such-thing.service
+expect "restart of xenstored is refused (never restarted): exit 1" 1 "$ctl" restart xenstored
+expect "restart accepts a unit name (refused the same way, not unknown)" 1 "$ctl" restart xenstored.service
+busctl_out=$(B call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager RestartComponent s xenstored 2>&1)
+contains "restart shows the daemon's error text" "$tmp/err" "${busctl_out#Call failed: }"
+expect "restart of a restartable component of a disabled stack fails: exit 1" 1 "$ctl" restart xenconsoled
+
+# ---- domains ---------------------------------------------------------------------------------
+if has_method ListDomains; then
+        "$ctl" --json domains >"$tmp/out" 2>"$tmp/err"
+        rc=$?
+        if [ $rc -eq 0 ]; then pycheck "domains --json is a list" "assert isinstance(j, list)"; else
+                [ $rc -eq 1 ] && ok "domains fails cleanly without Xen" || nok "domains exit $rc"
+        fi
+else
+        expect "domains on a daemon without ListDomains exits 1" 1 "$ctl" domains
+        contains "domains says it is not supported" "$tmp/err" "not supported by this daemon"
+fi
+
+# ---- terminal behaviour: pager, colors, pretty JSON ----------------------------------------
+if command -v script >/dev/null; then
+        # script(1) gives the client a terminal; PAGER is a filter that marks what went through it.
+        PAGER='sed s/^/PAGED:/' script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
+        grep -q "^PAGED:xenstored" "$tmp/out" && ok "on a terminal, output goes through \$PAGER" ||
+                { nok "no pager on a terminal"; show "$tmp/out"; }
+        PAGER='sed s/^/PAGED:/' script -qec "'$ctl' --no-pager components" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "--no-pager on a terminal" "$tmp/out" "PAGED:"
+        PAGER='sed s/^/PAGED:/' "$ctl" components >"$tmp/out" 2>&1
+        lacks "no pager off a terminal" "$tmp/out" "PAGED:"
+        PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
+        contains "status on a terminal has bullets" "$tmp/out" "●"
+        contains "status on a terminal has colors" "$tmp/out" $'\e['
+        PAGER=cat script -qec "'$ctl' --json components" /dev/null </dev/null >"$tmp/out" 2>&1
+        [ "$(wc -l <"$tmp/out")" -gt 7 ] && ok "--json on a terminal is pretty-printed" || { nok "--json on a terminal"; show "$tmp/out"; }
+else
+        skip "terminal behaviour" "no script(1)"
+fi
+
+# ---- bash completion -------------------------------------------------------------------------
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+        complete_words() {
+                bash -c '. /usr/share/bash-completion/bash_completion; . "$1"; shift
+                        COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
+                        _xen_dom0ctl; echo "${COMPREPLY[*]}"' _ "$TOP_SRCDIR/shell-completion/bash/xen-dom0ctl" "$@"
+        }
+        [ "$(complete_words xen-dom0ctl re)" = "reload restart" ] && ok "completion: commands" || nok "completion: commands"
+        [ "$(complete_words xen-dom0ctl --json restart xenc)" = "xenconsoled" ] && ok "completion: components for restart" ||
+                nok "completion: components"
+        # the completion's component list is the daemon's
+        [ "$(complete_words xen-dom0ctl restart '')" = "$components" ] && ok "completion: every component" ||
+                nok "completion: component list differs from the daemon's"
+        [ "$(complete_words xen-dom0ctl config --ch)" = "--changed" ] && ok "completion: --changed for config" ||
+                nok "completion: --changed"
+else
+        skip "bash completion" "bash-completion is not installed"
+fi
+
+# ---- no daemon -------------------------------------------------------------------------------
+kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null
+daemon_pid=""
+expect "status without the daemon exits 1" 1 "$ctl" status
+contains "... and says why" "$tmp/err" "Failed to"
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
