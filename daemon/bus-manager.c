@@ -13,6 +13,7 @@
 #include "render.h"
 #include "strv.h"
 #include "systemd-client.h"
+#include "xen.h"
 
 #define CHECK_PATH_MAX 4096
 
@@ -399,6 +400,13 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PendingReboot", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PendingRebootReasons", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("BootParams", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("XenVersion", "s", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("XenCommandLine", "s", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("HostMemory", "t", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("FreeMemory", "t", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("HostCPUs", "u", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Dom0Memory", "t", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("Dom0VCPUs", "u", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
         SD_BUS_METHOD_WITH_NAMES("Reload", "", , "asasas",
                                  SD_BUS_PARAM(files) SD_BUS_PARAM(restarted) SD_BUS_PARAM(pending_reboot),
                                  method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
@@ -413,11 +421,16 @@ static const sd_bus_vtable manager_vtable[] = {
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListComponents", "", , "a(sssssuto)", SD_BUS_PARAM(components),
                                  method_list_components, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListDomains", "", , "a(ussstuto)", SD_BUS_PARAM(domains), bus_xen_list_domains,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RestartComponent", "s", SD_BUS_PARAM(name), "", , method_restart_component,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ComponentStateChanged", "ssss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(state) SD_BUS_PARAM(active_state)
                                          SD_BUS_PARAM(sub_state),
+                                 0),
+        SD_BUS_SIGNAL_WITH_NAMES("DomainAdded", "uso", SD_BUS_PARAM(domid) SD_BUS_PARAM(name) SD_BUS_PARAM(path), 0),
+        SD_BUS_SIGNAL_WITH_NAMES("DomainRemoved", "uso", SD_BUS_PARAM(domid) SD_BUS_PARAM(name) SD_BUS_PARAM(path),
                                  0),
         SD_BUS_SIGNAL_WITH_NAMES("Reloaded", "bas", SD_BUS_PARAM(success) SD_BUS_PARAM(errors), 0),
         SD_BUS_VTABLE_END
@@ -430,6 +443,9 @@ int bus_manager_register(Manager *m) {
         if (r < 0)
                 return log_error_errno(r, "Failed to register %s", DOM0_OBJECT_PATH);
         r = bus_component_register(m);
+        if (r < 0)
+                return r;
+        r = bus_xen_register(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_PATH);

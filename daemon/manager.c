@@ -12,6 +12,7 @@
 #include "plan.h"
 #include "strv.h"
 #include "systemd-client.h"
+#include "xen.h"
 
 #define BOOTED_CONFIG XEN_DOM0_RUNDIR "/booted.conf"
 
@@ -83,6 +84,7 @@ Manager *manager_free(Manager *m) {
                 free(c->announced_sub);
         }
         systemd_jobs_free(m);
+        xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
         strv_free(m->reload_files);
@@ -202,14 +204,24 @@ static int load_booted_config(Manager *m) {
 }
 
 int manager_compute_pending(Manager *m) {
+        _cleanup_strv_free_ char **live = NULL;
         char **l = NULL;
         int r;
 
-        if (!m->booted_config)
-                return 0;
-        r = pending_reboot_reasons(m->booted_config, m->config, &l);
+        if (m->booted_config) {
+                r = pending_reboot_reasons(m->booted_config, m->config, &l);
+                if (r < 0)
+                        return r;
+        }
+        /* What the running hypervisor itself says differs from the configuration. */
+        r = xen_pending_reasons(m, &live);
         if (r < 0)
-                return r;
+                log_debug("Cannot compare with the running hypervisor: %s", strerror(-r));
+        STRV_FOREACH(p, live)
+                if (!strv_contains(l, *p) && strv_extend(&l, *p) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
         if (!strv_equal(l, m->pending_reboot)) {
                 strv_free(m->pending_reboot);
                 m->pending_reboot = l;
@@ -296,6 +308,9 @@ int manager_startup(Manager *m) {
         r = bus_manager_register(m);
         if (r < 0)
                 return r;
+        r = xen_start(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
         r = systemd_subscribe(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd");

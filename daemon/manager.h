@@ -98,6 +98,9 @@ struct Manager {
         char **reload_restarted;
         char **reload_files;
 
+        /* the hypervisor's side (xen.c and the backends) */
+        struct XenState *xen;
+
         /* bring-up scheduling gap: a dependency's JobRemoved to a dependent's StartUnit call */
         usec_t gap_samples[64];
         unsigned n_gaps;

@@ -1,0 +1,26 @@
+/* What the daemon sees of the hypervisor: guests, the running Xen command line, host and dom0
+ * resources. Behind a backend ops table (libxl/libxenstore/libxenctrl, or a fake for tests). */
+#pragma once
+
+#include "manager.h"
+
+/* Opens the backend and starts watching domains; the bus objects follow. A failure leaves the
+ * daemon running without Xen facts (logged). */
+int xen_start(Manager *m);
+void xen_stop(Manager *m);
+
+/* Manager properties XenVersion, XenCommandLine, HostMemory, FreeMemory, HostCPUs, Dom0Memory,
+ * Dom0VCPUs, and the ListDomains method (bus-manager.c routes them here). */
+int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const char *property,
+                     sd_bus_message *reply, void *userdata, sd_bus_error *error);
+int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* Domain objects under /org/xenproject/Dom0/domain. */
+int bus_xen_register(Manager *m);
+
+/* Reasons a reboot is pending that only the running hypervisor can tell: the rendered boot
+ * parameters against its command line, dom0 memory and vCPUs against what dom0 has. */
+int xen_pending_reasons(Manager *m, char ***ret);
+
+/* Applies a new dom0 memory target live when it fits the booted maximum. Returns 1 when
+ * applied, 0 when it needs a reboot, -errno on failure. */
+int xen_apply_dom0_memory(Manager *m, uint64_t mib);
