@@ -50,7 +50,7 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_RENDER, ARG_DUMP, ARG_TEMPLATE };
+        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_RENDER, ARG_DUMP, ARG_TEMPLATE, ARG_MAN_OPTIONS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -59,6 +59,7 @@ int main(int argc, char *argv[]) {
                 { "render", required_argument, NULL, ARG_RENDER },
                 { "dump-config", no_argument, NULL, ARG_DUMP },
                 { "print-template", no_argument, NULL, ARG_TEMPLATE },
+                { "print-man-options", no_argument, NULL, ARG_MAN_OPTIONS },
                 {}
         };
         const char *config = DEFAULT_CONFIG, *render_dir = NULL;
@@ -81,6 +82,7 @@ int main(int argc, char *argv[]) {
                 case ARG_CHECK:
                 case ARG_DUMP:
                 case ARG_TEMPLATE:
+                case ARG_MAN_OPTIONS:
                         if (mode && mode != c) {
                                 fprintf(stderr, "Only one of --check, --render, --dump-config, --print-template.\n");
                                 return 2;
@@ -104,6 +106,8 @@ int main(int argc, char *argv[]) {
                 return offline_render(config, render_dir);
         case ARG_TEMPLATE:
                 return options_write_template(stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
+        case ARG_MAN_OPTIONS:
+                return options_write_man(stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
         default:
                 return run_daemon(config);
         }

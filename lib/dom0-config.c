@@ -896,3 +896,69 @@ int options_write_template(FILE *f) {
         }
         return ferror(f) ? -EIO : 0;
 }
+
+/* troff text: a leading dot or quote would be a request, backslashes escapes. */
+static void man_escape(FILE *f, const char *s) {
+        for (const char *p = s; *p; p++) {
+                if (*p == '\\')
+                        fputs("\\e", f);
+                else if (*p == '-')
+                        fputs("\\-", f);
+                else if ((*p == '.' || *p == '\'') && (p == s || p[-1] == '\n'))
+                        fputs("\\&.", f);
+                else
+                        fputc(*p, f);
+        }
+}
+
+int options_write_man(FILE *f) {
+        _cleanup_config_free_ Config *c = NULL;
+        const char *section = NULL;
+        int r;
+
+        r = config_new_default("/etc/xen/xen-dom0.conf", &c);
+        if (r < 0)
+                return r;
+        r = config_finalize(c);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+                _cleanup_free_ char *value = config_value_to_string(c, def->id), *nix = option_nixos_name(def);
+
+                if (!value || !nix)
+                        return -ENOMEM;
+                if (!section || !streq(section, def->section)) {
+                        section = def->section;
+                        fputs(".SS \"[", f);
+                        man_escape(f, section);
+                        fputs("]\"\n", f);
+                }
+                fputs(".TP\n.B ", f);
+                man_escape(f, def->key);
+                fputs("\n", f);
+                man_escape(f, def->help);
+                fputs("\n.br\nNixOS: \\fI", f);
+                man_escape(f, nix);
+                fputs("\\fR; type: ", f);
+                if (def->type == OPTION_ENUM) {
+                        _cleanup_free_ char *list = strv_join((char **) def->choices, ", ");
+                        fputs("one of ", f);
+                        if (def->flags & OPTION_NULLABLE)
+                                fputs("null, ", f);
+                        man_escape(f, strna(list));
+                } else
+                        man_escape(f, option_type_to_string(def->type));
+                fputs("; default: ", f);
+                if (def->flags & (OPTION_COMPUTED | OPTION_READONLY))
+                        man_escape(f, def->default_value);
+                else
+                        man_escape(f, *value ? value : "(empty)");
+                if (def->flags & OPTION_HIDDEN)
+                        fputs(" (internal in NixOS)", f);
+                if (def->flags & OPTION_READONLY)
+                        fputs(" (read-only)", f);
+                fputs(".\n", f);
+        }
+        return ferror(f) ? -EIO : 0;
+}

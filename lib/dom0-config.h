@@ -69,6 +69,8 @@ bool config_value_equal(const Config *a, const Config *b, OptionId id);
 int config_dump(const Config *c, FILE *f);
 /* The shipped conf file: every key commented out with its default and its help line. */
 int options_write_template(FILE *f);
+/* The OPTIONS part of xen-dom0.conf(5), in man(7) markup, from the same table. */
+int options_write_man(FILE *f);
 
 static inline bool config_bool(const Config *c, OptionId id) {
         return c->v[id].b;

@@ -75,5 +75,10 @@ expect "the dump is itself a valid configuration" 0 "$bin" --check --config "$tm
 expect "--print-template succeeds" 0 "$bin" --print-template
 cmp -s "$tmp/out" "${TOP_SRCDIR}/conf/xen-dom0.conf" && ok "the template is the shipped conf file" || nok "conf/xen-dom0.conf is stale"
 
+expect "--print-man-options succeeds" 0 "$bin" --print-man-options
+sed -n '/^\.\\" BEGIN OPTIONS/,/^\.\\" END OPTIONS/p' "${TOP_SRCDIR}/man/xen-dom0.conf.5" | sed '1d;$d' >"$tmp/man-options"
+cmp -s "$tmp/out" "$tmp/man-options" && ok "the options of xen-dom0.conf(5) are the option table's" ||
+        nok "man/xen-dom0.conf.5 is stale: replace its OPTIONS part with xen-dom0d --print-man-options"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
