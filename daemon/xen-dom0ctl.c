@@ -285,8 +285,29 @@ static int verb_components(sd_bus *bus, char **args) {
 
 /* ---- domains ----------------------------------------------------------------------------- */
 
-/* The fields of ListDomains' entries, when the server's struct has exactly these. */
-static const char *const domain_fields[] = { "domid", "name", "uuid", "state", "memory_kib", "vcpus", "cpu_time_ns" };
+/* The fields of ListDomains' entries, (ussstuto) in the contract; a server whose struct differs
+ * gets numbered fields, shown as they come. */
+static const char *const domain_fields[] = {
+        "domid", "name", "uuid", "state", "memory_kib", "vcpus", "cpu_time_ns", "object_path",
+};
+#define DOMAIN_SIGNATURE "ussstuto"
+
+static char **domain_field_names(const char *signature) {
+        _cleanup_strv_free_ char **l = NULL;
+        size_t n = strlen(signature);
+
+        for (size_t i = 0; i < n; i++) {
+                char *f = NULL;
+                /* The contract's struct, or its prefix (no object paths). */
+                if (strncmp(signature, DOMAIN_SIGNATURE, n) == 0)
+                        f = strdup(domain_fields[i]);
+                else if (asprintf(&f, "field%zu", i) < 0)
+                        f = NULL;
+                if (strv_consume(&l, f) < 0)
+                        return NULL;
+        }
+        return l ? TAKE_PTR(l) : calloc(1, sizeof(char *));
+}
 
 static int read_basic_json(sd_bus_message *m, char type, struct json_object **ret) {
         union {
@@ -321,12 +342,13 @@ static int read_basic_json(sd_bus_message *m, char type, struct json_object **re
         return *ret ? 0 : -ENOMEM;
 }
 
-/* ListDomains as a JSON array of objects, whatever basic fields the server's struct has.
- * Returns 0, or -errno with error set for a failed call. */
-static int list_domains(sd_bus *bus, struct json_object **ret, sd_bus_error *error) {
+/* ListDomains as a JSON array of objects, whatever basic fields the server's struct has; the
+ * field names in ret_fields. Returns 0, or -errno with error set for a failed call. */
+static int list_domains(sd_bus *bus, struct json_object **ret, char ***ret_fields, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_json_ struct json_object *a = NULL;
         _cleanup_free_ char *inner = NULL;
+        _cleanup_strv_free_ char **fields = NULL;
         const char *contents;
         char type;
         int r;
@@ -344,31 +366,25 @@ static int list_domains(sd_bus *bus, struct json_object **ret, sd_bus_error *err
         for (const char *p = inner; *p; p++)
                 if (!strchr("ybnqiuxtdsog", *p))
                         return -EBADMSG;
+        fields = domain_field_names(inner);
         a = json_object_new_array();
-        if (!a)
+        if (!fields || !a)
                 return -ENOMEM;
         r = sd_bus_message_enter_container(reply, 'a', contents);
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
                 _cleanup_json_ struct json_object *o = json_object_new_object();
-                size_t n = strlen(inner);
 
                 if (!o)
                         return -ENOMEM;
-                for (size_t i = 0; i < n; i++) {
+                for (size_t i = 0; fields[i]; i++) {
                         struct json_object *v = NULL;
-                        char field[32];
 
                         r = read_basic_json(reply, inner[i], &v);
                         if (r < 0)
                                 return r;
-                        if (n == ELEMENTSOF(domain_fields))
-                                r = json_add(o, domain_fields[i], v);
-                        else {
-                                snprintf(field, sizeof field, "field%zu", i);
-                                r = json_add(o, field, v);
-                        }
+                        r = json_add(o, fields[i], v);
                         if (r < 0)
                                 return r;
                 }
@@ -382,6 +398,8 @@ static int list_domains(sd_bus *bus, struct json_object **ret, sd_bus_error *err
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(a);
+        if (ret_fields)
+                *ret_fields = TAKE_PTR(fields);
         return 0;
 }
 
@@ -398,13 +416,23 @@ static char *domain_value(const char *field, struct json_object *v) {
         return strdup(json_object_get_string(v));
 }
 
+static char *domain_column_title(const char *field) {
+        char *h = strdup(streq(field, "memory_kib") ? "memory" : streq(field, "cpu_time_ns") ? "cpu time" : field);
+
+        if (h)
+                for (char *p = h; *p; p++)
+                        *p = *p == '_' ? ' ' : (char) toupper((unsigned char) *p);
+        return h;
+}
+
 static int verb_domains(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_json_ struct json_object *a = NULL;
-        size_t n;
+        _cleanup_strv_free_ char **fields = NULL, **header = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
         int r;
 
-        r = list_domains(bus, &a, &error);
+        r = list_domains(bus, &a, &fields, &error);
         if (r < 0 && bus_error_is_unknown_method(&error)) {
                 fprintf(stderr, "Listing domains is not supported by this daemon (no Manager.ListDomains method).\n");
                 return EXIT_FAILED;
@@ -415,32 +443,25 @@ static int verb_domains(sd_bus *bus, char **args) {
         if (arg_json)
                 return print_json(json_object_get(a));
 
-        n = json_object_array_length(a);
-        if (n == 0) {
-                if (output_on_tty())
-                        printf("No guests.\n");
-                return EXIT_OK;
-        }
-        /* The columns are the fields of the first entry, in the server's order. */
-        _cleanup_(table_freep) Table *t = NULL;
-        _cleanup_strv_free_ char **header = NULL;
-        json_object_object_foreach(json_object_array_get_idx(a, 0), key, v) {
-                char *h = strdup(streq(key, "memory_kib") ? "memory" : streq(key, "cpu_time_ns") ? "cpu_time" : key);
-                (void) v;
-                if (!h)
+        /* Object paths are for programs: --json has them. */
+        STRV_FOREACH(f, fields)
+                if (!streq(*f, "object_path") && strv_consume(&header, domain_column_title(*f)) < 0)
                         return oom();
-                for (char *p = h; *p; p++)
-                        *p = *p == '_' ? ' ' : (char) toupper((unsigned char) *p);
-                if (strv_consume(&header, h) < 0)
-                        return oom();
-        }
         t = table_new_strv(header);
         if (!t)
                 return oom();
-        for (size_t i = 0; i < n; i++) {
+        size_t column = 0;
+        STRV_FOREACH(f, fields) {
+                if (streq(*f, "object_path"))
+                        continue;
+                if (streq(*f, "domid") || streq(*f, "memory_kib") || streq(*f, "vcpus") || streq(*f, "cpu_time_ns"))
+                        table_set_align_right(t, column);
+                column++;
+        }
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
                 _cleanup_strv_free_ char **row = NULL;
                 json_object_object_foreach(json_object_array_get_idx(a, i), field, value)
-                        if (strv_consume(&row, domain_value(field, value)) < 0)
+                        if (!streq(field, "object_path") && strv_consume(&row, domain_value(field, value)) < 0)
                                 return oom();
                 if (table_add_row_strv(t, row) < 0)
                         return oom();
@@ -448,13 +469,13 @@ static int verb_domains(sd_bus *bus, char **args) {
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/* Guests, not counting Domain 0; -1 when the daemon cannot list domains. */
+/* Guests: every domain but Domain-0. -1 when the daemon cannot list domains. */
 static int count_guests(sd_bus *bus) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_json_ struct json_object *a = NULL;
         int n = 0;
 
-        if (list_domains(bus, &a, &error) < 0)
+        if (list_domains(bus, &a, NULL, &error) < 0)
                 return -1;
         for (size_t i = 0; i < json_object_array_length(a); i++) {
                 struct json_object *domid;
@@ -473,6 +494,10 @@ typedef struct ManagerInfo {
         uint64_t config_loaded;
         bool pending_reboot;
         char **pending_reboot_reasons, **boot_params;
+        /* The hypervisor as running: "" and 0 while unknown. */
+        char *xen_version, *xen_command_line;
+        uint64_t host_memory_kib, free_memory_kib, dom0_memory_kib;
+        uint32_t host_cpus, dom0_vcpus;
 } ManagerInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -482,6 +507,8 @@ static void manager_info_done(ManagerInfo *i) {
         free(i->config_path);
         strv_free(i->pending_reboot_reasons);
         strv_free(i->boot_params);
+        free(i->xen_version);
+        free(i->xen_command_line);
 }
 
 static const char *manager_color(const char *state) {
@@ -534,6 +561,13 @@ static int status_json(const ManagerInfo *info, const ComponentList *l, int gues
             json_add(o, "pending_reboot", json_object_new_boolean(info->pending_reboot)) < 0 ||
             json_add(o, "pending_reboot_reasons", json_strv(info->pending_reboot_reasons)) < 0 ||
             json_add(o, "boot_params", json_strv(info->boot_params)) < 0 ||
+            json_add(o, "xen_version", json_object_new_string(strempty(info->xen_version))) < 0 ||
+            json_add(o, "xen_command_line", json_object_new_string(strempty(info->xen_command_line))) < 0 ||
+            json_add(o, "host_memory_kib", json_object_new_uint64(info->host_memory_kib)) < 0 ||
+            json_add(o, "free_memory_kib", json_object_new_uint64(info->free_memory_kib)) < 0 ||
+            json_add(o, "host_cpus", json_object_new_int64(info->host_cpus)) < 0 ||
+            json_add(o, "dom0_memory_kib", json_object_new_uint64(info->dom0_memory_kib)) < 0 ||
+            json_add(o, "dom0_vcpus", json_object_new_int64(info->dom0_vcpus)) < 0 ||
             (guests >= 0 && json_add(o, "guests", json_object_new_int(guests)) < 0) ||
             json_add(o, "components", components_json(l, true)) < 0)
                 return oom();
@@ -553,6 +587,13 @@ static int verb_status(sd_bus *bus, char **args) {
                 { "PendingReboot", "b", &info.pending_reboot },
                 { "PendingRebootReasons", "as", &info.pending_reboot_reasons },
                 { "BootParams", "as", &info.boot_params },
+                { "XenVersion", "s", &info.xen_version },
+                { "XenCommandLine", "s", &info.xen_command_line },
+                { "HostMemory", "t", &info.host_memory_kib },
+                { "FreeMemory", "t", &info.free_memory_kib },
+                { "HostCPUs", "u", &info.host_cpus },
+                { "Dom0Memory", "t", &info.dom0_memory_kib },
+                { "Dom0VCPUs", "u", &info.dom0_vcpus },
                 {}
         };
         int r, guests, name_width = 0;
@@ -595,6 +636,20 @@ static int verb_status(sd_bus *bus, char **args) {
         if (info.boot_params && *info.boot_params) {
                 _cleanup_free_ char *p = strv_join(info.boot_params, " ");
                 printf(LABEL "%s\n", "Boot params", strna(p));
+        }
+        if (!isempty_str(info.xen_version))
+                printf(LABEL "%s\n", "Xen", info.xen_version);
+        if (!isempty_str(info.xen_command_line))
+                printf(LABEL "%s\n", "Booted with", info.xen_command_line);
+        if (info.host_cpus > 0 || info.host_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info.host_memory_kib);
+                _cleanup_free_ char *free_mem = format_bytes_kib(info.free_memory_kib);
+                printf(LABEL "%" PRIu32 " CPUs, %s memory, %s free\n", "Host", info.host_cpus, strna(mem),
+                       strna(free_mem));
+        }
+        if (info.dom0_vcpus > 0 || info.dom0_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info.dom0_memory_kib);
+                printf(LABEL "%" PRIu32 " vCPUs, %s memory\n", "Domain 0", info.dom0_vcpus, strna(mem));
         }
         printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info.pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
                info.pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
