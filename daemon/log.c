@@ -1,4 +1,6 @@
 /* Log output: one line per message on stderr, "<N>" prefixed for the journal. */
+#include <systemd/sd-journal.h>
+
 #include "log.h"
 
 static int max_level = LOG_INFO;
@@ -32,4 +34,21 @@ int log_full_errno(int level, int r, const char *fmt, ...) {
         log_va(level, r, fmt, ap);
         va_end(ap);
         return r < 0 ? r : -r;
+}
+
+void log_event(int level, const char *message_id, const char *component, const char *fmt, ...) {
+        char buf[2048];
+        va_list ap;
+
+        if (level > max_level)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(buf, sizeof buf, fmt, ap);
+        va_end(ap);
+        /* JOURNAL_STREAM: systemd connected stderr to the journal, which then takes fields. */
+        if (getenv("JOURNAL_STREAM") &&
+            sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "MESSAGE_ID=%s", message_id,
+                            "XEN_DOM0_COMPONENT=%s", strempty(component), "SYSLOG_IDENTIFIER=xen-dom0d", NULL) >= 0)
+                return;
+        fprintf(stderr, "<%d>%s\n", level, buf);
 }

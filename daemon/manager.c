@@ -157,10 +157,8 @@ void manager_update_state(Manager *m) {
         if (!m->ready_sent && (m->settled || s == MANAGER_DISABLED)) {
                 m->ready_sent = true;
                 (void) sd_notify(false, "READY=1");
-                if (s == MANAGER_DEGRADED)
-                        log_error("Xen dom0 stack is degraded: %s", m->status_text);
-                else
-                        log_info("Xen dom0 stack is %s: %s", manager_state_to_string(s), strna(m->status_text));
+                log_event(s == MANAGER_DEGRADED ? LOG_ERR : LOG_INFO, MESSAGE_STACK_SETTLED, NULL,
+                          "Xen dom0 stack is %s: %s", manager_state_to_string(s), strna(m->status_text));
         }
         if (state_changed || status_changed)
                 bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", status_changed ? "StatusText" : NULL,
@@ -226,7 +224,7 @@ int manager_compute_pending(Manager *m) {
                 strv_free(m->pending_reboot);
                 m->pending_reboot = l;
                 STRV_FOREACH(p, m->pending_reboot)
-                        log_notice("Reboot pending: %s", *p);
+                        log_event(LOG_NOTICE, MESSAGE_REBOOT_PENDING, NULL, "Reboot pending: %s", *p);
                 bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
         } else
                 strv_free(l);

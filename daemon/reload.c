@@ -61,6 +61,15 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
                 }
                 sd_bus_message_unref(msg);
         }
+        if (!error) {
+                _cleanup_free_ char *files = strv_join(m->reload_files ?: (char *[]) { NULL }, " "),
+                                    *restarted = strv_join(m->reload_restarted ?: (char *[]) { NULL }, " ");
+                log_event(LOG_INFO, MESSAGE_RELOAD_APPLIED, NULL,
+                          "Reload applied: %zu file%s written%s%s, %s restarted%s", strv_length(m->reload_files),
+                          strv_length(m->reload_files) == 1 ? "" : "s", isempty(files) ? "" : ": ", strempty(files),
+                          isempty(restarted) ? "nothing" : restarted,
+                          strv_length(m->pending_reboot) > 0 ? "; a reboot is pending" : "");
+        }
         m->reload_files = strv_free(m->reload_files);
         m->reload_restarted = strv_free(m->reload_restarted);
         (void) sd_notify(false, "READY=1");
@@ -126,7 +135,8 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                         _cleanup_free_ char *s = diag_format(&d.items[i]);
                         log_full(d.items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", strna(s));
                 }
-                log_error("Reload refused: %s has %zu error%s; the running configuration stays in effect",
+                log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL,
+                          "Reload refused: %s has %zu error%s; the running configuration stays in effect",
                           m->config_path, d.n_errors, d.n_errors == 1 ? "" : "s");
                 reload_finish(m, r, ERROR_INVALID_CONFIG, text ?: "invalid configuration");
                 return 0;
@@ -148,7 +158,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                         _cleanup_free_ char *text = NULL;
                         if (asprintf(&text, "Cannot write %s: %s; nothing was changed", strna(failed), strerror(-r)) < 0)
                                 text = NULL;
-                        log_error("Reload failed: %s", strna(text));
+                        log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL, "Reload failed: %s", strna(text));
                         reload_finish(m, r, ERROR_WRITE, text ?: "write failed");
                         return 0;
                 }

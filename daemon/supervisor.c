@@ -83,11 +83,13 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
 
         if (error) {
                 set_error(c, "systemd refused to start %s: %s", unit, error);
-                log_error("Failed to start %s: %s", c->def->name, error);
+                log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "Failed to start %s: %s", c->def->name,
+                          error);
                 c->state = COMPONENT_FAILED;
         } else if (!streq(result, "done")) {
                 set_error(c, "start job of %s ended with result '%s'", unit, result);
-                log_error("%s failed to start: job %s", c->def->name, result);
+                log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "%s failed to start: job %s; its dependents are not started",
+                          c->def->name, result);
                 c->state = COMPONENT_FAILED;
                 (void) systemd_fetch_result(c);
         } else if (c->def->id == COMP_XENSTORED) {
@@ -99,8 +101,8 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
                 }
         } else {
                 component_became_active(c);
-                log_info("Started %s in %" PRIu64 " ms, %u of %d up", c->def->name, c->startup_msec,
-                         manager_components_up(m), _COMP_MAX);
+                log_event(LOG_INFO, MESSAGE_COMPONENT_STARTED, c->def->name, "Started %s in %" PRIu64 " ms, %u of %d up",
+                          c->def->name, c->startup_msec, manager_components_up(m), _COMP_MAX);
         }
         supervisor_dispatch(m);
 }
@@ -226,8 +228,9 @@ int supervisor_restart(Component *c, const char *reason) {
                 c->state = COMPONENT_FAILED;
                 set_error(c, "%s; restart limit reached (%d in %llu s), giving up", reason, RESTART_BURST,
                           RESTART_INTERVAL_USEC / 1000000ULL);
-                log_error("%s: %s; %d restarts in %llu s, giving up until the next reload or restart request",
-                          c->def->name, reason, RESTART_BURST, RESTART_INTERVAL_USEC / 1000000ULL);
+                log_event(LOG_ERR, MESSAGE_RESTART_LIMIT, c->def->name,
+                          "%s: %s; %d restarts in %llu s, giving up until a restart is requested", c->def->name, reason,
+                          RESTART_BURST, RESTART_INTERVAL_USEC / 1000000ULL);
                 manager_update_state(m);
                 return -EBUSY;
         }
@@ -240,8 +243,9 @@ int supervisor_restart(Component *c, const char *reason) {
         c->restarts++;
         c->state = COMPONENT_RESTARTING;
         set_error(c, "%s", reason);
-        log_warning("Restarting %s: %s (restart %u, %u in the last %llu s, after %" PRIu64 " ms)", c->def->name, reason,
-                    c->restarts, recent + 1, RESTART_INTERVAL_USEC / 1000000ULL, delay / 1000);
+        log_event(LOG_WARNING, MESSAGE_COMPONENT_RESTARTED, c->def->name,
+                  "Restarting %s: %s (restart %u, %u in the last %llu s, after %" PRIu64 " ms)", c->def->name, reason,
+                  c->restarts, recent + 1, RESTART_INTERVAL_USEC / 1000000ULL, delay / 1000);
         r = sd_event_add_time_relative(m->event, &c->restart_timer, CLOCK_MONOTONIC, delay, 1000, on_restart_timer, c);
         if (r < 0) {
                 c->state = COMPONENT_FAILED;
@@ -261,9 +265,11 @@ static void component_failed(Component *c, const char *active, const char *sub) 
         if (c->def->id == COMP_XENSTORED) {
                 c->state = COMPONENT_FAILED;
                 set_error(c, "the store daemon died; it is never restarted, only a reboot recovers the store");
-                log_crit("xenstored died (%s): guests can no longer be managed. It is not restarted (a new store "
-                         "would not know the running guests); reboot the host to recover. Dependents are left alone.",
-                         reason);
+                xs_probe_cancel(c);
+                log_event(LOG_CRIT, MESSAGE_XENSTORED_LOST, c->def->name,
+                          "xenstored died (%s): guests can no longer be managed. It is not restarted (a new store "
+                          "would not know the running guests); reboot the host to recover. Dependents are left alone.",
+                          reason);
                 manager_update_state(m);
                 return;
         }
@@ -273,7 +279,8 @@ static void component_failed(Component *c, const char *active, const char *sub) 
         }
         c->state = COMPONENT_FAILED;
         set_error(c, "%s", reason);
-        log_error("%s failed: %s; it is not restarted automatically", c->def->name, reason);
+        log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "%s failed: %s; it is not restarted automatically",
+                  c->def->name, reason);
         manager_update_state(m);
 }
 
@@ -381,12 +388,14 @@ void supervisor_store_probed(Component *c, bool ok, const char *error) {
                 return;
         if (ok) {
                 component_became_active(c);
-                log_info("Started %s in %" PRIu64 " ms (the store answers), %u of %d up", c->def->name,
-                         c->startup_msec, manager_components_up(m), _COMP_MAX);
+                log_event(LOG_INFO, MESSAGE_COMPONENT_STARTED, c->def->name,
+                          "Started %s in %" PRIu64 " ms (the store answers), %u of %d up", c->def->name,
+                          c->startup_msec, manager_components_up(m), _COMP_MAX);
         } else {
                 c->state = COMPONENT_FAILED;
                 set_error(c, "%s within %llu s", error, STORE_READY_TIMEOUT_USEC / 1000000ULL);
-                log_error("xenstored started but %s within %llu s; its dependents are not started", error,
+                log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
+                          "xenstored started but %s within %llu s; its dependents are not started", error,
                           STORE_READY_TIMEOUT_USEC / 1000000ULL);
         }
         supervisor_dispatch(m);
