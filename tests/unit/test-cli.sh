@@ -80,5 +80,11 @@ sed -n '/^\.\\" BEGIN OPTIONS/,/^\.\\" END OPTIONS/p' "${TOP_SRCDIR}/man/xen-dom
 cmp -s "$tmp/out" "$tmp/man-options" && ok "the options of xen-dom0.conf(5) are the option table's" ||
         nok "man/xen-dom0.conf.5 is stale: replace its OPTIONS part with xen-dom0d --print-man-options"
 
+# every MESSAGE_ID the daemon logs is explained in the journal catalog, and nothing else is
+ids=$(sed -nE 's/^#define MESSAGE_[A-Z_]+ +"([0-9a-f]{32})"$/\1/p' "${TOP_SRCDIR}/daemon/log.h" | sort)
+cat_ids=$(sed -nE 's/^-- ([0-9a-f]{32})$/\1/p' "${TOP_SRCDIR}/catalog/xen-dom0d.catalog" | sort)
+[ -n "$ids" ] && [ "$ids" = "$cat_ids" ] && ok "the journal catalog explains exactly the daemon's message IDs" ||
+        nok "catalog and daemon/log.h disagree"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
