@@ -43,10 +43,13 @@ static int oom(void) {
         return EXIT_FAILED;
 }
 
+/* Prints o and drops the reference the caller handed over. */
 static int print_json(struct json_object *o) {
-        if (!o)
+        _cleanup_json_ struct json_object *owned = o;
+
+        if (!owned)
                 return oom();
-        return json_print(o) < 0 ? EXIT_FAILED : EXIT_OK;
+        return json_print(owned) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* A titled list, "Title:" then one indented line per entry; nothing when the list is empty. */
@@ -832,8 +835,10 @@ static void print_finding(FILE *out, const Finding *f) {
         fprintf(out, "%s", f->file);
         if (f->line > 0)
                 fprintf(out, ":%" PRIu32, f->line);
-        fprintf(out, ": %s%s%s%s%s%s\n", f->warning ? ansi(ANSI_YELLOW) : ansi(ANSI_RED),
-                f->warning ? "warning: " : "", ansi(ANSI_NORMAL), f->key, *f->key ? ": " : "", f->message);
+        fprintf(out, ": ");
+        if (f->warning)
+                fprintf(out, "%swarning:%s ", ansi(ANSI_YELLOW), ansi(ANSI_NORMAL));
+        fprintf(out, "%s%s%s\n", f->key, *f->key ? ": " : "", f->message);
 }
 
 static struct json_object *findings_json(const Findings *f, bool warnings) {
