@@ -14,9 +14,19 @@
 #define EXIT_CONFIG 78
 
 static int run_daemon(const char *config) {
+        _cleanup_free_ char *abs = NULL;
         Manager *m = NULL;
         int r;
 
+        /* ConfigPath on the bus and every message name the file as an absolute path. */
+        if (config[0] != '/') {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                if (!cwd || asprintf(&abs, "%s/%s", cwd, config) < 0) {
+                        log_error("Failed to make %s absolute", config);
+                        return 1;
+                }
+                config = abs;
+        }
         r = manager_new(config, &m);
         if (r < 0) {
                 log_error_errno(r, "Failed to allocate the manager");
