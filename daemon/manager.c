@@ -248,6 +248,26 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* sd_bus_open_system(), with receive timestamps negotiated before the connection starts: the
+ * scheduling gap is measured from when a JobRemoved reached us. */
+static int open_system_bus(sd_bus **ret) {
+        sd_bus *b = NULL;
+        const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+        int r;
+
+        r = sd_bus_new(&b);
+        if (r < 0)
+                return r;
+        if ((r = sd_bus_set_address(b, address ?: "unix:path=/run/dbus/system_bus_socket")) < 0 ||
+            (r = sd_bus_set_bus_client(b, true)) < 0 || (r = sd_bus_negotiate_timestamp(b, true)) < 0 ||
+            (r = sd_bus_set_description(b, "system")) < 0 || (r = sd_bus_start(b)) < 0) {
+                sd_bus_unref(b);
+                return r;
+        }
+        *ret = b;
+        return 0;
+}
+
 int manager_startup(Manager *m) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         sigset_t mask;
@@ -282,7 +302,7 @@ int manager_startup(Manager *m) {
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
                 return log_error_errno(r, "Failed to watch signals");
 
-        r = sd_bus_open_system(&m->bus);
+        r = open_system_bus(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);

@@ -101,10 +101,12 @@ struct Manager {
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;
 
-        /* bring-up scheduling gap: a dependency's JobRemoved to a dependent's StartUnit call */
+        /* bring-up scheduling gap: from the event that made a component startable (a dependency's
+         * JobRemoved as received by the kernel, the store answering, the modules loaded) to its
+         * StartUnit call */
         usec_t gap_samples[64];
         unsigned n_gaps;
-        usec_t last_job_removed;
+        usec_t last_trigger;
 };
 
 const char *manager_state_to_string(ManagerState s);

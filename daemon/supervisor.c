@@ -115,8 +115,8 @@ static int start_component(Component *c) {
         Manager *m = c->manager;
         int r;
 
-        if (m->last_job_removed && m->n_gaps < ELEMENTSOF(m->gap_samples) && m->bringup_end == 0)
-                m->gap_samples[m->n_gaps++] = now_usec(CLOCK_MONOTONIC) - m->last_job_removed;
+        if (m->last_trigger && m->n_gaps < ELEMENTSOF(m->gap_samples) && m->bringup_end == 0)
+                m->gap_samples[m->n_gaps++] = now_usec(CLOCK_MONOTONIC) - m->last_trigger;
         c->state = COMPONENT_STARTING;
         c->start_requested = now_usec(CLOCK_MONOTONIC);
         r = systemd_job(m, "StartUnit", c->def->unit, on_start_done, c);
@@ -340,6 +340,7 @@ static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userd
         if (si->si_code != CLD_EXITED || si->si_status != 0)
                 log_debug("modprobe ended with status %d (missing modules are expected)", si->si_status);
         m->modules_loaded = true;
+        m->last_trigger = now_usec(CLOCK_MONOTONIC);
         sd_event_source_unref(s);
         supervisor_dispatch(m);
         return 0;
@@ -386,6 +387,7 @@ void supervisor_store_probed(Component *c, bool ok, const char *error) {
 
         if (c->state != COMPONENT_PROBING)
                 return;
+        m->last_trigger = now_usec(CLOCK_MONOTONIC);
         if (ok) {
                 component_became_active(c);
                 log_event(LOG_INFO, MESSAGE_COMPONENT_STARTED, c->def->name,

@@ -74,7 +74,11 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *err
         }
         for (Job *j = m->jobs; j; j = j->next)
                 if (j->path && streq(j->path, path)) {
-                        m->last_job_removed = now_usec(CLOCK_MONOTONIC);
+                        /* When the kernel received it: the scheduling gap includes our own queueing. */
+                        uint64_t t = 0;
+                        if (sd_bus_message_get_monotonic_usec(msg, &t) < 0 || t == 0)
+                                t = now_usec(CLOCK_MONOTONIC);
+                        m->last_trigger = t;
                         job_finish(m, j, result, NULL);
                         return 0;
                 }

@@ -43,7 +43,7 @@ check "xendomains before the watchdog" before xendomains.service xen-watchdog.se
 check_match "the store has dom0's entries" '^Domain-0$' xenstore-read /local/domain/0/name
 check_match "xl list shows Domain-0" '^Domain-0 ' xl list
 check_match "the store runs with the rendered config" 'config-file=/run/xen-dom0/oxenstored.conf' \
-	cat "/proc/$(prop xenstored.service MainPID)/cmdline"
+	tr "\\0" " " <"/proc/$(prop xenstored.service MainPID)/cmdline"
 check "the rendered files are in place" test -s /run/xen-dom0/xencommons -a -s /etc/modules-load.d/xen-dom0.conf
 
 # Numbers for the record (reported, not asserted).

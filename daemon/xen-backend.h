@@ -1,0 +1,71 @@
+/* The hypervisor behind a small ops table: libxl/libxenstore on a Xen host, or a fake that the
+ * unit tier drives. xen.c holds the domain table and the bus side; a backend only answers. */
+#pragma once
+
+#include <stdint.h>
+#include <systemd/sd-event.h>
+
+typedef enum XenDomainState {
+        XEN_DOMAIN_RUNNING,
+        XEN_DOMAIN_BLOCKED,
+        XEN_DOMAIN_PAUSED,
+        XEN_DOMAIN_SHUTDOWN,
+        XEN_DOMAIN_CRASHED,
+        XEN_DOMAIN_DYING,
+        _XEN_DOMAIN_STATE_MAX,
+} XenDomainState;
+
+const char *xen_domain_state_to_string(XenDomainState s);
+
+typedef struct XenDomainInfo {
+        uint32_t domid;
+        uint8_t state;          /* XenDomainState */
+        uint8_t uuid[16];
+        uint32_t vcpus;         /* online */
+        uint32_t max_vcpus;
+        uint64_t memory_kib;    /* current */
+        uint64_t max_memory_kib;
+        uint64_t cpu_time_ns;
+} XenDomainInfo;
+
+typedef struct XenHostInfo {
+        uint64_t total_kib;
+        uint64_t free_kib;
+        uint32_t cpus;
+} XenHostInfo;
+
+typedef struct XenBackend XenBackend;
+
+/* What a backend tells xen.c, from the event loop only. */
+typedef struct XenBackendCallbacks {
+        /* A domain may have appeared or gone: list again and compare. */
+        void (*domains_changed)(void *userdata);
+        /* The backend can no longer report (error is a negative errno): end the daemon. */
+        void (*disaster)(void *userdata, int error, const char *what);
+        void *userdata;
+} XenBackendCallbacks;
+
+/* Every call returns 0 or a negative errno; no libxl error code ever leaves a backend. */
+typedef struct XenBackendOps {
+        const char *name;
+        /* arg is what follows "NAME:" in XEN_DOM0D_BACKEND, or NULL. -ENODEV: no hypervisor here
+         * at all (give up); any other error: not ready yet, worth trying again later. On failure,
+         * *ret_why may hold a one-line reason (caller frees). */
+        int (*open)(sd_event *e, const char *arg, const XenBackendCallbacks *cb, XenBackend **ret,
+                    char **ret_why);
+        void (*close)(XenBackend *b);
+        int (*version)(XenBackend *b, char **ret_version, char **ret_cmdline);
+        int (*host_info)(XenBackend *b, XenHostInfo *ret);
+        /* Every domain the hypervisor knows, dying ones included, ordered by domid. */
+        int (*list)(XenBackend *b, XenDomainInfo **ret, size_t *ret_n);
+        /* -ESRCH when there is no such domain. */
+        int (*domain_info)(XenBackend *b, uint32_t domid, XenDomainInfo *ret);
+        /* -ENOENT while the domain has no name yet. May talk to xenstored: called only when it
+         * has just answered (after domains_changed) or from a short retry. */
+        int (*domain_name)(XenBackend *b, uint32_t domid, char **ret);
+        /* Sets the balloon target of a domain, within its maximum. */
+        int (*set_memory_target)(XenBackend *b, uint32_t domid, uint64_t target_kib);
+} XenBackendOps;
+
+extern const XenBackendOps xen_backend_libxl;
+extern const XenBackendOps xen_backend_fake;
