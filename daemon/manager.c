@@ -99,6 +99,33 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+static const char *crash_at;
+
+static void crash_on_rename(size_t n) {
+        char point[32];
+
+        snprintf(point, sizeof point, "rename:%zu", n);
+        manager_crash_point(point);
+}
+
+void manager_crash_points_init(void) {
+        crash_at = getenv("XEN_DOM0D_CRASH_AT");
+        if (isempty(crash_at)) {
+                crash_at = NULL;
+                return;
+        }
+        log_warning("Test fault injection armed: SIGKILL at reload step %s", crash_at);
+        fileset_rename_hook = crash_on_rename;
+}
+
+void manager_crash_point(const char *point) {
+        if (crash_at && streq(crash_at, point)) {
+                log_warning("Test fault injection: SIGKILL at reload step %s", point);
+                fflush(stderr);
+                (void) raise(SIGKILL);
+        }
+}
+
 static ManagerState compute_state(Manager *m, char **ret_status) {
         unsigned up = manager_components_up(m);
         char *s = NULL;
@@ -272,6 +299,8 @@ int manager_startup(Manager *m) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         sigset_t mask;
         int r;
+
+        manager_crash_points_init();
 
         r = config_load(m->config_path, NULL, &m->config, &d);
         for (size_t i = 0; i < d.n; i++) {

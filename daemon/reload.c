@@ -24,6 +24,10 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         r = render_config(c, &s);
         if (r < 0)
                 return r;
+        /* An interrupted write (a crash between its steps) leaves temporary files behind. */
+        r = fileset_clean_stale(&s, "/");
+        if (r > 0)
+                log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
         r = fileset_write(&s, "/", &w);
         STRV_FOREACH(b, w.backups)
                 log_notice("Kept %s, not written by xen-dom0d, as %s.xen-dom0-orig", *b, *b);
@@ -145,6 +149,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 _cleanup_free_ char *s = diag_format(&d.items[i]);
                 log_warning("%s", strna(s));
         }
+        manager_crash_point("validated");
 
         r = reload_plan_compute(m->config, new, &plan);
         if (r < 0) {
@@ -214,6 +219,8 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 m->reload_jobs++;
                 log_info("Restarting %s for the new configuration", c->def->name);
         }
+        if (m->reload_jobs > 0)
+                manager_crash_point("restarting");
         if (m->reload_jobs == 0)
                 reload_finish(m, 0, NULL, NULL);
         return 0;

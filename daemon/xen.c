@@ -1,35 +1,670 @@
-/* Placeholder of the Xen backend: no hypervisor facts yet. */
+/* The hypervisor's side of the daemon: which backend runs (XEN_DOM0D_BACKEND=libxl, the
+ * default, or fake:N), the table of domains kept from the backend's change events, the domain
+ * objects and ListDomains, the host facts, what only a reboot of Xen applies, and dom0's
+ * memory target set live. */
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "bus-errors.h"
+#include "log.h"
+#include "render.h"
+#include "strv.h"
+#include "xen-backend.h"
+#include "xen-util.h"
 #include "xen.h"
 
+#define DOM0_DOMAIN_PREFIX "/org/xenproject/Dom0/domain"
+#define DOM0_DOMAIN_IFACE "org.xenproject.Dom0.Domain"
+
+#define OPEN_RETRY_FIRST_USEC (1000 * 1000ULL)
+#define OPEN_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
+/* After a change event, list once more a little later: a guest whose name was not written
+ * yet, or one still dying, settles by then. */
+#define SETTLE_USEC (500 * 1000ULL)
+#define SETTLE_ROUNDS 10
+/* dom0 memory as Xen reports it differs a little from dom0_mem (page tables, rounding). */
+#define DOM0_MEMORY_SLACK_KIB(want) ((want) / 50 + 4096)
+
+static const char *const domain_states[_XEN_DOMAIN_STATE_MAX] = {
+        [XEN_DOMAIN_RUNNING] = "running", [XEN_DOMAIN_BLOCKED] = "blocked", [XEN_DOMAIN_PAUSED] = "paused",
+        [XEN_DOMAIN_SHUTDOWN] = "shutdown", [XEN_DOMAIN_CRASHED] = "crashed", [XEN_DOMAIN_DYING] = "dying",
+};
+
+const char *xen_domain_state_to_string(XenDomainState s) {
+        return s < _XEN_DOMAIN_STATE_MAX ? domain_states[s] : "unknown";
+}
+
+/* One domain as the bus sees it. Kept small: a host may run thousands. */
+typedef struct XenDomain {
+        uint32_t domid;
+        uint8_t state;
+        uint8_t uuid[16];
+        uint32_t vcpus;
+        uint64_t memory_kib;
+        uint64_t cpu_time_ns;
+        char *name;
+} XenDomain;
+
+typedef struct XenState {
+        Manager *manager;
+        const XenBackendOps *ops;
+        char *arg;
+        XenBackend *backend; /* NULL until open */
+        char *version, *cmdline;
+        sd_event_source *retry;
+        usec_t retry_usec;
+        sd_event_source *settle;
+        unsigned settle_rounds;
+        XenDomain *domains;  /* ordered by domid */
+        size_t n_domains;
+        uint32_t *by_name;   /* indices into domains, ordered by name */
+        bool populated;      /* the first listing is not announced: those domains did not appear */
+        uint64_t dom0_target_kib; /* what we set live, 0 if nothing */
+} XenState;
+
+static XenState *xen_get(Manager *m) {
+        return m->xen && m->xen->backend ? m->xen : NULL;
+}
+
+/* ---- the domain table --------------------------------------------------------------- */
+
+static int cmp_by_name(const void *a, const void *b, void *userdata) {
+        const XenDomain *d = userdata;
+        int c = strcmp(d[*(const uint32_t *) a].name, d[*(const uint32_t *) b].name);
+        return c != 0 ? c : (int) *(const uint32_t *) a - (int) *(const uint32_t *) b;
+}
+
+static int index_names(XenState *x) {
+        uint32_t *idx = reallocarray(x->by_name, x->n_domains ?: 1, sizeof(uint32_t));
+
+        if (!idx)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->n_domains; i++)
+                idx[i] = (uint32_t) i;
+        qsort_r(idx, x->n_domains, sizeof(uint32_t), cmp_by_name, x->domains);
+        x->by_name = idx;
+        return 0;
+}
+
+static XenDomain *domain_by_name(XenState *x, const char *name) {
+        size_t lo = 0, hi = x->n_domains;
+
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                XenDomain *d = &x->domains[x->by_name[mid]];
+                int c = strcmp(d->name, name);
+                if (c == 0) {
+                        /* the first of equal names, as the index orders them */
+                        while (mid > 0 && streq(x->domains[x->by_name[mid - 1]].name, name))
+                                mid--;
+                        return &x->domains[x->by_name[mid]];
+                }
+                if (c < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return NULL;
+}
+
+static void domain_update(XenDomain *d, const XenDomainInfo *i) {
+        d->state = i->state;
+        d->vcpus = i->vcpus;
+        d->memory_kib = i->memory_kib;
+        d->cpu_time_ns = i->cpu_time_ns;
+}
+
+static int domain_path(const char *name, char **ret) {
+        return sd_bus_path_encode(DOM0_DOMAIN_PREFIX, name, ret);
+}
+
+static void emit_domain(Manager *m, const char *signal, const XenDomain *d) {
+        _cleanup_free_ char *path = NULL;
+
+        if (!m->bus || domain_path(d->name, &path) < 0)
+                return;
+        if (streq(signal, "DomainRemoved"))
+                (void) sd_bus_emit_object_removed(m->bus, path);
+        (void) sd_bus_emit_signal(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, signal, "uso", d->domid, d->name, path);
+        if (streq(signal, "DomainAdded"))
+                (void) sd_bus_emit_object_added(m->bus, path);
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata);
+
+static void settle_later(XenState *x) {
+        Manager *m = x->manager;
+
+        if (x->settle || x->settle_rounds >= SETTLE_ROUNDS)
+                return;
+        x->settle_rounds++;
+        if (sd_event_add_time_relative(m->event, &x->settle, CLOCK_MONOTONIC, SETTLE_USEC, 0, on_settle, x) < 0)
+                x->settle = NULL;
+}
+
+/* Lists the domains again and announces the difference. Dying domains count as gone: they
+ * are on their way out and may stay as zombies for long. */
+static int domains_refresh(XenState *x) {
+        Manager *m = x->manager;
+        XenDomainInfo *list = NULL;
+        XenDomain *new = NULL;
+        uint32_t *added = NULL;
+        size_t n = 0, n_new = 0, n_added = 0, j = 0;
+        bool unnamed = false;
+        int r;
+
+        r = x->ops->list(x->backend, &list, &n);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot list the domains");
+        new = calloc(n ?: 1, sizeof(XenDomain));
+        added = calloc(n ?: 1, sizeof(uint32_t));
+        if (!new || !added) {
+                r = -ENOMEM;
+                goto finish;
+        }
+        for (size_t i = 0; i < n; i++) {
+                XenDomain *old;
+
+                if (list[i].state == XEN_DOMAIN_DYING)
+                        continue;
+                while (j < x->n_domains && x->domains[j].domid < list[i].domid)
+                        j++;
+                old = j < x->n_domains && x->domains[j].domid == list[i].domid &&
+                                      memcmp(x->domains[j].uuid, list[i].uuid, 16) == 0
+                              ? &x->domains[j]
+                              : NULL;
+                new[n_new] = (XenDomain) { .domid = list[i].domid };
+                memcpy(new[n_new].uuid, list[i].uuid, 16);
+                domain_update(&new[n_new], &list[i]);
+                if (old)
+                        new[n_new].name = TAKE_PTR(old->name);
+                else {
+                        r = x->ops->domain_name(x->backend, list[i].domid, &new[n_new].name);
+                        if (r < 0) {
+                                /* not named yet (being created): the next round takes it */
+                                log_debug("Domain %" PRIu32 " has no name yet: %s", list[i].domid, strerror(-r));
+                                unnamed = true;
+                                continue;
+                        }
+                        added[n_added++] = (uint32_t) n_new;
+                }
+                n_new++;
+        }
+
+        /* What went away is announced while its object can still be found. */
+        for (size_t i = 0; i < x->n_domains; i++)
+                if (x->domains[i].name) {
+                        if (x->populated) {
+                                log_info("Domain %s (%" PRIu32 ") is gone", x->domains[i].name, x->domains[i].domid);
+                                emit_domain(m, "DomainRemoved", &x->domains[i]);
+                        }
+                        free(x->domains[i].name);
+                }
+        free(x->domains);
+        x->domains = TAKE_PTR(new);
+        x->n_domains = n_new;
+        r = index_names(x);
+        if (r < 0) {
+                /* keep a consistent, empty table rather than a wrong index */
+                for (size_t i = 0; i < x->n_domains; i++)
+                        free(x->domains[i].name);
+                x->n_domains = 0;
+                goto finish;
+        }
+        if (x->populated)
+                for (size_t i = 0; i < n_added; i++) {
+                        log_info("Domain %s (%" PRIu32 ") appeared", x->domains[added[i]].name,
+                                 x->domains[added[i]].domid);
+                        emit_domain(m, "DomainAdded", &x->domains[added[i]]);
+                }
+        else
+                log_info("Following %zu domain%s", x->n_domains, x->n_domains == 1 ? "" : "s");
+        x->populated = true;
+        if (unnamed)
+                settle_later(x);
+        r = 0;
+finish:
+        free(list);
+        free(new);
+        free(added);
+        if (r == -ENOMEM)
+                log_error_errno(r, "Cannot update the domain table");
+        return r;
+}
+
+static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
+        XenState *x = userdata;
+
+        x->settle = sd_event_source_disable_unref(x->settle);
+        if (x->backend)
+                (void) domains_refresh(x);
+        return 0;
+}
+
+/* Memory, CPU time and state of the domains already known, without names (no xenstore). */
+static void domains_update_all(XenState *x) {
+        XenDomainInfo *list = NULL;
+        size_t n = 0, j = 0;
+
+        if (x->ops->list(x->backend, &list, &n) < 0)
+                return;
+        for (size_t i = 0; i < n && j < x->n_domains; i++) {
+                while (j < x->n_domains && x->domains[j].domid < list[i].domid)
+                        j++;
+                if (j < x->n_domains && x->domains[j].domid == list[i].domid)
+                        domain_update(&x->domains[j], &list[i]);
+        }
+        free(list);
+}
+
+/* ---- backend callbacks --------------------------------------------------------------------- */
+
+static void on_domains_changed(void *userdata) {
+        XenState *x = userdata;
+
+        x->settle_rounds = 0;
+        (void) domains_refresh(x);
+        settle_later(x);
+}
+
+static void on_disaster(void *userdata, int error, const char *what) {
+        XenState *x = userdata;
+
+        log_crit("The Xen backend failed: %s (%s); exiting so that the service manager starts xen-dom0d again",
+                 strna(what), strerror(-error));
+        (void) sd_event_exit(x->manager->event, error);
+}
+
+/* ---- opening ------------------------------------------------------------------------------ */
+
+static void opened(XenState *x) {
+        Manager *m = x->manager;
+        int r;
+
+        r = x->ops->version(x->backend, &x->version, &x->cmdline);
+        if (r < 0)
+                log_warning_errno(r, "Cannot read the Xen version");
+        log_info("Xen %s through the %s backend; Xen command line: %s", strna(x->version), x->ops->name,
+                 strna(x->cmdline));
+        bus_manager_emit_changed(m, "XenVersion", "XenCommandLine", "HostMemory", "FreeMemory", "HostCPUs",
+                                 "Dom0Memory", "Dom0VCPUs", NULL);
+        (void) manager_compute_pending(m);
+}
+
+static int try_open(XenState *x, char **ret_why) {
+        XenBackendCallbacks cb = { on_domains_changed, on_disaster, x };
+
+        return x->ops->open(x->manager->event, x->arg, &cb, &x->backend, ret_why);
+}
+
+static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
+        XenState *x = userdata;
+        _cleanup_free_ char *why = NULL;
+        int r;
+
+        x->retry = sd_event_source_disable_unref(x->retry);
+        r = try_open(x, &why);
+        if (r >= 0) {
+                opened(x);
+                return 0;
+        }
+        log_debug("Xen is still not ready: %s", why ?: strerror(-r));
+        if (r == -ENODEV)
+                return 0;
+        x->retry_usec = x->retry_usec * 2 > OPEN_RETRY_MAX_USEC ? OPEN_RETRY_MAX_USEC : x->retry_usec * 2;
+        (void) sd_event_add_time_relative(x->manager->event, &x->retry, CLOCK_MONOTONIC, x->retry_usec, 0, on_retry,
+                                          x);
+        return 0;
+}
+
+static XenState *xen_state_free(XenState *x) {
+        if (!x)
+                return NULL;
+        sd_event_source_disable_unref(x->retry);
+        sd_event_source_disable_unref(x->settle);
+        if (x->backend)
+                x->ops->close(x->backend);
+        for (size_t i = 0; i < x->n_domains; i++)
+                free(x->domains[i].name);
+        free(x->domains);
+        free(x->by_name);
+        free(x->version);
+        free(x->cmdline);
+        free(x->arg);
+        free(x);
+        return NULL;
+}
+
 int xen_start(Manager *m) {
+        const char *spec = getenv("XEN_DOM0D_BACKEND");
+        static const XenBackendOps *const backends[] = { &xen_backend_libxl, &xen_backend_fake };
+        _cleanup_free_ char *why = NULL;
+        const char *colon;
+        XenState *x;
+        int r;
+
+        if (isempty(spec))
+                spec = "libxl";
+        x = calloc(1, sizeof(XenState));
+        if (!x)
+                return log_error_errno(-ENOMEM, "Cannot set up the Xen backend");
+        x->manager = m;
+        colon = strchr(spec, ':');
+        for (size_t i = 0; i < ELEMENTSOF(backends); i++)
+                if (strlen(backends[i]->name) == (colon ? (size_t) (colon - spec) : strlen(spec)) &&
+                    strncmp(backends[i]->name, spec, strlen(backends[i]->name)) == 0)
+                        x->ops = backends[i];
+        if (!x->ops || (colon && !(x->arg = strdup(colon + 1)))) {
+                log_error("XEN_DOM0D_BACKEND=%s: expected libxl or fake:N", spec);
+                xen_state_free(x);
+                return -EINVAL;
+        }
+        m->xen = x;
+
+        r = try_open(x, &why);
+        if (r >= 0) {
+                opened(x);
+                return 0;
+        }
+        if (r == -ENODEV || r == -EINVAL) {
+                /* No hypervisor here (the build machine, the unit tier): the caller logs once. */
+                log_debug("The %s backend did not open: %s", x->ops->name, why ?: strerror(-r));
+                m->xen = xen_state_free(x);
+                return r;
+        }
+        /* A Xen host whose stack is not up yet (xenfs, privcmd): try again in the background. */
+        log_notice("Xen is not ready yet (%s); trying again in the background", why ?: strerror(-r));
+        x->retry_usec = OPEN_RETRY_FIRST_USEC;
+        r = sd_event_add_time_relative(m->event, &x->retry, CLOCK_MONOTONIC, x->retry_usec, 0, on_retry, x);
+        if (r < 0)
+                log_warning_errno(r, "Cannot schedule opening Xen again");
         return 0;
 }
 
 void xen_stop(Manager *m) {
+        m->xen = xen_state_free(m->xen);
 }
+
+/* ---- the Manager's properties and ListDomains ----------------------------------------------- */
 
 int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        if (streq(property, "XenVersion") || streq(property, "XenCommandLine"))
-                return sd_bus_message_append(reply, "s", "");
-        if (streq(property, "HostCPUs") || streq(property, "Dom0VCPUs"))
-                return sd_bus_message_append(reply, "u", 0);
-        return sd_bus_message_append(reply, "t", (uint64_t) 0);
+        XenState *x = xen_get(userdata);
+        XenHostInfo host = {};
+        XenDomainInfo dom0 = {};
+
+        if (streq(property, "XenVersion"))
+                return sd_bus_message_append(reply, "s", x ? strempty(x->version) : "");
+        if (streq(property, "XenCommandLine"))
+                return sd_bus_message_append(reply, "s", x ? strempty(x->cmdline) : "");
+        if (x && startswith(property, "Host"))
+                (void) x->ops->host_info(x->backend, &host);
+        if (x && startswith(property, "Free"))
+                (void) x->ops->host_info(x->backend, &host);
+        if (x && startswith(property, "Dom0"))
+                (void) x->ops->domain_info(x->backend, 0, &dom0);
+        if (streq(property, "HostMemory"))
+                return sd_bus_message_append(reply, "t", host.total_kib);
+        if (streq(property, "FreeMemory"))
+                return sd_bus_message_append(reply, "t", host.free_kib);
+        if (streq(property, "HostCPUs"))
+                return sd_bus_message_append(reply, "u", host.cpus);
+        if (streq(property, "Dom0Memory"))
+                return sd_bus_message_append(reply, "t", dom0.memory_kib);
+        if (streq(property, "Dom0VCPUs"))
+                return sd_bus_message_append(reply, "u", dom0.vcpus);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+}
+
+static void format_uuid(const uint8_t u[16], char buf[static 37]) {
+        snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
+                 u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
 int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        return sd_bus_reply_method_return(msg, "a(ussstuto)", 0);
+        XenState *x = xen_get(userdata);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (x)
+                domains_update_all(x);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ussstuto)");
+        for (size_t i = 0; r >= 0 && x && i < x->n_domains; i++) {
+                const XenDomain *d = &x->domains[i];
+                _cleanup_free_ char *path = NULL;
+                char uuid[37];
+
+                format_uuid(d->uuid, uuid);
+                r = domain_path(d->name, &path);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "(ussstuto)", d->domid, d->name, uuid,
+                                                  xen_domain_state_to_string(d->state), d->memory_kib, d->vcpus,
+                                                  d->cpu_time_ns, path);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
+/* ---- domain objects ------------------------------------------------------------------------ */
+
+static int find_domain(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
+                       sd_bus_error *error) {
+        XenState *x = xen_get(userdata);
+        _cleanup_free_ char *name = NULL;
+        XenDomainInfo info;
+        XenDomain *d;
+        int r;
+
+        if (!x)
+                return 0;
+        r = sd_bus_path_decode(path, DOM0_DOMAIN_PREFIX, &name);
+        if (r <= 0)
+                return r;
+        d = domain_by_name(x, name);
+        if (!d)
+                return 0;
+        /* Fresh memory and CPU time for this one; a domain that just died stays until the
+         * watch says so. */
+        if (x->ops->domain_info(x->backend, d->domid, &info) >= 0)
+                domain_update(d, &info);
+        *found = d;
+        return 1;
+}
+
+static int enumerate_domains(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
+        XenState *x = xen_get(userdata);
+        size_t n = x ? x->n_domains : 0;
+        char **l = calloc(n + 1, sizeof(char *));
+
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (domain_path(x->domains[i].name, &l[i]) < 0) {
+                        strv_free(l);
+                        return -ENOMEM;
+                }
+        *nodes = l;
+        return 1;
+}
+
+static int domain_property(sd_bus *bus, const char *path, const char *iface, const char *property,
+                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const XenDomain *d = userdata;
+        char uuid[37];
+
+        if (streq(property, "DomID"))
+                return sd_bus_message_append(reply, "u", d->domid);
+        if (streq(property, "Name"))
+                return sd_bus_message_append(reply, "s", d->name);
+        if (streq(property, "UUID")) {
+                format_uuid(d->uuid, uuid);
+                return sd_bus_message_append(reply, "s", uuid);
+        }
+        if (streq(property, "State"))
+                return sd_bus_message_append(reply, "s", xen_domain_state_to_string(d->state));
+        if (streq(property, "MemoryKiB"))
+                return sd_bus_message_append(reply, "t", d->memory_kib);
+        if (streq(property, "VCPUs"))
+                return sd_bus_message_append(reply, "u", d->vcpus);
+        if (streq(property, "CPUTimeNanoseconds"))
+                return sd_bus_message_append(reply, "t", d->cpu_time_ns);
+        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+}
+
+static const sd_bus_vtable domain_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("DomID", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Name", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("UUID", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("State", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("MemoryKiB", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("VCPUs", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_PROPERTY("CPUTimeNanoseconds", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        SD_BUS_VTABLE_END
+};
+
 int bus_xen_register(Manager *m) {
+        int r;
+
+        r = sd_bus_add_fallback_vtable(m->bus, NULL, DOM0_DOMAIN_PREFIX, DOM0_DOMAIN_IFACE, domain_vtable, find_domain,
+                                       m);
+        if (r >= 0)
+                r = sd_bus_add_node_enumerator(m->bus, NULL, DOM0_DOMAIN_PREFIX, enumerate_domains, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the domain objects");
         return 0;
+}
+
+/* ---- what only a reboot of Xen applies ------------------------------------------------------- */
+
+static int add_reason(char ***l, const char *fmt, ...) _printf_(2, 3);
+static int add_reason(char ***l, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&s, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                return -ENOMEM;
+        return strv_consume(l, s);
+}
+
+static bool near(uint64_t have, uint64_t want) {
+        uint64_t d = have > want ? have - want : want - have;
+        return d <= DOM0_MEMORY_SLACK_KIB(want);
 }
 
 int xen_pending_reasons(Manager *m, char ***ret) {
+        XenState *x = xen_get(m);
+        _cleanup_strv_free_ char **rendered = NULL, **l = NULL;
+        uint64_t cmd_mem = 0, cmd_max = 0;
+        int64_t mem_mib, max_mib, vcpus;
+        XenDomainInfo dom0;
+        XenHostInfo host = {};
+        size_t n_derived;
+        int r;
+
         *ret = NULL;
+        if (!x || !x->cmdline || !m->config)
+                return -ENXIO;
+        r = render_boot_params(m->config, &rendered);
+        if (r < 0)
+                return r;
+        l = calloc(1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+
+        /* The derived parameters come first, then xen.bootParams word for word. */
+        n_derived = strv_length(rendered) - strv_length(config_strv(m->config, OPT_BOOT_PARAMS));
+        for (size_t i = 0; i < strv_length(rendered); i++) {
+                const char *p = rendered[i], *option = "xen.bootParams";
+
+                if (i < n_derived) {
+                        /* dom0's memory and vCPUs are compared with what dom0 has, below: a
+                         * memory target set live is then no reason. */
+                        if (startswith(p, "dom0_mem=") || startswith(p, "dom0_max_vcpus="))
+                                continue;
+                        option = "xen.trace";
+                }
+                if (!xen_cmdline_has(x->cmdline, p) &&
+                    add_reason(&l, "%s: %s is not on the running Xen command line", option, p) < 0)
+                        return -ENOMEM;
+        }
+
+        mem_mib = config_int(m->config, OPT_DOM0_MEMORY);
+        max_mib = config_int(m->config, OPT_DOM0_MAX_MEMORY);
+        vcpus = config_int(m->config, OPT_DOM0_MAX_VCPUS);
+        if ((mem_mib > 0 || vcpus > 0) && x->ops->domain_info(x->backend, 0, &dom0) < 0) {
+                *ret = TAKE_PTR(l); /* dom0 cannot be read: the words only */
+                return 0;
+        }
+        if (mem_mib > 0) {
+                uint64_t want = (uint64_t) mem_mib << 10, want_max = (uint64_t) (max_mib ?: mem_mib) << 10;
+                uint64_t have = x->dom0_target_kib ?: dom0.memory_kib, booted_max;
+
+                (void) xen_cmdline_dom0_mem(x->cmdline, &cmd_mem, &cmd_max);
+                booted_max = cmd_max ?: cmd_mem ?: dom0.max_memory_kib;
+                if (!near(have, want) &&
+                    add_reason(&l, "dom0Resources.memory: Domain 0 has %" PRIu64 " MiB, not the configured %" PRId64 " MiB",
+                               have >> 10, mem_mib) < 0)
+                        return -ENOMEM;
+                if (!near(booted_max, want_max) &&
+                    add_reason(&l,
+                               "dom0Resources.maxMemory: Domain 0 booted with a maximum of %" PRIu64
+                               " MiB, not the configured %" PRIu64 " MiB",
+                               booted_max >> 10, want_max >> 10) < 0)
+                        return -ENOMEM;
+        }
+        if (vcpus > 0) {
+                (void) x->ops->host_info(x->backend, &host);
+                /* Xen gives dom0 no more vCPUs than the host has CPUs. */
+                if ((int64_t) dom0.max_vcpus != vcpus &&
+                    !(host.cpus > 0 && vcpus > host.cpus && dom0.max_vcpus == host.cpus) &&
+                    add_reason(&l, "dom0Resources.maxVCPUs: Domain 0 has %" PRIu32 " vCPUs, not the configured %" PRId64,
+                               dom0.max_vcpus, vcpus) < 0)
+                        return -ENOMEM;
+        }
+        *ret = TAKE_PTR(l);
         return 0;
 }
 
+/* ---- dom0's memory, live ------------------------------------------------------------------- */
+
 int xen_apply_dom0_memory(Manager *m, uint64_t mib) {
-        return 0;
+        XenState *x = xen_get(m);
+        uint64_t target = mib << 10, max, cmd_mem = 0, cmd_max = 0;
+        XenDomainInfo dom0;
+        int r;
+
+        if (!x)
+                return -ENXIO;
+        if (mib == 0)
+                return 0; /* "all memory" is a boot-time notion */
+        r = x->ops->domain_info(x->backend, 0, &dom0);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot read Domain 0's memory");
+        (void) xen_cmdline_dom0_mem(x->cmdline, &cmd_mem, &cmd_max);
+        max = cmd_max > 0 && cmd_max < dom0.max_memory_kib ? cmd_max : dom0.max_memory_kib;
+        if (target > max) {
+                log_info("Domain 0 memory %" PRIu64 " MiB is above its booted maximum of %" PRIu64
+                         " MiB: it applies after a reboot",
+                         mib, max >> 10);
+                return 0;
+        }
+        r = x->ops->set_memory_target(x->backend, 0, target);
+        if (r < 0)
+                return log_warning_errno(r, "Cannot set Domain 0's memory target to %" PRIu64 " MiB", mib);
+        x->dom0_target_kib = target;
+        log_info("Set Domain 0's memory target to %" PRIu64 " MiB live (was %" PRIu64 " MiB, booted maximum %" PRIu64
+                 " MiB)",
+                 mib, dom0.memory_kib >> 10, max >> 10);
+        bus_manager_emit_changed(m, "Dom0Memory", "FreeMemory", NULL);
+        return 1;
 }

@@ -1,6 +1,7 @@
 /* Rendered file sets and their atomic writing: temporary files in the target directories,
  * fsynced, then renamed into place, so a reader sees either the old or the new file. */
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
@@ -8,6 +9,8 @@
 #include "fileset.h"
 #include "paths.h"
 #include "strv.h"
+
+void (*fileset_rename_hook)(size_t n) = NULL;
 
 void fileset_done(FileSet *s) {
         for (size_t i = 0; i < s->n; i++) {
@@ -281,6 +284,8 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 p[i].tmp = NULL;
                 if (strv_extend(&ret->changed, p[i].file->path) < 0)
                         r = -ENOMEM;
+                if (fileset_rename_hook)
+                        fileset_rename_hook(i + 1);
         }
         for (size_t i = 0; i < np; i++)
                 (void) fsync_parent(p[i].full);
@@ -306,4 +311,31 @@ done:
         }
         free(p);
         return r;
+}
+
+int fileset_clean_stale(const FileSet *s, const char *root) {
+        int n = 0;
+
+        for (size_t i = 0; i < s->n; i++) {
+                _cleanup_free_ char *full = path_join(root, s->files[i].path), *prefix = NULL;
+                char *slash;
+                DIR *d;
+                struct dirent *de;
+
+                if (!full || !(slash = strrchr(full, '/')))
+                        return -ENOMEM;
+                if (asprintf(&prefix, ".#%s.", slash + 1) < 0)
+                        return -ENOMEM;
+                *slash = 0;
+                d = opendir(*full ? full : "/");
+                if (!d)
+                        continue;
+                while ((de = readdir(d)))
+                        /* mkostemp's six characters after our prefix */
+                        if (startswith(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6 &&
+                            unlinkat(dirfd(d), de->d_name, 0) == 0)
+                                n++;
+                closedir(d);
+        }
+        return n;
 }

@@ -38,6 +38,14 @@ void write_result_done(WriteResult *w);
  * and directories created are removed). Returns 0 or -errno, with details in ret. */
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
 
+/* Test hook for crash-consistency tests: when set, called after the n-th file of a write was
+ * renamed into place (n counts from 1). NULL in normal operation. */
+extern void (*fileset_rename_hook)(size_t n);
+
+/* Removes temporary files an interrupted fileset_write() may have left next to the files of s
+ * under root. Returns the number removed. */
+int fileset_clean_stale(const FileSet *s, const char *root);
+
 /* Whether the file at path (under root) differs from f, or does not exist. Returns >0 when it
  * differs, 0 when equal, -errno. */
 int rendered_file_differs(const RenderedFile *f, const char *root);

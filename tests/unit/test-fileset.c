@@ -1,6 +1,7 @@
 /* Atomic writing of a rendered set: content and mode land, unchanged files keep their mtime,
  * foreign files are kept as .xen-dom0-orig, and a failure leaves the tree exactly as it was. */
 #include <ftw.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <utime.h>
 
@@ -189,6 +190,64 @@ START_TEST(test_differs) {
 }
 END_TEST
 
+static void die_after_second(size_t n) {
+        if (n == 2)
+                _exit(0);
+}
+
+static size_t count_tmp(const char *dir) {
+        _cleanup_free_ char *list = snapshot(dir);
+        size_t n = 0;
+
+        for (const char *p = list; (p = strstr(p, "/.#")); p++)
+                n++;
+        return n;
+}
+
+START_TEST(test_crash_between_renames) {
+        /* A process killed between two renames leaves a mix plus temporary files; the next
+         * start cleans them and writes the complete new set. */
+        _cleanup_free_ char *root = test_mkdtemp(), *a = NULL, *d = NULL;
+        _cleanup_(fileset_done) FileSet old = {}, new = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+        pid_t pid;
+        int status;
+
+        add(&old, "/x/a", "# " RENDER_MARKER "\nold a\n", 0644);
+        add(&old, "/x/b", "# " RENDER_MARKER "\nold b\n", 0644);
+        add(&old, "/y/c", "# " RENDER_MARKER "\nold c\n", 0644);
+        add(&old, "/y/d", "# " RENDER_MARKER "\nold d\n", 0644);
+        add(&new, "/x/a", "# " RENDER_MARKER "\nnew a\n", 0644);
+        add(&new, "/x/b", "# " RENDER_MARKER "\nnew b\n", 0644);
+        add(&new, "/y/c", "# " RENDER_MARKER "\nnew c\n", 0644);
+        add(&new, "/y/d", "# " RENDER_MARKER "\nnew d\n", 0644);
+        ck_assert_int_eq(fileset_write(&old, root, &w), 0);
+
+        pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                WriteResult cw = {};
+                fileset_rename_hook = die_after_second;
+                (void) fileset_write(&new, root, &cw);
+                _exit(1); /* the hook must have ended us */
+        }
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+        ck_assert_uint_eq(count_tmp(root), 2);
+        a = get(root, "/x/a");
+        d = get(root, "/y/d");
+        ck_assert_str_eq(a, "# " RENDER_MARKER "\nnew a\n");
+        ck_assert_str_eq(d, "# " RENDER_MARKER "\nold d\n");
+
+        ck_assert_int_eq(fileset_clean_stale(&new, root), 2);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
+        for (size_t i = 0; i < new.n; i++)
+                ck_assert_int_eq(rendered_file_differs(&new.files[i], root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("fileset");
         TCase *tc = tcase_create("write");
@@ -199,6 +258,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_foreign_file_kept);
         tcase_add_test(tc, test_failure_changes_nothing);
         tcase_add_test(tc, test_differs);
+        tcase_add_test(tc, test_crash_between_renames);
         suite_add_tcase(s, tc);
         return s;
 }
