@@ -82,6 +82,7 @@ struct Manager {
         bool shutting_down;
         bool modules_loaded;
         bool control_d;
+        bool environment_changed;   /* xencommons was rewritten at this start */
         usec_t bringup_start;
         usec_t bringup_end;
 

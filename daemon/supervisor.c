@@ -305,6 +305,18 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
                         c->adopted = true;
                         component_became_active(c);
                         log_info("Adopted %s, already active", c->def->name);
+                        if (c->def->reload_restartable && m->environment_changed && m->bringup_start) {
+                                /* started with an environment that is no longer the rendered one */
+                                log_event(LOG_NOTICE, MESSAGE_COMPONENT_RESTARTED, c->def->name,
+                                          "Restarting %s: its environment changed while xen-dom0d was not "
+                                          "running (an interrupted reload)",
+                                          c->def->name);
+                                c->state = COMPONENT_STARTING;
+                                c->start_requested = now_usec(CLOCK_MONOTONIC);
+                                c->restarts++;
+                                if (systemd_job(m, "RestartUnit", c->def->unit, on_start_done, c) < 0)
+                                        c->state = COMPONENT_FAILED;
+                        }
                 }
                 supervisor_dispatch(m);
                 return;
