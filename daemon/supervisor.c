@@ -100,9 +100,15 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
                         c->state = COMPONENT_FAILED;
                 }
         } else {
+                unsigned up;
+
                 component_became_active(c);
+                up = manager_components_up(m);
+                /* Dependents first, the log line after: it is not on the critical path. */
+                supervisor_dispatch(m);
                 log_event(LOG_INFO, MESSAGE_COMPONENT_STARTED, c->def->name, "Started %s in %" PRIu64 " ms, %u of %d up",
-                          c->def->name, c->startup_msec, manager_components_up(m), _COMP_MAX);
+                          c->def->name, c->startup_msec, up, _COMP_MAX);
+                return;
         }
         supervisor_dispatch(m);
 }
@@ -401,10 +407,15 @@ void supervisor_store_probed(Component *c, bool ok, const char *error) {
                 return;
         m->last_trigger = now_usec(CLOCK_MONOTONIC);
         if (ok) {
+                unsigned up;
+
                 component_became_active(c);
+                up = manager_components_up(m);
+                supervisor_dispatch(m);
                 log_event(LOG_INFO, MESSAGE_COMPONENT_STARTED, c->def->name,
                           "Started %s in %" PRIu64 " ms (the store answers), %u of %d up", c->def->name,
-                          c->startup_msec, manager_components_up(m), _COMP_MAX);
+                          c->startup_msec, up, _COMP_MAX);
+                return;
         } else {
                 c->state = COMPONENT_FAILED;
                 set_error(c, "%s within %llu s", error, STORE_READY_TIMEOUT_USEC / 1000000ULL);
