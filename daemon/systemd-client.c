@@ -45,19 +45,23 @@ static void job_finish(Manager *m, Job *j, const char *result, const char *error
         job_free(j);
 }
 
+static void early_jobs_free(EarlyJob *e) {
+        while (e) {
+                EarlyJob *next = e->next;
+                free(e->path);
+                free(e->result);
+                free(e);
+                e = next;
+        }
+}
+
 void systemd_jobs_free(Manager *m) {
         while (m->jobs) {
                 Job *j = m->jobs;
                 m->jobs = j->next;
                 job_free(j);
         }
-        while (m->early_jobs) {
-                EarlyJob *e = m->early_jobs;
-                m->early_jobs = e->next;
-                free(e->path);
-                free(e->result);
-                free(e);
-        }
+        early_jobs_free(TAKE_PTR(m->early_jobs));
 }
 
 static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -101,15 +105,7 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *err
         unsigned n = 0;
         for (EarlyJob **p = &m->early_jobs; *p; p = &(*p)->next)
                 if (++n >= EARLY_MAX) {
-                        EarlyJob *rest = (*p)->next;
-                        (*p)->next = NULL;
-                        while (rest) {
-                                EarlyJob *x = rest->next;
-                                free(rest->path);
-                                free(rest->result);
-                                free(rest);
-                                rest = x;
-                        }
+                        early_jobs_free(TAKE_PTR((*p)->next));
                         break;
                 }
         return 0;

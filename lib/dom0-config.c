@@ -854,15 +854,27 @@ int config_dump(const Config *c, FILE *f) {
         return ferror(f) ? -EIO : 0;
 }
 
-int options_write_template(FILE *f) {
+/* The defaults with the dependent ones computed, as the shipped file and the man page show them. */
+static int config_new_finalized_default(Config **ret) {
         _cleanup_config_free_ Config *c = NULL;
-        const char *section = NULL;
         int r;
 
         r = config_new_default("/etc/xen/xen-dom0.conf", &c);
         if (r < 0)
                 return r;
         r = config_finalize(c);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(c);
+        return 0;
+}
+
+int options_write_template(FILE *f) {
+        _cleanup_config_free_ Config *c = NULL;
+        const char *section = NULL;
+        int r;
+
+        r = config_new_finalized_default(&c);
         if (r < 0)
                 return r;
 
@@ -916,10 +928,7 @@ int options_write_man(FILE *f) {
         const char *section = NULL;
         int r;
 
-        r = config_new_default("/etc/xen/xen-dom0.conf", &c);
-        if (r < 0)
-                return r;
-        r = config_finalize(c);
+        r = config_new_finalized_default(&c);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < _OPTION_MAX; i++) {

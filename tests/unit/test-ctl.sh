@@ -14,15 +14,11 @@ for tool in busctl python3; do
         command -v "$tool" >/dev/null || { echo "not ok - $tool is needed"; echo "0 passed, 1 failed"; exit 1; }
 done
 
-tmp=$(mktemp -d)
-chmod 755 "$tmp" # an unprivileged caller must reach the bus socket
-bus_pid="" daemon_pid=""
-cleanup() {
-        [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
-        [ -n "$bus_pid" ] && kill "$bus_pid" 2>/dev/null && wait "$bus_pid" 2>/dev/null
-        rm -rf "$tmp"
-}
-trap cleanup EXIT
+# The private bus and the daemon on it (lib-bus.sh ends both on exit).
+. "$TOP_SRCDIR/tests/unit/lib-bus.sh"
+tmp=$BUS_DIR/ctl
+mkdir -p "$tmp"
+chmod 755 "$tmp" # an unprivileged caller must reach the files it checks
 
 pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
@@ -58,37 +54,12 @@ b = b[0] if b and len(b) == 1 else b
 $2
 EOF
 }
-B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
 # busctl_json ARGS...: busctl's own reading of a call or property, into $tmp/busctl.json.
 busctl_json() { B --json=short "$@" >"$tmp/busctl.json"; }
 has_method() { B introspect org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager 2>/dev/null | grep -q "^\.$1 "; }
 
 # ---- a private system bus and the daemon on it -----------------------------------------------
-cat >"$tmp/bus.conf" <<EOF
-<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>system</type>
-  <listen>unix:path=$tmp/system_bus_socket</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow user="*"/>
-    <allow own="*"/>
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow receive_sender="*"/>
-  </policy>
-</busconfig>
-EOF
-dbus-daemon --config-file="$tmp/bus.conf" --nofork --nopidfile --nosyslog --print-address=3 3>"$tmp/address" 2>"$tmp/bus.log" &
-bus_pid=$!
-for _ in $(seq 100); do
-        [ -s "$tmp/address" ] && break
-        sleep 0.05
-done
-[ -s "$tmp/address" ] || { echo "not ok - the private bus did not start"; echo "0 passed, 1 failed"; exit 1; }
-DBUS_SYSTEM_BUS_ADDRESS=$(head -n1 "$tmp/address")
-export DBUS_SYSTEM_BUS_ADDRESS
-
+bus_start
 conf="$tmp/xen-dom0.conf"
 cat >"$conf" <<EOF
 [xen]
@@ -99,17 +70,8 @@ memory = 1024
 maxVCPUs = 2
 EOF
 
-"$dom0d" --config "$conf" >"$tmp/daemon.log" 2>&1 &
-daemon_pid=$!
-up=0
-for _ in $(seq 200); do
-        if B status org.xenproject.Dom0 >/dev/null 2>&1; then up=1; break; fi
-        kill -0 "$daemon_pid" 2>/dev/null || break
-        sleep 0.05
-done
-if [ $up = 1 ]; then ok "xen-dom0d serves org.xenproject.Dom0 on the private bus"; else
-        nok "xen-dom0d did not come up"; show "$tmp/daemon.log"; echo "$pass passed, $fail failed"; exit 1
-fi
+daemon_start "$conf"
+ok "xen-dom0d serves org.xenproject.Dom0 on the private bus"
 
 # The components as the daemon names them.
 components=$(B --json=short call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListComponents |
@@ -420,8 +382,7 @@ else
 fi
 
 # ---- no daemon -------------------------------------------------------------------------------
-kill "$daemon_pid" && wait "$daemon_pid" 2>/dev/null
-daemon_pid=""
+daemon_stop
 expect "status without the daemon exits 1" 1 "$ctl" status
 contains "... and says why" "$tmp/err" "Failed to"
 
