@@ -206,7 +206,7 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 if (r < 0)
                         return r;
                 for (size_t i = 0; i < s.n; i++)
-                        if (rendered_file_differs(&s.files[i], "/") != 0 && strv_extend(&files, s.files[i].path) < 0)
+                        if (rendered_file_differs(&s.files[i], manager_root()) != 0 && strv_extend(&files, s.files[i].path) < 0)
                                 return -ENOMEM;
         }
         for (size_t i = 0; i < _COMP_MAX; i++)

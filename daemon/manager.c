@@ -99,6 +99,20 @@ Manager *manager_free(Manager *m) {
         return NULL;
 }
 
+const char *manager_root(void) {
+        const char *r = getenv("XEN_DOM0D_ROOT");
+        return isempty(r) ? "/" : r;
+}
+
+char *manager_root_path(const char *path) {
+        const char *root = manager_root();
+        char *s;
+
+        if (streq(root, "/"))
+                return strdup(path);
+        return asprintf(&s, "%s%s", root, path) < 0 ? NULL : s;
+}
+
 static const char *crash_at;
 
 static void crash_on_rename(size_t n) {
@@ -197,10 +211,13 @@ void manager_update_state(Manager *m) {
  * for "reboot pending". /run is empty at every boot. */
 static int load_booted_config(Manager *m) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_free_ char *booted = manager_root_path(BOOTED_CONFIG);
         struct stat st;
         int r;
 
-        if (stat(BOOTED_CONFIG, &st) < 0) {
+        if (!booted)
+                return -ENOMEM;
+        if (stat(booted, &st) < 0) {
                 _cleanup_free_ char *dump = NULL;
                 size_t size = 0;
                 FILE *f = open_memstream(&dump, &size);
@@ -216,11 +233,11 @@ static int load_booted_config(Manager *m) {
                 r = fileset_add(&s, BOOTED_CONFIG, TAKE_PTR(dump), size, 0644);
                 if (r < 0)
                         return r;
-                r = fileset_write(&s, "/", &w);
+                r = fileset_write(&s, manager_root(), &w);
                 if (r < 0)
                         return log_warning_errno(r, "Failed to record the configuration of this boot");
         }
-        r = config_load(BOOTED_CONFIG, NULL, &m->booted_config, &d);
+        r = config_load(booted, NULL, &m->booted_config, &d);
         if (r < 0)
                 log_warning("The record of this boot's configuration (%s) is unreadable; pending reboot is not "
                             "computed",

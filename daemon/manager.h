@@ -110,6 +110,12 @@ struct Manager {
         usec_t last_trigger;
 };
 
+/* Where the host's file system is: "/" normally; the unit tier points XEN_DOM0D_ROOT at a
+ * scratch directory so that a test daemon renders there and reads /proc/xen from there. */
+const char *manager_root(void);
+/* manager_root() + path; caller frees. */
+char *manager_root_path(const char *path);
+
 const char *manager_state_to_string(ManagerState s);
 const char *component_state_to_string(ComponentState s);
 usec_t now_usec(clockid_t clock);

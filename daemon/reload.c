@@ -25,10 +25,10 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         if (r < 0)
                 return r;
         /* An interrupted write (a crash between its steps) leaves temporary files behind. */
-        r = fileset_clean_stale(&s, "/");
+        r = fileset_clean_stale(&s, manager_root());
         if (r > 0)
                 log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
-        r = fileset_write(&s, "/", &w);
+        r = fileset_write(&s, manager_root(), &w);
         STRV_FOREACH(b, w.backups)
                 log_notice("Kept %s, not written by xen-dom0d, as %s.xen-dom0-orig", *b, *b);
         if (r < 0) {
