@@ -245,6 +245,20 @@ static int load_booted_config(Manager *m) {
         return 0;
 }
 
+/* libxenstore and libxl block while no store answers: the Xen backend is opened only once the
+ * store is known to be up (probed or adopted), never before. */
+void manager_store_ready(Manager *m) {
+        int r;
+
+        if (m->xen_started)
+                return;
+        m->xen_started = true;
+        r = xen_start(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
+        (void) manager_compute_pending(m);
+}
+
 int manager_compute_pending(Manager *m) {
         _cleanup_strv_free_ char **live = NULL;
         char **l = NULL;
@@ -375,9 +389,11 @@ int manager_startup(Manager *m) {
         r = bus_manager_register(m);
         if (r < 0)
                 return r;
-        r = xen_start(m);
-        if (r < 0)
-                log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
+        /* With the stack disabled, Xen is someone else's: look only when a store already answers
+         * (or a test chose a backend). Otherwise the backend opens once our store is up. */
+        if (!config_bool(m->config, OPT_ENABLE) &&
+            (getenv("XEN_DOM0D_BACKEND") || access("/run/xenstored/socket", F_OK) == 0))
+                manager_store_ready(m);
         r = systemd_subscribe(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd");

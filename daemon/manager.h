@@ -83,6 +83,7 @@ struct Manager {
         bool modules_loaded;
         bool control_d;
         bool environment_changed;   /* xencommons was rewritten at this start */
+        bool xen_started;           /* the Xen backend was opened (after the store answered) */
         usec_t bringup_start;
         usec_t bringup_end;
 
@@ -146,6 +147,7 @@ unsigned manager_components_up(Manager *m);
 int manager_reload(Manager *m, sd_bus_message *message);
 int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path);
 int manager_compute_pending(Manager *m);
+void manager_store_ready(Manager *m);
 
 /* bus-manager.c, bus-component.c */
 int bus_manager_register(Manager *m);

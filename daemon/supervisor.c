@@ -61,6 +61,8 @@ static void component_became_active(Component *c) {
         c->active_since = now;
         if (c->start_requested)
                 c->startup_msec = (now - c->start_requested) / 1000;
+        if (c->def->id == COMP_XENSTORED)
+                manager_store_ready(c->manager);
 }
 
 /* Checks /proc/xen/capabilities for control_d: this host must be dom0. */
