@@ -149,6 +149,7 @@ static int domains_refresh(XenState *x) {
         XenDomainInfo *list = NULL;
         XenDomain *new = NULL;
         uint32_t *added = NULL;
+        bool *kept = NULL;
         size_t n = 0, n_new = 0, n_added = 0, j = 0;
         bool unnamed = false;
         int r;
@@ -158,7 +159,8 @@ static int domains_refresh(XenState *x) {
                 return log_warning_errno(r, "Cannot list the domains");
         new = calloc(n ?: 1, sizeof(XenDomain));
         added = calloc(n ?: 1, sizeof(uint32_t));
-        if (!new || !added) {
+        kept = calloc(x->n_domains ?: 1, sizeof(bool));
+        if (!new || !added || !kept) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -176,9 +178,11 @@ static int domains_refresh(XenState *x) {
                 new[n_new] = (XenDomain) { .domid = list[i].domid };
                 memcpy(new[n_new].uuid, list[i].uuid, 16);
                 domain_update(&new[n_new], &list[i]);
-                if (old)
-                        new[n_new].name = TAKE_PTR(old->name);
-                else {
+                if (old) {
+                        /* shared until the old table goes: it must stay searchable meanwhile */
+                        new[n_new].name = old->name;
+                        kept[j] = true;
+                } else {
                         r = x->ops->domain_name(x->backend, list[i].domid, &new[n_new].name);
                         if (r < 0) {
                                 /* not named yet (being created): the next round takes it */
@@ -193,7 +197,7 @@ static int domains_refresh(XenState *x) {
 
         /* What went away is announced while its object can still be found. */
         for (size_t i = 0; i < x->n_domains; i++)
-                if (x->domains[i].name) {
+                if (!kept[i]) {
                         if (x->populated) {
                                 log_info("Domain %s (%" PRIu32 ") is gone", x->domains[i].name, x->domains[i].domid);
                                 emit_domain(m, "DomainRemoved", &x->domains[i]);
@@ -227,6 +231,7 @@ finish:
         free(list);
         free(new);
         free(added);
+        free(kept);
         if (r == -ENOMEM)
                 log_error_errno(r, "Cannot update the domain table");
         return r;
