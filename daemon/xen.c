@@ -148,9 +148,9 @@ static int domains_refresh(XenState *x) {
         Manager *m = x->manager;
         XenDomainInfo *list = NULL;
         XenDomain *new = NULL;
-        uint32_t *added = NULL;
+        uint32_t *added = NULL, *moved = NULL;
         bool *kept = NULL;
-        size_t n = 0, n_new = 0, n_added = 0, j = 0;
+        size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, j = 0;
         bool unnamed = false;
         int r;
 
@@ -159,8 +159,9 @@ static int domains_refresh(XenState *x) {
                 return log_warning_errno(r, "Cannot list the domains");
         new = calloc(n ?: 1, sizeof(XenDomain));
         added = calloc(n ?: 1, sizeof(uint32_t));
+        moved = calloc(n ?: 1, sizeof(uint32_t));
         kept = calloc(x->n_domains ?: 1, sizeof(bool));
-        if (!new || !added || !kept) {
+        if (!new || !added || !moved || !kept) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -182,6 +183,8 @@ static int domains_refresh(XenState *x) {
                         /* shared until the old table goes: it must stay searchable meanwhile */
                         new[n_new].name = old->name;
                         kept[j] = true;
+                        if (old->state != list[i].state)
+                                moved[n_moved++] = (uint32_t) n_new;
                 } else {
                         r = x->ops->domain_name(x->backend, list[i].domid, &new[n_new].name);
                         if (r < 0) {
@@ -223,6 +226,11 @@ static int domains_refresh(XenState *x) {
                 }
         else
                 log_info("Following %zu domain%s", x->n_domains, x->n_domains == 1 ? "" : "s");
+        for (size_t i = 0; m->bus && i < n_moved; i++) {
+                _cleanup_free_ char *path = NULL;
+                if (domain_path(x->domains[moved[i]].name, &path) >= 0)
+                        (void) sd_bus_emit_properties_changed(m->bus, path, DOM0_DOMAIN_IFACE, "State", NULL);
+        }
         x->populated = true;
         if (unnamed)
                 settle_later(x);
@@ -231,6 +239,7 @@ finish:
         free(list);
         free(new);
         free(added);
+        free(moved);
         free(kept);
         if (r == -ENOMEM)
                 log_error_errno(r, "Cannot update the domain table");
@@ -543,10 +552,12 @@ static const sd_bus_vtable domain_vtable[] = {
         SD_BUS_PROPERTY("DomID", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("Name", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("UUID", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("State", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-        SD_BUS_PROPERTY("MemoryKiB", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-        SD_BUS_PROPERTY("VCPUs", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
-        SD_BUS_PROPERTY("CPUTimeNanoseconds", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
+        /* State changes are announced (as seen on the next change event); memory and CPU time
+         * change all the time and are read when asked for. */
+        SD_BUS_PROPERTY("State", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MemoryKiB", "t", domain_property, 0, 0),
+        SD_BUS_PROPERTY("VCPUs", "u", domain_property, 0, 0),
+        SD_BUS_PROPERTY("CPUTimeNanoseconds", "t", domain_property, 0, 0),
         SD_BUS_VTABLE_END
 };
 

@@ -50,7 +50,8 @@ conf=$work/xen-dom0.conf
 # configured), dom0 has 8 vCPUs, not 4; trace's loglvl=all is there and the memory matches.
 printf '[xen]\nenable = false\ntrace = true\nbootParams = iommu=1\n[dom0Resources]\nmemory = 1024\nmaxVCPUs = 4\n' >"$conf"
 bus_start
-B --json=short monitor --match "type='signal',interface='$I'" >"$BUS_DIR/monitor" 2>/dev/null &
+B --json=short monitor --match "type='signal',interface='$I'" \
+	--match "type='signal',interface='org.freedesktop.DBus.Properties'" >"$BUS_DIR/monitor" 2>/dev/null &
 MONITOR_PID=$!
 trap 'kill $MONITOR_PID 2>/dev/null; bus_cleanup' EXIT
 XEN_DOM0D_BACKEND=fake:3 daemon_start "$conf"
@@ -122,6 +123,8 @@ fi
 control "pause guest-1"
 control "crash guest-3"
 sleep 0.2
+grep '"PropertiesChanged"' "$BUS_DIR/monitor" | grep guest_2d1 | tail -n1 |
+	py "a paused guest's object announces its new State" 'd["payload"]["data"][1]["State"]["data"] == "paused"'
 call ListDomains | py "paused and crashed states" \
 	'{e[1]: e[3] for e in d["data"][0]}["guest-1"] == "paused" and {e[1]: e[3] for e in d["data"][0]}["guest-3"] == "crashed"'
 for i in $(seq 20); do control "add burst-$i"; done
