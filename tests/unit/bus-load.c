@@ -56,7 +56,8 @@ static struct {
         unsigned clients, calls, depth;
         double duration, interval_ms, max_latency_ms;
         uint64_t timeout_usec;
-        const char *expect_error;
+        const char *expect_errors[8];
+        size_t n_expect;
         bool drop;
 } arg = { .clients = 1, .calls = 1, .depth = 1, .timeout_usec = 25 * 1000000ULL };
 
@@ -154,6 +155,13 @@ static int on_pace(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+static bool expected_error(const char *name) {
+        for (size_t i = 0; i < arg.n_expect; i++)
+                if (streq(name, arg.expect_errors[i]))
+                        return true;
+        return false;
+}
+
 static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         Call *call = userdata;
         Client *c = call->client;
@@ -164,7 +172,7 @@ static int on_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_err
                 st.lat[st.n_lat++] = t;
         if (!e)
                 st.ok++;
-        else if (arg.expect_error && streq(e->name, arg.expect_error))
+        else if (expected_error(e->name))
                 st.expected++;
         else {
                 st.errors++;
@@ -308,7 +316,7 @@ static void help(void) {
                "  -i --interval=MSEC    at most one call per MSEC per connection (a paced probe)\n"
                "     --timeout=SEC      per call (default 25)\n"
                "     --max-latency=MSEC fail when any call took longer\n"
-               "     --expect-error=NAME this error is an expected answer, not a failure\n"
+               "     --expect-error=NAME this error is an expected answer, not a failure (repeatable)\n"
                "     --drop             send every call, then hang up without reading the answers\n");
 }
 
@@ -363,7 +371,9 @@ static int parse_argv(int argc, char *argv[]) {
                         arg.max_latency_ms = strtod(optarg, NULL);
                         break;
                 case ARG_EXPECT:
-                        arg.expect_error = optarg;
+                        if (arg.n_expect >= ELEMENTSOF(arg.expect_errors))
+                                return -E2BIG;
+                        arg.expect_errors[arg.n_expect++] = optarg;
                         break;
                 case ARG_DROP:
                         arg.drop = true;
