@@ -222,7 +222,7 @@ json_ok "root reads the root-only file" 'd["data"] == [[], []]' "$out"
 # /proc: the reader is a fork of the daemon; as the caller it must not see the daemon's secrets.
 all=""
 for p in /proc/self/environ /proc/thread-self/environ /proc/1/environ "/proc/$DAEMON_PID/environ" "$work/to-environ" \
-	/proc/self/mem /proc/self/auxv /proc/self/syscall /proc/self/root/proc/1/environ "/proc/$DAEMON_PID/cwd/daemon.log"; do
+	/proc/self/mem /proc/self/syscall /proc/self/root/proc/1/environ "/proc/$DAEMON_PID/cwd/daemon.log"; do
 	out=$(check_as nobody "$p" 2>&1)
 	all+=$out
 	json_ok "nobody: Check of $p: Permission denied" 'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
