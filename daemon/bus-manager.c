@@ -92,32 +92,35 @@ static int reply_check(sd_bus_message *msg, const Diagnostics *d) {
 }
 
 typedef struct CheckCall {
+        Manager *manager;
         sd_bus_message *msg;
         char *path;
 } CheckCall;
+
+/* Each Check() forks a reader; a caller able to make reads block (a FUSE file) must not be
+ * able to pile them up. */
+#define CHECK_READERS_MAX 16
 
 static void check_read_done(int err, const char *data, size_t size, void *userdata) {
         CheckCall *cc = userdata;
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_config_free_ Config *c = NULL;
 
-        if (err < 0)
-                diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "%s",
-                         err == -ENODEV   ? "is not a regular file"
-                         : err == -EISDIR ? "is a directory, not a configuration file"
-                         : err == -EFBIG  ? "file is too large"
-                         : err == -ETIMEDOUT ? "reading it timed out"
-                                          : "cannot open");
-        if (err < 0 && !IN_SET(err, -ENODEV, -EISDIR, -EFBIG, -ETIMEDOUT)) {
-                /* the errno text after "cannot open", as config_parse_file says it */
-                free(d.items[d.n - 1].message);
-                if (asprintf(&d.items[d.n - 1].message, "cannot open: %s", strerror(-err)) < 0)
-                        d.items[d.n - 1].message = NULL;
-        }
-        else if (config_parse_data(cc->path, data, size, &c, &d) == 0)
+        if (err < 0) {
+                const char *what = err == -ENODEV      ? "is not a regular file"
+                                   : err == -EISDIR    ? "is a directory, not a configuration file"
+                                   : err == -EFBIG     ? "file is too large"
+                                   : err == -ETIMEDOUT ? "reading it timed out"
+                                                       : NULL;
+                if (what)
+                        diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "%s", what);
+                else /* the errno text, as config_parse_file says it */
+                        diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "cannot open: %s", strerror(-err));
+        } else if (config_parse_data(cc->path, data, size, &c, &d) == 0)
                 (void) config_validate(c, NULL, &d);
         if (reply_check(cc->msg, &d) < 0)
                 (void) sd_bus_reply_method_errorf(cc->msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
+        cc->manager->check_readers--;
         sd_bus_message_unref(cc->msg);
         free(cc->path);
         free(cc);
@@ -141,6 +144,9 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (strlen(path) >= CHECK_PATH_MAX || path[0] != '/')
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "The path must be absolute and shorter than %d bytes", CHECK_PATH_MAX);
+        if (m->check_readers >= CHECK_READERS_MAX)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "Too many checks in progress (%d), try again",
+                                         CHECK_READERS_MAX);
 
         /* The caller's identity, so that the file is read with its rights, not ours. */
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
@@ -161,6 +167,7 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 free(cc);
                 return -ENOMEM;
         }
+        cc->manager = m;
         cc->msg = sd_bus_message_ref(msg);
         r = read_file_as(m->event, path, uid, gid, groups, (size_t) n_groups, check_read_done, cc);
         if (r < 0) {
@@ -169,6 +176,7 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 free(cc);
                 return r;
         }
+        m->check_readers++;
         return 1;
 }
 

@@ -9,7 +9,7 @@ void log_set_max_level(int level) {
         max_level = level;
 }
 
-static void log_va(int level, int r, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void log_va(int level, int r, const char *fmt, va_list ap) {
         char buf[2048];
 
         if (level > max_level)

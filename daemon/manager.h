@@ -83,7 +83,8 @@ struct Manager {
         bool modules_loaded;
         bool control_d;
         bool environment_changed;   /* xencommons was rewritten at this start */
-        bool xen_started;           /* the Xen backend was opened (after the store answered) */
+        bool xen_started;
+        unsigned check_readers;     /* Check() readers in flight */           /* the Xen backend was opened (after the store answered) */
         usec_t bringup_start;
         usec_t bringup_end;
 

@@ -4,6 +4,8 @@
  * collects it from its event loop. */
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -123,6 +125,7 @@ static void write_all_or_die(int fd, const void *p, size_t n) {
 static _Noreturn void child_main(int out, const char *path, uid_t uid, gid_t gid, const gid_t *groups,
                                  size_t n_groups) {
         int32_t status = 0;
+        struct statfs sfs;
         struct stat st;
         int fd;
 
@@ -130,8 +133,10 @@ static _Noreturn void child_main(int out, const char *path, uid_t uid, gid_t gid
                 status = errno;
         else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
                 status = errno;
-        else if (fstat(fd, &st) < 0)
+        else if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
                 status = errno;
+        else if (sfs.f_type == PROC_SUPER_MAGIC)
+                status = ENODEV; /* this reader is a fork of the daemon: /proc/self is the daemon's */
         else if (S_ISDIR(st.st_mode))
                 status = EISDIR;
         else if (!S_ISREG(st.st_mode))

@@ -49,7 +49,8 @@ EOF
 
 # daemon_start CONFIG: runs xen-dom0d on the private bus and waits for its name.
 daemon_start() {
-	"$XEN_DOM0D" --config "$1" >"$BUS_DIR/daemon.log" 2>&1 &
+	# XEN_DOM0D_WRAPPER: e.g. valgrind, for make check-valgrind
+	${XEN_DOM0D_WRAPPER:-} "$XEN_DOM0D" --config "$1" >"$BUS_DIR/daemon.log" 2>&1 &
 	DAEMON_PID=$!
 	for _ in $(seq 200); do
 		busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" status org.xenproject.Dom0 >/dev/null 2>&1 && return 0
