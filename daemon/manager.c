@@ -114,15 +114,20 @@ char *manager_root_path(const char *path) {
 }
 
 static const char *crash_at;
+static const Manager *crash_manager;
 
 static void crash_on_rename(size_t n) {
         char point[32];
 
+        /* Only a reload's writes: the render at start-up must not loop the daemon. */
+        if (!crash_manager || !crash_manager->reloading)
+                return;
         snprintf(point, sizeof point, "rename:%zu", n);
         manager_crash_point(point);
 }
 
-void manager_crash_points_init(void) {
+void manager_crash_points_init(const Manager *m) {
+        crash_manager = m;
         crash_at = getenv("XEN_DOM0D_CRASH_AT");
         if (isempty(crash_at)) {
                 crash_at = NULL;
@@ -331,7 +336,7 @@ int manager_startup(Manager *m) {
         sigset_t mask;
         int r;
 
-        manager_crash_points_init();
+        manager_crash_points_init(m);
 
         r = config_load(m->config_path, NULL, &m->config, &d);
         for (size_t i = 0; i < d.n; i++) {

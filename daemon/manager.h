@@ -134,7 +134,7 @@ void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
 /* Test-only fault injection (XEN_DOM0D_CRASH_AT=validated|rename:N|restarting): the daemon
  * kills itself with SIGKILL at that step of a reload. */
 void manager_crash_point(const char *point);
-void manager_crash_points_init(void);
+void manager_crash_points_init(const Manager *m);
 
 /* supervisor.c */
 int supervisor_begin(Manager *m);

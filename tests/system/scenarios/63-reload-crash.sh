@@ -70,8 +70,8 @@ for step in validated rename:1 rename:3 restarting; do
 	check "$step: the rendered files are the complete set of the file's configuration" complete_set
 	check_eq "$step: and that configuration is the one reported live" "$trace" live_trace
 	check "$step: no temporary file is left" no_tmp_files
-	check_match "$step: xenconsoled runs with it" "log=$([[ $trace == true ]] && echo all || echo none)" \
-		tr '\0' ' ' <"/proc/$(prop xenconsoled.service MainPID)/cmdline"
+	consoled_has() { tr '\0' ' ' <"/proc/$(prop xenconsoled.service MainPID)/cmdline" | grep -q -- "--log=$1 "; }
+	check_wait "$step: xenconsoled runs with it" 30 consoled_has "$([[ $trace == true ]] && echo all || echo none)"
 	check_eq "$step: the store was never restarted" "$store_pid" prop xenstored.service MainPID
 	check_eq "$step: the guest keeps running" "$domid" xl domid crash-guest
 	check_wait "$step: the manager reports running" 60 test "$(manager_prop State)" = 's "running"'

@@ -1,4 +1,5 @@
 #!/bin/bash
+# (systemd shortens its status lines to the console's width: match the unit names' start.)
 # On the host, after QEMU exited: the poweroff stopped the stack in order with the running
 # guest handled by xendomains (saved to /var/lib/xen/save in the image), and no watchdog
 # reset happened on the way down.
@@ -23,8 +24,8 @@ order() { # order A B: the console shows A before B
 	b=$(grep -n -m1 -- "$2" <<<"$stripped" | cut -d: -f1)
 	[[ -n $a && -n $b && $a -lt $b ]] || { echo "'$1' at ${a:-never}, '$2' at ${b:-never}"; return 1; }
 }
-check "the watchdog was stopped (disarmed) before xendomains" order 'Stopped xen-watchdog.service' 'Stopped xendomains.service'
-check "xendomains stopped before the console daemon" order 'Stopped xendomains.service' 'Stopped xenconsoled.service'
+check "the watchdog was stopped (disarmed) before xendomains" order 'Stopped xen-watchdog' 'Stopped xendomains'
+check "xendomains stopped before the console daemon" order 'Stopped xendomains' 'Stopped xenconsoled'
 check_fail "no watchdog fired" grep -Eq 'Watchdog timer fired|watchdog.*(reset|rebooting)' "$log"
 check "the host powered off" grep -q 'reboot: Power down' "$log"
 if [[ -n $image && -f $image ]]; then
