@@ -84,6 +84,17 @@ static bool is_control_domain(void) {
 static void on_start_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
         Component *c = userdata;
 
+        if (c->state == COMPONENT_RESTARTING && (error || !streq(result, "done"))) {
+                /* A health restart that did not come up is one more failure, within the same limit. */
+                char reason[256];
+
+                snprintf(reason, sizeof reason, "its restart %s %s", error ? "was refused:" : "ended with result",
+                         error ?: result);
+                (void) systemd_fetch_result(c);
+                c->state = COMPONENT_FAILED;
+                (void) supervisor_restart(c, reason);
+                return;
+        }
         if (error) {
                 set_error(c, "systemd refused to start %s: %s", unit, error);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "Failed to start %s: %s", c->def->name,
@@ -282,7 +293,7 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                 manager_update_state(m);
                 return;
         }
-        if (c->def->restart == RESTART_ON_FAILURE && !m->reloading) {
+        if (c->def->restart == RESTART_ON_FAILURE) {
                 (void) supervisor_restart(c, reason);
                 return;
         }

@@ -81,10 +81,16 @@ static int attempt(Component *c) {
 
                 if (!h)
                         _exit(1);
+                bool ok;
+
                 v = xs_read(h, XBT_NULL, "/local/domain/0", &len);
                 if (!v) /* before xen-init-dom0 the node may not exist; the root always does */
                         v = xs_read(h, XBT_NULL, "/", &len);
-                _exit(v ? 0 : 1);
+                ok = v;
+                /* freed, so that memcheck sees a clean child */
+                free(v);
+                xs_close(h);
+                _exit(ok ? 0 : 1);
         }
         c->probe_pid = pid;
         r = sd_event_add_child(e, &c->probe_child, pid, WEXITED, on_child, c);
