@@ -273,6 +273,14 @@ int manager_compute_pending(Manager *m) {
                 r = pending_reboot_reasons(m->booted_config, m->config, &l);
                 if (r < 0)
                         return r;
+                /* The memory target a reload already set live needs no reboot. */
+                if (m->dom0_memory_live != 0 && m->dom0_memory_live == config_int(m->config, OPT_DOM0_MEMORY))
+                        for (size_t i = 0; l && l[i]; i++)
+                                if (startswith(l[i], "dom0Resources.memory:")) {
+                                        free(l[i]);
+                                        memmove(l + i, l + i + 1, (strv_length(l + i + 1) + 1) * sizeof(char *));
+                                        i--;
+                                }
         }
         /* What the running hypervisor itself says differs from the configuration. */
         r = xen_pending_reasons(m, &live);

@@ -84,7 +84,8 @@ struct Manager {
         bool control_d;
         bool environment_changed;   /* xencommons was rewritten at this start */
         bool xen_started;
-        unsigned check_readers;     /* Check() readers in flight */           /* the Xen backend was opened (after the store answered) */
+        unsigned check_readers;     /* Check() readers in flight */
+        int64_t dom0_memory_live;   /* MiB set live by a reload (0: none): not a reboot reason */           /* the Xen backend was opened (after the store answered) */
         usec_t bringup_start;
         usec_t bringup_end;
 

@@ -11,6 +11,7 @@
 #include "render.h"
 #include "strv.h"
 #include "systemd-client.h"
+#include "xen.h"
 
 #define ERROR_INVALID_CONFIG BUS_ERROR_INVALID_CONFIG
 #define ERROR_BUSY BUS_ERROR_BUSY
@@ -169,10 +170,17 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 }
         }
 
+        int64_t old_memory = config_int(m->config, OPT_DOM0_MEMORY);
+
         /* The new configuration is live from here on. */
         config_free(m->config);
         m->config = TAKE_PTR(new);
         m->config_loaded = now_usec(CLOCK_REALTIME);
+        /* A dom0 memory target within the booted maximum applies live, no reboot needed. */
+        if (config_bool(m->config, OPT_ENABLE) && config_int(m->config, OPT_DOM0_MEMORY) > 0 &&
+            config_int(m->config, OPT_DOM0_MEMORY) != old_memory &&
+            xen_apply_dom0_memory(m, (uint64_t) config_int(m->config, OPT_DOM0_MEMORY)) > 0)
+                m->dom0_memory_live = config_int(m->config, OPT_DOM0_MEMORY);
         (void) manager_compute_pending(m);
         bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
 
