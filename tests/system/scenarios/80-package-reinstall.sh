@@ -68,6 +68,7 @@ check_fail "the conffile is gone" test -e /etc/xen/xen-dom0.conf
 check_fail "the boot-time files xen-dom0d rendered are gone" \
 	sh -c 'ls /etc/modules-load.d/xen-dom0.conf /etc/modprobe.d/xen-dom0.conf /etc/default/grub.d/xen-dom0.cfg 2>/dev/null | grep .'
 check_fail "xen.service is unmasked" is_masked
+check_fail "the package's record of that mask is gone" test -e /var/lib/xen-dom0d
 check_match "xen.service is Debian's generated unit again" '^(generated|enabled|disabled|static|indirect)$' \
 	systemctl is-enabled xen.service
 check_fail "Debian's xen.service was not started by the purge" systemctl is-active --quiet xen.service
