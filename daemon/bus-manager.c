@@ -95,10 +95,11 @@ typedef struct CheckCall {
         Manager *manager;
         sd_bus_message *msg;
         char *path;
+        bool counted;   /* an unprivileged caller's reader, counted against the cap */
 } CheckCall;
 
-/* Each Check() forks a reader; a caller able to make reads block (a FUSE file) must not be
- * able to pile them up. */
+/* Each Check() forks a reader; an ordinary user able to make reads block (a FUSE file) must
+ * not be able to pile them up. root's checks are never refused. */
 #define CHECK_READERS_MAX 16
 
 static void check_read_done(int err, const char *data, size_t size, void *userdata) {
@@ -120,7 +121,8 @@ static void check_read_done(int err, const char *data, size_t size, void *userda
                 (void) config_validate(c, NULL, &d);
         if (reply_check(cc->msg, &d) < 0)
                 (void) sd_bus_reply_method_errorf(cc->msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
-        cc->manager->check_readers--;
+        if (cc->counted)
+                cc->manager->check_readers--;
         sd_bus_message_unref(cc->msg);
         free(cc->path);
         free(cc);
@@ -144,10 +146,6 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         if (strlen(path) >= CHECK_PATH_MAX || path[0] != '/')
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "The path must be absolute and shorter than %d bytes", CHECK_PATH_MAX);
-        if (m->check_readers >= CHECK_READERS_MAX)
-                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "Too many checks in progress (%d), try again",
-                                         CHECK_READERS_MAX);
-
         /* The caller's identity, so that the file is read with its rights, not ours. */
         r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
                                               SD_BUS_CREDS_AUGMENT,
@@ -161,6 +159,10 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         n_groups = sd_bus_creds_get_supplementary_gids(creds, &groups);
         if (n_groups < 0)
                 n_groups = 0;
+        if (uid != 0 && m->check_readers >= CHECK_READERS_MAX)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY,
+                                         "Too many checks by ordinary users in progress (%d), try again",
+                                         CHECK_READERS_MAX);
 
         cc = calloc(1, sizeof(CheckCall));
         if (!cc || !(cc->path = strdup(path))) {
@@ -176,7 +178,10 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 free(cc);
                 return r;
         }
-        m->check_readers++;
+        if (uid != 0) {
+                cc->counted = true;
+                m->check_readers++;
+        }
         return 1;
 }
 
