@@ -8,7 +8,12 @@
 # its marker and keeps running (and answers "xl shutdown").
 # The marker line is "SYSTEST-GUEST NAME: up (mode MODE)".
 
-: "${SYSTEST_GUEST_KERNEL:=/boot/vmlinuz-$(uname -r)}"
+# The dom0 kernel; the run puts its uncompressed payload next to the harness
+# (much faster to load), else the bzImage itself.
+if [[ -z ${SYSTEST_GUEST_KERNEL:-} ]]; then
+	SYSTEST_GUEST_KERNEL=/usr/lib/xen-dom0d-systest/vmlinux
+	[[ -f $SYSTEST_GUEST_KERNEL ]] || SYSTEST_GUEST_KERNEL=/boot/vmlinuz-$(uname -r)
+fi
 : "${SYSTEST_GUEST_INITRD:=/usr/lib/xen-dom0d-systest/guest-initrd.img}"
 : "${SYSTEST_GUEST_DIR:=/run/xen-dom0d-systest/guests}"
 : "${SYSTEST_GUEST_MEMORY:=128}"
