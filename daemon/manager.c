@@ -392,9 +392,6 @@ int manager_startup(Manager *m) {
                         return log_error_errno(r, "Failed to write %s", strna(failed));
                 STRV_FOREACH(p, changed)
                         log_debug("Wrote %s", *p);
-                /* The components' environment changed while no daemon ran (a reload interrupted
-                 * before its restarts): running restartable components are stale. */
-                m->environment_changed = strv_contains(changed, PATH_XENCOMMONS);
                 (void) load_booted_config(m);
                 (void) manager_compute_pending(m);
         }

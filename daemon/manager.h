@@ -54,6 +54,7 @@ typedef struct Component {
         sd_bus_slot *properties_slot;
         usec_t start_requested;     /* CLOCK_MONOTONIC */
         usec_t active_since;        /* CLOCK_MONOTONIC */
+        uint64_t active_enter_realtime; /* systemd's ActiveEnterTimestamp of the unit */
         uint64_t startup_msec;
         pid_t probe_pid;
         sd_event_source *probe_child;
@@ -82,7 +83,6 @@ struct Manager {
         bool shutting_down;
         bool modules_loaded;
         bool control_d;
-        bool environment_changed;   /* xencommons was rewritten at this start */
         bool xen_started;
         unsigned check_readers;     /* Check() readers in flight */
         int64_t dom0_memory_live;   /* MiB set live by a reload (0: none): not a reboot reason */           /* the Xen backend was opened (after the store answered) */

@@ -2,9 +2,11 @@
  * components already running, and health: bounded restarts of the restartable ones. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "log.h"
+#include "paths.h"
 #include "systemd-client.h"
 
 #define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
@@ -63,6 +65,18 @@ static void component_became_active(Component *c) {
                 c->startup_msec = (now - c->start_requested) / 1000;
         if (c->def->id == COMP_XENSTORED)
                 manager_store_ready(c->manager);
+}
+
+/* Whether the components' environment file was written after c became active: a reload
+ * interrupted between writing it and restarting c leaves c running with the old one. */
+static bool environment_newer(const Component *c) {
+        _cleanup_free_ char *path = manager_root_path(PATH_XENCOMMONS);
+        struct stat st;
+
+        if (!path || stat(path, &st) < 0 || c->active_enter_realtime == 0)
+                return false;
+        return (uint64_t) st.st_mtim.tv_sec * 1000000ULL + (uint64_t) st.st_mtim.tv_nsec / 1000ULL >
+               c->active_enter_realtime;
 }
 
 /* Checks /proc/xen/capabilities for control_d: this host must be dom0. */
@@ -325,11 +339,11 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
                         c->adopted = true;
                         component_became_active(c);
                         log_info("Adopted %s, already active", c->def->name);
-                        if (c->def->reload_restartable && m->environment_changed && m->bringup_start) {
+                        if (c->def->reload_restartable && environment_newer(c) && m->bringup_start) {
                                 /* started with an environment that is no longer the rendered one */
                                 log_event(LOG_NOTICE, MESSAGE_COMPONENT_RESTARTED, c->def->name,
-                                          "Restarting %s: its environment changed while xen-dom0d was not "
-                                          "running (an interrupted reload)",
+                                          "Restarting %s: its environment file is newer than it (a reload was "
+                                          "interrupted before restarting it)",
                                           c->def->name);
                                 c->state = COMPONENT_STARTING;
                                 c->start_requested = now_usec(CLOCK_MONOTONIC);

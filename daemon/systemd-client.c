@@ -184,7 +184,7 @@ int systemd_subscribe(Manager *m) {
 }
 
 /* Reads ActiveState and SubState out of an a{sv} (GetAll reply or PropertiesChanged). */
-static int read_unit_props(sd_bus_message *msg, char **active, char **sub) {
+static int read_unit_props(sd_bus_message *msg, char **active, char **sub, uint64_t *active_enter) {
         int r;
 
         r = sd_bus_message_enter_container(msg, 'a', "{sv}");
@@ -196,7 +196,11 @@ static int read_unit_props(sd_bus_message *msg, char **active, char **sub) {
                 r = sd_bus_message_read(msg, "s", &name);
                 if (r < 0)
                         return r;
-                if (streq(name, "ActiveState") || streq(name, "SubState")) {
+                if (streq(name, "ActiveEnterTimestamp") && active_enter) {
+                        r = sd_bus_message_read(msg, "v", "t", active_enter);
+                        if (r < 0)
+                                return r;
+                } else if (streq(name, "ActiveState") || streq(name, "SubState")) {
                         r = sd_bus_message_read(msg, "v", "s", &value);
                         if (r < 0)
                                 return r;
@@ -234,7 +238,7 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         r = sd_bus_message_read(msg, "s", &iface);
         if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Unit"))
                 return 0;
-        r = read_unit_props(msg, &active, &sub);
+        r = read_unit_props(msg, &active, &sub, &c->active_enter_realtime);
         if (r < 0) {
                 free(active);
                 free(sub);
@@ -261,7 +265,7 @@ static int on_get_all(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 deliver(c, strdup("unknown"), NULL);
                 return 0;
         }
-        r = read_unit_props(reply, &active, &sub);
+        r = read_unit_props(reply, &active, &sub, &c->active_enter_realtime);
         if (r < 0) {
                 log_error_errno(r, "Failed to parse the state of %s", c->def->unit);
                 free(active);

@@ -78,8 +78,15 @@ typedef struct Unit {
         const char *result;
         Behaviour behaviour;
         bool initially_active;
+        uint64_t active_enter;  /* ActiveEnterTimestamp: CLOCK_REALTIME usec */
         Job *job;
 } Unit;
+
+static uint64_t realtime_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
 
 struct Job {
         uint32_t id;
@@ -195,11 +202,13 @@ static Unit *find_unit(const char *name) {
 }
 
 static void set_state(Unit *u, const char *active, const char *sub) {
+        if (strcmp(active, "active") == 0 && strcmp(u->active_state, "active") != 0)
+                u->active_enter = realtime_usec();
         u->active_state = active;
         u->sub_state = sub;
         log_line("STATE %s %s %s", u->name, active, sub);
         (void) sd_bus_emit_properties_changed(bus, u->path, "org.freedesktop.systemd1.Unit", "ActiveState",
-                                              "SubState", NULL);
+                                              "SubState", "ActiveEnterTimestamp", NULL);
 }
 
 static void set_result(Unit *u, const char *result) {
@@ -353,6 +362,8 @@ static const sd_bus_vtable unit_vtable[] = {
         SD_BUS_PROPERTY("Id", "s", NULL, offsetof(Unit, name), SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("ActiveState", "s", NULL, offsetof(Unit, active_state), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("SubState", "s", NULL, offsetof(Unit, sub_state), SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("ActiveEnterTimestamp", "t", NULL, offsetof(Unit, active_enter),
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_VTABLE_END
 };
 
@@ -740,6 +751,7 @@ int main(int argc, char *argv[]) {
                         u->initially_active = def_active;
                 }
                 u->active_state = u->initially_active ? "active" : "inactive";
+                u->active_enter = u->initially_active ? realtime_usec() : 0;
                 u->sub_state = u->initially_active ? (u->is_mount ? "mounted" : "running") : "dead";
                 u->result = "success";
                 r = sd_bus_path_encode(UNIT_PREFIX, u->name, &u->path);

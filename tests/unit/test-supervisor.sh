@@ -442,10 +442,12 @@ check "store dies: the daemon stays up" kill -0 "$DPID"
 scenario_end
 
 # ---- 4: adoption ----------------------------------------------------------------------------
-# The files as a previous run of the daemon left them: the environment did not change.
+# The files as a previous run of the daemon left them, before the running units started: the
+# environment did not change under them.
 scenario adopt --unit proc-xen=active --unit xenstored=active --unit xen-init-dom0=active \
 	--unit xenconsoled=active
 "$XEN_DOM0D" --render="$S/root" --config "$S/xen-dom0.conf" >/dev/null
+touch -d '-1 hour' "$S/root/run/xen-dom0/xencommons"
 daemon_up
 wait_until 10 has "NOTIFY READY=1"
 pause 0.3
@@ -462,7 +464,8 @@ expect "adoption: READY=1" "$(count "NOTIFY READY=1")" 1
 expect "adoption: State is running" "$(mprop State)" running
 scenario_end
 
-# ---- 4b: adoption after the environment changed while no daemon ran ------------------------
+# ---- 4b: adoption of a unit older than its environment file (a reload interrupted between
+# writing the file and restarting the unit): the daemon renders afresh, the file is newer ------
 scenario adopt-stale --default active
 daemon_up
 wait_until 10 has "NOTIFY READY=1"
