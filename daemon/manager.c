@@ -84,6 +84,7 @@ Manager *manager_free(Manager *m) {
                 free(c->announced_sub);
         }
         systemd_jobs_free(m);
+        sd_event_source_unref(m->xen_defer);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
@@ -252,16 +253,31 @@ static int load_booted_config(Manager *m) {
 
 /* libxenstore and libxl block while no store answers: the Xen backend is opened only once the
  * store is known to be up (probed or adopted), never before. */
+static int on_store_ready(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+        int r;
+
+        r = xen_start(m);
+        if (r < 0)
+                log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
+        (void) manager_compute_pending(m);
+        return 0;
+}
+
 void manager_store_ready(Manager *m) {
         int r;
 
         if (m->xen_started)
                 return;
         m->xen_started = true;
-        r = xen_start(m);
+        /* Deferred at idle priority: opening libxl is not on the bring-up's critical path. */
+        r = sd_event_add_defer(m->event, &m->xen_defer, on_store_ready, m);
+        if (r >= 0)
+                r = sd_event_source_set_priority(m->xen_defer, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(m->xen_defer, SD_EVENT_ONESHOT);
         if (r < 0)
-                log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
-        (void) manager_compute_pending(m);
+                (void) on_store_ready(NULL, m);
 }
 
 int manager_compute_pending(Manager *m) {

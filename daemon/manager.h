@@ -83,9 +83,10 @@ struct Manager {
         bool shutting_down;
         bool modules_loaded;
         bool control_d;
-        bool xen_started;
+        bool xen_started;           /* the Xen backend was opened (after the store answered) */
+        sd_event_source *xen_defer; /* opening it, at idle priority */
         unsigned check_readers;     /* Check() readers in flight */
-        int64_t dom0_memory_live;   /* MiB set live by a reload (0: none): not a reboot reason */           /* the Xen backend was opened (after the store answered) */
+        int64_t dom0_memory_live;   /* MiB set live by a reload (0: none): not a reboot reason */
         usec_t bringup_start;
         usec_t bringup_end;
 

@@ -295,8 +295,16 @@ static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                 return 0;
         }
         /* The match first, then the read: no change can fall between them. */
-        r = sd_bus_match_signal_async(m->bus, &c->properties_slot, SD_DEST, path, "org.freedesktop.DBus.Properties",
-                                      "PropertiesChanged", on_properties_changed, NULL, c);
+        /* Only the Unit interface's changes (arg0): the bus drops the Service and Mount ones, which
+         * would otherwise queue ahead of the JobRemoved that a dependent waits for. */
+        _cleanup_free_ char *match = NULL;
+        if (asprintf(&match,
+                     "type='signal',sender='" SD_DEST "',path='%s',interface='org.freedesktop.DBus.Properties',"
+                     "member='PropertiesChanged',arg0='org.freedesktop.systemd1.Unit'",
+                     path) < 0)
+                r = -ENOMEM;
+        else
+                r = sd_bus_add_match_async(m->bus, &c->properties_slot, match, on_properties_changed, NULL, c);
         if (r >= 0)
                 r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, path, "org.freedesktop.DBus.Properties", "GetAll",
                                              on_get_all, c, "s", "org.freedesktop.systemd1.Unit");
