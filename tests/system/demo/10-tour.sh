@@ -36,7 +36,6 @@ check "demo-guest is up (its console shows its first line)" guest_wait_up demo-g
 show xl list
 printf '\n[root@xen-host ~]# xl console demo-guest    (what it printed so far)\n'
 guest_console demo-guest
-show xl info --numa
 check "xl shutdown demo-guest is accepted" xl shutdown demo-guest
 check_wait "demo-guest shut down and is gone" 120 guest_gone demo-guest
 show xl list
