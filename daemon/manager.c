@@ -60,6 +60,17 @@ int manager_new(const char *config_path, Manager **ret) {
                 free(m);
                 return -ENOMEM;
         }
+        /* XEN_DOM0D_STORE_WATCH_MSEC: how often the store's liveness is probed (0: never). */
+        m->store_watch_usec = 5 * 1000000ULL;
+        const char *w = getenv("XEN_DOM0D_STORE_WATCH_MSEC");
+        if (!isempty(w)) {
+                char *end;
+                unsigned long long v;
+                errno = 0;
+                v = strtoull(w, &end, 10);
+                if (errno == 0 && *end == 0 && v <= 3600 * 1000ULL)
+                        m->store_watch_usec = v * 1000ULL;
+        }
         for (size_t i = 0; i < _COMP_MAX; i++)
                 m->components[i] = (Component) { .def = &component_table[i], .manager = m,
                                                  .announced_state = _COMPONENT_STATE_MAX };
@@ -85,6 +96,7 @@ Manager *manager_free(Manager *m) {
         }
         systemd_jobs_free(m);
         sd_event_source_unref(m->xen_defer);
+        sd_event_source_unref(m->store_watch);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
@@ -167,6 +179,12 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
                         s = NULL;
                 *ret_status = s;
                 return MANAGER_STARTING;
+        }
+        if (m->store_unresponsive && m->components[COMP_XENSTORED].state == COMPONENT_ACTIVE) {
+                if (asprintf(&s, "degraded: xenstored does not answer, %u of %d up", up - 1, _COMP_MAX) < 0)
+                        s = NULL;
+                *ret_status = s;
+                return MANAGER_DEGRADED;
         }
         if (up == _COMP_MAX) {
                 if (asprintf(&s, "running: %u of %d components up%s", up, _COMP_MAX,
@@ -335,6 +353,17 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+/* The bus went away (dbus-daemon restarted or died). Nothing of the stack depends on our
+ * connection, so we do not try to carry on half-deaf: exit non-zero, systemd starts us again
+ * (Restart=on-failure) once the bus is back, and the new daemon adopts the running stack. */
+static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_error("Lost the connection to the system bus; exiting so that systemd starts xen-dom0d again "
+                  "(the Xen dom0 stack keeps running and is adopted)");
+        return sd_event_exit(m->event, -ECONNRESET);
+}
+
 /* sd_bus_open_system(), with receive timestamps negotiated before the connection starts: the
  * scheduling gap is measured from when a JobRemoved reached us. */
 static int open_system_bus(sd_bus **ret) {
@@ -397,6 +426,10 @@ int manager_startup(Manager *m) {
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop");
+        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to watch for the bus going away");
 
         if (config_bool(m->config, OPT_ENABLE)) {
                 _cleanup_strv_free_ char **changed = NULL;

@@ -106,6 +106,11 @@ struct Manager {
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;
 
+        /* the store's liveness: probed every store_watch_usec once it is up */
+        sd_event_source *store_watch;
+        usec_t store_watch_usec;
+        bool store_unresponsive;
+
         /* bring-up scheduling gap: from the event that made a component startable (a dependency's
          * JobRemoved as received by the kernel, the store answering, the modules loaded) to its
          * StartUnit call */
@@ -168,3 +173,5 @@ int xs_probe_start(Component *c, usec_t deadline);
 void xs_probe_cancel(Component *c);
 /* supervisor.c: the store answered (ok) or the probe gave up. */
 void supervisor_store_probed(Component *c, bool ok, const char *error);
+/* supervisor.c: starts the periodic liveness probe of an active store (idempotent). */
+int supervisor_watch_store(Manager *m);

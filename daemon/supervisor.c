@@ -8,6 +8,7 @@
 #include "log.h"
 #include "paths.h"
 #include "systemd-client.h"
+#include "xen-watchdog.h"
 
 #define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
 #define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
@@ -63,8 +64,10 @@ static void component_became_active(Component *c) {
         c->active_since = now;
         if (c->start_requested)
                 c->startup_msec = (now - c->start_requested) / 1000;
-        if (c->def->id == COMP_XENSTORED)
+        if (c->def->id == COMP_XENSTORED) {
                 manager_store_ready(c->manager);
+                (void) supervisor_watch_store(c->manager);
+        }
 }
 
 /* Whether the components' environment file was written after c became active: a reload
@@ -307,6 +310,17 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                 manager_update_state(m);
                 return;
         }
+        if (c->def->id == COMP_WATCHDOG) {
+                unsigned n;
+                int r = xen_watchdog_disarm_orphans(&n);
+                if (r < 0 && r != -ENODEV)
+                        log_warning_errno(r, "Cannot disarm the watchdog timer the dead xenwatchdogd left armed; "
+                                             "the hypervisor may reset the host when it expires");
+                else if (r >= 0 && n > 0)
+                        log_warning("Disarmed %u Xen watchdog timer%s the dead xenwatchdogd left armed (it would "
+                                    "have reset the host); the restarted one arms its own",
+                                    n, n == 1 ? "" : "s");
+        }
         if (c->def->restart == RESTART_ON_FAILURE) {
                 (void) supervisor_restart(c, reason);
                 return;
@@ -430,9 +444,77 @@ int supervisor_begin(Manager *m) {
         return 0;
 }
 
+/* ---- the store's liveness ------------------------------------------------------------ */
+
+/* A store that stops answering (stopped, deadlocked, swamped) is as bad as a dead one for
+ * guest management, and systemd cannot see it: the unit stays active. Each probe runs in a
+ * child with a deadline (xs-probe.c), so a silent store never blocks the event loop. */
+#define STORE_SILENT_AFTER_USEC (3 * 1000000ULL)
+
+static int on_store_watch(sd_event_source *s, uint64_t usec, void *userdata) {
+        Manager *m = userdata;
+        Component *c = &m->components[COMP_XENSTORED];
+
+        if (c->state != COMPONENT_ACTIVE || m->shutting_down) {
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return 0;
+        }
+        (void) sd_event_source_set_time_relative(s, m->store_watch_usec);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        if (c->probe_pid > 0 || c->probe_timer)
+                return 0; /* the last probe is still waiting for its answer */
+        if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_SILENT_AFTER_USEC) < 0)
+                log_warning("Cannot start a liveness probe of the store; trying again in %" PRIu64 " ms",
+                            m->store_watch_usec / 1000);
+        return 0;
+}
+
+int supervisor_watch_store(Manager *m) {
+        int r;
+
+        if (m->store_watch_usec == 0)
+                return 0;
+        if (m->store_watch) {
+                r = sd_event_source_set_time_relative(m->store_watch, m->store_watch_usec);
+                return r < 0 ? r : sd_event_source_set_enabled(m->store_watch, SD_EVENT_ONESHOT);
+        }
+        r = sd_event_add_time_relative(m->event, &m->store_watch, CLOCK_MONOTONIC, m->store_watch_usec, 100 * 1000,
+                                       on_store_watch, m);
+        if (r < 0)
+                return log_warning_errno(r, "Failed to schedule the store's liveness probe");
+        /* Below the bus and systemd's signals: a probe result is never urgent. */
+        (void) sd_event_source_set_priority(m->store_watch, SD_EVENT_PRIORITY_NORMAL + 10);
+        return 0;
+}
+
+static void store_liveness(Component *c, bool ok, const char *error) {
+        Manager *m = c->manager;
+
+        if (!ok && !m->store_unresponsive) {
+                m->store_unresponsive = true;
+                set_error(c, "the store does not answer: %s within %llu s", strna(error),
+                          STORE_SILENT_AFTER_USEC / 1000000ULL);
+                log_event(LOG_CRIT, MESSAGE_XENSTORED_SILENT, c->def->name,
+                          "xenstored does not answer (%s within %llu s): guests cannot be managed until it does. "
+                          "It is not restarted; its dependents are left alone.",
+                          strna(error), STORE_SILENT_AFTER_USEC / 1000000ULL);
+                manager_update_state(m);
+        } else if (ok && m->store_unresponsive) {
+                m->store_unresponsive = false;
+                free(c->last_error);
+                c->last_error = NULL;
+                log_event(LOG_NOTICE, MESSAGE_XENSTORED_ANSWERS, c->def->name, "xenstored answers again");
+                manager_update_state(m);
+        }
+}
+
 void supervisor_store_probed(Component *c, bool ok, const char *error) {
         Manager *m = c->manager;
 
+        if (c->state == COMPONENT_ACTIVE) {
+                store_liveness(c, ok, error);
+                return;
+        }
         if (c->state != COMPONENT_PROBING)
                 return;
         m->last_trigger = now_usec(CLOCK_MONOTONIC);

@@ -171,5 +171,21 @@ printf '[xen]\nenable = false\n' >"$conf"
 daemon_start "$conf"
 prop State | py "a restarted daemon serves the API again" 'd["data"] == "disabled"'
 
+# the bus going away: the daemon exits non-zero (systemd starts it again) and says why
+kill "$BUS_PID" && wait "$BUS_PID" 2>/dev/null
+BUS_PID=""
+for _ in $(seq 100); do kill -0 "$DAEMON_PID" 2>/dev/null || break; sleep 0.05; done
+if kill -0 "$DAEMON_PID" 2>/dev/null; then
+        nok "the daemon exits when the bus goes away" "still running 5 s later"
+else
+        wait "$DAEMON_PID"
+        rc=$?
+        DAEMON_PID=""
+        [ "$rc" = 1 ] && ok "the daemon exits 1 when the bus goes away (Restart=on-failure applies)" ||
+                nok "exit status when the bus goes away: $rc" "$(cat "$BUS_DIR/daemon.log")"
+        grep -q "Lost the connection to the system bus" "$BUS_DIR/daemon.log" &&
+                ok "and logs that it lost the bus" || nok "no log line for the lost bus" "$(cat "$BUS_DIR/daemon.log")"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

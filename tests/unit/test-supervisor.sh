@@ -441,6 +441,32 @@ contains "store dies: LastError says it is never restarted" \
 check "store dies: the daemon stays up" kill -0 "$DPID"
 scenario_end
 
+# ---- 3d: the store stops answering, then answers again ------------------------------------------
+# The liveness probe every 300 ms instead of 5 s; the probe gives a store 3 s to answer.
+scenario store-mute
+XEN_DOM0D_STORE_WATCH_MSEC=300 daemon_up
+wait_until 10 has "NOTIFY READY=1"
+load_paths
+t_up=$(at "NOTIFY READY=1")
+wait_until 5 has "XS READ" 3
+check "store mute: the store is probed again after the bring-up" has "XS READ" 3
+ctl xenstore mute
+wait_until 12 state_is degraded
+expect "store mute: State is degraded" "$(mprop State)" degraded
+contains "store mute: StatusText says the store does not answer" "$(mprop StatusText)" "xenstored does not answer"
+contains "store mute: LastError of xenstored says so" "$(cprop xenstored LastError)" "does not answer"
+check "store mute: a critical log line" grep -q "^<2>xenstored does not answer" "$S/daemon.log"
+expect "store mute: xenstored stays active (it is not restarted)" "$(cprop xenstored State)" active
+expect "store mute: nothing started, stopped or restarted" "$(calls_after "$t_up" | wc -l)" 0
+ctl xenstore serve
+wait_until 12 state_is running
+expect "store answers again: State is running" "$(mprop State)" running
+check "store answers again: logged" dlog "xenstored answers again"
+expect "store answers again: LastError cleared" "$(cprop xenstored LastError)" ""
+expect "store answers again: still nothing started, stopped or restarted" "$(calls_after "$t_up" | wc -l)" 0
+expect "store answers again: the silence logged once" "$(grep -c "xenstored does not answer" "$S/daemon.log")" 1
+scenario_end
+
 # ---- 4: adoption ----------------------------------------------------------------------------
 # The files as a previous run of the daemon left them, before the running units started: the
 # environment did not change under them.
