@@ -439,6 +439,19 @@ expect "store dies: State is degraded" "$(mprop State)" degraded
 contains "store dies: LastError says it is never restarted" \
 	"$(cprop xenstored LastError)" "never restarted"
 check "store dies: the daemon stays up" kill -0 "$DPID"
+# A dependent dying now is not restarted: its start would pull the store back up (Requires=).
+ctl kill xenconsoled
+wait_until 5 cstate_is xenconsoled failed
+pause 1
+check "store lost: a dying xenconsoled is failed" cstate_is xenconsoled failed
+check "store lost: and logged as not restarted because of the store" \
+	dlog "xenconsoled failed: xenconsoled.service is failed (failed); not restarted, because xenstored"
+expect "store lost: no StartUnit of xenconsoled or the store" \
+	"$(calls_after "$t_first" | grep -c 'xenconsoled\|xenstored')" 0
+err=$(B --timeout=5 call org.xenproject.Dom0 $P $I RestartComponent s xenconsoled 2>&1)
+contains "store lost: RestartComponent xenconsoled is refused, naming the store" "$err" "xenstored"
+expect "store lost: still no StartUnit after the refused call" \
+	"$(calls_after "$t_first" | grep -c 'xenconsoled\|xenstored')" 0
 scenario_end
 
 # ---- 3d: the store stops answering, then answers again ------------------------------------------
