@@ -449,10 +449,14 @@ int manager_startup(Manager *m) {
         if (r < 0)
                 return r;
         /* With the stack disabled, Xen is someone else's: look only when a store already answers
-         * (or a test chose a backend). Otherwise the backend opens once our store is up. */
+         * (or a test chose a backend), and at once, before the name is requested: no bring-up
+         * needs it kept off (manager_store_ready() defers it), and no caller must find ListDomains
+         * empty while guests run. With the stack enabled it opens once our store is up. */
         if (!config_bool(m->config, OPT_ENABLE) &&
-            (getenv("XEN_DOM0D_BACKEND") || access("/run/xenstored/socket", F_OK) == 0))
-                manager_store_ready(m);
+            (getenv("XEN_DOM0D_BACKEND") || access("/run/xenstored/socket", F_OK) == 0)) {
+                m->xen_started = true;
+                (void) on_store_ready(NULL, m);
+        }
         r = systemd_subscribe(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd");
