@@ -13,6 +13,20 @@ char *test_srcpath(const char *rel) {
         return s;
 }
 
+unsigned test_slowdown(void) {
+        const char *s = getenv("TEST_SLOWDOWN");
+        unsigned long v;
+        char *end;
+
+        if (!s || !*s)
+                return 1;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        ck_assert_msg(errno == 0 && *end == '\0' && v >= 1 && v <= 1000, "TEST_SLOWDOWN=%s is not a factor 1..1000",
+                      s);
+        return v;
+}
+
 char *test_read_file(const char *path, size_t *ret_size) {
         FILE *f = fopen(path, "re");
         char *buf = NULL;

@@ -18,6 +18,10 @@ Config *test_parse(const char *text, Diagnostics *d);
 Config *test_load(const char *text, Diagnostics *d);
 /* Every diagnostic formatted, one per line. Caller frees. */
 char *test_diag_text(const Diagnostics *d);
+/* TEST_SLOWDOWN, 1 when unset: how many times slower than normal the tests run (make
+ * check-valgrind sets it, memcheck being that much slower). Waits and deadlines are multiplied
+ * by it, so that what a test compares (which timeout fires first) stays the same. */
+unsigned test_slowdown(void);
 /* A new empty temporary directory; caller removes it with test_rm_rf and frees. */
 char *test_mkdtemp(void);
 void test_rm_rf(const char *path);

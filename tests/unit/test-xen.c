@@ -137,11 +137,21 @@ static Recorder *recorder_new(sd_event **ret_event) {
         return r;
 }
 
+/* Every time below, waits and deadlines alike, is in "test milliseconds": TEST_SLOWDOWN real
+ * ones (test_slowdown()). Under memcheck the loop's own work takes milliseconds: a 20 ms wait
+ * can end before what it waits for is dispatched, and a timeout due in 40 ms can fire within a
+ * wait of 30. Scaled together, which timeout fires within which wait stays the same. */
+static long test_msec(long msec) {
+        return msec * (long) test_slowdown();
+}
+
+/* Runs the loop for msec test milliseconds. */
 static void run_for(sd_event *e, unsigned msec) {
         struct timespec end, now;
 
         clock_gettime(CLOCK_MONOTONIC, &end);
-        end.tv_nsec += (long) msec * 1000000L;
+        end.tv_nsec += test_msec(msec) % 1000 * 1000000L;
+        end.tv_sec += test_msec(msec) / 1000;
         end.tv_sec += end.tv_nsec / 1000000000L;
         end.tv_nsec %= 1000000000L;
         for (;;) {
@@ -220,8 +230,9 @@ START_TEST(test_bridge_same_fd_twice) {
 }
 END_TEST
 
+/* The wall-clock time msec test milliseconds from now, as libxl gives timeouts. */
 static struct timeval in_msec(long msec) {
-        struct timeval now, d = { msec / 1000, (msec % 1000) * 1000 }, t;
+        struct timeval now, d = { test_msec(msec) / 1000, (test_msec(msec) % 1000) * 1000 }, t;
         gettimeofday(&now, NULL);
         timeradd(&now, &d, &t);
         return t;
