@@ -1,44 +1,82 @@
 #!/bin/bash
-# LOG_COMPILER for "make check-valgrind": runs a Check suite (or any test binary) under
-# valgrind's memcheck, or a shell test with the daemon it starts under memcheck (lib-bus.sh
-# puts $XEN_DOM0D_WRAPPER in front of the daemon). Fails on any memory error and on memory
-# definitely lost; prints valgrind's report for each process that had one.
+# LOG_COMPILER for "make check-valgrind": runs one test of the unit tier with every program of
+# the project in it under valgrind's memcheck.
+# - A test binary (a Check suite, a fuzz replay) runs under memcheck itself.
+# - A shell test runs with TOP_BUILDDIR pointing at a copy of the build tree made of symbolic
+#   links, in which each program (xen-dom0d, xen-dom0ctl, fake-systemd, bus-load...) is a
+#   script that execs it under memcheck: the tests start their programs from TOP_BUILDDIR.
+# A fork of a traced process stays traced (the daemon's store probes and Check() readers), with
+# a report of its own; what a traced process execs (dbus-daemon, busctl, modprobe, a pager) is
+# not. Fails on any memory error and on memory definitely or indirectly lost, in any process,
+# and prints valgrind's report for each process that had one.
 #   usage: valgrind.sh TEST [ARGS...]
 set -u
 test=$1
 shift
 here=$(cd "$(dirname "$0")" && pwd)
 command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 77; }
-logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
-vg=(valgrind --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
-	--error-exitcode=1 --suppressions="$here/valgrind.supp" --gen-suppressions=all
-	--child-silent-after-fork=yes --log-file="$logs/vg.%p.log")
+vgdir=$(mktemp -d)
+trap 'rm -rf "$vgdir"' EXIT
+# Programs run by another user (setpriv in the tests) write their reports here too.
+chmod 755 "$vgdir"
+mkdir -m 1777 "$vgdir/logs"
+vg=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
+	--errors-for-leak-kinds=definite,indirect --error-exitcode=1 --num-callers=30
+	--suppressions="$here/valgrind.supp" --gen-suppressions=all --log-file="$vgdir/logs/vg.%p.log")
 
-if [ "$(head -c 4 "$test" 2>/dev/null)" = $'\x7fELF' ]; then
+# Memcheck makes programs some ten to fifty times slower: waits and deadlines of the tests are
+# multiplied by this (tests/unit/test-util.h, lib-bus.sh), and the load test's load is smaller.
+export TEST_SLOWDOWN=${TEST_SLOWDOWN:-20}
+export LOAD_CLIENTS=${LOAD_CLIENTS:-10} LOAD_CALLS=${LOAD_CALLS:-100} LOAD_RELOADS=${LOAD_RELOADS:-5}
+
+is_elf() { [ -f "$1" ] && [ -x "$1" ] && [ "$(head -c 4 "$1" 2>/dev/null)" = $'\x7fELF' ]; }
+
+if is_elf "$test"; then
 	# Check forks every test by default: keep them in the process valgrind watches.
 	CK_FORK=no CK_DEFAULT_TIMEOUT=600 "${vg[@]}" "$test" "$@"
 	rc=$?
 else
-	# The shell tests' daemon: valgrind makes it some twenty times slower, and a smaller load
-	# finds the same leaks.
-	export XEN_DOM0D_WRAPPER="${vg[*]}"
-	export TEST_SLOWDOWN=${TEST_SLOWDOWN:-20}
-	export LOAD_CLIENTS=${LOAD_CLIENTS:-10} LOAD_CALLS=${LOAD_CALLS:-100} LOAD_RELOADS=${LOAD_RELOADS:-5}
-	"$test" "$@"
+	: "${TOP_BUILDDIR:?}"
+	# The build tree again, as symbolic links, with a wrapper in place of each program. Only
+	# the directories that hold programs are made anew, the rest is linked as a whole.
+	build=$vgdir/build
+	programs=$(cd "$TOP_BUILDDIR" && find . -type f -perm -u+x |
+		while read -r p; do is_elf "$p" && echo "${p#./}"; done)
+	mirror() { # mirror REL: $build/REL for $TOP_BUILDDIR/REL, a directory
+		local rel=$1 e name
+		mkdir -p "$build/$rel"
+		for e in "$TOP_BUILDDIR/$rel"/* "$TOP_BUILDDIR/$rel"/.[!.]*; do
+			[ -e "$e" ] || continue
+			name=${rel:+$rel/}${e##*/}
+			if grep -qxF "$name" <<<"$programs"; then
+				printf '#!/bin/sh\nexec %s %q "$@"\n' "$(printf '%q ' "${vg[@]}")" "$e" >"$build/$name"
+				chmod 755 "$build/$name"
+			elif [ -d "$e" ] && grep -q "^$name/" <<<"$programs"; then
+				mirror "$name"
+			else
+				ln -s "$e" "$build/$name"
+			fi
+		done
+	}
+	mirror ""
+	chmod -R go+rX "$build"
+	TOP_BUILDDIR=$build "$test" "$@"
 	rc=$?
 fi
 
-found=0
-for log in "$logs"/vg.*.log; do
+found=0 n=0
+for log in "$vgdir"/logs/vg.*.log; do
 	[ -e "$log" ] || continue
-	if grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$log"; then
+	# a fork that execs another program leaves a report without a summary
+	grep -q 'ERROR SUMMARY:' "$log" && n=$((n + 1))
+	if grep -qE 'ERROR SUMMARY: [1-9]|(definitely|indirectly) lost: [1-9]' "$log"; then
 		found=1
-		echo "# valgrind found errors in process ${log##*/vg.}:"
+		log_pid=${log##*/vg.}
+		echo "# valgrind found errors in process ${log_pid%.log}:"
 		sed 's/^/# /' "$log"
 	fi
 done
-n=$(ls "$logs" | wc -l)
-echo "# valgrind watched $n process(es): $([ "$found" = 0 ] && echo "no error, nothing definitely lost" || echo "see above")"
+echo "# memcheck watched $n process(es) to their end:" \
+	"$([ "$found" = 0 ] && echo "no error, nothing definitely or indirectly lost" || echo "see above")"
 [ "$rc" = 0 ] && [ "$found" = 1 ] && rc=1
 exit "$rc"
