@@ -152,3 +152,10 @@ guests_cleanup() {
 		kill "$pid" 2>/dev/null || true
 	done
 }
+
+# guest_last_alive NAME: the last heartbeat count the guest printed (SYSTEST_GUEST_HEARTBEAT),
+# empty before the first.
+guest_last_alive() { guest_console "$1" | sed -n "s/^SYSTEST-GUEST $1: alive \([0-9]*\)\$/\1/p" | tail -n 1; }
+
+# guest_alive_after NAME N: the guest printed a heartbeat "alive K" with K > N: it ran since.
+guest_alive_after() { local k; k=$(guest_last_alive "$1"); [[ -n $k ]] && ((k > ${2:-0})); }

@@ -30,3 +30,10 @@ stack_ensure_up() {
 		step systemctl start xen.service && wait_until 60 stack_store_up
 	fi
 }
+
+# stack_manager_is STATE: the daemon's Manager reports State STATE (bounded: a daemon that does
+# not answer is not in any state).
+stack_manager_is() {
+	[[ $(timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 \
+		org.xenproject.Dom0.Manager State 2>/dev/null) == "s \"$1\"" ]]
+}

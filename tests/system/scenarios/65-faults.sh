@@ -48,13 +48,9 @@ prop() { systemctl show -P "$2" "$1"; }
 manager_prop() { busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager "$1"; }
 comp_prop() { busctl get-property org.xenproject.Dom0 "/org/xenproject/Dom0/component/$(sed 's/-/_2d/g' <<<"$1")" \
 	org.xenproject.Dom0.Component "$2"; }
-state_is() { [[ $(timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager State) == "s \"$1\"" ]]; }
 restarts() { comp_prop "$1" Restarts | cut -d' ' -f2; }
 since_log() { journalctl -b -u xen-dom0.service -o cat --since "@$1"; }
 journal_has_since() { since_log "$1" | grep -q -- "$2"; }
-last_alive() { guest_console "$1" | sed -n "s/^SYSTEST-GUEST $1: alive \([0-9]*\)\$/\1/p" | tail -n 1; }
-# guest_alive_after NAME N: the guest printed "alive K" with K > N since.
-guest_alive_after() { local k; k=$(last_alive "$1"); [[ -n $k ]] && ((k > $2)); }
 api_answers() { timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager StatusText >/dev/null; }
 # xen-dom0ctl status answers: 0 when running, 3 when not (as systemctl status); not a timeout
 ctl_status_answers() { local rc=0; timeout 20 xen-dom0ctl --no-pager status >/dev/null || rc=$?; [[ $rc == 0 || $rc == 3 ]]; }
@@ -69,7 +65,7 @@ survive() { # survive NAME CMD...: a fault survived when every check CMD made pa
 	if "$@"; then survived=$((survived + 1)); else diag "fault not survived: $name"; fi
 }
 
-check_wait "the stack is running" 180 state_is running || exit 0
+check_wait "the stack is running" 180 stack_manager_is running || exit 0
 SYSTEST_GUEST_HEARTBEAT=1 check "a guest runs" guest_create fault-guest stay || exit 0
 check "the guest printed its marker" guest_wait_up fault-guest || exit 0
 domid=$(xl domid fault-guest)
@@ -79,7 +75,7 @@ boot_id=$(cat /proc/sys/kernel/random/boot_id)
 # while the others run, 30 s after the kill, if it were still armed)
 sigkill() {
 	local name=$1 unit=$1.service old n0 t0 ms alive ok=0
-	old=$(prop "$unit" MainPID) n0=$(restarts "$name") alive=$(last_alive fault-guest) t0=$(date +%s)
+	old=$(prop "$unit" MainPID) n0=$(restarts "$name") alive=$(guest_last_alive fault-guest) t0=$(date +%s)
 	local start_ns
 	start_ns=$(date +%s%N)
 	kill -9 "$old"
@@ -90,7 +86,7 @@ sigkill() {
 	check_wait "SIGKILL $name: the restart is logged with its reason" 10 \
 		journal_has_since "$t0" "Restarting $name: $unit is failed" || ok=1
 	check_wait "SIGKILL $name: Restarts on the API went up by one" 10 test "$(restarts "$name")" = $((n0 + 1)) || ok=1
-	check_wait "SIGKILL $name: the manager is running again" 15 state_is running || ok=1
+	check_wait "SIGKILL $name: the manager is running again" 15 stack_manager_is running || ok=1
 	if [[ $name == xen-watchdog ]]; then
 		check_wait "SIGKILL $name: the orphaned watchdog timer is disarmed" 10 \
 			journal_has_since "$t0" "Disarmed 1 Xen watchdog timer" || ok=1
@@ -113,7 +109,7 @@ sigstop() {
 	check "SIGSTOP $name: xen-dom0ctl status answers" ctl_status_answers || ok=1
 	kill -CONT "$pid"
 	check_eq "SIGSTOP $name: nothing was restarted" "$before" pids || ok=1
-	check_wait "SIGSTOP $name: the manager is running" 10 state_is running || ok=1
+	check_wait "SIGSTOP $name: the manager is running" 10 stack_manager_is running || ok=1
 	return $ok
 }
 for c in xen-watchdog xenconsoled xen-qemu-dom0-disk-backend; do
@@ -123,9 +119,9 @@ done
 # ---- a xenstored that stops answering
 store_silent() {
 	local pid before t0 alive ok=0
-	pid=$(prop xenstored.service MainPID) before=$(pids) t0=$(date +%s) alive=$(last_alive fault-guest)
+	pid=$(prop xenstored.service MainPID) before=$(pids) t0=$(date +%s) alive=$(guest_last_alive fault-guest)
 	kill -STOP "$pid"
-	check_wait "silent store: the manager says degraded within 15 s" 15 state_is degraded || ok=1
+	check_wait "silent store: the manager says degraded within 15 s" 15 stack_manager_is degraded || ok=1
 	check_match "silent store: StatusText says why" 'xenstored does not answer' manager_prop StatusText || ok=1
 	check_match "silent store: xenstored's LastError says so" 'does not answer' comp_prop xenstored LastError || ok=1
 	check "silent store: a critical line with its MESSAGE_ID is logged" \
@@ -133,7 +129,7 @@ store_silent() {
 	check "silent store: the API answers meanwhile" api_answers || ok=1
 	check "silent store: xen-dom0ctl status answers meanwhile" ctl_status_answers || ok=1
 	kill -CONT "$pid"
-	check_wait "silent store: running again once it answers" 20 state_is running || ok=1
+	check_wait "silent store: running again once it answers" 20 stack_manager_is running || ok=1
 	check_wait "silent store: the recovery is logged" 10 journal_has_since "$t0" "xenstored answers again" || ok=1
 	check_eq "silent store: nothing was restarted" "$before" pids || ok=1
 	check_wait "silent store: the guest keeps running" 30 guest_alive_after fault-guest "$alive" || ok=1
@@ -144,7 +140,7 @@ survive "xenstored stops answering" store_silent
 # ---- a component whose start fails: bounded restarts, giving up, recovery on request
 start_fails() {
 	local t0 alive ok=0 old
-	t0=$(date +%s) alive=$(last_alive fault-guest) old=$(prop xen-qemu-dom0-disk-backend.service MainPID)
+	t0=$(date +%s) alive=$(guest_last_alive fault-guest) old=$(prop xen-qemu-dom0-disk-backend.service MainPID)
 	mkdir -p "$(dirname "$dropin")"
 	printf '[Service]\nExecStartPre=/bin/false\n' >"$dropin"
 	systemctl daemon-reload
@@ -153,7 +149,7 @@ start_fails() {
 		journal_has_since "$t0" "xen-qemu-dom0-disk-backend: .*giving up" || ok=1
 	check_eq "failing start: five restarts were tried" 5 \
 		bash -c "journalctl -b -u xen-dom0.service -o cat --since @$t0 | grep -c '^Restarting xen-qemu-dom0-disk-backend'" || ok=1
-	check_wait "failing start: the manager says degraded" 10 state_is degraded || ok=1
+	check_wait "failing start: the manager says degraded" 10 stack_manager_is degraded || ok=1
 	check_match "failing start: StatusText names the component" 'xen-qemu-dom0-disk-backend' manager_prop StatusText || ok=1
 	check_match "failing start: its LastError says it gave up" 'giving up' comp_prop xen-qemu-dom0-disk-backend LastError || ok=1
 	check "failing start: the store, the console daemon and xendomains are untouched" \
@@ -162,7 +158,7 @@ start_fails() {
 	systemctl daemon-reload
 	check "failing start: xen-dom0ctl restart brings it back once the cause is gone" \
 		xen-dom0ctl --no-pager restart xen-qemu-dom0-disk-backend || ok=1
-	check_wait "failing start: the manager is running again" 15 state_is running || ok=1
+	check_wait "failing start: the manager is running again" 15 stack_manager_is running || ok=1
 	check_wait "failing start: the guest keeps running" 30 guest_alive_after fault-guest "$alive" || ok=1
 	return $ok
 }
@@ -199,7 +195,7 @@ full_reload() {
 	check_eq "full $what: no rendered file changed" "$before" rendered_sums || ok=1
 	check_eq "full $what: nothing was restarted" "$pids0" pids || ok=1
 	check_eq "full $what: no reboot newly pending" "$pending" manager_prop PendingReboot || ok=1
-	check_wait "full $what: the manager is running" 10 state_is running || ok=1
+	check_wait "full $what: the manager is running" 10 stack_manager_is running || ok=1
 	check "full $what: with space back, the same reload applies" xen-dom0ctl --no-pager reload || ok=1
 	check_match "full $what: xenconsoled now runs with the new setting" 'log=all' \
 		tr '\0' ' ' <"/proc/$(prop xenconsoled.service MainPID)/cmdline" || ok=1

@@ -36,13 +36,9 @@ all_exist() { local f; while IFS= read -r f; do [[ -e $f ]] || { echo "missing: 
 is_masked() { [[ $(readlink /etc/systemd/system/xen.service) == /dev/null ]]; }
 catalog_has() { step journalctl --list-catalog 2>/dev/null | grep -qi "^$1 "; }
 catalog_lacks() { ! catalog_has "$1"; }
-guest_alive_after() { # guest_alive_after NAME N: the guest printed "alive K" with K > N
-	guest_console "$1" | sed -n "s/^SYSTEST-GUEST $1: alive \([0-9]*\)\$/\1/p" | tail -n 1 | { read -r k && ((k > $2)); }
-}
 # logged SECONDS LOG CMD...: runs CMD bounded, its output in LOG, shown on failure.
 logged() { local limit=$1 log=$2; shift 2; timeout -k 10 "$limit" "$@" >"$log" 2>&1 || { cat "$log"; return 1; }; }
 pkg_status() { dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null | tr -d ' '; echo; }
-last_alive() { guest_console "$1" | sed -n "s/^SYSTEST-GUEST $1: alive \([0-9]*\)\$/\1/p" | tail -n 1; }
 started_msg=1218869c6426455b82e2ec90251daa1c # "component started", from the package's journal catalog
 
 # ---- the installed package on a running stack
@@ -78,7 +74,7 @@ check_wait "the journal catalog no longer has the package's messages" 30 catalog
 check_eq "the purge did not disturb the stack: same store and component processes" "$before" pids
 check "the store still answers" stack_store_up
 check_eq "the guest keeps running with its domid" "$domid" xl domid pkg-guest
-n=$(last_alive pkg-guest)
+n=$(guest_last_alive pkg-guest)
 check_wait "the guest is alive after the purge" 20 guest_alive_after pkg-guest "${n:-0}"
 
 # ---- reinstall
@@ -96,7 +92,7 @@ check_wait "the manager State is running" 60 manager_running
 check_wait "xen-dom0d rendered its boot-time files again" 30 test -f /etc/modules-load.d/xen-dom0.conf
 check_eq "nothing was restarted: same store and component processes" "$before" pids
 check_eq "the guest keeps running with its domid" "$domid" xl domid pkg-guest
-n=$(last_alive pkg-guest)
+n=$(guest_last_alive pkg-guest)
 check_wait "the guest is alive after the reinstall" 20 guest_alive_after pkg-guest "${n:-0}"
 check_wait "the journal catalog has the package's messages again" 30 catalog_has "$started_msg"
 check_fail "Debian's xen.service did not run" systemctl is-active --quiet xen.service
