@@ -400,11 +400,12 @@ static int method_restart_component(sd_bus_message *msg, void *userdata, sd_bus_
                                          "The stack is disabled (xen.enable = false)");
         if (m->components[def->id].state == COMPONENT_RESTARTING)
                 return sd_bus_error_setf(error, BUS_ERROR_BUSY, "%s is already being restarted", def->name);
-        if (supervisor_needs_lost(m, &m->components[def->id]))
+        const char *lost = supervisor_lost_need(m, &m->components[def->id]);
+        if (lost)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
                                          "%s needs a component that is down (%s); starting it would start that "
                                          "one again, which only a reboot may do",
-                                         def->name, strna(supervisor_lost_need(m, &m->components[def->id])));
+                                         def->name, lost);
         return bus_verify_manage(m, msg, do_restart_component);
 }
 

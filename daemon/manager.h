@@ -149,8 +149,8 @@ void supervisor_dispatch(Manager *m);
 void supervisor_unit_properties(Component *c, const char *active_state, const char *sub_state);
 void supervisor_component_done(Manager *m);
 int supervisor_restart(Component *c, const char *reason);
-/* Whether a component c needs is failed or stopped (starting c would start it again); which. */
-bool supervisor_needs_lost(Manager *m, const Component *c);
+/* The name of a component c needs that is failed or stopped (starting c would start it
+ * again), NULL when none is. */
 const char *supervisor_lost_need(Manager *m, const Component *c);
 unsigned manager_components_up(Manager *m);
 

@@ -36,24 +36,16 @@ static bool deps_active(Manager *m, const Component *c) {
         return true;
 }
 
-static bool deps_lost(Manager *m, const Component *c) {
-        for (size_t i = 0; i < _COMP_MAX; i++)
-                if ((c->def->after & COMP_BIT(i)) &&
-                    IN_SET(m->components[i].state, COMPONENT_FAILED, COMPONENT_SKIPPED, COMPONENT_STOPPED))
-                        return true;
-        return false;
-}
-
-bool supervisor_needs_lost(Manager *m, const Component *c) {
-        return deps_lost(m, c);
-}
-
 const char *supervisor_lost_need(Manager *m, const Component *c) {
         for (size_t i = 0; i < _COMP_MAX; i++)
                 if ((c->def->after & COMP_BIT(i)) &&
                     IN_SET(m->components[i].state, COMPONENT_FAILED, COMPONENT_SKIPPED, COMPONENT_STOPPED))
                         return m->components[i].def->name;
         return NULL;
+}
+
+static bool deps_lost(Manager *m, const Component *c) {
+        return supervisor_lost_need(m, c);
 }
 
 static void set_error(Component *c, const char *fmt, ...) _printf_(2, 3);
@@ -254,12 +246,11 @@ static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         c->restart_timer = sd_event_source_unref(c->restart_timer);
         if (c->manager->shutting_down)
                 return 0;
-        if (deps_lost(c->manager, c)) {
+        const char *lost = supervisor_lost_need(c->manager, c);
+        if (lost) {
                 c->state = COMPONENT_FAILED;
-                set_error(c, "not restarted: %s, which it needs, went down meanwhile",
-                          supervisor_lost_need(c->manager, c));
-                log_warning("Not restarting %s: %s, which it needs, went down meanwhile", c->def->name,
-                            supervisor_lost_need(c->manager, c));
+                set_error(c, "not restarted: %s, which it needs, went down meanwhile", lost);
+                log_warning("Not restarting %s: %s, which it needs, went down meanwhile", c->def->name, lost);
                 manager_update_state(c->manager);
                 return 0;
         }
@@ -342,14 +333,15 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                                     "have reset the host); the restarted one arms its own",
                                     n, n == 1 ? "" : "s");
         }
-        if (c->def->restart == RESTART_ON_FAILURE && deps_lost(m, c)) {
+        const char *lost = supervisor_lost_need(m, c);
+        if (c->def->restart == RESTART_ON_FAILURE && lost) {
                 /* Its unit Requires= what is down: a start would pull the store back up. */
                 c->state = COMPONENT_FAILED;
-                set_error(c, "%s; not restarted: %s, which it needs, is down", reason, supervisor_lost_need(m, c));
+                set_error(c, "%s; not restarted: %s, which it needs, is down", reason, lost);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
                           "%s failed: %s; not restarted, because %s, which it needs, is down (starting it would "
                           "start that one again)",
-                          c->def->name, reason, supervisor_lost_need(m, c));
+                          c->def->name, reason, lost);
                 manager_update_state(m);
                 return;
         }
