@@ -37,3 +37,11 @@ stack_manager_is() {
 	[[ $(timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 \
 		org.xenproject.Dom0.Manager State 2>/dev/null) == "s \"$1\"" ]]
 }
+
+# stack_rendered_sums: the checksum of every file in the directories xen-dom0d renders into,
+# sorted: equal before and after means no file was written, added or left behind (a stray
+# temporary file counts as a change).
+stack_rendered_sums() {
+	find /run/xen-dom0 /etc/default/grub.d /etc/modules-load.d /etc/modprobe.d -type f \
+		-exec sha256sum {} + | sort
+}

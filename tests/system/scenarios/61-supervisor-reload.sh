@@ -20,8 +20,6 @@ prop() { systemctl show -P "$2" "$1"; }
 manager_prop() { busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager "$1"; }
 rendered() { find /run/xen-dom0 /etc/default/grub.d/xen-dom0.cfg /etc/modules-load.d/xen-dom0.conf \
 	/etc/modprobe.d/xen-dom0.conf -type f ! -name booted.conf -printf '%p %T@ %s\n' | sort; }
-rendered_sums() { find /run/xen-dom0 /etc/default/grub.d /etc/modules-load.d /etc/modprobe.d -type f \
-	-exec sha256sum {} + | sort; }
 cp "$conf" /tmp/xen-dom0.conf.orig
 
 check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.service
@@ -58,13 +56,13 @@ check_match "the boot parameters now carry loglvl=all" 'loglvl=all' cat /etc/def
 check_eq "the manager is running again" 's "running"' manager_prop State
 
 # 3. A broken file: the reload fails with the error, nothing changes.
-before=$(rendered_sums)
+before=$(stack_rendered_sums)
 xenconsoled_pid=$(prop xenconsoled.service MainPID)
 printf '\n[dom0Resources]\nmemory = lots\n' >>"$conf"
 check_fail "reload of a broken file fails" systemctl reload xen-dom0
 check_match "the journal names the error with its line" 'dom0Resources.memory: "lots" is not an unsigned integer' \
 	journalctl -b -u xen-dom0.service -o cat -n 50
-check_eq "the rendered files are byte-identical" "$before" rendered_sums
+check_eq "the rendered files are byte-identical" "$before" stack_rendered_sums
 check_eq "nothing was restarted" "$xenconsoled_pid" prop xenconsoled.service MainPID
 check_eq "the old configuration is still live" 's "running"' manager_prop State
 reload_error() { ! busctl call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager Reload 2>&1; }

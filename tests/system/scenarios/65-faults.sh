@@ -54,8 +54,6 @@ journal_has_since() { since_log "$1" | grep -q -- "$2"; }
 api_answers() { timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager StatusText >/dev/null; }
 # xen-dom0ctl status answers: 0 when running, 3 when not (as systemctl status); not a timeout
 ctl_status_answers() { local rc=0; timeout 20 xen-dom0ctl --no-pager status >/dev/null || rc=$?; [[ $rc == 0 || $rc == 3 ]]; }
-rendered_sums() { find /run/xen-dom0 /etc/default/grub.d /etc/modules-load.d /etc/modprobe.d -type f \
-	! -name '*.tmp*' -exec sha256sum {} + | sort; }
 pids() { for u in xenstored xenconsoled xen-qemu-dom0-disk-backend xen-watchdog xendomains; do echo "$u=$(prop "$u.service" MainPID)"; done; }
 faults=0 survived=0
 survive() { # survive NAME CMD...: a fault survived when every check CMD made passed
@@ -178,7 +176,7 @@ fill() {
 is_full() { ! (echo x >"$1/.systest-probe") 2>/dev/null; }
 full_reload() {
 	local what=$1 dir=$2 file=$3 before pids0 pending ok=0 out
-	before=$(rendered_sums) pids0=$(pids) pending=$(manager_prop PendingReboot)
+	before=$(stack_rendered_sums) pids0=$(pids) pending=$(manager_prop PendingReboot)
 	printf '\n[xen]\ntrace = true\n' >>"$conf"
 	fill "$dir" "$file"
 	if ! is_full "$dir"; then
@@ -192,7 +190,7 @@ full_reload() {
 	[[ $ok == 1 ]] || pass "full $what: the reload fails"
 	diag "the refused reload said: $out"
 	check_match "full $what: and says the disk is full" 'No space left on device' echo "$out" || ok=1
-	check_eq "full $what: no rendered file changed" "$before" rendered_sums || ok=1
+	check_eq "full $what: no rendered file changed" "$before" stack_rendered_sums || ok=1
 	check_eq "full $what: nothing was restarted" "$pids0" pids || ok=1
 	check_eq "full $what: no reboot newly pending" "$pending" manager_prop PendingReboot || ok=1
 	check_wait "full $what: the manager is running" 10 stack_manager_is running || ok=1

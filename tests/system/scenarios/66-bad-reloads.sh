@@ -31,8 +31,6 @@ trap cleanup EXIT
 
 prop() { systemctl show -P "$2" "$1"; }
 manager_prop() { busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager "$1"; }
-rendered_sums() { find /run/xen-dom0 /etc/default/grub.d /etc/modules-load.d /etc/modprobe.d -type f \
-	-exec sha256sum {} + | sort; }
 state() { systemctl show -p Id,MainPID,ActiveEnterTimestampMonotonic xenstored.service xenconsoled.service \
 	xen-qemu-dom0-disk-backend.service xen-watchdog.service xendomains.service xen-init-dom0.service proc-xen.mount; }
 
@@ -40,7 +38,7 @@ check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.servi
 check "a guest runs" guest_create bad-guest stay || exit 0
 check "the guest printed its marker" guest_wait_up bad-guest || exit 0
 domid=$(xl domid bad-guest)
-sums=$(rendered_sums) before=$(state) config=$(xen-dom0ctl --no-pager config) loaded=$(manager_prop ConfigLoadedTimestamp)
+sums=$(stack_rendered_sums) before=$(state) config=$(xen-dom0ctl --no-pager config) loaded=$(manager_prop ConfigLoadedTimestamp)
 
 tried=0 refused=0 exact=0 changed=0
 mismatch=()
@@ -60,7 +58,7 @@ for f in "$corpus"/*.conf; do
 	if [[ -z $missing ]]; then exact=$((exact + 1)); else mismatch+=("$name: missing '$missing' in: $out"); fi
 	# Files after each reload; the processes once at the end (a restarted one keeps its new
 	# PID, so one look at the end sees every restart).
-	if [[ $(rendered_sums) != "$sums" ]]; then
+	if [[ $(stack_rendered_sums) != "$sums" ]]; then
 		changed=$((changed + 1))
 		mismatch+=("$name: a rendered file changed")
 	fi
@@ -80,7 +78,7 @@ check_fail "a reload with a directory in place of the file fails" timeout 60 xen
 check_match "and says so" '[Ii]s a directory' bash -c 'timeout 60 xen-dom0ctl --no-pager reload 2>&1; true'
 rmdir "$conf"
 
-check_eq "after $((tried + 2)) refused reloads, the rendered files are byte-identical" "$sums" rendered_sums
+check_eq "after $((tried + 2)) refused reloads, the rendered files are byte-identical" "$sums" stack_rendered_sums
 check_eq "no component was restarted" "$before" state
 check_eq "the configuration live is the one loaded before" "$loaded" manager_prop ConfigLoadedTimestamp
 check_eq "and reads the same" "$config" xen-dom0ctl --no-pager config
