@@ -216,6 +216,14 @@ int manager_reload(Manager *m, sd_bus_message *message) {
 
                 if (!(plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
                         continue;
+                /* Its unit Requires= what is down (the store): a restart would start that again. */
+                const char *lost = supervisor_lost_need(m, c);
+                if (lost) {
+                        log_warning("Not restarting %s for the new configuration: %s, which it needs, is down "
+                                    "(a restart would start it again); it keeps its old settings",
+                                    c->def->name, lost);
+                        continue;
+                }
                 r = systemd_job(m, "RestartUnit", c->def->unit, on_restart_done, c);
                 if (r < 0) {
                         log_error_errno(r, "Failed to restart %s", c->def->name);

@@ -10,7 +10,6 @@
 #include <unistd.h>
 #include <xenctrl.h>
 
-#include "log.h"
 #include "xen-watchdog.h"
 
 /* NR_DOMAIN_WATCHDOG_TIMERS in the hypervisor (xen/include/xen/sched.h): ids are 1 and 2. */

@@ -437,6 +437,13 @@ expect "store dies: State is degraded" "$(mprop State)" degraded
 contains "store dies: LastError says it is never restarted" \
 	"$(cprop xenstored LastError)" "never restarted"
 check "store dies: the daemon stays up" kill -0 "$DPID"
+# A reload that changes what xenconsoled reads: its restart would pull the store back up.
+printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+B call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+pause 0.5
+check "store lost: a reload does not restart xenconsoled, and says why" \
+	dlog "Not restarting xenconsoled for the new configuration: xenstored, which it needs, is down"
+expect "store lost: the reload made no job" "$(calls_after "$t_first" | wc -l)" 0
 # A dependent dying now is not restarted: its start would pull the store back up (Requires=).
 ctl kill xenconsoled
 wait_until 5 cstate_is xenconsoled failed
