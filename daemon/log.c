@@ -9,6 +9,38 @@ void log_set_max_level(int level) {
         max_level = level;
 }
 
+int log_parse_level(const char *s) {
+        static const char *const names[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug" };
+        char *end;
+        long l;
+
+        if (!s || !*s)
+                return -EINVAL;
+        for (int i = 0; i < 8; i++)
+                if (strcmp(s, names[i]) == 0)
+                        return i;
+        errno = 0;
+        l = strtol(s, &end, 10);
+        if (errno != 0 || *end || l < 0 || l > 7)
+                return -EINVAL;
+        return (int) l;
+}
+
+int log_level_from_environment(void) {
+        const char *e = getenv("SYSTEMD_LOG_LEVEL");
+        int l;
+
+        if (!e)
+                return 0;
+        l = log_parse_level(e);
+        if (l < 0) {
+                log_warning("Ignoring SYSTEMD_LOG_LEVEL=%s: not a level (emerg ... debug, or 0 ... 7)", e);
+                return l;
+        }
+        max_level = l;
+        return 0;
+}
+
 __attribute__((format(printf, 3, 0))) static void log_va(int level, int r, const char *fmt, va_list ap) {
         char buf[2048];
 

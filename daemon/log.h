@@ -8,6 +8,10 @@
 #include "macro.h"
 
 void log_set_max_level(int level);
+/* A syslog level by name (emerg ... debug) or number (0 ... 7); -EINVAL otherwise. */
+int log_parse_level(const char *s);
+/* SYSTEMD_LOG_LEVEL, as systemd's own daemons read it; a bad value is logged and ignored. */
+int log_level_from_environment(void);
 void log_full(int level, const char *fmt, ...) _printf_(2, 3);
 /* Logs and returns r (a negative errno), so that "return log_error_errno(r, ...)" reads well. */
 int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);

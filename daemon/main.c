@@ -18,6 +18,8 @@ static int run_daemon(const char *config) {
         Manager *m = NULL;
         int r;
 
+        (void) log_level_from_environment();
+        log_debug("%s %s starting", PACKAGE_NAME, PACKAGE_VERSION);
         /* ConfigPath on the bus and every message name the file as an absolute path. */
         if (config[0] != '/') {
                 _cleanup_free_ char *cwd = getcwd(NULL, 0);

@@ -97,6 +97,7 @@ Manager *manager_free(Manager *m) {
         systemd_jobs_free(m);
         sd_event_source_unref(m->xen_defer);
         sd_event_source_unref(m->store_watch);
+        sd_event_source_unref(m->store_modprobe);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
@@ -404,6 +405,7 @@ int manager_startup(Manager *m) {
                 return -EINVAL;
         }
         m->config_loaded = now_usec(CLOCK_REALTIME);
+        log_debug("Loaded %s", m->config_path);
 
         r = sd_event_default(&m->event);
         if (r < 0)
@@ -423,6 +425,7 @@ int manager_startup(Manager *m) {
         r = open_system_bus(&m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus");
+        log_debug("Connected to the system bus");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop");

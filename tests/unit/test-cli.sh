@@ -37,6 +37,25 @@ contains "--check counts the errors" "$tmp/err" "5 errors, configuration rejecte
 expect "--check of a missing file fails" 1 "$bin" --check --config "$tmp/nonexistent.conf"
 contains "--check names the missing file" "$tmp/err" "nonexistent.conf: cannot open: No such file or directory"
 
+# SYSTEMD_LOG_LEVEL, read by the daemon mode (a missing file ends it at once, exit 78)
+lacks() { # lacks DESCRIPTION FILE TEXT
+        if grep -qF -- "$3" "$2"; then nok "$1: '$3' in:"; cat "$2"; else ok "$1"; fi
+}
+expect "the daemon with a missing file exits 78" 78 env -u SYSTEMD_LOG_LEVEL "$bin" --config "$tmp/nonexistent.conf"
+lacks "no debug line by default" "$tmp/err" "<7>"
+contains "errors are logged at level 3" "$tmp/err" "<3>$tmp/nonexistent.conf: cannot open"
+expect "SYSTEMD_LOG_LEVEL=debug" 78 env SYSTEMD_LOG_LEVEL=debug "$bin" --config "$tmp/nonexistent.conf"
+contains "SYSTEMD_LOG_LEVEL=debug logs the start at level 7" "$tmp/err" "<7>xen-dom0d "
+expect "SYSTEMD_LOG_LEVEL=7" 78 env SYSTEMD_LOG_LEVEL=7 "$bin" --config "$tmp/nonexistent.conf"
+contains "SYSTEMD_LOG_LEVEL=7 is debug too" "$tmp/err" "<7>xen-dom0d "
+expect "SYSTEMD_LOG_LEVEL=crit" 78 env SYSTEMD_LOG_LEVEL=crit "$bin" --config "$tmp/nonexistent.conf"
+lacks "SYSTEMD_LOG_LEVEL=crit hides the errors" "$tmp/err" "<3>"
+expect "SYSTEMD_LOG_LEVEL=loud" 78 env SYSTEMD_LOG_LEVEL=loud "$bin" --config "$tmp/nonexistent.conf"
+contains "a bad SYSTEMD_LOG_LEVEL is named and ignored" "$tmp/err" "<4>Ignoring SYSTEMD_LOG_LEVEL=loud"
+contains "a bad SYSTEMD_LOG_LEVEL leaves the default level" "$tmp/err" "<3>$tmp/nonexistent.conf: cannot open"
+expect "SYSTEMD_LOG_LEVEL=8" 78 env SYSTEMD_LOG_LEVEL=8 "$bin" --config "$tmp/nonexistent.conf"
+contains "SYSTEMD_LOG_LEVEL=8 is out of range" "$tmp/err" "Ignoring SYSTEMD_LOG_LEVEL=8"
+
 # every bad corpus file fails --check
 bad_ok=1
 for f in "$data"/bad/*.conf; do
