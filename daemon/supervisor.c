@@ -2,6 +2,7 @@
  * components already running, and health: bounded restarts of the restartable ones. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -14,13 +15,20 @@
 #define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
 #define RESTART_BACKOFF_MAX_USEC (4 * 1000000ULL)
 
-static const char *const dom0_module_args[] = {
-        "modprobe", "-q", "-a", "-b",
-        /* every name of REFERENCE section 1: most are aliases, missing ones are no error */
-        "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-blkback", "xen-netback", "xen-pciback", "evtchn",
-        "gntdev", "netbk", "blkbk", "xen-scsibk", "usbbk", "pciback", "xen-acpi-processor", "blktap2", "tun",
-        "netxen_nic", "xen_wdt", "xen-privcmd", "xen-scsiback", "xenfs", NULL,
+/* Every name of REFERENCE section 1; most are aliases, and a missing one is no error. The store
+ * needs only the first set (its event channel and grant devices): that set alone holds back
+ * xenstored, and only when its devices are missing, as on the first boot after an install (later
+ * boots load every name early, from the modules-load.d file we render). The backends' set is loaded
+ * in parallel and holds back xendomains only, whose guests need them. */
+static const char *const store_module_args[] = {
+        "modprobe", "-q", "-a", "-b", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd", "evtchn", "gntdev",
+        "xenfs", NULL,
 };
+static const char *const backend_module_args[] = {
+        "modprobe", "-q", "-a", "-b", "xen-blkback", "xen-netback", "xen-pciback", "netbk", "blkbk", "xen-scsibk",
+        "usbbk", "pciback", "xen-acpi-processor", "blktap2", "tun", "netxen_nic", "xen_wdt", "xen-scsiback", NULL,
+};
+static const char *const store_devices[] = { "/dev/xen/evtchn", "/dev/xen/gntdev", "/dev/xen/privcmd" };
 
 unsigned manager_components_up(Manager *m) {
         unsigned n = 0;
@@ -195,8 +203,12 @@ void supervisor_dispatch(Manager *m) {
                         busy = true;
                         continue;
                 }
+                if (c->def->id == COMP_XENDOMAINS && !m->modules_loaded) {
+                        busy = true;
+                        continue;
+                }
                 if (c->def->id == COMP_XENSTORED) {
-                        if (!m->modules_loaded) {
+                        if (!m->store_modules_loaded) {
                                 busy = true;
                                 continue;
                         }
@@ -420,41 +432,69 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
 
 static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Manager *m = userdata;
+        bool store = s == m->store_modprobe;
 
         if (si->si_code != CLD_EXITED || si->si_status != 0)
-                log_debug("modprobe ended with status %d (missing modules are expected)", si->si_status);
-        m->modules_loaded = true;
+                log_debug("modprobe of the %s modules ended with status %d (missing modules are expected)",
+                          store ? "store's" : "backends'", si->si_status);
+        if (store) {
+                m->store_modules_loaded = true;
+                m->store_modprobe = NULL;
+        } else
+                m->modules_loaded = true;
         m->last_trigger = now_usec(CLOCK_MONOTONIC);
         sd_event_source_unref(s);
         supervisor_dispatch(m);
         return 0;
 }
 
-/* Loads the dom0 modules in a child, in parallel with the first components. */
-static int load_modules(Manager *m) {
+/* Runs modprobe on one set of modules in a child; on_modprobe_exit() lets what waited go on. */
+static int load_modules(Manager *m, const char *const *args, int nice_level, sd_event_source **ret) {
         pid_t pid = fork();
 
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
                 int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (nice_level != 0)
+                        (void) setpriority(PRIO_PROCESS, 0, nice_level);
                 if (fd >= 0) {
                         (void) dup2(fd, STDOUT_FILENO);
                         (void) dup2(fd, STDERR_FILENO);
                 }
                 /* XEN_DOM0D_MODPROBE: another modprobe, for tests without kernel modules */
                 const char *modprobe = getenv("XEN_DOM0D_MODPROBE");
-                execvp(isempty(modprobe) ? "modprobe" : modprobe, (char **) dom0_module_args);
+                execvp(isempty(modprobe) ? "modprobe" : modprobe, (char **) args);
                 _exit(127);
         }
-        return sd_event_add_child(m->event, NULL, pid, WEXITED, on_modprobe_exit, m);
+        return sd_event_add_child(m->event, ret, pid, WEXITED, on_modprobe_exit, m);
+}
+
+static bool store_devices_present(void) {
+        for (size_t i = 0; i < ELEMENTSOF(store_devices); i++) {
+                _cleanup_free_ char *path = manager_root_path(store_devices[i]);
+                if (!path || access(path, F_OK) < 0)
+                        return false;
+        }
+        return true;
 }
 
 int supervisor_begin(Manager *m) {
         int r;
 
         m->bringup_start = now_usec(CLOCK_MONOTONIC);
-        r = load_modules(m);
+        if (store_devices_present())
+                m->store_modules_loaded = true;
+        else {
+                r = load_modules(m, store_module_args, 0, &m->store_modprobe);
+                if (r < 0) {
+                        log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
+                        m->store_modules_loaded = true;
+                }
+        }
+        /* Niced: at boot it runs while the bus, the store and the first components start on two
+         * CPUs or fewer, and it has until xendomains to finish. */
+        r = load_modules(m, backend_module_args, 10, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
                 m->modules_loaded = true;

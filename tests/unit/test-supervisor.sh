@@ -63,7 +63,7 @@ scenario() {
 
 # daemon_up: the real daemon, told where its root, store, notify socket and modprobe are.
 daemon_up() {
-	env XEN_DOM0D_ROOT="$S/root" XEN_DOM0D_MODPROBE=/bin/true XENSTORED_PATH="$S/xenstore" \
+	env XEN_DOM0D_ROOT="$S/root" XEN_DOM0D_MODPROBE="${MODPROBE:-/bin/true}" XENSTORED_PATH="$S/xenstore" \
 		NOTIFY_SOCKET="$S/notify" XEN_DOM0D_BACKEND=fake:0 \
 		"$XEN_DOM0D" --config "$S/xen-dom0.conf" >"$S/daemon.log" 2>&1 &
 	DPID=$!
@@ -258,6 +258,50 @@ for c in proc-xen:40 xenstored:260 xen-init-dom0:300 xenconsoled:250 xen-qemu-do
 done
 expect "bring-up: every component active, its StartupMilliseconds plausible, none adopted" "$bad" ""
 check "bring-up: the daemon logged the settled bring-up" dlog "Bring-up settled in"
+scenario_end
+
+# ---- 1a: the dom0 modules ---------------------------------------------------------------------
+# A modprobe that takes its time and says when it starts and ends, in the fake's log: the store's
+# set (event channels, grants) for 600 ms, the backends' set for 1500 ms.
+MODPROBE=$BUS_DIR/modprobe
+cat >"$MODPROBE" <<'EOS'
+#!/bin/bash
+case " $* " in
+*" xen-evtchn "*) set=store t=0.6 ;;
+*" xen-blkback "*) set=backends t=1.5 ;;
+*) set=unknown t=0 ;;
+esac
+timeout 5 bash -c 'echo "log modprobe-$1-begin" >"$2"' - "$set" "$CTL_FIFO"
+sleep "$t"
+timeout 5 bash -c 'echo "log modprobe-$1-end" >"$2"' - "$set" "$CTL_FIFO"
+EOS
+chmod +x "$MODPROBE"
+modules_scenario() { # NAME: devices present (yes/no)
+	scenario "modules-$1" --xenstore-delay 50
+	if [ "$1" = present ]; then
+		mkdir -p "$S/root/dev/xen"
+		touch "$S/root/dev/xen/evtchn" "$S/root/dev/xen/gntdev" "$S/root/dev/xen/privcmd"
+	fi
+	CTL_FIFO=$CTL MODPROBE=$MODPROBE daemon_up
+	wait_until 10 has "NOTIFY READY=1"
+}
+export CTL_FIFO
+modules_scenario missing
+expect "modules, devices missing: every component started" "$(count " CALL StartUnit ")" 7
+check "modules, devices missing: xenstored waits for the store's modules" \
+	before "$(at "CTL log modprobe-store-end")" "$(at "$(start_of xenstored.service)")"
+check "modules, devices missing: xenconsoled does not wait for the backends' modules" \
+	before "$(at "$(start_of xenconsoled.service)")" "$(at "CTL log modprobe-backends-end")"
+check "modules, devices missing: xendomains waits for the backends' modules" \
+	before "$(at "CTL log modprobe-backends-end")" "$(at "$(start_of xendomains.service)")"
+scenario_end
+modules_scenario present
+expect "modules, devices present: every component started" "$(count " CALL StartUnit ")" 7
+expect "modules, devices present: no modprobe of the store's set" "$(count "CTL log modprobe-store-begin")" 0
+check "modules, devices present: xenstored does not wait for any modprobe" \
+	before "$(at "$(start_of xenstored.service)")" "$(at "CTL log modprobe-backends-end")"
+check "modules, devices present: xendomains waits for the backends' modules" \
+	before "$(at "CTL log modprobe-backends-end")" "$(at "$(start_of xendomains.service)")"
 scenario_end
 
 # ---- 1b: JobRemoved before the StartUnit reply ----------------------------------------------
