@@ -57,6 +57,10 @@ record span_us $((last - first))
 [[ ${lead_start:-0} -eq 0 ]] || record lead_span_us $((last - lead_start))
 [[ ${store_start:-0} -eq 0 ]] || record store_span_us $((last - store_start))
 record multi_user_us "$(prop multi-user.target ActiveEnterTimestampMonotonic)"
+# basic.target: where the services of multi-user.target (with default dependencies) may start.
+basic=$(prop basic.target ActiveEnterTimestampMonotonic)
+record basic_us "$basic"
+[[ ${basic:-0} -eq 0 ]] || record basic_span_us $((last - basic))
 record userspace_start_us "$(prop systemd-journald.service InactiveExitTimestampMonotonic)"
 [[ $setup == c ]] || record proc_xen_before "$(prop proc-xen.mount Before | tr ' ' ',')"
 if ((${#missing[@]} == 0)); then
