@@ -40,6 +40,21 @@ check "xen-init-dom0 before xendomains" before xen-init-dom0.service xendomains.
 check "the qemu backend before xendomains" before xen-qemu-dom0-disk-backend.service xendomains.service
 check "xendomains before the watchdog" before xendomains.service xen-watchdog.service
 
+# StartupCPUWeight: at basic.target systemd dispatched xen-dom0 ahead of the services that
+# became runnable with it and come first by name.
+started_before() { # started_before A B: A's job started before B's
+	local a b
+	a=$(prop "$1" InactiveExitTimestampMonotonic)
+	b=$(prop "$2" InactiveExitTimestampMonotonic)
+	[[ $a -gt 0 && $b -gt 0 && $a -lt $b ]] || { echo "$1=$a $2=$b"; return 1; }
+}
+if (($(prop xen-dom0.service InactiveExitTimestampMonotonic) < $(prop multi-user.target ActiveEnterTimestampMonotonic))); then
+	check "at boot, xen-dom0 started before dbus.service" started_before xen-dom0.service dbus.service
+	check "at boot, xen-dom0 started before systemd-logind.service" started_before xen-dom0.service systemd-logind.service
+else
+	skip "xen-dom0 dispatched first at boot" "xen-dom0.service was restarted since boot"
+fi
+
 check_match "the store has dom0's entries" '^Domain-0$' xenstore-read /local/domain/0/name
 check_match "xl list shows Domain-0" '^Domain-0 ' xl list
 check_match "the store runs with the rendered config" 'config-file=/run/xen-dom0/oxenstored.conf' \
