@@ -83,7 +83,7 @@ struct Manager {
         bool shutting_down;
         bool store_modules_loaded;  /* the store's devices are there, or their modprobe ended */
         sd_event_source *store_modprobe;
-        bool modules_loaded;  /* the backends' modprobe ended (xendomains waits for it) */
+        bool backend_modules_loaded; /* the backends' modprobe ended (xendomains waits for it) */
         bool control_d;
         bool xen_started;           /* the Xen backend was opened (after the store answered) */
         sd_event_source *xen_defer; /* opening it, at idle priority */

@@ -203,7 +203,7 @@ void supervisor_dispatch(Manager *m) {
                         busy = true;
                         continue;
                 }
-                if (c->def->id == COMP_XENDOMAINS && !m->modules_loaded) {
+                if (c->def->id == COMP_XENDOMAINS && !m->backend_modules_loaded) {
                         busy = true;
                         continue;
                 }
@@ -441,7 +441,7 @@ static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userd
                 m->store_modules_loaded = true;
                 m->store_modprobe = NULL;
         } else
-                m->modules_loaded = true;
+                m->backend_modules_loaded = true;
         m->last_trigger = now_usec(CLOCK_MONOTONIC);
         sd_event_source_unref(s);
         supervisor_dispatch(m);
@@ -497,7 +497,7 @@ int supervisor_begin(Manager *m) {
         r = load_modules(m, backend_module_args, 10, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
-                m->modules_loaded = true;
+                m->backend_modules_loaded = true;
         }
         for (size_t i = 0; i < _COMP_MAX; i++) {
                 r = systemd_watch_unit(&m->components[i]);
