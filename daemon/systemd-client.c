@@ -64,6 +64,16 @@ void systemd_jobs_free(Manager *m) {
         early_jobs_free(TAKE_PTR(m->early_jobs));
 }
 
+/* A message that may let a component start (a JobRemoved, a unit's initial state): the scheduling
+ * gap runs from when the kernel received it, so that it includes our own queueing. */
+static void note_trigger(Manager *m, sd_bus_message *msg) {
+        uint64_t t = 0;
+
+        if (sd_bus_message_get_monotonic_usec(msg, &t) < 0 || t == 0)
+                t = now_usec(CLOCK_MONOTONIC);
+        m->last_trigger = t;
+}
+
 static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *path, *unit, *result;
@@ -78,11 +88,7 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *err
         }
         for (Job *j = m->jobs; j; j = j->next)
                 if (j->path && streq(j->path, path)) {
-                        /* When the kernel received it: the scheduling gap includes our own queueing. */
-                        uint64_t t = 0;
-                        if (sd_bus_message_get_monotonic_usec(msg, &t) < 0 || t == 0)
-                                t = now_usec(CLOCK_MONOTONIC);
-                        m->last_trigger = t;
+                        note_trigger(m, msg);
                         job_finish(m, j, result, NULL);
                         return 0;
                 }
@@ -273,6 +279,8 @@ static int on_get_all(sd_bus_message *reply, void *userdata, sd_bus_error *ret_e
                 deliver(c, strdup("unknown"), NULL);
                 return 0;
         }
+        /* An adopted unit's dependents may start now. */
+        note_trigger(c->manager, reply);
         deliver(c, active, sub);
         return 0;
 }
