@@ -40,6 +40,22 @@ check "xen-init-dom0 before xendomains" before xen-init-dom0.service xendomains.
 check "the qemu backend before xendomains" before xen-qemu-dom0-disk-backend.service xendomains.service
 check "xendomains before the watchdog" before xendomains.service xen-watchdog.service
 
+# The package's postinst rendered the boot-time files when the image was made, so this first
+# boot loaded the dom0 modules early (systemd-modules-load), not the daemon's modprobe.
+if dpkg-query -W xen-dom0d >/dev/null 2>&1; then
+	older_than_boot() { (($(stat -c %Y "$1") < $(awk '$1 == "btime" { print $2 }' /proc/stat))); }
+	check "the package rendered the module list at install, before this boot" \
+		older_than_boot /etc/modules-load.d/xen-dom0.conf
+	check "the package rendered the GRUB file at install, before this boot" \
+		older_than_boot /etc/default/grub.d/xen-dom0.cfg
+	check_match "systemd-modules-load loaded the list at boot" "Inserted module 'xen_gntalloc'" \
+		journalctl -b -t systemd-modules-load -o cat
+	check_eq "systemd-modules-load succeeded (a driver without its device is no failure)" active \
+		systemctl is-active systemd-modules-load.service
+else
+	skip "boot-time files rendered at install" "not installed from the package"
+fi
+
 # StartupCPUWeight: at basic.target systemd dispatched xen-dom0 ahead of the services that
 # became runnable with it and come first by name.
 started_before() { # started_before A B: A's job started before B's
