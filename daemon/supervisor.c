@@ -16,10 +16,10 @@
 #define RESTART_BACKOFF_MAX_USEC (4 * 1000000ULL)
 
 /* Every name of REFERENCE section 1; most are aliases, and a missing one is no error. The store
- * needs only the first set (its event channel and grant devices): that set alone holds back
- * xenstored, and only when its devices are missing, as on the first boot after an install (later
- * boots load every name early, from the modules-load.d file we render). The backends' set is loaded
- * in parallel and holds back xendomains only, whose guests need them. */
+ * needs only the first set (its event channel, grant and privcmd devices): that set alone holds
+ * back xenstored, and only when its devices are missing (normally boot loaded every name early,
+ * from the modules-load.d file that the package and every start render). The backends' set is
+ * loaded in parallel and holds back xendomains only, whose guests need them. */
 static const char *const store_module_args[] = {
         "modprobe", "-q", "-a", "-b", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd", "evtchn", "gntdev",
         "xenfs", NULL,
