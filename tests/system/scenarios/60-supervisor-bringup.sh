@@ -26,12 +26,13 @@ check_fail "Debian's generated xen.service did not run" systemctl is-active --qu
 check_match "the units are not enabled on their own" '^(static|disabled|indirect)$' systemctl is-enabled xenstored.service
 
 # Activation order: every dependency became active before its dependents (REFERENCE order).
-before() { # before A B: A's activation is not later than B's
+in_order() { # in_order PROPERTY -le|-lt A B: A's timestamp PROPERTY is not later than (-le), before (-lt) B's
 	local a b
-	a=$(prop "$1" ActiveEnterTimestampMonotonic)
-	b=$(prop "$2" ActiveEnterTimestampMonotonic)
-	[[ $a -gt 0 && $b -gt 0 && $a -le $b ]] || { echo "$1=$a $2=$b"; return 1; }
+	a=$(prop "$3" "$1")
+	b=$(prop "$4" "$1")
+	[[ $a -gt 0 && $b -gt 0 ]] && test "$a" "$2" "$b" || { echo "$3=$a $4=$b"; return 1; }
 }
+before() { in_order ActiveEnterTimestampMonotonic -le "$@"; } # A became active no later than B
 check "proc-xen before xenstored" before proc-xen.mount xenstored.service
 check "xenstored before xen-init-dom0" before xenstored.service xen-init-dom0.service
 check "xenstored before xenconsoled" before xenstored.service xenconsoled.service
@@ -58,12 +59,7 @@ fi
 
 # StartupCPUWeight: at basic.target systemd dispatched xen-dom0 ahead of the services that
 # became runnable with it and come first by name.
-started_before() { # started_before A B: A's job started before B's
-	local a b
-	a=$(prop "$1" InactiveExitTimestampMonotonic)
-	b=$(prop "$2" InactiveExitTimestampMonotonic)
-	[[ $a -gt 0 && $b -gt 0 && $a -lt $b ]] || { echo "$1=$a $2=$b"; return 1; }
-}
+started_before() { in_order InactiveExitTimestampMonotonic -lt "$@"; } # A's job started before B's
 if (($(prop xen-dom0.service InactiveExitTimestampMonotonic) < $(prop multi-user.target ActiveEnterTimestampMonotonic))); then
 	check "at boot, xen-dom0 started before dbus.service" started_before xen-dom0.service dbus.service
 	check "at boot, xen-dom0 started before systemd-logind.service" started_before xen-dom0.service systemd-logind.service
