@@ -52,10 +52,6 @@ const char *supervisor_lost_need(Manager *m, const Component *c) {
         return NULL;
 }
 
-static bool deps_lost(Manager *m, const Component *c) {
-        return supervisor_lost_need(m, c);
-}
-
 static void set_error(Component *c, const char *fmt, ...) _printf_(2, 3);
 static void set_error(Component *c, const char *fmt, ...) {
         va_list ap;
@@ -193,7 +189,7 @@ void supervisor_dispatch(Manager *m) {
                         busy = true;
                         continue;
                 }
-                if (deps_lost(m, c)) {
+                if (supervisor_lost_need(m, c)) {
                         c->state = COMPONENT_SKIPPED;
                         set_error(c, "not started: a component it needs is not up");
                         log_warning("Not starting %s: a component it needs is not up", c->def->name);
