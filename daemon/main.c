@@ -1,6 +1,7 @@
 /* xen-dom0d: the Xen Domain 0 supervisor. Command line parsing and mode dispatch. */
 
 #include <getopt.h>
+#include <malloc.h>
 
 #include "dom0-config.h"
 #include "macro.h"
@@ -20,6 +21,12 @@ static int run_daemon(const char *config) {
 
         (void) log_level_from_environment();
         log_debug("%s %s starting", PACKAGE_NAME, PACKAGE_VERSION);
+        /* Any caller may send a message of up to 32 MiB. glibc raises its mmap threshold to the
+         * size of each large block freed, so later large messages come from the heap and stay
+         * there after they are freed. A fixed threshold (which also fixes the trim threshold)
+         * keeps every large buffer an mmap of its own, returned to the kernel when freed. */
+        (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+        (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
         /* ConfigPath on the bus and every message name the file as an absolute path. */
         if (config[0] != '/') {
                 _cleanup_free_ char *cwd = getcwd(NULL, 0);
