@@ -11,6 +11,8 @@
 #include "paths.h"
 #include "plan.h"
 #include "strv.h"
+
+#define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
 #include "systemd-client.h"
 #include "xen.h"
 
@@ -107,6 +109,10 @@ Manager *manager_free(Manager *m) {
         config_free(m->booted_config);
         free(m->config_path);
         free(m->status_text);
+        if (m->systemd_bus != m->bus)
+                sd_bus_flush_close_unref(m->systemd_bus);
+        else
+                sd_bus_unref(m->systemd_bus);
         sd_bus_flush_close_unref(m->bus);
         sd_event_unref(m->event);
         free(m);
@@ -365,23 +371,58 @@ static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error
         return sd_event_exit(m->event, -ECONNRESET);
 }
 
-/* sd_bus_open_system(), with receive timestamps negotiated before the connection starts: the
- * scheduling gap is measured from when a JobRemoved reached us. */
-static int open_system_bus(sd_bus **ret) {
+/* systemd's own gone (a daemon-reexec closes every direct connection): the same way out. */
+static int on_systemd_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        log_error("Lost the connection to systemd; exiting so that systemd starts xen-dom0d again "
+                  "(the Xen dom0 stack keeps running and is adopted)");
+        return sd_event_exit(m->event, -ECONNRESET);
+}
+
+/* A bus connection with receive timestamps negotiated before it starts: the scheduling gap is
+ * measured from when a JobRemoved reached us. bus_client: through a bus daemon (Hello, names,
+ * matches installed there) rather than straight to a peer. */
+static int open_bus(const char *address, bool bus_client, const char *description, sd_bus **ret) {
         sd_bus *b = NULL;
-        const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
         int r;
 
         r = sd_bus_new(&b);
         if (r < 0)
                 return r;
-        if ((r = sd_bus_set_address(b, address ?: "unix:path=/run/dbus/system_bus_socket")) < 0 ||
-            (r = sd_bus_set_bus_client(b, true)) < 0 || (r = sd_bus_negotiate_timestamp(b, true)) < 0 ||
-            (r = sd_bus_set_description(b, "system")) < 0 || (r = sd_bus_start(b)) < 0) {
+        if ((r = sd_bus_set_address(b, address)) < 0 || (r = sd_bus_set_bus_client(b, bus_client)) < 0 ||
+            (r = sd_bus_negotiate_timestamp(b, true)) < 0 || (r = sd_bus_set_description(b, description)) < 0 ||
+            (r = sd_bus_start(b)) < 0) {
                 sd_bus_unref(b);
                 return r;
         }
         *ret = b;
+        return 0;
+}
+
+/* systemd answers root on its private socket too, the same API without the bus daemon in
+ * between (systemctl uses it the same way). At boot, dbus.service starts together with
+ * xen-dom0.service at basic.target and takes seconds in emulation: talking to systemd directly,
+ * the bring-up does not wait for it; only our own name and API do. Used only for the machine's
+ * own systemd: not when a test points the system bus elsewhere. */
+static int open_systemd_bus(Manager *m) {
+        int r;
+
+        if (!secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") && geteuid() == 0 && sd_booted() > 0 &&
+            access(SYSTEMD_PRIVATE_SOCKET, F_OK) == 0) {
+                r = open_bus("unix:path=" SYSTEMD_PRIVATE_SOCKET, false, "systemd", &m->systemd_bus);
+                if (r >= 0) {
+                        if ((r = sd_bus_attach_event(m->systemd_bus, m->event, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
+                            (r = sd_bus_match_signal(m->systemd_bus, NULL, "org.freedesktop.DBus.Local",
+                                                     "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
+                                                     "Disconnected", on_systemd_disconnected, m)) < 0)
+                                return log_error_errno(r, "Failed to watch the connection to systemd");
+                        log_debug("Talking to systemd through " SYSTEMD_PRIVATE_SOCKET);
+                        return 0;
+                }
+                log_warning_errno(r, "Failed to connect to " SYSTEMD_PRIVATE_SOCKET "; talking to systemd over the system bus");
+        }
+        m->systemd_bus = sd_bus_ref(m->bus);
         return 0;
 }
 
@@ -422,7 +463,8 @@ int manager_startup(Manager *m) {
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
                 return log_error_errno(r, "Failed to watch signals");
 
-        r = open_system_bus(&m->bus);
+        r = open_bus(secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: "unix:path=/run/dbus/system_bus_socket", true,
+                     "system", &m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus");
         log_debug("Connected to the system bus");
@@ -433,6 +475,9 @@ int manager_startup(Manager *m) {
                                 "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, m);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for the bus going away");
+        r = open_systemd_bus(m);
+        if (r < 0)
+                return r;
 
         if (config_bool(m->config, OPT_ENABLE)) {
                 _cleanup_strv_free_ char **changed = NULL;

@@ -70,6 +70,7 @@ typedef struct Component {
 struct Manager {
         sd_event *event;
         sd_bus *bus;
+        sd_bus *systemd_bus;        /* systemd's private socket, else a reference to bus */
         char *config_path;
         Config *config;
         Config *booted_config;      /* what the running stack was started with, for pending reboot */

@@ -24,6 +24,11 @@ typedef struct EarlyJob {
         char *result;
 } EarlyJob;
 
+/* The sender to match systemd's signals on: on its private socket messages carry none. */
+static const char *sender(Manager *m) {
+        return sd_bus_is_bus_client(m->systemd_bus) > 0 ? SD_DEST : NULL;
+}
+
 static void job_free(Job *j) {
         sd_bus_slot_unref(j->slot);
         free(j->unit);
@@ -158,7 +163,7 @@ int systemd_job(Manager *m, const char *method, const char *unit, job_callback_t
         j->manager = m;
         j->cb = cb;
         j->userdata = userdata;
-        r = sd_bus_call_method_async(m->bus, &j->slot, SD_DEST, SD_PATH, SD_MANAGER, method, on_job_reply, j, "ss",
+        r = sd_bus_call_method_async(m->systemd_bus, &j->slot, SD_DEST, SD_PATH, SD_MANAGER, method, on_job_reply, j, "ss",
                                      unit, "replace");
         if (r < 0) {
                 job_free(j);
@@ -181,11 +186,11 @@ static int on_subscribe_reply(sd_bus_message *reply, void *userdata, sd_bus_erro
 int systemd_subscribe(Manager *m) {
         int r;
 
-        r = sd_bus_match_signal_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "JobRemoved", on_job_removed,
-                                      NULL, m);
+        r = sd_bus_match_signal_async(m->systemd_bus, NULL, sender(m), SD_PATH, SD_MANAGER, "JobRemoved",
+                                      on_job_removed, NULL, m);
         if (r < 0)
                 return r;
-        return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribe_reply,
+        return sd_bus_call_method_async(m->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribe_reply,
                                         m, NULL);
 }
 
@@ -304,17 +309,18 @@ static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         }
         /* The match first, then the read: no change can fall between them. */
         /* Only the Unit interface's changes (arg0): the bus drops the Service and Mount ones, which
-         * would otherwise queue ahead of the JobRemoved that a dependent waits for. */
+         * would otherwise queue ahead of the JobRemoved that a dependent waits for. On systemd's
+         * private socket every unit's signals arrive and the match only filters them here. */
         _cleanup_free_ char *match = NULL;
         if (asprintf(&match,
-                     "type='signal',sender='" SD_DEST "',path='%s',interface='org.freedesktop.DBus.Properties',"
+                     "type='signal',%s%s%spath='%s',interface='org.freedesktop.DBus.Properties',"
                      "member='PropertiesChanged',arg0='org.freedesktop.systemd1.Unit'",
-                     path) < 0)
+                     sender(m) ? "sender='" : "", strempty(sender(m)), sender(m) ? "'," : "", path) < 0)
                 r = -ENOMEM;
         else
-                r = sd_bus_add_match_async(m->bus, &c->properties_slot, match, on_properties_changed, NULL, c);
+                r = sd_bus_add_match_async(m->systemd_bus, &c->properties_slot, match, on_properties_changed, NULL, c);
         if (r >= 0)
-                r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, path, "org.freedesktop.DBus.Properties", "GetAll",
+                r = sd_bus_call_method_async(m->systemd_bus, NULL, SD_DEST, path, "org.freedesktop.DBus.Properties", "GetAll",
                                              on_get_all, c, "s", "org.freedesktop.systemd1.Unit");
         if (r < 0) {
                 log_error_errno(r, "Failed to watch %s", c->def->unit);
@@ -324,7 +330,7 @@ static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret
 }
 
 int systemd_watch_unit(Component *c) {
-        return sd_bus_call_method_async(c->manager->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", on_load_unit,
+        return sd_bus_call_method_async(c->manager->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", on_load_unit,
                                         c, "s", c->def->unit);
 }
 
@@ -345,7 +351,7 @@ int systemd_fetch_result(Component *c) {
                                                               : "org.freedesktop.systemd1.Service";
         if (!c->object_path)
                 return -ENOENT;
-        return sd_bus_call_method_async(c->manager->bus, NULL, SD_DEST, c->object_path,
+        return sd_bus_call_method_async(c->manager->systemd_bus, NULL, SD_DEST, c->object_path,
                                         "org.freedesktop.DBus.Properties", "Get", on_result, c, "ss", iface, "Result");
 }
 
@@ -371,7 +377,7 @@ int systemd_daemon_reload(Manager *m, job_callback_t cb, void *userdata) {
         if (!rc)
                 return -ENOMEM;
         *rc = (ReloadCall) { .m = m, .cb = cb, .userdata = userdata };
-        r = sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", on_daemon_reload, rc,
+        r = sd_bus_call_method_async(m->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Reload", on_daemon_reload, rc,
                                      NULL);
         if (r < 0)
                 free(rc);
