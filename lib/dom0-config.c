@@ -644,12 +644,25 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
                          (intmax_t) st.st_size, CONFIG_MAX_FILE_SIZE);
                 return -EINVAL;
         }
-        buf = malloc(CONFIG_MAX_FILE_SIZE + 1);
+        /* Sized to the file, not to the limit: a reload must not cost a buffer of the largest
+         * file allowed. Read to the end rather than trusting st_size (the file may change under
+         * us), growing the buffer up to one byte past the limit. */
+        size_t cap = (size_t) st.st_size + 4096;
+        if (cap > CONFIG_MAX_FILE_SIZE + 1)
+                cap = CONFIG_MAX_FILE_SIZE + 1;
+        buf = malloc(cap);
         if (!buf)
                 return -ENOMEM;
-        /* Read to the end rather than trusting st_size: the file may change under us. */
         for (;;) {
-                ssize_t k = read(fd, buf + n, CONFIG_MAX_FILE_SIZE + 1 - n);
+                if (n == cap) {
+                        size_t grown = cap * 2 > CONFIG_MAX_FILE_SIZE + 1 ? CONFIG_MAX_FILE_SIZE + 1 : cap * 2;
+                        char *p = realloc(buf, grown);
+                        if (!p)
+                                return -ENOMEM;
+                        buf = p;
+                        cap = grown;
+                }
+                ssize_t k = read(fd, buf + n, cap - n);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;

@@ -1,6 +1,8 @@
 /* Configuration semantics: dependent defaults, explicit values winning, multi-line and list
  * values, every assertion of the module, and the dump reading back to the same configuration. */
 #include <inttypes.h>
+#include <stdio.h>
+#include <sys/resource.h>
 
 #include "strv.h"
 #include "test-util.h"
@@ -192,6 +194,57 @@ START_TEST(test_enable_false) {
 }
 END_TEST
 
+/* VmData of this process, in KiB (what RLIMIT_DATA counts). */
+static unsigned long vm_data_kib(void) {
+        _cleanup_free_ char *status = test_read_file("/proc/self/status", NULL);
+        const char *p = status ? strstr(status, "\nVmData:") : NULL;
+
+        ck_assert(p);
+        return strtoul(p + strlen("\nVmData:"), NULL, 10);
+}
+
+/* Reading a file costs a buffer of its size, not one of the largest file allowed (4 MiB): with
+ * 1 MiB of data to spare, a small file and a 512 KiB one are read. A reload would otherwise
+ * map and unmap 4 MiB every time. */
+START_TEST(test_read_sized_to_file) {
+#if defined(__SANITIZE_ADDRESS__)
+        return; /* AddressSanitizer's allocator maps memory of its own */
+#endif
+        if (test_slowdown() > 1)
+                return; /* so does valgrind */
+        _cleanup_free_ char *dir = test_mkdtemp(), *small = NULL, *large = NULL;
+        struct rlimit old, lim;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&small, "%s/small.conf", dir), 0);
+        ck_assert_int_ge(asprintf(&large, "%s/large.conf", dir), 0);
+        ck_assert_ptr_nonnull(f = fopen(small, "we"));
+        fputs("[xen]\ndebug = true\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+        ck_assert_ptr_nonnull(f = fopen(large, "we"));
+        for (int i = 0; i < 512 * 1024 / 64; i++)
+                fprintf(f, "# %060d\n", i);
+        fputs("[xen]\ndebug = true\n", f);
+        ck_assert_int_eq(fclose(f), 0);
+
+        ck_assert_int_eq(getrlimit(RLIMIT_DATA, &old), 0);
+        lim = old;
+        lim.rlim_cur = (vm_data_kib() + 1024) * 1024;
+        ck_assert_int_eq(setrlimit(RLIMIT_DATA, &lim), 0);
+        const char *paths[] = { small, large };
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++) {
+                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_config_free_ Config *c = NULL;
+                int r = config_parse_file(paths[i], &c, &d);
+
+                ck_assert_msg(r >= 0, "%s: %s", paths[i], strerror(-r));
+                ck_assert(config_bool(c, OPT_DEBUG));
+        }
+        ck_assert_int_eq(setrlimit(RLIMIT_DATA, &old), 0);
+        test_rm_rf(dir);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("semantics");
@@ -210,6 +263,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_dump_reads_back);
         tcase_add_test(tc, test_float_format);
         tcase_add_test(tc, test_enable_false);
+        tcase_add_test(tc, test_read_sized_to_file);
         suite_add_tcase(s, tc);
         return s;
 }
