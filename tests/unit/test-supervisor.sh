@@ -196,7 +196,7 @@ bus_start
 dbus-daemon --config-file="$BUS_DIR/bus.conf" --address="unix:path=$BUS_DIR/bus2_socket" --nofork --nopidfile \
 	--nosyslog 2>/dev/null &
 EXTRA_PIDS=$!
-wait_until 5 test -S "$BUS_DIR/bus2_socket" || { echo "the second private bus did not start"; exit 1; }
+bus_wait "unix:path=$BUS_DIR/bus2_socket" || { echo "the second private bus did not start"; exit 1; }
 echo "# -- store-silent starts in the background: it waits the daemon's ${STORE_DEADLINE_S} s store deadline"
 store_silent
 EXTRA_PIDS="$EXTRA_PIDS $SILENT_PID"
