@@ -23,8 +23,9 @@ static int run_daemon(const char *config) {
         log_debug("%s %s starting", PACKAGE_NAME, PACKAGE_VERSION);
         /* Any caller may send a message of up to 32 MiB. glibc raises its mmap threshold to the
          * size of each large block freed, so later large messages come from the heap and stay
-         * there after they are freed. A fixed threshold (which also fixes the trim threshold)
-         * keeps every large buffer an mmap of its own, returned to the kernel when freed. */
+         * there after they are freed. A fixed threshold (setting one stops glibc adjusting either)
+         * keeps every large buffer an mmap of its own, returned to the kernel when freed; the
+         * heap's top is given back past 256 KiB free, not at every small burst. */
         (void) mallopt(M_MMAP_THRESHOLD, 128 * 1024);
         (void) mallopt(M_TRIM_THRESHOLD, 256 * 1024);
         /* ConfigPath on the bus and every message name the file as an absolute path. */

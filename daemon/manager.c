@@ -11,10 +11,10 @@
 #include "paths.h"
 #include "plan.h"
 #include "strv.h"
-
-#define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
 #include "systemd-client.h"
 #include "xen.h"
+
+#define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
 
 #define BOOTED_CONFIG XEN_DOM0_RUNDIR "/booted.conf"
 
@@ -360,24 +360,23 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
-/* The bus went away (dbus-daemon restarted or died). Nothing of the stack depends on our
- * connection, so we do not try to carry on half-deaf: exit non-zero, systemd starts us again
- * (Restart=on-failure) once the bus is back, and the new daemon adopts the running stack. */
+/* The system bus went away (dbus-daemon restarted or died), or systemd's private socket did (a
+ * daemon-reexec closes every connection to it). Nothing of the stack depends on our connections,
+ * so we do not try to carry on half-deaf: exit non-zero, systemd starts us again
+ * (Restart=on-failure), and the new daemon adopts the running stack. */
 static int on_bus_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
 
-        log_error("Lost the connection to the system bus; exiting so that systemd starts xen-dom0d again "
-                  "(the Xen dom0 stack keeps running and is adopted)");
+        log_error("Lost the connection to %s; exiting so that systemd starts xen-dom0d again "
+                  "(the Xen dom0 stack keeps running and is adopted)",
+                  sd_bus_message_get_bus(msg) == m->bus ? "the system bus" : "systemd");
         return sd_event_exit(m->event, -ECONNRESET);
 }
 
-/* systemd's own gone (a daemon-reexec closes every direct connection): the same way out. */
-static int on_systemd_disconnected(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
-
-        log_error("Lost the connection to systemd; exiting so that systemd starts xen-dom0d again "
-                  "(the Xen dom0 stack keeps running and is adopted)");
-        return sd_event_exit(m->event, -ECONNRESET);
+/* Watches for BUS going away. */
+static int watch_disconnect(Manager *m, sd_bus *bus) {
+        return sd_bus_match_signal(bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
+                                   "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, m);
 }
 
 /* A bus connection with receive timestamps negotiated before it starts: the scheduling gap is
@@ -403,19 +402,16 @@ static int open_bus(const char *address, bool bus_client, const char *descriptio
 /* systemd answers root on its private socket too, the same API without the bus daemon in
  * between (systemctl uses it the same way). At boot, dbus.service starts together with
  * xen-dom0.service at basic.target and takes seconds in emulation: talking to systemd directly,
- * the bring-up does not wait for it; only our own name and API do. Used only for the machine's
- * own systemd: not when a test points the system bus elsewhere. */
-static int open_systemd_bus(Manager *m) {
+ * the bring-up does not wait for it; only our own name and API do. Used only on the machine's
+ * own system bus (own_bus): not when a test points the system bus elsewhere. */
+static int open_systemd_bus(Manager *m, bool own_bus) {
         int r;
 
-        if (!secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") && geteuid() == 0 && sd_booted() > 0 &&
-            access(SYSTEMD_PRIVATE_SOCKET, F_OK) == 0) {
+        if (own_bus && geteuid() == 0 && sd_booted() > 0 && access(SYSTEMD_PRIVATE_SOCKET, F_OK) == 0) {
                 r = open_bus("unix:path=" SYSTEMD_PRIVATE_SOCKET, false, "systemd", &m->systemd_bus);
                 if (r >= 0) {
                         if ((r = sd_bus_attach_event(m->systemd_bus, m->event, SD_EVENT_PRIORITY_NORMAL)) < 0 ||
-                            (r = sd_bus_match_signal(m->systemd_bus, NULL, "org.freedesktop.DBus.Local",
-                                                     "/org/freedesktop/DBus/Local", "org.freedesktop.DBus.Local",
-                                                     "Disconnected", on_systemd_disconnected, m)) < 0)
+                            (r = watch_disconnect(m, m->systemd_bus)) < 0)
                                 return log_error_errno(r, "Failed to watch the connection to systemd");
                         log_debug("Talking to systemd through " SYSTEMD_PRIVATE_SOCKET);
                         return 0;
@@ -428,6 +424,7 @@ static int open_systemd_bus(Manager *m) {
 
 int manager_startup(Manager *m) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
+        const char *bus_address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
         sigset_t mask;
         int r;
 
@@ -463,19 +460,17 @@ int manager_startup(Manager *m) {
             (r = sd_event_add_signal(m->event, NULL, SIGHUP, on_sighup, m)) < 0)
                 return log_error_errno(r, "Failed to watch signals");
 
-        r = open_bus(secure_getenv("DBUS_SYSTEM_BUS_ADDRESS") ?: "unix:path=/run/dbus/system_bus_socket", true,
-                     "system", &m->bus);
+        r = open_bus(bus_address ?: "unix:path=/run/dbus/system_bus_socket", true, "system", &m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the system bus");
         log_debug("Connected to the system bus");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop");
-        r = sd_bus_match_signal(m->bus, NULL, "org.freedesktop.DBus.Local", "/org/freedesktop/DBus/Local",
-                                "org.freedesktop.DBus.Local", "Disconnected", on_bus_disconnected, m);
+        r = watch_disconnect(m, m->bus);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch for the bus going away");
-        r = open_systemd_bus(m);
+        r = open_systemd_bus(m, !bus_address);
         if (r < 0)
                 return r;
 

@@ -312,10 +312,11 @@ static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret
          * would otherwise queue ahead of the JobRemoved that a dependent waits for. On systemd's
          * private socket every unit's signals arrive and the match only filters them here. */
         _cleanup_free_ char *match = NULL;
+        const char *from = sender(m);
         if (asprintf(&match,
                      "type='signal',%s%s%spath='%s',interface='org.freedesktop.DBus.Properties',"
                      "member='PropertiesChanged',arg0='org.freedesktop.systemd1.Unit'",
-                     sender(m) ? "sender='" : "", strempty(sender(m)), sender(m) ? "'," : "", path) < 0)
+                     from ? "sender='" : "", strempty(from), from ? "'," : "", path) < 0)
                 r = -ENOMEM;
         else
                 r = sd_bus_add_match_async(m->systemd_bus, &c->properties_slot, match, on_properties_changed, NULL, c);
