@@ -2,7 +2,9 @@
  * and the mutating ones behind bus_verify_manage(). The contract is the installed
  * introspection XML (conf/org.xenproject.Dom0.Manager.xml). */
 #include <inttypes.h>
+#include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 
 #include "bus-errors.h"
 #include "bus-polkit.h"
@@ -99,7 +101,9 @@ typedef struct CheckCall {
 } CheckCall;
 
 /* Each Check() forks a reader; an ordinary user able to make reads block (a FUSE file) must
- * not be able to pile them up. root's checks are never refused. */
+ * not be able to pile them up. A reader counts until its child is reaped, not only until its
+ * answer: a child stuck in a FUSE wait outlives its 5 s deadline and SIGKILL. root's checks
+ * are never refused. */
 #define CHECK_READERS_MAX 16
 
 static void check_read_done(int err, const char *data, size_t size, void *userdata) {
@@ -121,17 +125,70 @@ static void check_read_done(int err, const char *data, size_t size, void *userda
                 (void) config_validate(c, NULL, &d);
         if (reply_check(cc->msg, &d) < 0)
                 (void) sd_bus_reply_method_errorf(cc->msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
-        if (cc->counted)
-                cc->manager->check_readers--;
+        cc->msg = sd_bus_message_unref(cc->msg);
+}
+
+static void check_call_free(CheckCall *cc) {
+        if (!cc)
+                return;
         sd_bus_message_unref(cc->msg);
         free(cc->path);
         free(cc);
 }
 
+static void check_read_released(void *userdata) {
+        CheckCall *cc = userdata;
+
+        if (cc->counted)
+                cc->manager->check_readers--;
+        check_call_free(cc);
+}
+
+/* The caller's groups from the account database, for the uid the bus vouches for. The bus
+ * does not report a caller's groups, and /proc shows them as they are now: after a setgid
+ * exec (unix_chkpwd has group shadow), not as the caller had them. A uid without an account
+ * gets nogroup alone. */
+static int caller_groups(uid_t uid, gid_t *ret_gid, gid_t **ret_groups, int *ret_n) {
+        _cleanup_free_ char *buf = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
+        struct passwd pw, *res = NULL;
+        long bufsize = sysconf(_SC_GETPW_R_SIZE_MAX);
+        int n = 16;
+
+        if (bufsize <= 0)
+                bufsize = 16384;
+        buf = malloc(bufsize);
+        if (!buf)
+                return -ENOMEM;
+        if (getpwuid_r(uid, &pw, buf, bufsize, &res) != 0 || !res) {
+                *ret_gid = 65534;
+                *ret_groups = NULL;
+                *ret_n = 0;
+                return 0;
+        }
+        for (;;) {
+                gid_t *g = reallocarray(groups, n, sizeof(gid_t));
+                if (!g)
+                        return -ENOMEM;
+                groups = g;
+                int k = n;
+                if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &k) >= 0) {
+                        n = k;
+                        break;
+                }
+                if (k <= n || k > 65536)
+                        return -E2BIG;
+                n = k;
+        }
+        *ret_gid = pw.pw_gid;
+        *ret_groups = TAKE_PTR(groups);
+        *ret_n = n;
+        return 0;
+}
+
 static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
-        _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
-        const gid_t *groups = NULL;
+        _cleanup_free_ gid_t *groups = NULL;
         const char *path;
         CheckCall *cc;
         uid_t uid;
@@ -147,22 +204,16 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "The path must be absolute and shorter than %d bytes", CHECK_PATH_MAX);
         /* The caller's identity, so that the file is read with its rights, not ours. */
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS |
-                                              SD_BUS_CREDS_AUGMENT,
-                                      &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
-        if (r >= 0)
-                r = sd_bus_creds_get_egid(creds, &gid);
-        if (r < 0)
+        if (bus_caller_uid(msg, &uid) < 0)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot tell who the caller is");
-        n_groups = sd_bus_creds_get_supplementary_gids(creds, &groups);
-        if (n_groups < 0)
-                n_groups = 0;
         if (uid != 0 && m->check_readers >= CHECK_READERS_MAX)
                 return sd_bus_error_setf(error, BUS_ERROR_BUSY,
                                          "Too many checks by ordinary users in progress (%d), try again",
                                          CHECK_READERS_MAX);
+        r = caller_groups(uid, &gid, &groups, &n_groups);
+        if (r < 0)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED, "Cannot tell the caller's groups: %s",
+                                         strerror(-r));
 
         cc = calloc(1, sizeof(CheckCall));
         if (!cc || !(cc->path = strdup(path))) {
@@ -171,11 +222,10 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
         }
         cc->manager = m;
         cc->msg = sd_bus_message_ref(msg);
-        r = read_file_as(m->event, path, uid, gid, groups, (size_t) n_groups, check_read_done, cc);
+        r = read_file_as(m->event, path, uid, gid, groups, (size_t) n_groups, check_read_done,
+                         check_read_released, cc);
         if (r < 0) {
-                sd_bus_message_unref(cc->msg);
-                free(cc->path);
-                free(cc);
+                check_call_free(cc);
                 return r;
         }
         if (uid != 0) {

@@ -53,16 +53,25 @@ finish:
         return 0;
 }
 
-int bus_verify_manage(Manager *m, sd_bus_message *msg, authorized_callback_t cb) {
+int bus_caller_uid(sd_bus_message *msg, uid_t *ret) {
         _cleanup_(sd_bus_creds_unrefp) sd_bus_creds *creds = NULL;
+        int r;
+
+        /* Only what the bus itself recorded when the caller connected. Augmenting from
+         * /proc/PID would read the caller's state now, after a possible setuid or setgid exec. */
+        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID, &creds);
+        if (r < 0)
+                return r;
+        return sd_bus_creds_get_euid(creds, ret);
+}
+
+int bus_verify_manage(Manager *m, sd_bus_message *msg, authorized_callback_t cb) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         AuthQuery *q;
         uid_t uid;
         int r;
 
-        r = sd_bus_query_sender_creds(msg, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
-        if (r >= 0)
-                r = sd_bus_creds_get_euid(creds, &uid);
+        r = bus_caller_uid(msg, &uid);
         if (r < 0)
                 return sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_ACCESS_DENIED,
                                                   "Access denied: cannot tell who the caller is");

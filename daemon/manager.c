@@ -448,6 +448,11 @@ int manager_startup(Manager *m) {
         r = sd_event_default(&m->event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop");
+        /* WATCHDOG=1 from the loop itself when the unit sets WatchdogSec=: a loop that stalls
+         * ends in a restart, and a restarted daemon adopts the running stack. */
+        r = sd_event_set_watchdog(m->event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the service watchdog, continuing without it");
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);

@@ -2,6 +2,7 @@
  * caller could not read. A child drops to the caller's uid and groups, opens the file (refusing
  * anything but a regular file of bounded size) and streams it back over a pipe; the daemon
  * collects it from its event loop. */
+#include <assert.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/magic.h>
@@ -16,6 +17,7 @@
 
 typedef struct ReadAs {
         read_as_callback_t cb;
+        read_as_release_t release;
         void *userdata;
         sd_event_source *io;
         sd_event_source *child;
@@ -25,44 +27,68 @@ typedef struct ReadAs {
         size_t size;
         bool eof;
         bool exited;
+        bool answered; /* cb has been called; only the child's reaping is left */
 } ReadAs;
 
 #define READ_AS_TIMEOUT_USEC (5 * 1000000ULL)
 
-static void read_as_free(ReadAs *ra) {
-        sd_event_source_disable_unref(ra->io);
-        sd_event_source_disable_unref(ra->child);
-        if (ra->pid > 0 && !ra->exited) {
+/* The child source's destroy callback: the last owner of the reader, whether the child was
+ * reaped or the event loop went away first. */
+static void read_as_destroy(void *userdata) {
+        ReadAs *ra = userdata;
+
+        /* Never waited for here: sd-event's own "process owned" reaping would block on it. */
+        if (!ra->exited)
                 (void) kill(ra->pid, SIGKILL);
-                (void) waitpid(ra->pid, NULL, 0);
-        }
+        sd_event_source_disable_unref(ra->io);
         sd_event_source_disable_unref(ra->timer);
         free(ra->buf);
+        if (ra->release)
+                ra->release(ra->userdata);
         free(ra);
+}
+
+/* Answers once, then lets go of everything but the child. The child is killed if it still runs
+ * and reaped from the loop when it exits: a reader stuck in uninterruptible sleep (a FUSE file
+ * whose server never answers) outlives SIGKILL, and no wait for it may block the loop. */
+static void read_as_answer(ReadAs *ra, int r, const char *data, size_t size) {
+        assert(!ra->answered);
+        ra->answered = true;
+        ra->cb(r, data, size, ra->userdata);
+        ra->io = sd_event_source_disable_unref(ra->io);
+        ra->timer = sd_event_source_disable_unref(ra->timer);
+        free(ra->buf);
+        ra->buf = NULL;
+        ra->size = 0;
+        if (ra->exited) {
+                /* reaped already: dropping the source runs read_as_destroy() */
+                sd_event_source_disable_unref(TAKE_PTR(ra->child));
+                return;
+        }
+        (void) kill(ra->pid, SIGKILL);
 }
 
 /* The child's stream: a 4-byte status (0 or an errno), then the file's bytes. */
 static void maybe_finish(ReadAs *ra, int fail) {
         int32_t status;
 
+        if (ra->answered)
+                return;
         if (fail) {
-                ra->cb(fail, NULL, 0, ra->userdata);
-                read_as_free(ra);
+                read_as_answer(ra, fail, NULL, 0);
                 return;
         }
         if (!ra->eof || !ra->exited)
                 return;
         if (ra->size < sizeof status) {
-                ra->cb(-EIO, NULL, 0, ra->userdata);
-                read_as_free(ra);
+                read_as_answer(ra, -EIO, NULL, 0);
                 return;
         }
         memcpy(&status, ra->buf, sizeof status);
         if (status != 0)
-                ra->cb(-status, NULL, 0, ra->userdata);
+                read_as_answer(ra, -status, NULL, 0);
         else
-                ra->cb(0, ra->buf + sizeof status, ra->size - sizeof status, ra->userdata);
-        read_as_free(ra);
+                read_as_answer(ra, 0, ra->buf + sizeof status, ra->size - sizeof status);
 }
 
 static int on_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
@@ -101,6 +127,11 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         ReadAs *ra = userdata;
 
         ra->exited = true;
+        if (ra->answered) {
+                /* the late reaping of a reader that was answered for already */
+                sd_event_source_disable_unref(TAKE_PTR(ra->child));
+                return 0;
+        }
         maybe_finish(ra, 0);
         return 0;
 }
@@ -162,18 +193,26 @@ static _Noreturn void child_main(int out, const char *path, uid_t uid, gid_t gid
 }
 
 int read_file_as(sd_event *e, const char *path, uid_t uid, gid_t gid, const gid_t *groups, size_t n_groups,
-                 read_as_callback_t cb, void *userdata) {
+                 read_as_callback_t cb, read_as_release_t release, void *userdata) {
+        _cleanup_close_ int rfd = -EBADF;
         ReadAs *ra;
         int pipefd[2], r;
         pid_t pid;
 
-        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0)
+        assert(e && path && cb);
+        ra = calloc(1, sizeof(ReadAs));
+        if (!ra)
+                return -ENOMEM;
+        if (pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) < 0) {
+                free(ra);
                 return -errno;
+        }
         pid = fork();
         if (pid < 0) {
                 r = -errno;
                 close(pipefd[0]);
                 close(pipefd[1]);
+                free(ra);
                 return r;
         }
         if (pid == 0) {
@@ -182,35 +221,35 @@ int read_file_as(sd_event *e, const char *path, uid_t uid, gid_t gid, const gid_
                 child_main(pipefd[1], path, uid, gid, groups, n_groups);
         }
         close(pipefd[1]);
-        ra = calloc(1, sizeof(ReadAs));
-        if (!ra) {
-                (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                close(pipefd[0]);
-                return -ENOMEM;
-        }
+        rfd = pipefd[0];
         ra->cb = cb;
         ra->userdata = userdata;
         ra->pid = pid;
-        r = sd_event_add_io(e, &ra->io, pipefd[0], EPOLLIN, on_io, ra);
-        if (r < 0) {
-                close(pipefd[0]);
-                goto fail;
-        }
-        (void) sd_event_source_set_io_fd_own(ra->io, true);
+        /* From here on the child source owns the reader: its destroy callback frees it. */
         r = sd_event_add_child(e, &ra->child, pid, WEXITED, on_child, ra);
-        if (r < 0)
-                goto fail;
-        r = sd_event_add_time_relative(e, &ra->timer, CLOCK_MONOTONIC, READ_AS_TIMEOUT_USEC, 0, on_timeout, ra);
-        if (r < 0)
-                goto fail;
-        return 0;
-fail:
-        if (!ra->child) {
+        if (r < 0) {
+                /* Killed, and left unreaped rather than waited for: it may already be stuck. */
                 (void) kill(pid, SIGKILL);
-                (void) waitpid(pid, NULL, 0);
-                ra->exited = true;
+                free(ra);
+                return r;
         }
-        read_as_free(ra);
-        return r;
+        r = sd_event_source_set_destroy_callback(ra->child, read_as_destroy);
+        if (r >= 0)
+                r = sd_event_add_io(e, &ra->io, rfd, EPOLLIN, on_io, ra);
+        if (r >= 0) {
+                TAKE_FD(rfd);
+                (void) sd_event_source_set_io_fd_own(ra->io, true);
+                r = sd_event_add_time_relative(e, &ra->timer, CLOCK_MONOTONIC, READ_AS_TIMEOUT_USEC, 0, on_timeout,
+                                               ra);
+        }
+        if (r < 0) {
+                /* Not answered, so no release either: the caller keeps its state and frees it. */
+                (void) kill(pid, SIGKILL);
+                ra->answered = true;
+                sd_event_source_disable_unref(ra->child);
+                return r;
+        }
+        /* Set last: a failure above must not release what the caller still owns. */
+        ra->release = release;
+        return 0;
 }

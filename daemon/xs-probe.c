@@ -1,7 +1,6 @@
 /* Readiness and health probe of the store. libxenstore calls have no timeout and a stopped
  * store blocks them for ever, so each attempt runs in a child process with a deadline. */
 #include <signal.h>
-#include <sys/wait.h>
 #include <xenstore.h>
 
 #include "log.h"
@@ -19,9 +18,13 @@ static void probe_reset(Component *c) {
 }
 
 void xs_probe_cancel(Component *c) {
-        if (c->probe_pid > 0) {
+        if (c->probe_child) {
+                /* Killed, then reaped by the loop whenever it exits, never waited for here: a
+                 * child blocked in the kernel may outlive SIGKILL for a while. Its source floats
+                 * on its own, and on_child() knows it by its missing userdata. */
                 (void) kill(c->probe_pid, SIGKILL);
-                (void) waitpid(c->probe_pid, NULL, 0);
+                (void) sd_event_source_set_userdata(c->probe_child, NULL);
+                (void) sd_event_source_set_floating(c->probe_child, true);
         }
         probe_reset(c);
 }
@@ -47,6 +50,12 @@ static void attempt_failed(Component *c, const char *why) {
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
         Component *c = userdata;
+
+        if (!c) {
+                /* a cancelled probe, reaped: the source frees itself */
+                (void) sd_event_source_set_floating(s, false);
+                return 0;
+        }
         bool ok = si->si_code == CLD_EXITED && si->si_status == 0;
 
         probe_reset(c);
