@@ -65,9 +65,49 @@ static void set_error(Component *c, const char *fmt, ...) {
         va_end(ap);
 }
 
+/* Which once-a-boot components this boot has started: a file each under /run, which the next
+ * boot starts without. It outlives the daemon, so that a restarted daemon (it exits on purpose
+ * when the bus or systemd goes away) tells "died since" from "not started yet". */
+static char *started_marker(const Component *c) {
+        _cleanup_free_ char *rel = NULL;
+
+        if (asprintf(&rel, XEN_DOM0_RUNDIR "/started/%s", c->def->name) < 0)
+                return NULL;
+        return manager_root_path(rel);
+}
+
+static void mark_started(const Component *c) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!c->def->once_per_boot)
+                return;
+        path = started_marker(c);
+        if (!path)
+                return;
+        /* mkdir -p of its directory, the root's /run included (the unit tier's scratch root) */
+        for (char *p = strchr(path + 1, '/'); p; p = strchr(p + 1, '/')) {
+                *p = 0;
+                (void) mkdir(path, 0755);
+                *p = '/';
+        }
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                log_warning_errno(-errno, "Cannot record that %s was started in this boot (%s); a restarted "
+                                          "xen-dom0d would start it again if it died",
+                                  c->def->name, path);
+}
+
+static bool was_started(const Component *c) {
+        _cleanup_free_ char *path = started_marker(c);
+
+        return path && access(path, F_OK) == 0;
+}
+
 static void component_became_active(Component *c) {
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
+        mark_started(c);
         c->state = COMPONENT_ACTIVE;
         c->active_since = now;
         if (c->start_requested)
@@ -364,6 +404,27 @@ static void component_failed(Component *c, const char *active, const char *sub) 
         manager_update_state(m);
 }
 
+/* A once-a-boot component that this boot started, found down by a daemon that (re)started
+ * since: what failed while no daemon watched is reported as if it had been watched. */
+static void component_lost_before_adoption(Component *c) {
+        c->state = COMPONENT_FAILED;
+        (void) systemd_fetch_result(c);
+        if (c->def->id == COMP_XENSTORED) {
+                set_error(c, "the store daemon died; it is never restarted, only a reboot recovers the store");
+                log_event(LOG_CRIT, MESSAGE_XENSTORED_LOST, c->def->name,
+                          "xenstored was started in this boot and is no longer running (%s): guests can no longer "
+                          "be managed. It is not started again (a new store would not know the running guests); "
+                          "reboot the host to recover.",
+                          c->active_state);
+                return;
+        }
+        set_error(c, "%s was started in this boot and is %s now; it is not started again before a reboot",
+                  c->def->unit, c->active_state);
+        log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
+                  "%s was started in this boot and is %s now; it is not started again before a reboot",
+                  c->def->name, c->active_state);
+}
+
 void supervisor_unit_properties(Component *c, const char *active, const char *sub) {
         Manager *m = c->manager;
         bool first = !c->active_state;
@@ -398,6 +459,8 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
                                         c->state = COMPONENT_FAILED;
                         }
                 }
+                else if (c->def->once_per_boot && c->state == COMPONENT_PENDING && was_started(c))
+                        component_lost_before_adoption(c);
                 supervisor_dispatch(m);
                 return;
         }

@@ -13,12 +13,12 @@ const ComponentDef component_table[_COMP_MAX] = {
         },
         [COMP_XENSTORED] = {
                 .id = COMP_XENSTORED, .name = "xenstored", .unit = "xenstored.service",
-                .after = B(COMP_PROC_XEN), .restart = RESTART_NEVER,
+                .after = B(COMP_PROC_XEN), .restart = RESTART_NEVER, .once_per_boot = true,
                 .description = "the Xen store daemon",
         },
         [COMP_XEN_INIT_DOM0] = {
                 .id = COMP_XEN_INIT_DOM0, .name = "xen-init-dom0", .unit = "xen-init-dom0.service",
-                .after = B(COMP_XENSTORED), .restart = RESTART_NEVER,
+                .after = B(COMP_XENSTORED), .restart = RESTART_NEVER, .once_per_boot = true,
                 .description = "Domain 0's entries in the store",
         },
         [COMP_XENCONSOLED] = {
@@ -35,7 +35,7 @@ const ComponentDef component_table[_COMP_MAX] = {
         [COMP_XENDOMAINS] = {
                 .id = COMP_XENDOMAINS, .name = "xendomains", .unit = "xendomains.service",
                 .after = B(COMP_XENSTORED) | B(COMP_XENCONSOLED) | B(COMP_XEN_INIT_DOM0) | B(COMP_QEMU_BACKEND),
-                .restart = RESTART_NEVER,
+                .restart = RESTART_NEVER, .once_per_boot = true,
                 .description = "automatic start, save and restore of guests",
         },
         [COMP_WATCHDOG] = {

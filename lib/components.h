@@ -31,6 +31,7 @@ typedef struct ComponentDef {
         uint32_t after;     /* components that must be up before this one starts */
         RestartPolicy restart;
         bool reload_restartable; /* may be restarted to apply a configuration change */
+        bool once_per_boot; /* started at most once a boot: once it ends, only a reboot brings it back */
         const char *description;
 } ComponentDef;
 

@@ -501,6 +501,25 @@ err=$(B --timeout=5 call org.xenproject.Dom0 $P $I RestartComponent s xenconsole
 contains "store lost: RestartComponent xenconsoled is refused, naming the store" "$err" "xenstored"
 expect "store lost: still no StartUnit after the refused call" \
 	"$(calls_after "$t_first" | grep -c 'xenconsoled\|xenstored')" 0
+# The daemon restarted (it exits on purpose when the bus or systemd goes away): what this boot
+# started and lost stays lost. A new store under running guests would not know them.
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null
+check "store lost, daemon restarted: this boot's starts are recorded under /run" \
+	test -e "$S/root/run/xen-dom0/started/xenstored" -a -e "$S/root/run/xen-dom0/started/xendomains"
+daemon_up
+wait_until 10 has "NOTIFY READY=1" 2
+load_paths
+pause 1
+expect "store lost, daemon restarted: nothing started, not the store, not xendomains" \
+	"$(calls_after "$t_first" | grep -c 'StartUnit\|RestartUnit')" 0
+expect "store lost, daemon restarted: State is degraded" "$(mprop State)" degraded
+contains "store lost, daemon restarted: StatusText names the store" "$(mprop StatusText)" "xenstored"
+expect "store lost, daemon restarted: xenstored is failed" "$(cprop xenstored State)" failed
+contains "store lost, daemon restarted: its LastError says it is never restarted" \
+	"$(cprop xenstored LastError)" "never restarted"
+check "store lost, daemon restarted: a critical log line" grep -q "^<2>xenstored was started in this boot" "$S/daemon.log"
+expect "store lost, daemon restarted: xendomains is failed, not started again" "$(cprop xendomains State)" failed
 scenario_end
 
 # ---- 3d: the store stops answering, then answers again ------------------------------------------

@@ -53,3 +53,19 @@ else
 	diag "xenconsoled exited with the store; the guest's console stops with it"
 	check "the guest's domain still exists in the hypervisor" bash -c "timeout 20 xl debug-keys q && xl dmesg | grep -q 'General information for domain $domid:'"
 fi
+
+# The daemon restarted after the store died (it exits on purpose when the bus or systemd goes
+# away): the record of this boot's bring-up under /run keeps it from starting a second store
+# under the running guest, and the loss is reported as before.
+daemon_pid=$(prop xen-dom0.service MainPID) t1=$(date +%s)
+systemctl kill -s KILL xen-dom0.service
+new_daemon() { local p; p=$(prop xen-dom0.service MainPID); [[ $p != 0 && $p != "$daemon_pid" ]]; }
+check_wait "xen-dom0d is started again by systemd" 30 new_daemon
+check_wait "the restarted daemon says degraded" 60 stack_manager_is degraded
+check_match "its StatusText names the store" 'xenstored' manager_prop StatusText
+sleep 10
+check_eq "xenstored is still not started again (10 s after the daemon's restart)" "0" prop xenstored.service MainPID
+check "still no xenstored process" bash -c '! pgrep -x "oxenstored|xenstored" >/dev/null'
+check "the restarted daemon logged the store's loss, critical, with its MESSAGE_ID" bash -c \
+	"journalctl -b -u xen-dom0.service -p crit --since @$t1 MESSAGE_ID=6577abb789c149bf94666f2cd47f2cfb -o cat | grep -q 'xenstored was started in this boot'"
+check_eq "xendomains is untouched by the restart" "$xendomains_t" prop xendomains.service ActiveEnterTimestampMonotonic
