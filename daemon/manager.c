@@ -100,6 +100,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->xen_defer);
         sd_event_source_unref(m->store_watch);
         sd_event_source_unref(m->store_modprobe);
+        sd_event_source_unref(m->reload_defer);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);

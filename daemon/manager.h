@@ -105,6 +105,8 @@ struct Manager {
         unsigned reload_jobs;
         char **reload_restarted;
         char **reload_files;
+        bool reload_queued;         /* a SIGHUP arrived during the reload: one more follows it */
+        sd_event_source *reload_defer;
 
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;

@@ -42,6 +42,15 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         return 0;
 }
 
+static int on_queued_reload(sd_event_source *s, void *userdata) {
+        Manager *m = userdata;
+
+        m->reload_defer = sd_event_source_unref(m->reload_defer);
+        log_info("Reloading for the SIGHUP that arrived during the last reload");
+        (void) manager_reload(m, NULL);
+        return 0;
+}
+
 static void reload_finish(Manager *m, int error, const char *error_name, const char *message) {
         sd_bus_message *msg = TAKE_PTR(m->reload_message);
 
@@ -77,8 +86,15 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         }
         m->reload_files = strv_free(m->reload_files);
         m->reload_restarted = strv_free(m->reload_restarted);
-        (void) sd_notify(false, "READY=1");
+        /* Before the bring-up settled, READY=1 would end systemd's wait for it too early. */
+        if (m->ready_sent)
+                (void) sd_notify(false, "READY=1");
         manager_update_state(m);
+        if (m->reload_queued && !m->reload_defer) {
+                m->reload_queued = false;
+                if (sd_event_add_defer(m->event, &m->reload_defer, on_queued_reload, m) < 0)
+                        log_error("Cannot schedule the reload requested during the last one; send SIGHUP again");
+        }
 }
 
 static void on_restart_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
@@ -124,13 +140,18 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         if (m->reloading) {
                 if (message)
                         return sd_bus_reply_method_errorf(message, ERROR_BUSY, "A reload is already in progress");
-                log_warning("Ignoring a reload request: a reload is already in progress");
+                /* The file may have changed again since this reload read it: one more follows. */
+                log_info("SIGHUP during a reload: another reload follows when this one ends");
+                m->reload_queued = true;
                 return 0;
         }
         m->reloading = true;
         m->reload_message = sd_bus_message_ref(message);
-        manager_notify(m, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading %s", now_usec(CLOCK_MONOTONIC),
-                       m->config_path);
+        if (m->ready_sent)
+                manager_notify(m, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading %s",
+                               now_usec(CLOCK_MONOTONIC), m->config_path);
+        else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
+                manager_notify(m, "STATUS=reloading %s", m->config_path);
         manager_update_state(m);
 
         r = config_load(m->config_path, NULL, &new, &d);

@@ -626,6 +626,42 @@ expect "reload window: xen-watchdog, dead during the reload, is started again" \
 	"$(calls_after "$t_reload" | grep -c "StartUnit xen-watchdog")" 1
 scenario_end
 
+# ---- 6b: SIGHUP during the bring-up, and during a reload ---------------------------------------
+scenario reload-hup --unit xendomains=ok:2000
+daemon_up
+wait_until 10 has "$(start_of xendomains.service)"
+kill -HUP "$DPID"
+pause 0.5
+expect "SIGHUP during the bring-up: no READY=1 before the stack settled" "$(count "NOTIFY READY=1")" 0
+expect "SIGHUP during the bring-up: no RELOADING=1 while systemd waits for READY=1" "$(count "NOTIFY RELOADING=1")" 0
+wait_until 10 has "NOTIFY READY=1"
+pause 0.3
+check "SIGHUP during the bring-up: READY=1 comes after the last start job" \
+	before "$(at " xendomains.service done")" "$(at "NOTIFY READY=1")"
+expect "SIGHUP during the bring-up: one READY=1" "$(count "NOTIFY READY=1")" 1
+# A second SIGHUP while a reload waits for its restart job: the file changed again since the
+# first one read it, so one more reload follows and applies it.
+ctl behaviour xenconsoled ok:1500
+printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+ctl log hup-twice
+wait_until 5 has "CTL log hup-twice"
+t_hup=$(at "CTL log hup-twice")
+kill -HUP "$DPID"
+wait_until 5 has " CALL RestartUnit "
+printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
+kill -HUP "$DPID"
+wait_until 10 has "NOTIFY READY=1" 3
+wait_until 5 has " CALL RestartUnit " 2
+pause 0.5
+expect "SIGHUP during a reload: a second reload follows and restarts xenconsoled again" \
+	"$(calls_after "$t_hup" | grep -c "RestartUnit xenconsoled")" 2
+check "SIGHUP during a reload: logged as queued" dlog "another reload follows when this one ends"
+expect "SIGHUP during a reload: the live configuration is the file's last (trace = false)" \
+	"$(B --timeout=5 --json=short call org.xenproject.Dom0 $P $I GetConfig 2>/dev/null |
+		python3 -c 'import json,sys; print([v for v in json.load(sys.stdin)["data"][0] if v[0] == "xen.trace"][0][1])' 2>&1)" \
+	"false"
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
