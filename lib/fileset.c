@@ -187,16 +187,51 @@ static int fsync_parent(const char *full) {
         return 0;
 }
 
+/* Next to a file being replaced, a second link to what it was, until the whole set is in place. */
+#define OLD_SUFFIX "old"
+
 typedef struct Pending {
         const RenderedFile *file;
         char *full;
-        char *tmp;
+        char *tmp;    /* the new content, until renamed into place */
+        char *old;    /* a second link to the file it replaces, while a rollback may need it */
+        bool backup;  /* a foreign file it replaces was kept by this write */
+        bool renamed; /* the new content is in place */
 } Pending;
+
+static int link_old(Pending *p) {
+        _cleanup_free_ char *old = NULL;
+        char *slash = strrchr(p->full, '/');
+
+        if (asprintf(&old, "%.*s/.#%s." OLD_SUFFIX, (int) (slash - p->full), p->full, slash + 1) < 0) {
+                old = NULL;
+                return -ENOMEM;
+        }
+        /* Only an interrupted write leaves one behind, and that write's copy is of no use. */
+        if (unlink(old) < 0 && errno != ENOENT)
+                return -errno;
+        if (linkat(AT_FDCWD, p->full, AT_FDCWD, old, 0) < 0)
+                return -errno;
+        p->old = TAKE_PTR(old);
+        return 0;
+}
+
+/* Puts back what a renamed file replaced: its old link over it, or nothing where there was
+ * nothing. The rename keeps the old inode, so content, mode, owner and mtime all come back. */
+static void restore_old(Pending *p) {
+        if (p->old) {
+                if (rename(p->old, p->full) < 0)
+                        return;
+                p->old = mfree(p->old);
+        } else if (unlink(p->full) < 0 && errno != ENOENT)
+                return;
+        p->renamed = false;
+}
 
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
         Pending *p = calloc(s->n ? s->n : 1, sizeof(Pending));
-        size_t np = 0;
+        size_t np = 0, i;
         int r = 0;
 
         *ret = (WriteResult) {};
@@ -204,7 +239,7 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 return -ENOMEM;
 
         /* Phase 1: every changed file to a temporary file next to its target. */
-        for (size_t i = 0; i < s->n; i++) {
+        for (i = 0; i < s->n; i++) {
                 const RenderedFile *f = &s->files[i];
                 _cleanup_free_ char *full = path_join(root, f->path), *tmp = NULL;
                 _cleanup_close_ int fd = -EBADF;
@@ -247,70 +282,136 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 goto fail;
         }
 
-        /* Phase 2: keep foreign files, then rename everything into place. */
-        for (size_t i = 0; i < np; i++) {
+        /* Phase 2: keep foreign files, and a link to every file about to be replaced so that a
+         * failed rename can put back the ones before it. Every allocation the result needs is
+         * done here too: from the first rename on, only the file system can fail. */
+        for (i = 0; i < np; i++) {
                 _cleanup_free_ char *orig = NULL;
                 struct stat st;
 
-                if (lstat(p[i].full, &st) < 0 || file_is_ours(p[i].full))
-                        continue;
-                if (asprintf(&orig, "%s" ORIG_SUFFIX, p[i].full) < 0) {
+                if (strv_extend(&ret->changed, p[i].file->path) < 0) {
                         r = -ENOMEM;
                         goto fail;
                 }
-                if (link(p[i].full, orig) < 0) {
-                        if (errno == EEXIST)
-                                continue; /* kept on an earlier run */
+                if (lstat(p[i].full, &st) < 0) {
+                        if (errno == ENOENT)
+                                continue;
                         r = -errno;
-                        ret->failed_path = strdup(p[i].file->path);
-                        goto fail;
+                        goto fail_at_pending;
                 }
-                if (strv_extend(&ret->backups, p[i].full) < 0) {
-                        (void) unlink(orig);
-                        r = -ENOMEM;
-                        goto fail;
+                if (!file_is_ours(p[i].full)) {
+                        if (asprintf(&orig, "%s" ORIG_SUFFIX, p[i].full) < 0) {
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        if (link(p[i].full, orig) >= 0)
+                                p[i].backup = true;
+                        else if (errno != EEXIST) { /* EEXIST: kept on an earlier run */
+                                r = -errno;
+                                goto fail_at_pending;
+                        }
                 }
+                r = link_old(&p[i]);
+                if (r < 0)
+                        goto fail_at_pending;
         }
-        for (size_t i = 0; i < np; i++) {
-                if (rename(p[i].tmp, p[i].full) < 0) {
-                        /* Only an I/O error can get here: directories and files exist and are ours. */
-                        r = -errno;
-                        ret->failed_path = strdup(p[i].file->path);
-                        for (size_t j = i; j < np; j++)
-                                (void) unlink(p[j].tmp);
-                        goto done;
-                }
-                free(p[i].tmp);
-                p[i].tmp = NULL;
-                if (strv_extend(&ret->changed, p[i].file->path) < 0)
+        for (i = 0; i < np; i++)
+                if (p[i].backup && strv_extend(&ret->backups, p[i].full) < 0) {
                         r = -ENOMEM;
+                        goto fail;
+                }
+
+        /* Phase 3: rename everything into place. */
+        for (i = 0; i < np; i++) {
+                if (rename(p[i].tmp, p[i].full) < 0) {
+                        r = -errno;
+                        goto rollback;
+                }
+                p[i].tmp = mfree(p[i].tmp);
+                p[i].renamed = true;
                 if (fileset_rename_hook)
                         fileset_rename_hook(i + 1);
         }
-        for (size_t i = 0; i < np; i++)
+        for (i = 0; i < np; i++) {
+                if (p[i].old)
+                        (void) unlink(p[i].old);
                 (void) fsync_parent(p[i].full);
+        }
+        r = 0;
         goto done;
 
+rollback:
+        /* Whoever acts on the result must find on disk what it says: the old set. */
+        for (size_t j = i; j > 0; j--)
+                restore_old(&p[j - 1]);
+        for (size_t j = 0; j < i; j++)
+                (void) fsync_parent(p[j].full);
+fail_at_pending:
+        if (!ret->failed_path)
+                ret->failed_path = strdup(p[i].file->path);
 fail:
-        for (size_t i = 0; i < np; i++)
+        for (i = 0; i < np; i++) {
                 if (p[i].tmp)
                         (void) unlink(p[i].tmp);
-        STRV_FOREACH(b, ret->backups) {
-                _cleanup_free_ char *orig = NULL;
-                if (asprintf(&orig, "%s" ORIG_SUFFIX, *b) >= 0)
-                        (void) unlink(orig);
+                if (p[i].old)
+                        (void) unlink(p[i].old);
+                /* A foreign file still replaced lives on in its backup only. */
+                if (p[i].backup && !p[i].renamed) {
+                        _cleanup_free_ char *orig = NULL;
+                        if (asprintf(&orig, "%s" ORIG_SUFFIX, p[i].full) >= 0)
+                                (void) unlink(orig);
+                }
         }
-        ret->backups = strv_free(ret->backups);
-        for (size_t i = strv_length(created); i > 0; i--)
+        for (i = strv_length(created); i > 0; i--)
                 (void) rmdir(created[i - 1]);
-        ret->changed = strv_free(ret->changed);
+        /* What stays in the results: the files that could not be put back, and their backups
+         * (changed[i] is p[i]'s path once phase 2 is through; before that nothing was renamed). */
+        for (size_t j = 0, k = 0; ret->changed; j++) {
+                if (!ret->changed[j]) {
+                        ret->changed[k] = NULL;
+                        break;
+                }
+                if (j < np && p[j].renamed)
+                        ret->changed[k++] = ret->changed[j];
+                else
+                        free(ret->changed[j]);
+        }
+        for (size_t j = 0, k = 0; ret->backups; j++) {
+                bool keep = false;
+
+                if (!ret->backups[j]) {
+                        ret->backups[k] = NULL;
+                        break;
+                }
+                for (i = 0; i < np; i++)
+                        if (streq(p[i].full, ret->backups[j]))
+                                keep = p[i].renamed;
+                if (keep)
+                        ret->backups[k++] = ret->backups[j];
+                else
+                        free(ret->backups[j]);
+        }
 done:
-        for (size_t i = 0; i < np; i++) {
+        for (i = 0; i < np; i++) {
                 free(p[i].full);
                 free(p[i].tmp);
+                free(p[i].old);
         }
         free(p);
         return r;
+}
+
+char *write_result_error(const WriteResult *w, int error) {
+        _cleanup_free_ char *changed = strv_join(w->changed ?: (char *[]) { NULL }, " ");
+        char *s;
+
+        if (!changed)
+                return NULL;
+        if (asprintf(&s, "Cannot write %s: %s; %s%s", strna(w->failed_path), strerror(-error),
+                     isempty(changed) ? "nothing was changed" : "the old content could not be put back in ",
+                     changed) < 0)
+                return NULL;
+        return s;
 }
 
 int fileset_clean_stale(const FileSet *s, const char *root) {
@@ -330,11 +431,14 @@ int fileset_clean_stale(const FileSet *s, const char *root) {
                 d = opendir(*full ? full : "/");
                 if (!d)
                         continue;
-                while ((de = readdir(d)))
-                        /* mkostemp's six characters after our prefix */
-                        if (startswith(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6 &&
+                while ((de = readdir(d))) {
+                        const char *rest = startswith(de->d_name, prefix);
+
+                        /* mkostemp's six characters after our prefix, or the link to an old file */
+                        if (rest && (strlen(rest) == 6 || streq(rest, OLD_SUFFIX)) &&
                             unlinkat(dirfd(d), de->d_name, 0) == 0)
                                 n++;
+                }
                 closedir(d);
         }
         return n;

@@ -24,18 +24,23 @@ int fileset_add(FileSet *s, const char *path, char *content, size_t size, mode_t
 const RenderedFile *fileset_find(const FileSet *s, const char *path);
 
 typedef struct WriteResult {
-        char **changed;   /* paths (as in the set) that were written */
+        char **changed;   /* paths (as in the set) that were written; on error, those that could not be put back */
         char **backups;   /* foreign files (full paths) kept as FILE.xen-dom0-orig before being replaced */
         char *failed_path; /* on error: the file that could not be written */
 } WriteResult;
 
 void write_result_done(WriteResult *w);
+/* A failed fileset_write() in one sentence: which file, why, and which files it changed all the
+ * same. NULL when out of memory. */
+char *write_result_error(const WriteResult *w, int error);
 
 /* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
  * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
  * unchanged file is not touched. A file that exists and lacks the render marker is first kept as
- * FILE.xen-dom0-orig. When anything fails before the renames, nothing is changed (temporary files
- * and directories created are removed). Returns 0 or -errno, with details in ret. */
+ * FILE.xen-dom0-orig. When anything fails, nothing is changed: temporary files, backups and
+ * directories created are removed, and a failed rename puts the files renamed before it back as
+ * they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
+ * files that hold new content all the same (a rollback that failed too), normally none. */
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
 
 /* Test hook for crash-consistency tests: when set, called after the n-th file of a write was
