@@ -95,6 +95,9 @@ static int file_differs(const RenderedFile *f, const char *full) {
         n = read_file_prefix(full, buf, f->size + 1, &st);
         if (n == -ENOENT)
                 return 1;
+        /* A symbolic link in a file's place is never followed: it is replaced by the file. */
+        if (n == -ELOOP && lstat(full, &st) >= 0 && S_ISLNK(st.st_mode))
+                return 1;
         if (n < 0)
                 return (int) n;
         return (size_t) n != f->size || memcmp(buf, f->content, f->size) != 0 || (st.st_mode & 07777) != f->mode;
@@ -106,7 +109,8 @@ int rendered_file_differs(const RenderedFile *f, const char *root) {
         return full ? file_differs(f, full) : -ENOMEM;
 }
 
-/* Whether an existing file was written by us (carries the marker near its start). */
+/* Whether an existing file was written by us (carries the marker near its start). A symbolic
+ * link never is: we write regular files only. */
 static bool file_is_ours(const char *full) {
         char buf[512];
         struct stat st;
@@ -304,7 +308,8 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                                 r = -ENOMEM;
                                 goto fail;
                         }
-                        if (link(p[i].full, orig) >= 0)
+                        /* A symbolic link is kept as itself, pointing where it pointed. */
+                        if (linkat(AT_FDCWD, p[i].full, AT_FDCWD, orig, 0) >= 0)
                                 p[i].backup = true;
                         else if (errno != EEXIST) { /* EEXIST: kept on an earlier run */
                                 r = -errno;

@@ -37,7 +37,8 @@ char *write_result_error(const WriteResult *w, int error);
 /* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
  * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
  * unchanged file is not touched. A file that exists and lacks the render marker is first kept as
- * FILE.xen-dom0-orig. When anything fails, nothing is changed: temporary files, backups and
+ * FILE.xen-dom0-orig; a symbolic link in a file's place is kept that way too (as the link), never
+ * followed, and replaced by a regular file. When anything fails, nothing is changed: temporary files, backups and
  * directories created are removed, and a failed rename puts the files renamed before it back as
  * they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
  * files that hold new content all the same (a rollback that failed too), normally none. */

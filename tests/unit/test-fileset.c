@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
@@ -148,6 +149,67 @@ START_TEST(test_foreign_file_kept) {
         free(orig);
         orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
         ck_assert_str_eq(orig, "hand written\n");
+        test_rm_rf(root);
+}
+END_TEST
+
+static char *link_target(const char *root, const char *path) {
+        _cleanup_free_ char *full = at(root, path);
+        char buf[PATH_MAX];
+        ssize_t n = readlink(full, buf, sizeof buf - 1);
+
+        ck_assert_int_ge(n, 0);
+        return strndup(buf, n);
+}
+
+START_TEST(test_symlink_target_kept) {
+        /* A symbolic link where a file goes, to a file or to nothing: neither is followed nor
+         * aborts the write. Each is kept as FILE.xen-dom0-orig, the same link, and replaced by a
+         * regular file; what it pointed to is left alone. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *elsewhere = NULL, *full = NULL, *theirs = NULL,
+                            *now = NULL, *l = NULL;
+        _cleanup_(fileset_done) FileSet s = {}, s2 = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+        struct stat st;
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(root, "/elsewhere", "theirs\n");
+        elsewhere = at(root, "/elsewhere");
+        full = at(root, "/etc/link.conf");
+        ck_assert_int_eq(symlink(elsewhere, full), 0);
+        free(full);
+        full = at(root, "/etc/dangling.conf");
+        ck_assert_int_eq(symlink("/nonexistent/xen-dom0-test", full), 0);
+        add(&s, "/etc/link.conf", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/dangling.conf", "# " RENDER_MARKER "\nnew\n", 0644);
+        ck_assert_int_gt(rendered_file_differs(&s.files[0], root), 0);
+        ck_assert_int_gt(rendered_file_differs(&s.files[1], root), 0);
+
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_uint_eq(strv_length(w.changed), 2);
+        ck_assert_uint_eq(strv_length(w.backups), 2);
+        for (size_t i = 0; i < s.n; i++) {
+                free(full);
+                full = at(root, s.files[i].path);
+                ck_assert_int_eq(lstat(full, &st), 0);
+                ck_assert(S_ISREG(st.st_mode));
+                ck_assert_int_eq(rendered_file_differs(&s.files[i], root), 0);
+        }
+        l = link_target(root, "/etc/link.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(l, elsewhere);
+        free(l);
+        l = link_target(root, "/etc/dangling.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(l, "/nonexistent/xen-dom0-test");
+        theirs = get(root, "/elsewhere");
+        ck_assert_str_eq(theirs, "theirs\n");
+
+        /* Ours now: rewritten without another backup. */
+        add(&s2, "/etc/link.conf", "# " RENDER_MARKER "\nnewer\n", 0644);
+        ck_assert_int_eq(fileset_write(&s2, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.backups), 0);
+        now = get(root, "/etc/link.conf");
+        ck_assert_str_eq(now, "# " RENDER_MARKER "\nnewer\n");
         test_rm_rf(root);
 }
 END_TEST
@@ -422,6 +484,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_unchanged_not_rewritten);
         tcase_add_test(tc, test_mode_change_rewrites);
         tcase_add_test(tc, test_foreign_file_kept);
+        tcase_add_test(tc, test_symlink_target_kept);
         tcase_add_test(tc, test_failure_changes_nothing);
         tcase_add_test(tc, test_differs);
         tcase_add_test(tc, test_crash_between_renames);
