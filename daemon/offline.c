@@ -62,8 +62,8 @@ int offline_render(const char *path, const char *root) {
                 return 1;
         }
         r = fileset_write(&s, root, &w);
-        STRV_FOREACH(b, w.backups)
-                printf("kept %s as %s" ".xen-dom0-orig\n", *b, *b);
+        STRV_FOREACH_PAIR(f, b, w.backups)
+                printf("kept %s as %s\n", *f, *b);
         if (r < 0) {
                 _cleanup_free_ char *error = write_result_error(&w, r);
                 fprintf(stderr, "%s: rendering under %s: %s\n", path, root, error ?: strerror(-r));

@@ -30,8 +30,8 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         if (r > 0)
                 log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
         r = fileset_write(&s, manager_root(), &w);
-        STRV_FOREACH(b, w.backups)
-                log_notice("Kept %s, not written by xen-dom0d, as %s.xen-dom0-orig", *b, *b);
+        STRV_FOREACH_PAIR(f, b, w.backups)
+                log_notice("Kept %s, not written by xen-dom0d, as %s", *f, *b);
         if (r < 0) {
                 if (ret_error)
                         *ret_error = write_result_error(&w, r);

@@ -136,7 +136,7 @@ START_TEST(test_foreign_file_kept) {
         put(root, "/etc/admin.conf", "hand written\n");
         add(&s, "/etc/admin.conf", "# " RENDER_MARKER "\nnew\n", 0644);
         ck_assert_int_eq(fileset_write(&s, root, &w), 0);
-        ck_assert_uint_eq(strv_length(w.backups), 1);
+        ck_assert_uint_eq(strv_length(w.backups), 2); /* the file, and where it is kept */
         orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
         ck_assert_str_eq(orig, "hand written\n");
         now = get(root, "/etc/admin.conf");
@@ -149,6 +149,89 @@ START_TEST(test_foreign_file_kept) {
         free(orig);
         orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
         ck_assert_str_eq(orig, "hand written\n");
+        test_rm_rf(root);
+}
+END_TEST
+
+/* Replaces the file at path with a new one (another inode), as an editor or a package would. */
+static void replace(const char *root, const char *path, const char *text) {
+        _cleanup_free_ char *full = at(root, path);
+
+        ck_assert_int_eq(unlink(full), 0);
+        put(root, path, text);
+}
+
+START_TEST(test_foreign_versions_all_kept) {
+        /* Every foreign version that is replaced is kept, under the first free name of
+         * FILE.xen-dom0-orig, .1, ... .9; a version kept already is not kept twice; with all ten
+         * names taken by other versions the write is refused and changes nothing. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *v = NULL, *full = NULL, *kept = NULL,
+                            *before = NULL, *after = NULL, *error = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w1 = {}, w2 = {}, w3 = {}, w4 = {}, w5 = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        full = at(root, "/etc/admin.conf");
+        add(&s, "/etc/admin.conf", "# " RENDER_MARKER "\nours\n", 0644);
+
+        put(root, "/etc/admin.conf", "first\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w1), 0);
+
+        /* A second foreign version: kept next to the first. */
+        replace(root, "/etc/admin.conf", "second\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w2), 0);
+        v = get(root, "/etc/admin.conf" ORIG_SUFFIX ".1");
+        ck_assert_ptr_nonnull(v);
+        ck_assert_str_eq(v, "second\n");
+        v = mfree(v);
+        v = get(root, "/etc/admin.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(v, "first\n");
+        v = mfree(v);
+        /* Each result names the file and where it went. */
+        ck_assert_uint_eq(strv_length(w1.backups), 2);
+        ck_assert_str_eq(w1.backups[0], full);
+        ck_assert_int_ge(asprintf(&kept, "%s" ORIG_SUFFIX, full), 0);
+        ck_assert_str_eq(w1.backups[1], kept);
+        ck_assert_uint_eq(strv_length(w2.backups), 2);
+        kept = mfree(kept);
+        ck_assert_int_ge(asprintf(&kept, "%s" ORIG_SUFFIX ".1", full), 0);
+        ck_assert_str_eq(w2.backups[1], kept);
+
+        /* The first version again, a copy of it: it is kept already. */
+        replace(root, "/etc/admin.conf", "first\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w3), 0);
+        ck_assert_uint_eq(strv_length(w3.backups), 0);
+        kept = mfree(kept);
+        kept = at(root, "/etc/admin.conf" ORIG_SUFFIX ".2");
+        ck_assert_int_eq(access(kept, F_OK), -1);
+
+        /* Kept by a write that was interrupted before its rename: the same inode. */
+        replace(root, "/etc/admin.conf", "third\n");
+        ck_assert_int_eq(link(full, kept), 0);
+        ck_assert_int_eq(fileset_write(&s, root, &w4), 0);
+        ck_assert_uint_eq(strv_length(w4.backups), 0);
+        kept = mfree(kept);
+        kept = at(root, "/etc/admin.conf" ORIG_SUFFIX ".3");
+        ck_assert_int_eq(access(kept, F_OK), -1);
+
+        /* All ten names taken by other versions. */
+        for (unsigned k = 3; k < 10; k++) {
+                _cleanup_free_ char *name = NULL, *text = NULL;
+                ck_assert_int_ge(asprintf(&name, "/etc/admin.conf" ORIG_SUFFIX ".%u", k), 0);
+                ck_assert_int_ge(asprintf(&text, "version %u\n", k), 0);
+                put(root, name, text);
+        }
+        replace(root, "/etc/admin.conf", "eleventh\n");
+        before = snapshot(root);
+        ck_assert_int_eq(fileset_write(&s, root, &w5), -EEXIST);
+        after = snapshot(root);
+        ck_assert_str_eq(before, after);
+        ck_assert_str_eq(w5.failed_path, "/etc/admin.conf");
+        error = write_result_error(&w5, -EEXIST);
+        ck_assert_ptr_nonnull(strstr(error, "/etc/admin.conf" ORIG_SUFFIX ", "));
+        ck_assert_ptr_nonnull(strstr(error, ORIG_SUFFIX ".9 all keep other versions"));
+        ck_assert_ptr_nonnull(strstr(error, "nothing was changed"));
         test_rm_rf(root);
 }
 END_TEST
@@ -188,7 +271,7 @@ START_TEST(test_symlink_target_kept) {
 
         ck_assert_int_eq(fileset_write(&s, root, &w), 0);
         ck_assert_uint_eq(strv_length(w.changed), 2);
-        ck_assert_uint_eq(strv_length(w.backups), 2);
+        ck_assert_uint_eq(strv_length(w.backups), 4);
         for (size_t i = 0; i < s.n; i++) {
                 free(full);
                 full = at(root, s.files[i].path);
@@ -485,6 +568,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_mode_change_rewrites);
         tcase_add_test(tc, test_foreign_file_kept);
         tcase_add_test(tc, test_symlink_target_kept);
+        tcase_add_test(tc, test_foreign_versions_all_kept);
         tcase_add_test(tc, test_failure_changes_nothing);
         tcase_add_test(tc, test_differs);
         tcase_add_test(tc, test_crash_between_renames);
