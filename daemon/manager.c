@@ -482,12 +482,16 @@ int manager_startup(Manager *m) {
 
         if (config_bool(m->config, OPT_ENABLE)) {
                 _cleanup_strv_free_ char **changed = NULL;
-                _cleanup_free_ char *failed = NULL;
+                _cleanup_free_ char *error = NULL;
 
                 /* Re-rendered at every start, so a new boot always uses the current file. */
-                r = manager_render(m, m->config, &changed, &failed);
-                if (r < 0)
-                        return log_error_errno(r, "Failed to write %s", strna(failed));
+                r = manager_render(m, m->config, &changed, &error);
+                if (r < 0) {
+                        if (!error)
+                                return log_error_errno(r, "Failed to write the rendered files");
+                        log_error("%s", error);
+                        return r;
+                }
                 STRV_FOREACH(p, changed)
                         log_debug("Wrote %s", *p);
                 (void) load_booted_config(m);

@@ -161,7 +161,9 @@ unsigned manager_components_up(Manager *m);
 
 /* reload.c: replies to message (NULL for SIGHUP) when the reload is done. */
 int manager_reload(Manager *m, sd_bus_message *message);
-int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path);
+/* Writes the files c renders. On error, ret_error is the failure in a sentence (NULL when out
+ * of memory). */
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error);
 int manager_compute_pending(Manager *m);
 void manager_store_ready(Manager *m);
 

@@ -62,13 +62,13 @@ int offline_render(const char *path, const char *root) {
                 return 1;
         }
         r = fileset_write(&s, root, &w);
+        STRV_FOREACH_PAIR(f, b, w.backups)
+                printf("kept %s as %s\n", *f, *b);
         if (r < 0) {
-                fprintf(stderr, "%s: failed to write %s under %s: %s; nothing changed\n", path,
-                        strna(w.failed_path), root, strerror(-r));
+                _cleanup_free_ char *error = write_result_error(&w, r);
+                fprintf(stderr, "%s: rendering under %s: %s\n", path, root, error ?: strerror(-r));
                 return 1;
         }
-        STRV_FOREACH(b, w.backups)
-                printf("kept %s as %s" ".xen-dom0-orig\n", *b, *b);
         STRV_FOREACH(p, w.changed)
                 printf("wrote %s\n", *p);
         printf("%zu of %zu files changed\n", strv_length(w.changed), s.n);

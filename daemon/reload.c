@@ -17,7 +17,7 @@
 #define ERROR_BUSY BUS_ERROR_BUSY
 #define ERROR_WRITE SD_BUS_ERROR_IO_ERROR
 
-int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_failed_path) {
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error) {
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
         int r;
@@ -30,11 +30,11 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         if (r > 0)
                 log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
         r = fileset_write(&s, manager_root(), &w);
-        STRV_FOREACH(b, w.backups)
-                log_notice("Kept %s, not written by xen-dom0d, as %s.xen-dom0-orig", *b, *b);
+        STRV_FOREACH_PAIR(f, b, w.backups)
+                log_notice("Kept %s, not written by xen-dom0d, as %s", *f, *b);
         if (r < 0) {
-                if (ret_failed_path)
-                        *ret_failed_path = TAKE_PTR(w.failed_path);
+                if (ret_error)
+                        *ret_error = write_result_error(&w, r);
                 return r;
         }
         if (ret_changed)
@@ -134,7 +134,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_config_free_ Config *new = NULL;
         _cleanup_(reload_plan_done) ReloadPlan plan = {};
-        _cleanup_free_ char *failed = NULL;
+        _cleanup_free_ char *error = NULL;
         int r;
 
         if (m->reloading) {
@@ -180,13 +180,12 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
 
         if (config_bool(new, OPT_ENABLE)) {
-                r = manager_render(m, new, &m->reload_files, &failed);
+                r = manager_render(m, new, &m->reload_files, &error);
                 if (r < 0) {
-                        _cleanup_free_ char *text = NULL;
-                        if (asprintf(&text, "Cannot write %s: %s; nothing was changed", strna(failed), strerror(-r)) < 0)
-                                text = NULL;
-                        log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL, "Reload failed: %s", strna(text));
-                        reload_finish(m, r, ERROR_WRITE, text ?: "write failed");
+                        /* The old configuration stays live: the write put the old files back, or
+                         * the message names those it could not. */
+                        log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL, "Reload failed: %s", strna(error));
+                        reload_finish(m, r, ERROR_WRITE, error ?: "write failed");
                         return 0;
                 }
         }

@@ -60,19 +60,12 @@ static char *path_join(const char *root, const char *path) {
         return s;
 }
 
-/* Reads at most max bytes; returns the size read or -errno (-ENOENT when missing). */
-static ssize_t read_file_prefix(const char *path, char *buf, size_t max, struct stat *st) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+/* Reads until size bytes or the end; returns the size read or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t size) {
         size_t n = 0;
 
-        if (fd < 0)
-                return -errno;
-        if (fstat(fd, st) < 0)
-                return -errno;
-        if (!S_ISREG(st->st_mode))
-                return -EISDIR;
-        while (n < max) {
-                ssize_t k = read(fd, buf + n, max - n);
+        while (n < size) {
+                ssize_t k = read(fd, buf + n, size - n);
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -85,6 +78,19 @@ static ssize_t read_file_prefix(const char *path, char *buf, size_t max, struct 
         return n;
 }
 
+/* Reads at most max bytes; returns the size read or -errno (-ENOENT when missing). */
+static ssize_t read_file_prefix(const char *path, char *buf, size_t max, struct stat *st) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+
+        if (fd < 0)
+                return -errno;
+        if (fstat(fd, st) < 0)
+                return -errno;
+        if (!S_ISREG(st->st_mode))
+                return -EISDIR;
+        return read_full(fd, buf, max);
+}
+
 static int file_differs(const RenderedFile *f, const char *full) {
         _cleanup_free_ char *buf = malloc(f->size + 1);
         struct stat st;
@@ -94,6 +100,9 @@ static int file_differs(const RenderedFile *f, const char *full) {
                 return -ENOMEM;
         n = read_file_prefix(full, buf, f->size + 1, &st);
         if (n == -ENOENT)
+                return 1;
+        /* A symbolic link in a file's place is never followed: it is replaced by the file. */
+        if (n == -ELOOP && lstat(full, &st) >= 0 && S_ISLNK(st.st_mode))
                 return 1;
         if (n < 0)
                 return (int) n;
@@ -106,7 +115,8 @@ int rendered_file_differs(const RenderedFile *f, const char *root) {
         return full ? file_differs(f, full) : -ENOMEM;
 }
 
-/* Whether an existing file was written by us (carries the marker near its start). */
+/* Whether an existing file was written by us (carries the marker near its start). A symbolic
+ * link never is: we write regular files only. */
 static bool file_is_ours(const char *full) {
         char buf[512];
         struct stat st;
@@ -187,16 +197,148 @@ static int fsync_parent(const char *full) {
         return 0;
 }
 
+/* Next to a file being replaced, a second link to what it was, until the whole set is in place. */
+#define OLD_SUFFIX "old"
+
 typedef struct Pending {
         const RenderedFile *file;
         char *full;
-        char *tmp;
+        char *tmp;    /* the new content, until renamed into place */
+        char *old;    /* a second link to the file it replaces, while a rollback may need it */
+        char *backup; /* where this write kept the foreign file it replaces */
+        bool renamed; /* the new content is in place */
 } Pending;
+
+static int link_old(Pending *p) {
+        _cleanup_free_ char *old = NULL;
+        char *slash = strrchr(p->full, '/');
+
+        if (asprintf(&old, "%.*s/.#%s." OLD_SUFFIX, (int) (slash - p->full), p->full, slash + 1) < 0) {
+                old = NULL;
+                return -ENOMEM;
+        }
+        /* Only an interrupted write leaves one behind, and that write's copy is of no use. */
+        if (unlink(old) < 0 && errno != ENOENT)
+                return -errno;
+        if (linkat(AT_FDCWD, p->full, AT_FDCWD, old, 0) < 0)
+                return -errno;
+        p->old = TAKE_PTR(old);
+        return 0;
+}
+
+/* Puts back what a renamed file replaced: its old link over it, or nothing where there was
+ * nothing. The rename keeps the old inode, so content, mode, owner and mtime all come back. */
+static void restore_old(Pending *p) {
+        if (p->old) {
+                if (rename(p->old, p->full) < 0)
+                        return;
+                p->old = mfree(p->old);
+        } else if (unlink(p->full) < 0 && errno != ENOENT)
+                return;
+        p->renamed = false;
+}
+
+static char *orig_name(const char *full, unsigned k) {
+        char *s;
+
+        if ((k == 0 ? asprintf(&s, "%s" ORIG_SUFFIX, full) : asprintf(&s, "%s" ORIG_SUFFIX ".%u", full, k)) < 0)
+                return NULL;
+        return s;
+}
+
+static bool same_content(const char *a, const char *b) {
+        _cleanup_close_ int fa = open(a, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK),
+                            fb = open(b, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        char ba[4096], bb[4096];
+
+        if (fa < 0 || fb < 0)
+                return false;
+        for (;;) {
+                ssize_t na = read_full(fa, ba, sizeof ba), nb = read_full(fb, bb, sizeof bb);
+
+                if (na < 0 || na != nb || memcmp(ba, bb, na) != 0)
+                        return false;
+                if (na == 0)
+                        return true;
+        }
+}
+
+/* Whether the kept file b (sb) is the version at a (sa) already: the same inode (a write
+ * interrupted after keeping it), the same link, or a file of the same content. */
+static bool same_version(const char *a, const struct stat *sa, const char *b, const struct stat *sb) {
+        if (sa->st_dev == sb->st_dev && sa->st_ino == sb->st_ino)
+                return true;
+        if ((sa->st_mode & S_IFMT) != (sb->st_mode & S_IFMT))
+                return false;
+        if (S_ISLNK(sa->st_mode)) {
+                char la[PATH_MAX], lb[PATH_MAX];
+                ssize_t na = readlink(a, la, sizeof la), nb = readlink(b, lb, sizeof lb);
+                return na >= 0 && na == nb && memcmp(la, lb, na) == 0;
+        }
+        return S_ISREG(sa->st_mode) && sa->st_size == sb->st_size && same_content(a, b);
+}
+
+/* Keeps the foreign file at p->full (st) under the first free of FILE.xen-dom0-orig, .1, ...,
+ * unless one of them holds that version already: a foreign file is never replaced unkept.
+ * Returns -EEXIST when every name holds another version. */
+static int keep_foreign(Pending *p, const struct stat *st) {
+        _cleanup_free_ char *free_name = NULL;
+
+        for (unsigned k = 0; k < FILESET_ORIG_VERSIONS_MAX; k++) {
+                _cleanup_free_ char *name = orig_name(p->full, k);
+                struct stat sb;
+
+                if (!name)
+                        return -ENOMEM;
+                if (lstat(name, &sb) < 0) {
+                        if (errno != ENOENT)
+                                return -errno;
+                        if (!free_name)
+                                free_name = TAKE_PTR(name);
+                } else if (same_version(p->full, st, name, &sb))
+                        return 0;
+        }
+        if (!free_name)
+                return -EEXIST;
+        /* A symbolic link is kept as itself, pointing where it pointed. */
+        if (linkat(AT_FDCWD, p->full, AT_FDCWD, free_name, 0) < 0)
+                return -errno;
+        p->backup = TAKE_PTR(free_name);
+        return 0;
+}
+
+/* After a rollback, what stays in the results: the files that could not be put back, and the
+ * backups of those. Both lists are complete when the renames start (changed[i] is p[i]'s, the
+ * backups are pairs in the order of p), so this only drops entries. */
+static void results_keep_renamed(WriteResult *ret, const Pending *p, size_t np) {
+        size_t c = 0, b = 0, kb = 0;
+
+        for (size_t i = 0; i < np; i++) {
+                if (p[i].renamed)
+                        ret->changed[c++] = ret->changed[i];
+                else
+                        free(ret->changed[i]);
+                if (!p[i].backup)
+                        continue;
+                if (p[i].renamed) {
+                        ret->backups[kb++] = ret->backups[b];
+                        ret->backups[kb++] = ret->backups[b + 1];
+                } else {
+                        free(ret->backups[b]);
+                        free(ret->backups[b + 1]);
+                }
+                b += 2;
+        }
+        ret->changed[c] = NULL;
+        if (ret->backups)
+                ret->backups[kb] = NULL;
+}
 
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
         Pending *p = calloc(s->n ? s->n : 1, sizeof(Pending));
-        size_t np = 0;
+        size_t np = 0, i;
+        bool renaming = false;
         int r = 0;
 
         *ret = (WriteResult) {};
@@ -204,7 +346,7 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 return -ENOMEM;
 
         /* Phase 1: every changed file to a temporary file next to its target. */
-        for (size_t i = 0; i < s->n; i++) {
+        for (i = 0; i < s->n; i++) {
                 const RenderedFile *f = &s->files[i];
                 _cleanup_free_ char *full = path_join(root, f->path), *tmp = NULL;
                 _cleanup_close_ int fd = -EBADF;
@@ -247,70 +389,114 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 goto fail;
         }
 
-        /* Phase 2: keep foreign files, then rename everything into place. */
-        for (size_t i = 0; i < np; i++) {
-                _cleanup_free_ char *orig = NULL;
+        /* Phase 2: keep foreign files, and a link to every file about to be replaced so that a
+         * failed rename can put back the ones before it. Every allocation the result needs is
+         * done here too: from the first rename on, only the file system can fail. */
+        for (i = 0; i < np; i++) {
                 struct stat st;
 
-                if (lstat(p[i].full, &st) < 0 || file_is_ours(p[i].full))
-                        continue;
-                if (asprintf(&orig, "%s" ORIG_SUFFIX, p[i].full) < 0) {
+                if (strv_extend(&ret->changed, p[i].file->path) < 0) {
                         r = -ENOMEM;
                         goto fail;
                 }
-                if (link(p[i].full, orig) < 0) {
-                        if (errno == EEXIST)
-                                continue; /* kept on an earlier run */
+                if (lstat(p[i].full, &st) < 0) {
+                        if (errno == ENOENT)
+                                continue;
                         r = -errno;
-                        ret->failed_path = strdup(p[i].file->path);
-                        goto fail;
+                        goto fail_at_pending;
                 }
-                if (strv_extend(&ret->backups, p[i].full) < 0) {
-                        (void) unlink(orig);
-                        r = -ENOMEM;
-                        goto fail;
+                if (!file_is_ours(p[i].full)) {
+                        r = keep_foreign(&p[i], &st);
+                        if (r < 0) {
+                                ret->backups_full = r == -EEXIST;
+                                goto fail_at_pending;
+                        }
                 }
+                r = link_old(&p[i]);
+                if (r < 0)
+                        goto fail_at_pending;
         }
-        for (size_t i = 0; i < np; i++) {
-                if (rename(p[i].tmp, p[i].full) < 0) {
-                        /* Only an I/O error can get here: directories and files exist and are ours. */
-                        r = -errno;
-                        ret->failed_path = strdup(p[i].file->path);
-                        for (size_t j = i; j < np; j++)
-                                (void) unlink(p[j].tmp);
-                        goto done;
-                }
-                free(p[i].tmp);
-                p[i].tmp = NULL;
-                if (strv_extend(&ret->changed, p[i].file->path) < 0)
+        for (i = 0; i < np; i++)
+                if (p[i].backup &&
+                    (strv_extend(&ret->backups, p[i].full) < 0 || strv_extend(&ret->backups, p[i].backup) < 0)) {
                         r = -ENOMEM;
+                        goto fail;
+                }
+        renaming = true;
+
+        /* Phase 3: rename everything into place. */
+        for (i = 0; i < np; i++) {
+                if (rename(p[i].tmp, p[i].full) < 0) {
+                        r = -errno;
+                        goto rollback;
+                }
+                p[i].tmp = mfree(p[i].tmp);
+                p[i].renamed = true;
                 if (fileset_rename_hook)
                         fileset_rename_hook(i + 1);
         }
-        for (size_t i = 0; i < np; i++)
+        for (i = 0; i < np; i++) {
+                if (p[i].old)
+                        (void) unlink(p[i].old);
                 (void) fsync_parent(p[i].full);
+        }
+        r = 0;
         goto done;
 
+rollback:
+        /* Whoever acts on the result must find on disk what it says: the old set. */
+        for (size_t j = i; j > 0; j--)
+                restore_old(&p[j - 1]);
+        for (size_t j = 0; j < i; j++)
+                (void) fsync_parent(p[j].full);
+fail_at_pending:
+        if (!ret->failed_path)
+                ret->failed_path = strdup(p[i].file->path);
 fail:
-        for (size_t i = 0; i < np; i++)
+        for (i = 0; i < np; i++) {
                 if (p[i].tmp)
                         (void) unlink(p[i].tmp);
-        STRV_FOREACH(b, ret->backups) {
-                _cleanup_free_ char *orig = NULL;
-                if (asprintf(&orig, "%s" ORIG_SUFFIX, *b) >= 0)
-                        (void) unlink(orig);
+                if (p[i].old)
+                        (void) unlink(p[i].old);
+                /* A foreign file still replaced lives on in its backup only. */
+                if (p[i].backup && !p[i].renamed)
+                        (void) unlink(p[i].backup);
         }
-        ret->backups = strv_free(ret->backups);
-        for (size_t i = strv_length(created); i > 0; i--)
+        for (i = strv_length(created); i > 0; i--)
                 (void) rmdir(created[i - 1]);
-        ret->changed = strv_free(ret->changed);
+        if (renaming)
+                results_keep_renamed(ret, p, np);
+        else {
+                ret->changed = strv_free(ret->changed);
+                ret->backups = strv_free(ret->backups);
+        }
 done:
-        for (size_t i = 0; i < np; i++) {
+        for (i = 0; i < np; i++) {
                 free(p[i].full);
                 free(p[i].tmp);
+                free(p[i].old);
+                free(p[i].backup);
         }
         free(p);
         return r;
+}
+
+char *write_result_error(const WriteResult *w, int error) {
+        _cleanup_free_ char *changed = strv_join(w->changed ?: (char *[]) { NULL }, " "), *why = NULL;
+        char *s;
+
+        if (!changed)
+                return NULL;
+        if (w->backups_full &&
+            asprintf(&why, "xen-dom0d did not write it, and %s" ORIG_SUFFIX ", " ORIG_SUFFIX ".1 to " ORIG_SUFFIX
+                           ".%d all keep other versions of it: move one away",
+                     strna(w->failed_path), FILESET_ORIG_VERSIONS_MAX - 1) < 0)
+                return NULL;
+        if (asprintf(&s, "Cannot write %s: %s; %s%s", strna(w->failed_path), why ?: strerror(-error),
+                     isempty(changed) ? "nothing was changed" : "the old content could not be put back in ",
+                     changed) < 0)
+                return NULL;
+        return s;
 }
 
 int fileset_clean_stale(const FileSet *s, const char *root) {
@@ -330,11 +516,14 @@ int fileset_clean_stale(const FileSet *s, const char *root) {
                 d = opendir(*full ? full : "/");
                 if (!d)
                         continue;
-                while ((de = readdir(d)))
-                        /* mkostemp's six characters after our prefix */
-                        if (startswith(de->d_name, prefix) && strlen(de->d_name) == strlen(prefix) + 6 &&
+                while ((de = readdir(d))) {
+                        const char *rest = startswith(de->d_name, prefix);
+
+                        /* mkostemp's six characters after our prefix, or the link to an old file */
+                        if (rest && (strlen(rest) == 6 || streq(rest, OLD_SUFFIX)) &&
                             unlinkat(dirfd(d), de->d_name, 0) == 0)
                                 n++;
+                }
                 closedir(d);
         }
         return n;

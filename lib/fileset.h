@@ -23,19 +23,31 @@ void fileset_done(FileSet *s);
 int fileset_add(FileSet *s, const char *path, char *content, size_t size, mode_t mode);
 const RenderedFile *fileset_find(const FileSet *s, const char *path);
 
+/* How many versions of one foreign file are kept: FILE.xen-dom0-orig, then .1 to .9. */
+#define FILESET_ORIG_VERSIONS_MAX 10
+
 typedef struct WriteResult {
-        char **changed;   /* paths (as in the set) that were written */
-        char **backups;   /* foreign files (full paths) kept as FILE.xen-dom0-orig before being replaced */
+        char **changed;   /* paths (as in the set) that were written; on error, those that could not be put back */
+        char **backups;   /* pairs: a foreign file replaced (full path), then where it is kept (full path) */
         char *failed_path; /* on error: the file that could not be written */
+        bool backups_full; /* on error: failed_path is foreign, and every name to keep it under is taken */
 } WriteResult;
 
 void write_result_done(WriteResult *w);
+/* A failed fileset_write() in one sentence: which file, why, and which files it changed all the
+ * same. NULL when out of memory. */
+char *write_result_error(const WriteResult *w, int error);
 
 /* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
  * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
- * unchanged file is not touched. A file that exists and lacks the render marker is first kept as
- * FILE.xen-dom0-orig. When anything fails before the renames, nothing is changed (temporary files
- * and directories created are removed). Returns 0 or -errno, with details in ret. */
+ * unchanged file is not touched. A file that exists and lacks the render marker (a foreign one)
+ * is first kept, as FILE.xen-dom0-orig or, when that holds an earlier version, the first free of
+ * FILE.xen-dom0-orig.1 to .9; a version kept already is not kept twice, and with every name taken
+ * by other versions the write fails with -EEXIST. A symbolic link in a file's place is foreign
+ * too: kept as the link, never followed, and replaced by a regular file. When anything fails, nothing is changed: temporary files, backups and
+ * directories created are removed, and a failed rename puts the files renamed before it back as
+ * they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
+ * files that hold new content all the same (a rollback that failed too), normally none. */
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
 
 /* Test hook for crash-consistency tests: when set, called after the n-th file of a write was

@@ -26,3 +26,5 @@ int strv_split_ws(const char *s, char ***ret);
 char *strv_join(char *const *l, const char *sep);
 
 #define STRV_FOREACH(s, l) for (char *const *s = (l); s && *s; s++)
+/* A strv of pairs: x and y are the two of each. */
+#define STRV_FOREACH_PAIR(x, y, l) for (char *const *x = (l), *const *y = x ? x + 1 : NULL; x && *x && *y; x += 2, y = x + 1)

@@ -83,6 +83,12 @@ echo "options loop max_loop=8" >"$tmp/foreign/etc/modprobe.d/xen-dom0.conf"
 expect "--render over a foreign file" 0 "$bin" --render "$tmp/foreign" --config "$data/render/defaults.conf"
 grep -qx "options loop max_loop=8" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig" &&
         ok "the foreign file is kept as .xen-dom0-orig" || nok "foreign file lost"
+echo "options loop max_loop=16" >"$tmp/foreign/etc/modprobe.d/xen-dom0.conf"
+expect "--render over a second foreign version" 0 "$bin" --render "$tmp/foreign" --config "$data/render/defaults.conf"
+grep -qx "options loop max_loop=16" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig.1" &&
+        grep -qx "options loop max_loop=8" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig" &&
+        ok "the second foreign version is kept as .xen-dom0-orig.1, the first stays" || nok "a foreign version lost"
+contains "--render says where it kept it" "$tmp/out" "xen-dom0.conf as $tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig.1"
 
 expect "--dump-config succeeds" 0 "$bin" --dump-config --config "$data/render/trace-debug.conf"
 contains "--dump-config marks explicit values" "$tmp/out" "debug = true  ; set on line 2"

@@ -1,6 +1,11 @@
 /* Atomic writing of a rendered set: content and mode land, unchanged files keep their mtime,
  * foreign files are kept as .xen-dom0-orig, and a failure leaves the tree exactly as it was. */
+#include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <limits.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <utime.h>
@@ -131,7 +136,7 @@ START_TEST(test_foreign_file_kept) {
         put(root, "/etc/admin.conf", "hand written\n");
         add(&s, "/etc/admin.conf", "# " RENDER_MARKER "\nnew\n", 0644);
         ck_assert_int_eq(fileset_write(&s, root, &w), 0);
-        ck_assert_uint_eq(strv_length(w.backups), 1);
+        ck_assert_uint_eq(strv_length(w.backups), 2); /* the file, and where it is kept */
         orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
         ck_assert_str_eq(orig, "hand written\n");
         now = get(root, "/etc/admin.conf");
@@ -144,6 +149,150 @@ START_TEST(test_foreign_file_kept) {
         free(orig);
         orig = get(root, "/etc/admin.conf" ORIG_SUFFIX);
         ck_assert_str_eq(orig, "hand written\n");
+        test_rm_rf(root);
+}
+END_TEST
+
+/* Replaces the file at path with a new one (another inode), as an editor or a package would. */
+static void replace(const char *root, const char *path, const char *text) {
+        _cleanup_free_ char *full = at(root, path);
+
+        ck_assert_int_eq(unlink(full), 0);
+        put(root, path, text);
+}
+
+START_TEST(test_foreign_versions_all_kept) {
+        /* Every foreign version that is replaced is kept, under the first free name of
+         * FILE.xen-dom0-orig, .1, ... .9; a version kept already is not kept twice; with all ten
+         * names taken by other versions the write is refused and changes nothing. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *v = NULL, *full = NULL, *kept = NULL,
+                            *before = NULL, *after = NULL, *error = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w1 = {}, w2 = {}, w3 = {}, w4 = {}, w5 = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        full = at(root, "/etc/admin.conf");
+        add(&s, "/etc/admin.conf", "# " RENDER_MARKER "\nours\n", 0644);
+
+        put(root, "/etc/admin.conf", "first\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w1), 0);
+
+        /* A second foreign version: kept next to the first. */
+        replace(root, "/etc/admin.conf", "second\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w2), 0);
+        v = get(root, "/etc/admin.conf" ORIG_SUFFIX ".1");
+        ck_assert_ptr_nonnull(v);
+        ck_assert_str_eq(v, "second\n");
+        v = mfree(v);
+        v = get(root, "/etc/admin.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(v, "first\n");
+        v = mfree(v);
+        /* Each result names the file and where it went. */
+        ck_assert_uint_eq(strv_length(w1.backups), 2);
+        ck_assert_str_eq(w1.backups[0], full);
+        ck_assert_int_ge(asprintf(&kept, "%s" ORIG_SUFFIX, full), 0);
+        ck_assert_str_eq(w1.backups[1], kept);
+        ck_assert_uint_eq(strv_length(w2.backups), 2);
+        kept = mfree(kept);
+        ck_assert_int_ge(asprintf(&kept, "%s" ORIG_SUFFIX ".1", full), 0);
+        ck_assert_str_eq(w2.backups[1], kept);
+
+        /* The first version again, a copy of it: it is kept already. */
+        replace(root, "/etc/admin.conf", "first\n");
+        ck_assert_int_eq(fileset_write(&s, root, &w3), 0);
+        ck_assert_uint_eq(strv_length(w3.backups), 0);
+        kept = mfree(kept);
+        kept = at(root, "/etc/admin.conf" ORIG_SUFFIX ".2");
+        ck_assert_int_eq(access(kept, F_OK), -1);
+
+        /* Kept by a write that was interrupted before its rename: the same inode. */
+        replace(root, "/etc/admin.conf", "third\n");
+        ck_assert_int_eq(link(full, kept), 0);
+        ck_assert_int_eq(fileset_write(&s, root, &w4), 0);
+        ck_assert_uint_eq(strv_length(w4.backups), 0);
+        kept = mfree(kept);
+        kept = at(root, "/etc/admin.conf" ORIG_SUFFIX ".3");
+        ck_assert_int_eq(access(kept, F_OK), -1);
+
+        /* All ten names taken by other versions. */
+        for (unsigned k = 3; k < 10; k++) {
+                _cleanup_free_ char *name = NULL, *text = NULL;
+                ck_assert_int_ge(asprintf(&name, "/etc/admin.conf" ORIG_SUFFIX ".%u", k), 0);
+                ck_assert_int_ge(asprintf(&text, "version %u\n", k), 0);
+                put(root, name, text);
+        }
+        replace(root, "/etc/admin.conf", "eleventh\n");
+        before = snapshot(root);
+        ck_assert_int_eq(fileset_write(&s, root, &w5), -EEXIST);
+        after = snapshot(root);
+        ck_assert_str_eq(before, after);
+        ck_assert_str_eq(w5.failed_path, "/etc/admin.conf");
+        error = write_result_error(&w5, -EEXIST);
+        ck_assert_ptr_nonnull(strstr(error, "/etc/admin.conf" ORIG_SUFFIX ", "));
+        ck_assert_ptr_nonnull(strstr(error, ORIG_SUFFIX ".9 all keep other versions"));
+        ck_assert_ptr_nonnull(strstr(error, "nothing was changed"));
+        test_rm_rf(root);
+}
+END_TEST
+
+static char *link_target(const char *root, const char *path) {
+        _cleanup_free_ char *full = at(root, path);
+        char buf[PATH_MAX];
+        ssize_t n = readlink(full, buf, sizeof buf - 1);
+
+        ck_assert_int_ge(n, 0);
+        return strndup(buf, n);
+}
+
+START_TEST(test_symlink_target_kept) {
+        /* A symbolic link where a file goes, to a file or to nothing: neither is followed nor
+         * aborts the write. Each is kept as FILE.xen-dom0-orig, the same link, and replaced by a
+         * regular file; what it pointed to is left alone. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *elsewhere = NULL, *full = NULL, *theirs = NULL,
+                            *now = NULL, *l = NULL;
+        _cleanup_(fileset_done) FileSet s = {}, s2 = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+        struct stat st;
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(root, "/elsewhere", "theirs\n");
+        elsewhere = at(root, "/elsewhere");
+        full = at(root, "/etc/link.conf");
+        ck_assert_int_eq(symlink(elsewhere, full), 0);
+        free(full);
+        full = at(root, "/etc/dangling.conf");
+        ck_assert_int_eq(symlink("/nonexistent/xen-dom0-test", full), 0);
+        add(&s, "/etc/link.conf", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/dangling.conf", "# " RENDER_MARKER "\nnew\n", 0644);
+        ck_assert_int_gt(rendered_file_differs(&s.files[0], root), 0);
+        ck_assert_int_gt(rendered_file_differs(&s.files[1], root), 0);
+
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_uint_eq(strv_length(w.changed), 2);
+        ck_assert_uint_eq(strv_length(w.backups), 4);
+        for (size_t i = 0; i < s.n; i++) {
+                free(full);
+                full = at(root, s.files[i].path);
+                ck_assert_int_eq(lstat(full, &st), 0);
+                ck_assert(S_ISREG(st.st_mode));
+                ck_assert_int_eq(rendered_file_differs(&s.files[i], root), 0);
+        }
+        l = link_target(root, "/etc/link.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(l, elsewhere);
+        free(l);
+        l = link_target(root, "/etc/dangling.conf" ORIG_SUFFIX);
+        ck_assert_str_eq(l, "/nonexistent/xen-dom0-test");
+        theirs = get(root, "/elsewhere");
+        ck_assert_str_eq(theirs, "theirs\n");
+
+        /* Ours now: rewritten without another backup. */
+        add(&s2, "/etc/link.conf", "# " RENDER_MARKER "\nnewer\n", 0644);
+        ck_assert_int_eq(fileset_write(&s2, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.backups), 0);
+        now = get(root, "/etc/link.conf");
+        ck_assert_str_eq(now, "# " RENDER_MARKER "\nnewer\n");
         test_rm_rf(root);
 }
 END_TEST
@@ -233,17 +382,179 @@ START_TEST(test_crash_between_renames) {
         }
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
         ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-        ck_assert_uint_eq(count_tmp(root), 2);
+        /* two temporary files not yet renamed, and a link to each of the four old files */
+        ck_assert_uint_eq(count_tmp(root), 6);
         a = get(root, "/x/a");
         d = get(root, "/y/d");
         ck_assert_str_eq(a, "# " RENDER_MARKER "\nnew a\n");
         ck_assert_str_eq(d, "# " RENDER_MARKER "\nold d\n");
 
-        ck_assert_int_eq(fileset_clean_stale(&new, root), 2);
+        ck_assert_int_eq(fileset_clean_stale(&new, root), 6);
         ck_assert_uint_eq(count_tmp(root), 0);
         ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
         for (size_t i = 0; i < new.n; i++)
                 ck_assert_int_eq(rendered_file_differs(&new.files[i], root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
+/* What the rename hook does to the tree in the tests below: after the rename numbered
+ * sabotage_after, the file sabotage_path (under sabotage_root) becomes a non-empty directory, so
+ * that the next rename fails as a real one would; after rename 1, drop_copies_of loses every
+ * rollback copy of that file (its ".#NAME." entries), so that it cannot be put back. The
+ * replaced file is moved to sabotage_stash to be returned afterwards. */
+static const char *sabotage_root, *sabotage_path, *sabotage_stash, *drop_copies_of;
+static size_t sabotage_after;
+
+static void drop_copies(void) {
+        _cleanup_free_ char *full = at(sabotage_root, drop_copies_of), *prefix = NULL;
+        char *slash = strrchr(full, '/');
+        struct dirent *de;
+        DIR *d;
+
+        ck_assert_int_ge(asprintf(&prefix, ".#%s.", slash + 1), 0);
+        *slash = 0;
+        d = opendir(full);
+        ck_assert_ptr_nonnull(d);
+        while ((de = readdir(d)))
+                if (startswith(de->d_name, prefix))
+                        (void) unlinkat(dirfd(d), de->d_name, 0);
+        closedir(d);
+}
+
+static void sabotage(size_t n) {
+        _cleanup_free_ char *full = at(sabotage_root, sabotage_path), *inner = NULL;
+
+        if (n == 1 && drop_copies_of)
+                drop_copies();
+        if (n != sabotage_after)
+                return;
+        ck_assert_int_eq(rename(full, sabotage_stash), 0);
+        ck_assert_int_eq(mkdir(full, 0755), 0);
+        ck_assert_int_ge(asprintf(&inner, "%s/in-the-way", full), 0);
+        put("", inner, "x\n");
+}
+
+/* Puts the file the hook replaced back where it was. */
+static void unsabotage(void) {
+        _cleanup_free_ char *full = at(sabotage_root, sabotage_path), *inner = NULL;
+
+        ck_assert_int_ge(asprintf(&inner, "%s/in-the-way", full), 0);
+        ck_assert_int_eq(unlink(inner), 0);
+        ck_assert_int_eq(rmdir(full), 0);
+        ck_assert_int_eq(rename(sabotage_stash, full), 0);
+        fileset_rename_hook = NULL;
+        drop_copies_of = NULL;
+}
+
+START_TEST(test_rename_failure_rolls_back) {
+        /* The third rename fails after two files were replaced and a foreign one kept: both are
+         * put back as they were (same inode, mode and mtime), the new file and its directories
+         * go, the backup goes, and the result says nothing changed. */
+        _cleanup_free_ char *root = test_mkdtemp(), *stash_dir = test_mkdtemp(), *stash = NULL, *dir = NULL,
+                            *before = NULL, *after = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(root, "/etc/ours", "# " RENDER_MARKER "\nold\n");
+        put(root, "/etc/foreign", "admin\n");
+        put(root, "/etc/last", "# " RENDER_MARKER "\nold last\n");
+        add(&s, "/etc/ours", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/foreign", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/new/dir/file", "# " RENDER_MARKER "\nnew\n", 0644);
+        add(&s, "/etc/last", "# " RENDER_MARKER "\nnew last\n", 0644);
+
+        ck_assert_int_ge(asprintf(&stash, "%s/last", stash_dir), 0);
+        sabotage_root = root, sabotage_path = "/etc/last", sabotage_stash = stash, sabotage_after = 3;
+        fileset_rename_hook = sabotage;
+        before = snapshot(root);
+        ck_assert_int_eq(fileset_write(&s, root, &w), -EISDIR);
+        unsabotage();
+        ck_assert_str_eq(w.failed_path, "/etc/last");
+        ck_assert_uint_eq(strv_length(w.changed), 0);
+        ck_assert_uint_eq(strv_length(w.backups), 0);
+        after = snapshot(root);
+        ck_assert_str_eq(before, after);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+        test_rm_rf(stash_dir);
+}
+END_TEST
+
+START_TEST(test_rollback_failure_names_changed) {
+        /* A file that cannot be put back is the one named as changed; the others are restored. */
+        _cleanup_free_ char *root = test_mkdtemp(), *stash_dir = test_mkdtemp(), *stash = NULL, *a = NULL,
+                            *b = NULL;
+        _cleanup_(fileset_done) FileSet old = {}, new = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+
+        add(&old, "/x/a", "# " RENDER_MARKER "\nold a\n", 0644);
+        add(&old, "/x/b", "# " RENDER_MARKER "\nold b\n", 0644);
+        add(&old, "/x/c", "# " RENDER_MARKER "\nold c\n", 0644);
+        add(&new, "/x/a", "# " RENDER_MARKER "\nnew a\n", 0644);
+        add(&new, "/x/b", "# " RENDER_MARKER "\nnew b\n", 0644);
+        add(&new, "/x/c", "# " RENDER_MARKER "\nnew c\n", 0644);
+        ck_assert_int_eq(fileset_write(&old, root, &w), 0);
+
+        ck_assert_int_ge(asprintf(&stash, "%s/c", stash_dir), 0);
+        sabotage_root = root, sabotage_path = "/x/c", sabotage_stash = stash, sabotage_after = 2;
+        drop_copies_of = "/x/a";
+        fileset_rename_hook = sabotage;
+        ck_assert_int_eq(fileset_write(&new, root, &w2), -EISDIR);
+        unsabotage();
+        ck_assert_str_eq(w2.failed_path, "/x/c");
+        ck_assert_uint_eq(strv_length(w2.changed), 1);
+        ck_assert_str_eq(w2.changed[0], "/x/a");
+        a = get(root, "/x/a");
+        b = get(root, "/x/b");
+        ck_assert_str_eq(a, "# " RENDER_MARKER "\nnew a\n");
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nold b\n");
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+        test_rm_rf(stash_dir);
+}
+END_TEST
+
+static int set_immutable(const char *path, bool on) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int flags;
+
+        if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+                return -errno;
+        flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+        return ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0 ? -errno : 0;
+}
+
+START_TEST(test_immutable_target_changes_nothing) {
+        /* chattr +i on the last file of the set: found before any file is replaced. Needs
+         * CAP_LINUX_IMMUTABLE and a file system with the flag; skipped without them. */
+        _cleanup_free_ char *root = test_mkdtemp(), *full = NULL, *before = NULL, *after = NULL;
+        _cleanup_(fileset_done) FileSet old = {}, new = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+        int r;
+
+        add(&old, "/x/a", "# " RENDER_MARKER "\nold a\n", 0644);
+        add(&old, "/x/b", "# " RENDER_MARKER "\nold b\n", 0644);
+        add(&new, "/x/a", "# " RENDER_MARKER "\nnew a\n", 0644);
+        add(&new, "/x/b", "# " RENDER_MARKER "\nnew b\n", 0644);
+        ck_assert_int_eq(fileset_write(&old, root, &w), 0);
+        full = at(root, "/x/b");
+        r = set_immutable(full, true);
+        if (r < 0) {
+                fprintf(stderr, "# skipped test_immutable_target_changes_nothing: %s\n", strerror(-r));
+                test_rm_rf(root);
+                return;
+        }
+        before = snapshot(root);
+        r = fileset_write(&new, root, &w2);
+        ck_assert_int_eq(set_immutable(full, false), 0);
+        ck_assert_int_eq(r, -EPERM);
+        ck_assert_str_eq(w2.failed_path, "/x/b");
+        ck_assert_uint_eq(strv_length(w2.changed), 0);
+        after = snapshot(root);
+        ck_assert_str_eq(before, after);
         test_rm_rf(root);
 }
 END_TEST
@@ -256,9 +567,14 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_unchanged_not_rewritten);
         tcase_add_test(tc, test_mode_change_rewrites);
         tcase_add_test(tc, test_foreign_file_kept);
+        tcase_add_test(tc, test_symlink_target_kept);
+        tcase_add_test(tc, test_foreign_versions_all_kept);
         tcase_add_test(tc, test_failure_changes_nothing);
         tcase_add_test(tc, test_differs);
         tcase_add_test(tc, test_crash_between_renames);
+        tcase_add_test(tc, test_rename_failure_rolls_back);
+        tcase_add_test(tc, test_rollback_failure_names_changed);
+        tcase_add_test(tc, test_immutable_target_changes_nothing);
         suite_add_tcase(s, tc);
         return s;
 }

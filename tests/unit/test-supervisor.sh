@@ -662,6 +662,33 @@ expect "SIGHUP during a reload: the live configuration is the file's last (trace
 	"false"
 scenario_end
 
+# ---- 6c: a reload whose write fails after some files were replaced (chattr +i on the boot
+# parameters' file, which comes after the environment file and the bootspec): every file is put
+# back, the old configuration stays live, and the error says so. Needs chattr +i to work. ------
+scenario reload-write-fails
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+grub=$S/root/etc/default/grub.d/xen-dom0.cfg
+sums() { find "$S/root" -type f -print0 | sort -z | xargs -0 md5sum; }
+if chattr +i "$grub" 2>/dev/null; then
+	sums_before=$(sums) params_before=$(mprop BootParams)
+	printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+	diff_before=$(B --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)
+	reply=$(B call org.xenproject.Dom0 $P $I Reload 2>&1)
+	chattr -i "$grub"
+	contains "failed write: the reload fails naming the file" "$reply" "Cannot write /etc/default/grub.d/xen-dom0.cfg"
+	contains "failed write: the reply says nothing was changed" "$reply" "nothing was changed"
+	expect "failed write: every file on disk is as before" "$(sums)" "$sums_before"
+	expect "failed write: Diff still shows the same changes" \
+		"$(B --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)" "$diff_before"
+	expect "failed write: the old boot parameters are still live" "$(mprop BootParams)" "$params_before"
+	expect "failed write: nothing restarted" "$(count " CALL RestartUnit ")" 0
+	expect "failed write: State is running" "$(mprop State)" running
+else
+	echo "# skipped: chattr +i does not work here"
+fi
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
