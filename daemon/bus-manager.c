@@ -385,7 +385,10 @@ static void on_component_restarted(Manager *m, const char *unit, const char *res
         free(rc);
 }
 
+static int restart_refused(Manager *m, const ComponentDef *def, sd_bus_error *error);
+
 static void do_restart_component(Manager *m, sd_bus_message *msg) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         const char *name;
         const ComponentDef *def;
         RestartCall *rc;
@@ -399,14 +402,12 @@ static void do_restart_component(Manager *m, sd_bus_message *msg) {
         }
         def = component_find(name);
         c = &m->components[def->id];
-        /* The qemu backend refuses manual stops: it may only be started again when it is down. */
-        start_only = def->id == COMP_QEMU_BACKEND;
-        if (start_only && c->state == COMPONENT_ACTIVE) {
-                (void) sd_bus_reply_method_errorf(msg, BUS_ERROR_NOT_RESTARTABLE,
-                                                  "%s serves guests' disks and is running: it is never restarted",
-                                                  def->name);
+        r = restart_refused(m, def, &error);
+        if (r < 0) {
+                (void) sd_bus_reply_method_error(msg, &error);
                 return;
         }
+        start_only = def->id == COMP_QEMU_BACKEND;
         rc = calloc(1, sizeof(RestartCall));
         if (!rc) {
                 (void) sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
@@ -427,6 +428,30 @@ static void do_restart_component(Manager *m, sd_bus_message *msg) {
         manager_update_state(m);
 }
 
+/* Why the component may not be restarted now, as a bus error; 0 when it may. Asked before the
+ * authorization and again once it is granted: polkit may take its time (a person answering a
+ * prompt), and a reload or another restart may have begun meanwhile. */
+static int restart_refused(Manager *m, const ComponentDef *def, sd_bus_error *error) {
+        if (m->reloading)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "A reload is in progress");
+        if (!config_bool(m->config, OPT_ENABLE))
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
+                                         "The stack is disabled (xen.enable = false)");
+        if (m->components[def->id].state == COMPONENT_RESTARTING)
+                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "%s is already being restarted", def->name);
+        const char *lost = supervisor_lost_need(m, &m->components[def->id]);
+        if (lost)
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
+                                         "%s needs a component that is down (%s); starting it would start that "
+                                         "one again, which only a reboot may do",
+                                         def->name, lost);
+        if (def->id == COMP_QEMU_BACKEND && m->components[def->id].state == COMPONENT_ACTIVE)
+                /* It refuses manual stops: it may only be started again when it is down. */
+                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
+                                         "%s serves guests' disks and is running: it is never restarted", def->name);
+        return 0;
+}
+
 static int method_restart_component(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const ComponentDef *def;
@@ -443,19 +468,9 @@ static int method_restart_component(sd_bus_message *msg, void *userdata, sd_bus_
         if (def->restart != RESTART_ON_FAILURE)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
                                          "%s is never restarted while the host runs", def->name);
-        if (m->reloading)
-                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "A reload is in progress");
-        if (!config_bool(m->config, OPT_ENABLE))
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
-                                         "The stack is disabled (xen.enable = false)");
-        if (m->components[def->id].state == COMPONENT_RESTARTING)
-                return sd_bus_error_setf(error, BUS_ERROR_BUSY, "%s is already being restarted", def->name);
-        const char *lost = supervisor_lost_need(m, &m->components[def->id]);
-        if (lost)
-                return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
-                                         "%s needs a component that is down (%s); starting it would start that "
-                                         "one again, which only a reboot may do",
-                                         def->name, lost);
+        r = restart_refused(m, def, error);
+        if (r < 0)
+                return r;
         return bus_verify_manage(m, msg, do_restart_component);
 }
 

@@ -79,6 +79,13 @@ static void note_trigger(Manager *m, sd_bus_message *msg) {
         m->last_trigger = t;
 }
 
+static Job *job_by_path(Manager *m, const char *path) {
+        for (Job *j = m->jobs; j; j = j->next)
+                if (j->path && streq(j->path, path))
+                        return j;
+        return NULL;
+}
+
 static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         const char *path, *unit, *result;
@@ -91,12 +98,18 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *err
                 log_warning_errno(r, "Failed to parse JobRemoved");
                 return 0;
         }
-        for (Job *j = m->jobs; j; j = j->next)
-                if (j->path && streq(j->path, path)) {
+        /* systemd merges a job asked for while one of the same type is queued for the unit, and
+         * answers both calls with one path: every Job holding it ends here. The search starts over
+         * after each, since a callback may change the list. */
+        bool finished = false;
+        for (Job *j = job_by_path(m, path); j; j = job_by_path(m, path)) {
+                if (!finished)
                         note_trigger(m, msg);
-                        job_finish(m, j, result, NULL);
-                        return 0;
-                }
+                finished = true;
+                job_finish(m, j, result, NULL);
+        }
+        if (finished)
+                return 0;
         /* Not ours, or its reply has not arrived yet: remember it only while a reply is due. */
         bool waiting = false;
         for (Job *j = m->jobs; j; j = j->next)
@@ -139,14 +152,11 @@ static int on_job_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                 job_finish(m, j, NULL, "unreadable reply from systemd");
                 return 0;
         }
-        for (EarlyJob **p = &m->early_jobs; *p; p = &(*p)->next)
-                if (streq((*p)->path, path)) {
-                        EarlyJob *x = *p;
-                        *p = x->next;
+        /* An early JobRemoved stays listed after it served: a merged job's second reply may
+         * still come for it. The list is bounded (EARLY_MAX). */
+        for (EarlyJob *x = m->early_jobs; x; x = x->next)
+                if (streq(x->path, path)) {
                         job_finish(m, j, x->result, NULL);
-                        free(x->path);
-                        free(x->result);
-                        free(x);
                         return 0;
                 }
         return 0;

@@ -15,6 +15,9 @@
  *     refuse      the call fails with an error, no job
  *     active      the unit is already active when the fake starts (later starts: ok)
  * With --early-job-removed, a job's reply is held back until its JobRemoved has been sent.
+ * A job asked for while one of the same type is queued for the unit is merged into it: the
+ * reply is the queued job's path (log line MERGED). With --polkit MS the fake also answers
+ * polkit's CheckAuthorization, granting every request after MS milliseconds (POLKIT lines).
  *
  * Commands on the control FIFO, one a line:
  *     behaviour UNIT BEHAVIOUR    for the unit's next jobs
@@ -279,7 +282,12 @@ static int method_job(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (!streq(type, "stop") && u->behaviour.outcome == OUTCOME_REFUSE)
                 return sd_bus_error_setf(error, "org.freedesktop.systemd1.UnitMasked", "Unit %s is masked.", name);
 
-        /* "replace": a job already queued for the unit is canceled */
+        /* A job of the same type already queued for the unit absorbs the new one, which gets
+         * its path: systemd merges them so. Any other queued job is canceled ("replace"). */
+        if (u->job && streq(u->job->type, type)) {
+                log_line("MERGED %s %s %s", member, u->name, u->job->path);
+                return sd_bus_reply_method_return(m, "o", u->job->path);
+        }
         if (u->job)
                 job_finish(u->job, "canceled");
 
@@ -634,12 +642,45 @@ static void xs_set_mode(const char *mode) {
                 log_line("CTL-ERROR bad xenstore mode %s", mode);
 }
 
+/* ---- polkit: every CheckAuthorization is granted, after --polkit MS ------------------ */
+
+static uint64_t polkit_delay_ms;
+
+static int on_polkit_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        sd_bus_message *call = userdata;
+
+        log_line("POLKIT granted %s", strna(sd_bus_message_get_sender(call)));
+        (void) sd_bus_reply_method_return(call, "(bba{ss})", 1, 0, 0);
+        sd_bus_message_unref(call);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static int method_check_authorization(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        log_line("POLKIT asked %s", strna(sd_bus_message_get_sender(m)));
+        sd_bus_message_ref(m);
+        if (sd_event_add_time_relative(event, NULL, CLOCK_MONOTONIC, 1000ULL * polkit_delay_ms, 1, on_polkit_timer, m) <
+            0) {
+                sd_bus_message_unref(m);
+                return -ENOMEM;
+        }
+        return 1;
+}
+
+static const sd_bus_vtable polkit_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD("CheckAuthorization", "(sa{sv})sa{ss}us", "(bba{ss})", method_check_authorization,
+                      SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END
+};
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 static void help(void) {
         printf("fake-systemd --log FILE [--control FIFO] [--notify SOCKET] [--xenstore SOCKET]\n"
                "             [--xenstore-mode serve|mute|drop] [--xenstore-delay MS]\n"
                "             [--unit UNIT=BEHAVIOUR]... [--default BEHAVIOUR] [--early-job-removed]\n"
+               "             [--polkit MS]\n"
                "BEHAVIOUR: ok[:MS] fail[:MS] hang refuse active\n");
 }
 
@@ -655,11 +696,12 @@ int main(int argc, char *argv[]) {
                 { "unit", required_argument, NULL, 'u' },
                 { "default", required_argument, NULL, 'D' },
                 { "early-job-removed", no_argument, NULL, 'e' },
+                { "polkit", required_argument, NULL, 'p' },
                 {}
         };
         const char *log_path = NULL, *control = NULL, *notify = NULL, *xenstore = NULL;
         Behaviour def = { OUTCOME_OK, DEFAULT_DELAY_MS };
-        bool set[ELEMENTSOF(units)] = {}, def_active = false;
+        bool set[ELEMENTSOF(units)] = {}, def_active = false, polkit = false;
         sigset_t mask;
         int c, r, fd;
 
@@ -688,6 +730,10 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'e':
                         early_job_removed = true;
+                        break;
+                case 'p':
+                        polkit = true;
+                        polkit_delay_ms = strtoull(optarg, NULL, 10);
                         break;
                 case 'D':
                         if (parse_behaviour(optarg, &def, &def_active) < 0) {
@@ -802,6 +848,16 @@ int main(int argc, char *argv[]) {
         if (r < 0) {
                 fprintf(stderr, "fake-systemd: cannot own org.freedesktop.systemd1: %s\n", strerror(-r));
                 return 1;
+        }
+        if (polkit) {
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
+                                             "org.freedesktop.PolicyKit1.Authority", polkit_vtable, NULL);
+                if (r >= 0)
+                        r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+                if (r < 0) {
+                        fprintf(stderr, "fake-systemd: cannot serve polkit: %s\n", strerror(-r));
+                        return 1;
+                }
         }
         log_line("READY");
         r = sd_event_loop(event);

@@ -689,6 +689,37 @@ else
 fi
 scenario_end
 
+# ---- 6d: a restart whose authorization arrives after a reload began -------------------------------
+# polkit takes a second to grant an ordinary user's RestartComponent; meanwhile root's reload
+# restarts xenconsoled. The granted call must be checked again (a reload is in progress), and
+# no job may be left unfinished: systemd gives two restarts of one unit one job path.
+scenario restart-auth --polkit 1000
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+ctl behaviour xenconsoled ok:2000
+ctl log auth
+wait_until 5 has "CTL log auth"
+t_auth=$(at "CTL log auth")
+setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --timeout=$((15 * slow)) \
+	call org.xenproject.Dom0 $P $I RestartComponent s xenconsoled >"$S/restart.out" 2>&1 &
+restart_pid=$!
+wait_until 5 has "POLKIT asked"
+printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+B --timeout=$((15 * slow)) call org.xenproject.Dom0 $P $I Reload >"$S/reload.out" 2>&1 &
+reload_pid=$!
+wait "$restart_pid"
+wait "$reload_pid"
+contains "restart granted during a reload: refused as Busy once granted" "$(cat "$S/restart.out")" "A reload is in progress"
+expect "restart granted during a reload: the reload's restart of xenconsoled is the only one" \
+	"$(calls_after "$t_auth" | grep -c "RestartUnit xenconsoled")" 1
+contains "restart granted during a reload: the reload completed, restarting xenconsoled" "$(cat "$S/reload.out")" ' 1 "xenconsoled" '
+wait_until 5 cstate_is xenconsoled active
+printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+contains "restart granted during a reload: the next reload is not Busy, it restarts xenconsoled" "$out" '"xenconsoled"'
+expect "restart granted during a reload: State is running" "$(mprop State)" running
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
