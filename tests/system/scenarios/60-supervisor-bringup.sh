@@ -85,3 +85,15 @@ diag "stack bring-up, proc-xen active to watchdog active: $(((last - first) / 10
 # The bring-up calls systemd on its private socket and does not wait for dbus.service (the
 # faults boot proves the connection: systemd re-executing itself cuts the daemon off).
 diag "xenstored's start relative to dbus.service becoming active: $((($(prop xenstored.service InactiveExitTimestampMonotonic) - $(prop dbus.service ActiveEnterTimestampMonotonic)) / 1000)) ms"
+
+# The unit's sandbox: systemd-analyze's exposure score no worse than 3.7, and its service
+# watchdog armed (a stalled event loop ends in a restart that adopts the stack).
+exposure() {
+	local s
+	s=$(systemd-analyze security --no-pager xen-dom0.service 2>/dev/null | sed -n 's/.*Overall exposure level for xen-dom0.service: \([0-9.]*\).*/\1/p')
+	echo "exposure ${s:-unknown}"
+	[[ -n $s ]] && awk -v s="$s" 'BEGIN { exit !(s <= 3.7) }'
+}
+diag "$(systemd-analyze security --no-pager xen-dom0.service 2>&1 | tail -n 1)"
+check "systemd-analyze security: xen-dom0.service's exposure is at most 3.7" exposure
+check_eq "the service watchdog is armed (WatchdogUSec)" 30s prop xen-dom0.service WatchdogUSec
