@@ -233,9 +233,10 @@ void manager_update_state(Manager *m) {
                 log_event(s == MANAGER_DEGRADED ? LOG_ERR : LOG_INFO, MESSAGE_STACK_SETTLED, NULL,
                           "Xen dom0 stack is %s: %s", manager_state_to_string(s), strna(m->status_text));
         }
-        if (state_changed || status_changed)
-                bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", status_changed ? "StatusText" : NULL,
-                                         NULL);
+        if (state_changed && status_changed)
+                bus_manager_emit_changed(m, "State", "StatusText", NULL);
+        else if (state_changed || status_changed)
+                bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", NULL);
         bus_component_emit_changes(m);
 }
 

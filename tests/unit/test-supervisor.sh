@@ -206,10 +206,20 @@ EXTRA_PIDS="$EXTRA_PIDS $SILENT_PID"
 scenario bringup --xenstore-delay 100 --unit proc-xen=ok:40 --unit xenstored=ok:60 --unit xen-init-dom0=ok:300 \
 	--unit xenconsoled=ok:250 --unit xen-qemu-dom0-disk-backend=ok:80 --unit xendomains=ok:120 \
 	--unit xen-watchdog=ok:50
+dbus-monitor --system "type='signal',member='PropertiesChanged',path='$P'" >"$S/props" 2>/dev/null &
+monitor_pid=$!
+EXTRA_PIDS="$EXTRA_PIDS $monitor_pid"
+wait_until 5 test -s "$S/props"
 daemon_up
 wait_until 10 has "NOTIFY READY=1"
 pause 0.3
 load_paths
+kill "$monitor_pid" 2>/dev/null
+# dbus-monitor prints a "signal" header per message and each changed property's name below it
+expect "bring-up: the Manager's PropertiesChanged were seen" \
+	"$(awk '/^signal / && /member=PropertiesChanged/ { n++ } END { print (n >= 5) ? "yes" : "only " n + 0 }' "$S/props")" yes
+expect "bring-up: no PropertiesChanged names a property twice" \
+	"$(awk '/^signal / { delete seen } /^ +string "[A-Za-z]+"$/ { if (seen[$2]++) d++ } END { print d + 0 }' "$S/props")" 0
 expect "bring-up: ListComponents lists the seven components" "${#CPATH[@]}" 7
 for u in $UNITS; do
 	expect "bring-up: one StartUnit of $u" "$(count "$(start_of $u)")" 1
