@@ -206,9 +206,9 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
                 Component *c = &m->components[i];
                 if (c->state == COMPONENT_ACTIVE)
                         continue;
-                if (asprintf(&s, "degraded: %s %s%s%s%s%s, %u of %d up", c->def->name,
+                if (asprintf(&s, "degraded: %s %s%s%s%s, %u of %d up", c->def->name,
                              component_state_to_string(c->state), c->result ? " (result " : "", strempty(c->result),
-                             c->result ? ")" : "", c->last_error ? "" : "", up, _COMP_MAX) < 0)
+                             c->result ? ")" : "", up, _COMP_MAX) < 0)
                         s = NULL;
                 break;
         }
