@@ -264,7 +264,10 @@ START_TEST(test_xendomains_extra_config_verbatim) {
         ck_assert(endswith(x, "\nXENDOMAINS_SAVE=\nXENDOMAINS_RESTORE=false\nXENDOMAINS_STOP_MAXWAIT=120\n"
                               "XENDOMAINS_SHUTDOWN=\"--wait\"\n"));
         /* defaults come first, so the extra lines override them when sourced */
-        ck_assert(strstr(x, "XENDOMAINS_SAVE=/var/lib/xen/save\n") < strstr(x, "XENDOMAINS_SAVE=\n"));
+        const char *def = strstr(x, "XENDOMAINS_SAVE=/var/lib/xen/save\n"), *extra = strstr(x, "XENDOMAINS_SAVE=\n");
+        ck_assert_ptr_nonnull(def);
+        ck_assert_ptr_nonnull(extra);
+        ck_assert(def < extra);
 }
 END_TEST
 

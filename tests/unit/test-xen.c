@@ -24,6 +24,7 @@ START_TEST(test_error_mapping) {
         ck_assert_int_eq(xen_libxl_error_to_errno(ERROR_NI), -EOPNOTSUPP);
         ck_assert_int_eq(xen_libxl_error_to_errno(ERROR_LOCK_FAIL), -ENOLCK);
         ck_assert_int_eq(xen_libxl_error_to_errno(ERROR_NOT_READY), -EAGAIN);
+        ck_assert_int_eq(xen_libxl_error_to_errno(ERROR_DEVICE_EXISTS), -EEXIST);
         ck_assert_int_eq(xen_libxl_error_to_errno(ERROR_ABORTED), -ECANCELED);
         /* the collisions that make passing libxl codes on as -errno wrong */
         ck_assert_int_eq(ERROR_FAIL, -ESRCH);
@@ -39,10 +40,16 @@ START_TEST(test_error_mapping) {
 END_TEST
 
 START_TEST(test_error_mapping_is_total) {
-        /* every code libxl 4.17 defines maps to a negative errno, never to 0 or a libxl code */
+        /* every code libxl 4.17 defines maps to a negative errno, never to 0, and never to itself:
+         * a code passed through unmapped is a small negative number too, so the range alone
+         * would not tell */
         for (int e = ERROR_QEMU_API; e < 0; e++) {
                 int r = xen_libxl_error_to_errno(e);
                 ck_assert_msg(r < 0 && r >= -4095, "libxl error %d mapped to %d", e, r);
+                /* two codes equal the errno they mean by chance: ERROR_NOT_READY is -EAGAIN and
+                 * ERROR_DEVICE_EXISTS is -EEXIST (their mappings are asserted above by name) */
+                if (e != ERROR_NOT_READY && e != ERROR_DEVICE_EXISTS)
+                        ck_assert_msg(r != e, "libxl error %d passed through as -errno %d (%s)", e, r, strerror(-r));
         }
 }
 END_TEST
