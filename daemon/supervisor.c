@@ -1,5 +1,6 @@
 /* Bring-up in dependency order with independent branches in flight together, adoption of
  * components already running, and health: bounded restarts of the restartable ones. */
+#include <assert.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sys/resource.h>
@@ -8,6 +9,7 @@
 
 #include "log.h"
 #include "paths.h"
+#include "render.h"
 #include "systemd-client.h"
 #include "xen-watchdog.h"
 
@@ -15,19 +17,28 @@
 #define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
 #define RESTART_BACKOFF_MAX_USEC (4 * 1000000ULL)
 
-/* Every name of REFERENCE section 1; most are aliases, and a missing one is no error. The store
- * needs only the first set (its event channel, grant and privcmd devices): that set alone holds
- * back xenstored, and only when its devices are missing (normally boot loaded every name early,
- * from the modules-load.d file that the package and every start render). The backends' set is
- * loaded in parallel and holds back xendomains only, whose guests need them. */
-static const char *const store_module_args[] = {
-        "modprobe", "-q", "-a", "-b", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-privcmd", "evtchn", "gntdev",
-        "xenfs", NULL,
-};
-static const char *const backend_module_args[] = {
-        "modprobe", "-q", "-a", "-b", "xen-blkback", "xen-netback", "xen-pciback", "netbk", "blkbk", "xen-scsibk",
-        "usbbk", "pciback", "xen-acpi-processor", "blktap2", "tun", "netxen_nic", "xen_wdt", "xen-scsiback", NULL,
-};
+/* modprobe of one set of dom0_modules: the store's, or the backends'. The store's set alone
+ * holds back xenstored, and only when its devices are missing (normally boot loaded every name
+ * early, from the modules-load.d file that the package and every start render). The backends'
+ * set is loaded in parallel and holds back xendomains only, whose guests need them. */
+static const char *const *module_args(bool store) {
+        static const char *args[2][4 + 32];
+        const char **a = args[store];
+        size_t n = 0;
+
+        if (a[0])
+                return a;
+        a[n++] = "modprobe";
+        a[n++] = "-q";
+        a[n++] = "-a";
+        a[n++] = "-b";
+        for (const Dom0Module *m = dom0_modules; m->name; m++)
+                if (m->store == store) {
+                        assert(n < ELEMENTSOF(args[0]) - 1);
+                        a[n++] = m->name;
+                }
+        return a;
+}
 static const char *const store_devices[] = { "/dev/xen/evtchn", "/dev/xen/gntdev", "/dev/xen/privcmd" };
 
 unsigned manager_components_up(Manager *m) {
@@ -545,7 +556,7 @@ int supervisor_begin(Manager *m) {
         if (store_devices_present())
                 m->store_modules_loaded = true;
         else {
-                r = load_modules(m, store_module_args, 0, &m->store_modprobe);
+                r = load_modules(m, module_args(true), 0, &m->store_modprobe);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
                         m->store_modules_loaded = true;
@@ -553,7 +564,7 @@ int supervisor_begin(Manager *m) {
         }
         /* Niced: at boot it runs while the bus, the store and the first components start on two
          * CPUs or fewer, and it has until xendomains to finish. */
-        r = load_modules(m, backend_module_args, 10, NULL);
+        r = load_modules(m, module_args(false), 10, NULL);
         if (r < 0) {
                 log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
                 m->backend_modules_loaded = true;

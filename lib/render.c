@@ -9,14 +9,31 @@
 #include "render.h"
 #include "strv.h"
 
-const char *const dom0_modules[] = {
-        "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-blkback", "xen-netback", "xen-pciback",
-        "xen-acpi-processor", "tun", "xen_wdt", "xen-privcmd", "xen-scsiback", "xenfs", NULL,
-};
-
-/* Names from older kernels, aliases of the above, or modules not every kernel has. */
-const char *const dom0_modules_legacy[] = {
-        "evtchn", "gntdev", "netbk", "blkbk", "xen-scsibk", "usbbk", "pciback", "blktap2", "netxen_nic", NULL,
+/* The names of the Xen module list: most are aliases on current kernels, and a missing one is
+ * no error. The non-legacy ones, in this order, are the boot-time modules-load.d file. */
+const Dom0Module dom0_modules[] = {
+        { "xen-evtchn", .store = true },
+        { "xen-gntdev", .store = true },
+        { "xen-gntalloc", .store = true },
+        { "xen-blkback" },
+        { "xen-netback" },
+        { "xen-pciback" },
+        { "xen-acpi-processor" },
+        { "tun" },
+        { "xen_wdt" },
+        { "xen-privcmd", .store = true },
+        { "xen-scsiback" },
+        { "xenfs", .store = true },
+        { "evtchn", .store = true, .legacy = true },
+        { "gntdev", .store = true, .legacy = true },
+        { "netbk", .legacy = true },
+        { "blkbk", .legacy = true },
+        { "xen-scsibk", .legacy = true },
+        { "usbbk", .legacy = true },
+        { "pciback", .legacy = true },
+        { "blktap2", .legacy = true },
+        { "netxen_nic", .legacy = true },
+        {},
 };
 
 typedef struct Buf {
@@ -253,8 +270,9 @@ static int render_modules(const Config *c, FileSet *s) {
                 return r;
         header(b.f, c, "#");
         fputs("# Kernel modules of the Xen dom0 stack, loaded at boot by systemd-modules-load.\n", b.f);
-        for (const char *const *m = dom0_modules; *m; m++)
-                fprintf(b.f, "%s\n", *m);
+        for (const Dom0Module *m = dom0_modules; m->name; m++)
+                if (!m->legacy)
+                        fprintf(b.f, "%s\n", m->name);
         r = buf_commit(&b, s, PATH_MODULES_LOAD, 0644);
         if (r < 0)
                 return r;

@@ -8,10 +8,17 @@
  * xen.bootParams. Returns 0 or -ENOMEM. */
 int render_boot_params(const Config *c, char ***ret);
 
-/* Kernel modules the dom0 stack uses; the first ones are loaded at boot, the rest are legacy
- * names and aliases that are loaded only when present. */
-extern const char *const dom0_modules[];
-extern const char *const dom0_modules_legacy[];
+/* A kernel module the dom0 stack uses. The store's set (its event channel, grant and privcmd
+ * devices) holds back xenstored when its devices are missing; the backends' set holds back
+ * xendomains. Legacy names and aliases are loaded when present, never listed for boot. */
+typedef struct Dom0Module {
+        const char *name;
+        bool store;
+        bool legacy;
+} Dom0Module;
+
+/* Ends with a NULL name. */
+extern const Dom0Module dom0_modules[];
 
 /* Renders every file into ret (which must be empty). Returns 0 or -ENOMEM. */
 int render_config(const Config *c, FileSet *ret);

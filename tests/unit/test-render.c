@@ -282,6 +282,34 @@ START_TEST(test_modules) {
 }
 END_TEST
 
+/* One table serves the boot-time file and the daemon's two modprobe sets: each name once, the
+ * store's devices in the store's set, and only current names listed for boot. */
+START_TEST(test_module_table) {
+        _cleanup_(fileset_done) FileSet s = {};
+        const char *const store_devices[] = { "xen-evtchn", "xen-gntdev", "xen-privcmd" };
+        const char *load;
+        size_t n_boot = 0;
+
+        render_fixture("defaults", &s);
+        load = content(&s, PATH_MODULES_LOAD);
+        for (const Dom0Module *m = dom0_modules; m->name; m++) {
+                _cleanup_free_ char *line = NULL;
+                ck_assert(asprintf(&line, "\n%s\n", m->name) > 0);
+                ck_assert_msg(!!strstr(load, line) == !m->legacy, "%s: listed for boot iff not legacy", m->name);
+                n_boot += !m->legacy;
+                for (const Dom0Module *o = m + 1; o->name; o++)
+                        ck_assert_msg(!streq(m->name, o->name), "%s is listed twice", m->name);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(store_devices); i++) {
+                const Dom0Module *m = dom0_modules;
+                while (m->name && !streq(m->name, store_devices[i]))
+                        m++;
+                ck_assert_msg(m->name && m->store && !m->legacy, "%s must be in the store's set", store_devices[i]);
+        }
+        ck_assert_uint_eq(n_boot, 12);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("render");
         TCase *tc = tcase_create("render");
@@ -295,6 +323,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_xencommons);
         tcase_add_test(tc, test_xendomains_extra_config_verbatim);
         tcase_add_test(tc, test_modules);
+        tcase_add_test(tc, test_module_table);
         suite_add_tcase(s, tc);
         return s;
 }
