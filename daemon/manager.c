@@ -231,7 +231,7 @@ void manager_update_state(Manager *m) {
                 m->ready_sent = true;
                 (void) sd_notify(false, "READY=1");
                 log_event(s == MANAGER_DEGRADED ? LOG_ERR : LOG_INFO, MESSAGE_STACK_SETTLED, NULL,
-                          "Xen dom0 stack is %s: %s", manager_state_to_string(s), strna(m->status_text));
+                          "Xen dom0 stack settled, %s", strna(m->status_text));
         }
         if (state_changed && status_changed)
                 bus_manager_emit_changed(m, "State", "StatusText", NULL);

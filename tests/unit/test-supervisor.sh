@@ -268,6 +268,7 @@ for c in proc-xen:40 xenstored:260 xen-init-dom0:300 xenconsoled:250 xen-qemu-do
 done
 expect "bring-up: every component active, its StartupMilliseconds plausible, none adopted" "$bad" ""
 check "bring-up: the daemon logged the settled bring-up" dlog "Bring-up settled in"
+check "bring-up: the settled stack logged with its state said once" dlog "Xen dom0 stack settled, running: 7 of 7 components up"
 scenario_end
 
 # ---- 1a: the dom0 modules ---------------------------------------------------------------------
