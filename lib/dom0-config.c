@@ -59,9 +59,38 @@ static const char *char_name(char c, char buf[static 8]) {
         default:
                 if ((unsigned char) c < ' ' || c == 0x7f)
                         return "a control character";
+                if ((unsigned char) c >= 0x80)
+                        return "a non-ASCII character";
                 snprintf(buf, 8, "'%c'", c);
                 return buf;
         }
+}
+
+/* GRUB's 20_linux_xen pastes the Xen command line unquoted into grub.cfg, and grub-mkconfig
+ * sources the variable holding it as shell: a boot parameter may hold only what a Xen option
+ * needs (dom0_mem=1024M,max:2048M, com1=115200,8n1, loglvl=all/all, dbgp=ehci@pci0:1d.0,
+ * dom0_mem=10%) and what neither GRUB's script syntax nor the shell gives a meaning to. */
+#define BOOT_WORD_PUNCTUATION "=,.:_-+/@%"
+
+static bool boot_word_char_ok(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               (c && strchr(BOOT_WORD_PUNCTUATION, c));
+}
+
+static int check_boot_words(char *const *words, char **reason) {
+        STRV_FOREACH(w, words)
+                for (const char *p = *w; *p; p++)
+                        if (!boot_word_char_ok(*p)) {
+                                char nb[8];
+                                return asprintf(reason,
+                                                "\"%s\" contains %s, which cannot be passed to the boot loader (a "
+                                                "boot parameter may hold letters, digits and = , . : _ - + / @ %% "
+                                                "only)",
+                                                *w, char_name(*p, nb)) < 0
+                                               ? -ENOMEM
+                                               : -EINVAL;
+                        }
+        return 0;
 }
 
 static bool path_char_ok(char c) {
@@ -224,6 +253,8 @@ int option_parse_value(const OptionDef *def, const char *text, OptionValue *ret,
                 break;
         case OPTION_LIST:
                 r = strv_split_ws(text, &v.l);
+                if (r == 0 && (def->flags & OPTION_BOOT_WORDS))
+                        r = check_boot_words(v.l, &reason);
                 break;
         case OPTION_LINES:
                 v.s = strdup(text);
@@ -471,8 +502,20 @@ static void handle_continuation(ParseState *s, const char *value) {
         v = &s->config->v[def->id];
         if (def->type == OPTION_LIST) {
                 _cleanup_strv_free_ char **more = NULL;
+                _cleanup_free_ char *reason = NULL;
+                int r;
+
                 if (strv_split_ws(value, &more) < 0) {
                         s->error = -ENOMEM;
+                        return;
+                }
+                r = (def->flags & OPTION_BOOT_WORDS) ? check_boot_words(more, &reason) : 0;
+                if (r == -ENOMEM) {
+                        s->error = r;
+                        return;
+                }
+                if (r < 0) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
                         return;
                 }
                 STRV_FOREACH(w, more)
@@ -687,15 +730,6 @@ static unsigned blame_line(const Config *c, OptionId a, OptionId b) {
         return la > lb ? la : lb;
 }
 
-static bool boot_param_ok(const char *p, char *bad) {
-        for (; *p; p++)
-                if ((unsigned char) *p < ' ' || *p == 0x7f || strchr("\"'\\$`", *p)) {
-                        *bad = *p;
-                        return false;
-                }
-        return true;
-}
-
 int config_validate(const Config *c, const char *machine, Diagnostics *d) {
         const OptionValue *v = c->v;
         size_t errors_before = d->n_errors;
@@ -727,14 +761,6 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                          "maxWatchEvents (%" PRId64 ") must be at least quota.maxOutstanding (%" PRId64
                          "), or a malicious frontend can make the store queue events without bound",
                          v[OPT_QUOTA_MAX_WATCH_EVENTS].i, v[OPT_QUOTA_MAX_OUTSTANDING].i);
-
-        STRV_FOREACH(p, v[OPT_BOOT_PARAMS].l) {
-                char bad, nb[8];
-                if (!boot_param_ok(*p, &bad))
-                        diag_add(d, DIAG_ERROR, c->path, v[OPT_BOOT_PARAMS].line, v[OPT_BOOT_PARAMS].spelling,
-                                 "\"%s\" contains %s, which cannot be passed to the boot loader", *p,
-                                 char_name(bad, nb));
-        }
 
         if (v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") && v[OPT_STORE_PATH].set)
                 diag_add(d, DIAG_WARNING, c->path, v[OPT_STORE_PATH].line, "store.path",

@@ -72,6 +72,7 @@ typedef enum OptionFlags {
         OPTION_NULLABLE = 1 << 1, /* accepts null */
         OPTION_READONLY = 1 << 2, /* derived, setting it is an error */
         OPTION_COMPUTED = 1 << 3, /* default computed from other options after parsing */
+        OPTION_BOOT_WORDS = 1 << 4, /* LIST: words GRUB pastes unquoted into grub.cfg */
 } OptionFlags;
 
 typedef struct OptionDef {

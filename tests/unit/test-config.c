@@ -125,11 +125,51 @@ START_TEST(test_assert_watch_events) {
 }
 END_TEST
 
-START_TEST(test_assert_boot_params_quoting) {
-        _cleanup_free_ char *m = load_fail("[xen]\nbootParams = ok a\"b\n", "x86_64");
+/* Parses text that must be refused by the parser itself and returns every message. */
+static char *parse_fail(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_parse(text, &d);
+
+        ck_assert_msg(!c, "accepted: %s", text);
+        return test_diag_text(&d);
+}
+
+START_TEST(test_boot_params_quoting) {
+        _cleanup_free_ char *m = parse_fail("[xen]\nbootParams = ok a\"b\n");
 
         ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \"a\"b\" contains a double quote, which cannot be "
-                            "passed to the boot loader\n");
+                            "passed to the boot loader (a boot parameter may hold letters, digits and = , . : _ - "
+                            "+ / @ % only)\n");
+}
+END_TEST
+
+/* What Xen options are made of passes; everything GRUB's script syntax or the shell gives a
+ * meaning to is refused, naming the character and the line it is on (continuations too). */
+START_TEST(test_boot_params_characters) {
+        static const char *const hostile[] = {
+                ";", "#", "{", "}", "|", "&", "<", ">", "\"", "'", "$", "\\", "`", "(", ")", "[", "]", "*", "?",
+                "!", "~", "^", "\x01", "\xc3\xa9",
+        };
+        _cleanup_config_free_ Config *c = load_ok("[xen]\nbootParams = dom0_mem=1024M,max:2048M iommu=no-intremap\n"
+                                                  "  console=com1,vga com1=115200,8n1 loglvl=all/all sched=credit2\n"
+                                                  "  dbgp=ehci@pci0000:00:1d.0 dom0_mem=1G+10% cpufreq=xen:performance\n");
+
+        ck_assert_uint_eq(strv_length(config_strv(c, OPT_BOOT_PARAMS)), 9);
+        for (size_t i = 0; i < ELEMENTSOF(hostile); i++) {
+                _cleanup_free_ char *text = NULL, *m = NULL, *want = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[xen]\nbootParams = ok\n  a%sb\n", hostile[i]), 0);
+                m = parse_fail(text);
+                ck_assert_int_ge(asprintf(&want, "/etc/xen/xen-dom0.conf:3: xen.bootParams: \"a%sb\" contains ", hostile[i]),
+                                 0);
+                ck_assert_msg(startswith(m, want) && strstr(m, "cannot be passed to the boot loader"), "%s:\n%s",
+                              hostile[i], m);
+                if ((unsigned char) hostile[i][0] > ' ' && (unsigned char) hostile[i][0] < 0x7f && !strchr("\"'\\`", hostile[i][0])) {
+                        _cleanup_free_ char *named = NULL;
+                        ck_assert_int_ge(asprintf(&named, "contains '%s',", hostile[i]), 0);
+                        ck_assert_msg(strstr(m, named), "%s", m);
+                }
+        }
 }
 END_TEST
 
@@ -258,7 +298,8 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_assert_memory);
         tcase_add_test(tc, test_assert_debug_needs_trace);
         tcase_add_test(tc, test_assert_watch_events);
-        tcase_add_test(tc, test_assert_boot_params_quoting);
+        tcase_add_test(tc, test_boot_params_quoting);
+        tcase_add_test(tc, test_boot_params_characters);
         tcase_add_test(tc, test_all_assertions_reported_together);
         tcase_add_test(tc, test_dump_reads_back);
         tcase_add_test(tc, test_float_format);
