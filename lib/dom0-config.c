@@ -341,6 +341,7 @@ typedef struct ParseState {
         bool section_known;
         bool prev_key;          /* inih will treat an indented line as a continuation */
         bool continuation;      /* the line being handled is one */
+        bool substituted;       /* it holds SUBST_* bytes for the handler to turn back */
         OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
         char prev_display[192];
 } ParseState;
@@ -350,6 +351,37 @@ static void lskip(const char **p, const char *end) {
                 (*p)++;
 }
 
+/* Comments are whole lines only (as in systemd's files), but inih ends a value at a ';' after
+ * a blank, and a build with other options at a '#' too. Both go to inih as bytes that no line
+ * handed over can contain: each line was checked to be valid UTF-8 first, and 0xfe and 0xff
+ * never occur in UTF-8. The handler turns them back. */
+#define SUBST_SEMICOLON '\xff'
+#define SUBST_HASH '\xfe'
+
+/* Copies the text [b, e) with a newline for inih, hiding ';' and '#' from it. */
+static char *copy_for_inih(ParseState *s, char *scratch, const char *b, const char *e) {
+        size_t n = e - b;
+
+        memcpy(scratch, b, n);
+        scratch[n] = 0;
+        /* Both characters are rare: let the C library's vectorized search skip the rest. */
+        for (char *q = scratch; (q = strpbrk(q, ";#")); q++) {
+                *q = *q == ';' ? SUBST_SEMICOLON : SUBST_HASH;
+                s->substituted = true;
+        }
+        scratch[n] = '\n';
+        scratch[n + 1] = 0;
+        return scratch;
+}
+
+static void restore_substituted(char *p) {
+        for (; *p; p++)
+                if (*p == SUBST_SEMICOLON)
+                        *p = ';';
+                else if (*p == SUBST_HASH)
+                        *p = '#';
+}
+
 /* Classifies the raw line [b, e) (no newline) and decides what inih gets to see. Returns the
  * text to hand over; NULL means "hand over an empty line" (a comment or a rejected line). */
 static const char *classify_line(ParseState *s, const char *b, const char *e, char *scratch, size_t n) {
@@ -357,6 +389,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         size_t len = e - b;
 
         s->continuation = false;
+        s->substituted = false;
 
         if (s->line == 1 && len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
                 b += 3, p = b, len -= 3;
@@ -389,10 +422,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
 
         if (p > b && s->prev_key) {
                 s->continuation = true;
-                memcpy(scratch, b, e - b);
-                scratch[e - b] = '\n';
-                scratch[e - b + 1] = 0;
-                return scratch;
+                return copy_for_inih(s, scratch, b, e);
         }
 
         if (*p == '[') {
@@ -410,9 +440,15 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 }
                 rest = q + 1;
                 lskip(&rest, e);
-                if (rest < e && *rest != ';' && *rest != '#') {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
-                                 "syntax error: text after the section header \"%.*s\"", (int) (e - rest), rest);
+                if (rest < e) {
+                        if (*rest == ';' || *rest == '#')
+                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                         "syntax error: a comment after the section header (comments are whole "
+                                         "lines)");
+                        else
+                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                         "syntax error: text after the section header \"%.*s\"", (int) (e - rest),
+                                         rest);
                         s->in_section = true;
                         s->section_known = false;
                         return "[-]\n";
@@ -461,11 +497,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 }
         }
         /* Hand over without the indentation, so inih never mistakes it for a continuation. */
-        memcpy(scratch, p, e - p);
-        scratch[e - p] = '\n';
-        scratch[e - p + 1] = 0;
         s->prev_key = true;
-        return scratch;
+        return copy_for_inih(s, scratch, p, e);
 }
 
 static char *line_reader(char *str, int num, void *stream) {
@@ -549,6 +582,11 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         _cleanup_free_ char *reason = NULL;
         int r;
 
+        if (s->substituted) {
+                /* Pointers into inih's own line buffer, which it refills for the next line. */
+                restore_substituted((char *) key);
+                restore_substituted((char *) value);
+        }
         if (s->continuation) {
                 handle_continuation(s, value);
                 return 1;
@@ -880,14 +918,15 @@ int config_dump(const Config *c, FILE *f) {
                 if (def->flags & OPTION_READONLY)
                         fprintf(f, "# %s = %s  (read-only, %s)\n", def->key, value, def->default_value);
                 else {
-                        write_assignment(f, "", def->key, value);
+                        /* On a line of its own: a ';' after the value would be part of it. */
                         if (v->set)
-                                fprintf(f, "%s; set on line %u\n", def->type == OPTION_LINES ? "\n" : "  ", v->line);
+                                fprintf(f, "; set on line %u\n", v->line);
                         else if (def->flags & OPTION_COMPUTED)
-                                fprintf(f, "%s; default (%s)\n", def->type == OPTION_LINES ? "\n" : "  ",
-                                        def->default_value);
+                                fprintf(f, "; default (%s)\n", def->default_value);
                         else
-                                fprintf(f, "%s; default\n", def->type == OPTION_LINES ? "\n" : "  ");
+                                fputs("; default\n", f);
+                        write_assignment(f, "", def->key, value);
+                        fputc('\n', f);
                 }
         }
         return ferror(f) ? -EIO : 0;
@@ -923,7 +962,10 @@ int options_write_template(FILE *f) {
               "# section is the option path without its leaf, top-level options live in [xen].\n"
               "# Each key is shown commented out with its default; see xen-dom0.conf(5).\n"
               "# Booleans are true or false, lists are separated by blanks, indented lines\n"
-              "# continue the previous key. Apply changes with: systemctl reload xen-dom0\n",
+              "# continue the previous key. A line whose first non-blank character is # or ;\n"
+              "# is a comment; neither character starts a comment inside a value, so\n"
+              "# \"bootParams = a ;b\" is the value \"a ;b\" (refused, for its ';').\n"
+              "# Apply changes with: systemctl reload xen-dom0\n",
               f);
         for (size_t i = 0; i < _OPTION_MAX; i++) {
                 const OptionDef *def = &option_table[i];

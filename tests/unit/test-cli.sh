@@ -85,9 +85,13 @@ grep -qx "options loop max_loop=8" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.xe
         ok "the foreign file is kept as .xen-dom0-orig" || nok "foreign file lost"
 
 expect "--dump-config succeeds" 0 "$bin" --dump-config --config "$data/render/trace-debug.conf"
-contains "--dump-config marks explicit values" "$tmp/out" "debug = true  ; set on line 2"
-contains "--dump-config marks defaults" "$tmp/out" "maxSize = 2048  ; default"
-contains "--dump-config marks computed defaults" "$tmp/out" "testEAGAIN = true  ; default (same as xen.debug)"
+follows() { # follows DESCRIPTION FILE LINE NEXT-LINE
+        if awk -v a="$3" -v b="$4" 'prev == a && $0 == b { found = 1 } { prev = $0 } END { exit !found }' "$2"; then
+                ok "$1"; else nok "$1: no '$3' followed by '$4' in:"; cat "$2"; fi
+}
+follows "--dump-config marks explicit values" "$tmp/out" "; set on line 2" "debug = true"
+follows "--dump-config marks defaults" "$tmp/out" "; default" "maxSize = 2048"
+follows "--dump-config marks computed defaults" "$tmp/out" "; default (same as xen.debug)" "testEAGAIN = true"
 cp "$tmp/out" "$tmp/dump.conf"
 expect "the dump is itself a valid configuration" 0 "$bin" --check --config "$tmp/dump.conf"
 

@@ -26,6 +26,15 @@ static char *load_fail(const char *text, const char *machine) {
         return test_diag_text(&d);
 }
 
+/* Parses text that must be refused by the parser itself and returns every message. */
+static char *parse_fail(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_parse(text, &d);
+
+        ck_assert_msg(!c, "accepted: %s", text);
+        return test_diag_text(&d);
+}
+
 START_TEST(test_trace_follows_debug) {
         _cleanup_config_free_ Config *a = load_ok("[xen]\ndebug = true\n");
         _cleanup_config_free_ Config *b = load_ok("[xen]\ndebug = false\ntrace = true\n");
@@ -91,6 +100,36 @@ START_TEST(test_multiline_and_lists) {
 }
 END_TEST
 
+/* Comments are whole lines: neither ';' nor '#' starts one inside a value or a key, and no
+ * byte of the file can pass for either on its way through inih. */
+START_TEST(test_comments_whole_lines) {
+        _cleanup_config_free_ Config *c = load_ok("; a comment\n"
+                                                  "   # an indented one\n"
+                                                  "[domains]\n"
+                                                  "extraConfig = A='x ;y #z'\n"
+                                                  "  ; a comment line between continuations\n"
+                                                  "  B=\"p ; q\"\n"
+                                                  "  C=1#2;3\n");
+        _cleanup_free_ char *inline_boot = parse_fail("[xen]\nbootParams = iommu=1 ;console=vga\n");
+        _cleanup_free_ char *inline_bool = parse_fail("[xen]\ndebug = true ; because\n");
+        _cleanup_free_ char *in_key = parse_fail("[xen]\nde ;bug = true\n");
+        _cleanup_free_ char *after_section = parse_fail("[xen] ; the top-level options\ndebug = true\n");
+        _cleanup_free_ char *subst = parse_fail("[xen]\nbootParams = a\xff" "b a\xfe" "b\n");
+
+        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG), "A='x ;y #z'\nB=\"p ; q\"\nC=1#2;3");
+        ck_assert_str_eq(inline_boot, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \";console=vga\" contains ';', which "
+                                      "cannot be passed to the boot loader (a boot parameter may hold letters, digits "
+                                      "and = , . : _ - + / @ % only)\n");
+        ck_assert_str_eq(inline_bool, "/etc/xen/xen-dom0.conf:2: xen.debug: \"true ; because\" is not a boolean, "
+                                      "expected true or false\n");
+        ck_assert_str_eq(in_key, "/etc/xen/xen-dom0.conf:2: xen.de ;bug: unknown key\n");
+        ck_assert_str_eq(after_section, "/etc/xen/xen-dom0.conf:1: syntax error: a comment after the section header "
+                                        "(comments are whole lines)\n");
+        /* the bytes that carry ';' and '#' through inih are refused on input */
+        ck_assert_str_eq(subst, "/etc/xen/xen-dom0.conf:2: line is not valid UTF-8\n");
+}
+END_TEST
+
 START_TEST(test_assert_arch) {
         _cleanup_free_ char *m = load_fail("[xen]\n", "aarch64");
 
@@ -124,15 +163,6 @@ START_TEST(test_assert_watch_events) {
                             "store queue events without bound\n");
 }
 END_TEST
-
-/* Parses text that must be refused by the parser itself and returns every message. */
-static char *parse_fail(const char *text) {
-        _cleanup_(diagnostics_done) Diagnostics d = {};
-        _cleanup_config_free_ Config *c = test_parse(text, &d);
-
-        ck_assert_msg(!c, "accepted: %s", text);
-        return test_diag_text(&d);
-}
 
 START_TEST(test_boot_params_quoting) {
         _cleanup_free_ char *m = parse_fail("[xen]\nbootParams = ok a\"b\n");
@@ -294,6 +324,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_max_memory_follows_memory);
         tcase_add_test(tc, test_store_type_from_path);
         tcase_add_test(tc, test_multiline_and_lists);
+        tcase_add_test(tc, test_comments_whole_lines);
         tcase_add_test(tc, test_assert_arch);
         tcase_add_test(tc, test_assert_memory);
         tcase_add_test(tc, test_assert_debug_needs_trace);
