@@ -93,6 +93,53 @@ static int check_boot_words(char *const *words, char **reason) {
         return 0;
 }
 
+static bool ascii_alnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A line of domains.extraConfig, which xendomains sources as shell at every start and at host
+ * shutdown: NAME=VALUE, where VALUE is plain characters and complete '...' and "..." strings.
+ * Nothing in it can expand, substitute, run, redirect or leave a quote open, and a line the
+ * shell would read differently is refused rather than rewritten. */
+static int check_shell_assignment(const char *line, char **reason) {
+        const char *p = line, *what = NULL;
+        char bad = 0, nb[8];
+
+        if (*p == '_' || (ascii_alnum(*p) && !(*p >= '0' && *p <= '9')))
+                while (*p == '_' || ascii_alnum(*p))
+                        p++;
+        if (p == line || *p != '=')
+                return asprintf(reason, "\"%s\" is not a shell assignment NAME=VALUE", line) < 0 ? -ENOMEM : -EINVAL;
+
+        for (p++; *p && !bad; p++) {
+                if (*p == '\'') {
+                        const char *q = strchr(p + 1, '\'');
+                        if (!q)
+                                return asprintf(reason, "\"%s\" leaves a single quote open", line) < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+                        for (p++; p < q && !bad; p++)
+                                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                                        bad = *p, what = "inside single quotes";
+                        p = q;
+                } else if (*p == '"') {
+                        for (p++; *p && *p != '"' && !bad; p++)
+                                if ((unsigned char) *p < ' ' || *p == 0x7f || strchr("\\$`", *p))
+                                        bad = *p, what = "inside double quotes (for a literal $, ` or \\ use "
+                                                         "single quotes)";
+                        if (!bad && !*p)
+                                return asprintf(reason, "\"%s\" leaves a double quote open", line) < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+                        if (bad)
+                                break;
+                } else if (!ascii_alnum(*p) && !strchr("_-.,/:=@%+", *p))
+                        bad = *p, what = "outside quotes (quote the value: '...' or \"...\")";
+        }
+        if (bad)
+                return asprintf(reason, "\"%s\" contains %s %s", line, char_name(bad, nb), what) < 0 ? -ENOMEM
+                                                                                                    : -EINVAL;
+        return 0;
+}
+
 static bool path_char_ok(char c) {
         return (unsigned char) c > ' ' && c != 0x7f && !strchr("\"'\\$`;&|<>(){}*?[]~!#", c);
 }
@@ -257,9 +304,13 @@ int option_parse_value(const OptionDef *def, const char *text, OptionValue *ret,
                         r = check_boot_words(v.l, &reason);
                 break;
         case OPTION_LINES:
-                v.s = strdup(text);
-                if (!v.s)
-                        r = -ENOMEM;
+                if (*text && (def->flags & OPTION_SHELL_ASSIGNMENTS))
+                        r = check_shell_assignment(text, &reason);
+                if (r == 0) {
+                        v.s = strdup(text);
+                        if (!v.s)
+                                r = -ENOMEM;
+                }
                 break;
         default:
                 r = -EINVAL;
@@ -557,7 +608,19 @@ static void handle_continuation(ParseState *s, const char *value) {
                                 return;
                         }
         } else if (def->type == OPTION_LINES) {
+                _cleanup_free_ char *reason = NULL;
                 char *n;
+                int r;
+
+                r = (def->flags & OPTION_SHELL_ASSIGNMENTS) ? check_shell_assignment(value, &reason) : 0;
+                if (r == -ENOMEM) {
+                        s->error = r;
+                        return;
+                }
+                if (r < 0) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
+                        return;
+                }
                 if (asprintf(&n, "%s%s%s", v->s, *v->s ? "\n" : "", value) < 0) {
                         s->error = -ENOMEM;
                         return;

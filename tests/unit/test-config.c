@@ -109,14 +109,14 @@ START_TEST(test_comments_whole_lines) {
                                                   "extraConfig = A='x ;y #z'\n"
                                                   "  ; a comment line between continuations\n"
                                                   "  B=\"p ; q\"\n"
-                                                  "  C=1#2;3\n");
+                                                  "  C='1#2;3'\n");
         _cleanup_free_ char *inline_boot = parse_fail("[xen]\nbootParams = iommu=1 ;console=vga\n");
         _cleanup_free_ char *inline_bool = parse_fail("[xen]\ndebug = true ; because\n");
         _cleanup_free_ char *in_key = parse_fail("[xen]\nde ;bug = true\n");
         _cleanup_free_ char *after_section = parse_fail("[xen] ; the top-level options\ndebug = true\n");
         _cleanup_free_ char *subst = parse_fail("[xen]\nbootParams = a\xff" "b a\xfe" "b\n");
 
-        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG), "A='x ;y #z'\nB=\"p ; q\"\nC=1#2;3");
+        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG), "A='x ;y #z'\nB=\"p ; q\"\nC='1#2;3'");
         ck_assert_str_eq(inline_boot, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \";console=vga\" contains ';', which "
                                       "cannot be passed to the boot loader (a boot parameter may hold letters, digits "
                                       "and = , . : _ - + / @ % only)\n");
