@@ -372,6 +372,40 @@ START_TEST(test_xendomains_extra_config_hostile) {
 }
 END_TEST
 
+/* The file's path is quoted in a comment at the top of every rendered file: whatever it
+ * holds, sourcing a rendered file runs nothing. */
+START_TEST(test_header_path_is_one_comment) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL, *marker = NULL, *file = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        static const char text[] = "[xen]\n";
+
+        ck_assert_int_ge(asprintf(&marker, "%s/ran", dir), 0);
+        ck_assert_int_ge(asprintf(&path, "/etc/xen/x\ntouch %s\r\n.conf", marker), 0);
+        ck_assert_int_eq(config_parse_data(path, text, strlen(text), &c, &d), 0);
+        ck_assert_int_eq(render_config(c, &s), 0);
+        ck_assert_int_ge(asprintf(&file, "%s/rendered", dir), 0);
+        for (size_t i = 0; i < s.n; i++) {
+                _cleanup_free_ char *cmd = NULL, *out = NULL;
+                const char *second = strchr(s.files[i].content, '\n');
+                FILE *f;
+
+                if (streq(s.files[i].path, PATH_BOOTSPEC))
+                        continue;
+                ck_assert_msg(second && startswith(second + 1, "# Do not edit"), "%s:\n%s", s.files[i].path,
+                              s.files[i].content);
+                ck_assert_ptr_nonnull(f = fopen(file, "we"));
+                ck_assert_uint_eq(fwrite(s.files[i].content, 1, s.files[i].size, f), s.files[i].size);
+                ck_assert_int_eq(fclose(f), 0);
+                ck_assert_int_ge(asprintf(&cmd, "env -i sh -c '. \"$1\"' sh '%s' 2>&1", file), 0);
+                (void) run(cmd, &out);
+                ck_assert_msg(access(marker, F_OK) < 0, "sourcing %s ran a command", s.files[i].path);
+        }
+        test_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_modules) {
         _cleanup_(fileset_done) FileSet s = {};
 
@@ -397,6 +431,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_xendomains_extra_config_verbatim);
         tcase_add_test(tc, test_xendomains_extra_config_shell);
         tcase_add_test(tc, test_xendomains_extra_config_hostile);
+        tcase_add_test(tc, test_header_path_is_one_comment);
         tcase_add_test(tc, test_modules);
         suite_add_tcase(s, tc);
         return s;
