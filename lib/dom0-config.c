@@ -394,6 +394,8 @@ typedef struct ParseState {
         bool continuation;      /* the line being handled is one */
         bool substituted;       /* it holds SUBST_* bytes for the handler to turn back */
         OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
+        size_t acc_len;         /* its value so far: bytes (LINES) or items (LIST) */
+        size_t acc_cap;         /* and the bytes or item slots allocated for it */
         char prev_display[192];
 } ParseState;
 
@@ -602,11 +604,23 @@ static void handle_continuation(ParseState *s, const char *value) {
                         diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
                         return;
                 }
-                STRV_FOREACH(w, more)
-                        if (strv_extend(&v->l, *w) < 0) {
+                size_t k = strv_length(more);
+                /* A value may take most of a 4 MiB file: grow by doubling, so that appending
+                 * stays linear in the file's size, not quadratic. */
+                if (s->acc_len + k + 1 > s->acc_cap) {
+                        size_t cap = s->acc_cap * 2 > s->acc_len + k + 1 ? s->acc_cap * 2 : s->acc_len + k + 1;
+                        char **l = reallocarray(v->l, cap, sizeof(char *));
+                        if (!l) {
                                 s->error = -ENOMEM;
                                 return;
                         }
+                        v->l = l;
+                        s->acc_cap = cap;
+                }
+                memcpy(v->l + s->acc_len, more, k * sizeof(char *));
+                s->acc_len += k;
+                v->l[s->acc_len] = NULL;
+                more[0] = NULL; /* the words belong to v->l now */
         } else if (def->type == OPTION_LINES) {
                 _cleanup_free_ char *reason = NULL;
                 char *n;
@@ -621,12 +635,21 @@ static void handle_continuation(ParseState *s, const char *value) {
                         diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
                         return;
                 }
-                if (asprintf(&n, "%s%s%s", v->s, *v->s ? "\n" : "", value) < 0) {
-                        s->error = -ENOMEM;
-                        return;
+                size_t k = strlen(value), sep = s->acc_len > 0, need = s->acc_len + sep + k + 1;
+                if (need > s->acc_cap) {
+                        size_t cap = s->acc_cap * 2 > need ? s->acc_cap * 2 : need;
+                        n = realloc(v->s, cap);
+                        if (!n) {
+                                s->error = -ENOMEM;
+                                return;
+                        }
+                        v->s = n;
+                        s->acc_cap = cap;
                 }
-                free(v->s);
-                v->s = n;
+                if (sep)
+                        v->s[s->acc_len++] = '\n';
+                memcpy(v->s + s->acc_len, value, k + 1);
+                s->acc_len += k;
         } else {
                 diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
                          "continuation line, but this key takes a single value (indented lines continue the "
@@ -718,6 +741,11 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 *v = nv;
                 s->prev_target = def->id;
                 snprintf(s->prev_display, sizeof s->prev_display, "%s", name);
+                if (def->type == OPTION_LINES)
+                        s->acc_len = strlen(v->s);
+                else if (def->type == OPTION_LIST)
+                        s->acc_len = strv_length(v->l);
+                s->acc_cap = s->acc_len + 1;
         }
         /* Marked as given even when rejected, so that a second line is still a duplicate. */
         v->set = true;
@@ -751,6 +779,22 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
                 return -ENOMEM;
         if (d->n_errors > errors_before)
                 return -EINVAL;
+
+        /* Give back what doubling left unused: the configuration stays for the daemon's life. */
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                OptionValue *v = &c->v[i];
+                if (!v->set)
+                        continue;
+                if (option_table[i].type == OPTION_LINES) {
+                        char *n = realloc(v->s, strlen(v->s) + 1);
+                        if (n)
+                                v->s = n;
+                } else if (option_table[i].type == OPTION_LIST) {
+                        char **n = reallocarray(v->l, strv_length(v->l) + 1, sizeof(char *));
+                        if (n)
+                                v->l = n;
+                }
+        }
 
         r = config_finalize(c);
         if (r < 0)

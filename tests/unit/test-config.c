@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "strv.h"
 #include "test-util.h"
@@ -264,6 +265,69 @@ START_TEST(test_enable_false) {
 }
 END_TEST
 
+static double cpu_seconds(void) {
+        struct timespec ts;
+
+        ck_assert_int_eq(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A file of the largest size read, all of it continuation lines of one value, is parsed in
+ * time linear in its size: well under a second of CPU time. Rebuilding the whole value for
+ * every line made it quadratic: minutes for a multi-line value, hours for a list. */
+START_TEST(test_large_value_linear) {
+        static const struct {
+                const char *head, *line;
+                OptionId id;
+        } cases[] = {
+                { "[domains]\nextraConfig = A=1\n", "  A=", OPT_DOMAINS_EXTRA_CONFIG },
+                { "[xen]\nbootParams = iommu=1\n", "  iommu=1", OPT_BOOT_PARAMS },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_config_free_ Config *c = NULL;
+                _cleanup_free_ char *buf = malloc(CONFIG_MAX_FILE_SIZE);
+                size_t n, k = strlen(cases[i].line), lines = 0, items = 1, chars = strlen("A=1");
+                double start, spent;
+                int r;
+
+                ck_assert_ptr_nonnull(buf);
+                n = stpcpy(buf, cases[i].head) - buf;
+                /* lines of at most 198 bytes, the longest allowed, until the file is full */
+                while (n + 199 <= CONFIG_MAX_FILE_SIZE) {
+                        size_t len = k;
+
+                        memcpy(buf + n, cases[i].line, k);
+                        if (cases[i].id == OPT_BOOT_PARAMS) {
+                                /* as many list items as fit */
+                                for (items++; len + 8 <= 198; len += 8, items++)
+                                        memcpy(buf + n + len, " iommu=1", 8);
+                        } else {
+                                memset(buf + n + len, 'x', 198 - len);
+                                len = 198;
+                                chars += 1 + len - 2;
+                        }
+                        n += len;
+                        buf[n++] = '\n';
+                        lines++;
+                }
+
+                start = cpu_seconds();
+                r = config_parse_data("/etc/xen/xen-dom0.conf", buf, n, &c, &d);
+                spent = cpu_seconds() - start;
+                ck_assert_msg(spent < 1.0 * test_slowdown(), "%s: %zu bytes in %zu continuation lines took %.2f s",
+                              option_table[cases[i].id].name, n, lines, spent);
+                ck_assert_uint_gt(n, CONFIG_MAX_FILE_SIZE - 200);
+                ck_assert_int_eq(r, 0);
+                if (cases[i].id == OPT_BOOT_PARAMS)
+                        ck_assert_uint_eq(strv_length(config_strv(c, OPT_BOOT_PARAMS)), items);
+                else
+                        ck_assert_uint_eq(strlen(config_str(c, OPT_DOMAINS_EXTRA_CONFIG)), chars);
+        }
+}
+END_TEST
+
 /* VmData of this process, in KiB (what RLIMIT_DATA counts). */
 static unsigned long vm_data_kib(void) {
         _cleanup_free_ char *status = test_read_file("/proc/self/status", NULL);
@@ -336,6 +400,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_float_format);
         tcase_add_test(tc, test_enable_false);
         tcase_add_test(tc, test_read_sized_to_file);
+        tcase_add_test(tc, test_large_value_linear);
         suite_add_tcase(s, tc);
         return s;
 }
