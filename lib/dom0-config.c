@@ -77,6 +77,10 @@ static bool boot_word_char_ok(char c) {
                (c && strchr(BOOT_WORD_PUNCTUATION, c));
 }
 
+/* Xen keeps at most 1023 bytes of its command line (xen_commandline_t) and drops the rest;
+ * the parameters derived from other options take up to 91 of them. */
+#define BOOT_PARAMS_MAX 900
+
 static int check_boot_words(char *const *words, char **reason) {
         STRV_FOREACH(w, words)
                 for (const char *p = *w; *p; p++)
@@ -396,6 +400,7 @@ typedef struct ParseState {
         OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
         size_t acc_len;         /* its value so far: bytes (LINES) or items (LIST) */
         size_t acc_cap;         /* and the bytes or item slots allocated for it */
+        size_t acc_text;        /* LIST: the length of its items joined with blanks */
         char prev_display[192];
 } ParseState;
 
@@ -605,6 +610,16 @@ static void handle_continuation(ParseState *s, const char *value) {
                         return;
                 }
                 size_t k = strv_length(more);
+                STRV_FOREACH(w, more)
+                        s->acc_text += (s->acc_text > 0) + strlen(*w);
+                if ((def->flags & OPTION_BOOT_WORDS) && s->acc_text > BOOT_PARAMS_MAX) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
+                                 "longer than %d bytes: Xen keeps at most 1023 bytes of its command line, the "
+                                 "parameters derived from other options included",
+                                 BOOT_PARAMS_MAX);
+                        s->prev_target = _OPTION_INVALID; /* the rest of the value goes with it */
+                        return;
+                }
                 /* A value may take most of a 4 MiB file: grow by doubling, so that appending
                  * stays linear in the file's size, not quadratic. */
                 if (s->acc_len + k + 1 > s->acc_cap) {
@@ -743,8 +758,12 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 snprintf(s->prev_display, sizeof s->prev_display, "%s", name);
                 if (def->type == OPTION_LINES)
                         s->acc_len = strlen(v->s);
-                else if (def->type == OPTION_LIST)
+                else if (def->type == OPTION_LIST) {
                         s->acc_len = strv_length(v->l);
+                        s->acc_text = 0;
+                        STRV_FOREACH(w, v->l)
+                                s->acc_text += (s->acc_text > 0) + strlen(*w);
+                }
                 s->acc_cap = s->acc_len + 1;
         }
         /* Marked as given even when rejected, so that a second line is still a duplicate. */
