@@ -4,6 +4,7 @@
 #include <malloc.h>
 
 #include "dom0-config.h"
+#include "fileset.h"
 #include "macro.h"
 #include "offline.h"
 #include "log.h"
@@ -63,6 +64,7 @@ static void help(void) {
                "  -c --config=FILE       Configuration file (default: %s)\n"
                "     --check             Validate the configuration, print every error, exit\n"
                "     --render=DIR        Write every rendered file under DIR as a root prefix, exit\n"
+               "     --render-host       Write every rendered file into this host's /etc and /run, exit\n"
                "     --dump-config       Print the effective configuration, marking defaults, exit\n"
                "     --print-template    Print the commented default configuration file, exit\n"
                "\nSee the xen-dom0d(8) man page for details.\n",
@@ -70,20 +72,22 @@ static void help(void) {
 }
 
 int main(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_RENDER, ARG_DUMP, ARG_TEMPLATE, ARG_MAN_OPTIONS };
+        enum { ARG_VERSION = 0x100, ARG_CHECK, ARG_RENDER, ARG_RENDER_HOST, ARG_DUMP, ARG_TEMPLATE, ARG_MAN_OPTIONS };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "config", required_argument, NULL, 'c' },
                 { "check", no_argument, NULL, ARG_CHECK },
                 { "render", required_argument, NULL, ARG_RENDER },
+                { "render-host", no_argument, NULL, ARG_RENDER_HOST },
                 { "dump-config", no_argument, NULL, ARG_DUMP },
                 { "print-template", no_argument, NULL, ARG_TEMPLATE },
                 { "print-man-options", no_argument, NULL, ARG_MAN_OPTIONS },
                 {}
         };
         const char *config = DEFAULT_CONFIG, *render_dir = NULL;
-        int mode = 0, c;
+        _cleanup_free_ char *render_root = NULL;
+        int mode = 0, c, r;
 
         while ((c = getopt_long(argc, argv, "hc:", options, NULL)) >= 0)
                 switch (c) {
@@ -99,12 +103,14 @@ int main(int argc, char *argv[]) {
                 case ARG_RENDER:
                         render_dir = optarg;
                         _fallthrough_;
+                case ARG_RENDER_HOST:
                 case ARG_CHECK:
                 case ARG_DUMP:
                 case ARG_TEMPLATE:
                 case ARG_MAN_OPTIONS:
                         if (mode && mode != c) {
-                                fprintf(stderr, "Only one of --check, --render, --dump-config, --print-template.\n");
+                                fprintf(stderr, "Only one of --check, --render, --render-host, --dump-config, "
+                                                "--print-template.\n");
                                 return 2;
                         }
                         mode = c;
@@ -117,13 +123,36 @@ int main(int argc, char *argv[]) {
                 return 2;
         }
 
+        if (mode == ARG_RENDER) {
+                /* --render is for a directory prefix only: the running system's files are the
+                 * daemon's to write, at its start and reload, or --render-host's. */
+                r = fileset_resolve_root(render_dir, &render_root);
+                if (r == -EINVAL) {
+                        if (isempty(render_dir))
+                                fprintf(stderr, "--render needs a directory to write under.\n");
+                        else
+                                fprintf(stderr,
+                                        "--render=%s resolves to /: --render writes under a directory prefix, "
+                                        "never into the running system (--render-host does that).\n",
+                                        render_dir);
+                        return 2;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "--render=%s: %s\n", render_dir, strerror(-r));
+                        return 1;
+                }
+        }
+
         switch (mode) {
         case ARG_CHECK:
                 return offline_check(config);
         case ARG_DUMP:
                 return offline_dump(config);
         case ARG_RENDER:
-                return offline_render(config, render_dir);
+                return offline_render(config, render_root);
+        case ARG_RENDER_HOST:
+                /* Where the daemon itself writes ("/", or the unit tier's XEN_DOM0D_ROOT). */
+                return offline_render(config, manager_root());
         case ARG_TEMPLATE:
                 return options_write_template(stdout) < 0 || fflush(stdout) != 0 ? 1 : 0;
         case ARG_MAN_OPTIONS:

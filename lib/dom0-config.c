@@ -59,9 +59,89 @@ static const char *char_name(char c, char buf[static 8]) {
         default:
                 if ((unsigned char) c < ' ' || c == 0x7f)
                         return "a control character";
+                if ((unsigned char) c >= 0x80)
+                        return "a non-ASCII character";
                 snprintf(buf, 8, "'%c'", c);
                 return buf;
         }
+}
+
+/* GRUB's 20_linux_xen pastes the Xen command line unquoted into grub.cfg, and grub-mkconfig
+ * sources the variable holding it as shell: a boot parameter may hold only what a Xen option
+ * needs (dom0_mem=1024M,max:2048M, com1=115200,8n1, loglvl=all/all, dbgp=ehci@pci0:1d.0,
+ * dom0_mem=10%) and what neither GRUB's script syntax nor the shell gives a meaning to. */
+#define BOOT_WORD_PUNCTUATION "=,.:_-+/@%"
+
+static bool boot_word_char_ok(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               (c && strchr(BOOT_WORD_PUNCTUATION, c));
+}
+
+/* Xen keeps at most 1023 bytes of its command line (xen_commandline_t) and drops the rest;
+ * the parameters derived from other options take up to 91 of them. */
+#define BOOT_PARAMS_MAX 900
+
+static int check_boot_words(char *const *words, char **reason) {
+        STRV_FOREACH(w, words)
+                for (const char *p = *w; *p; p++)
+                        if (!boot_word_char_ok(*p)) {
+                                char nb[8];
+                                return asprintf(reason,
+                                                "\"%s\" contains %s, which cannot be passed to the boot loader (a "
+                                                "boot parameter may hold letters, digits and = , . : _ - + / @ %% "
+                                                "only)",
+                                                *w, char_name(*p, nb)) < 0
+                                               ? -ENOMEM
+                                               : -EINVAL;
+                        }
+        return 0;
+}
+
+static bool ascii_alnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+/* A line of domains.extraConfig, which xendomains sources as shell at every start and at host
+ * shutdown: NAME=VALUE, where VALUE is plain characters and complete '...' and "..." strings.
+ * Nothing in it can expand, substitute, run, redirect or leave a quote open, and a line the
+ * shell would read differently is refused rather than rewritten. */
+static int check_shell_assignment(const char *line, char **reason) {
+        const char *p = line, *what = NULL;
+        char bad = 0, nb[8];
+
+        if (*p == '_' || (ascii_alnum(*p) && !(*p >= '0' && *p <= '9')))
+                while (*p == '_' || ascii_alnum(*p))
+                        p++;
+        if (p == line || *p != '=')
+                return asprintf(reason, "\"%s\" is not a shell assignment NAME=VALUE", line) < 0 ? -ENOMEM : -EINVAL;
+
+        for (p++; *p && !bad; p++) {
+                if (*p == '\'') {
+                        const char *q = strchr(p + 1, '\'');
+                        if (!q)
+                                return asprintf(reason, "\"%s\" leaves a single quote open", line) < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+                        for (p++; p < q && !bad; p++)
+                                if ((unsigned char) *p < ' ' || *p == 0x7f)
+                                        bad = *p, what = "inside single quotes";
+                        p = q;
+                } else if (*p == '"') {
+                        for (p++; *p && *p != '"' && !bad; p++)
+                                if ((unsigned char) *p < ' ' || *p == 0x7f || strchr("\\$`", *p))
+                                        bad = *p, what = "inside double quotes (for a literal $, ` or \\ use "
+                                                         "single quotes)";
+                        if (!bad && !*p)
+                                return asprintf(reason, "\"%s\" leaves a double quote open", line) < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
+                        if (bad)
+                                break;
+                } else if (!ascii_alnum(*p) && !strchr("_-.,/:=@%+", *p))
+                        bad = *p, what = "outside quotes (quote the value: '...' or \"...\")";
+        }
+        if (bad)
+                return asprintf(reason, "\"%s\" contains %s %s", line, char_name(bad, nb), what) < 0 ? -ENOMEM
+                                                                                                    : -EINVAL;
+        return 0;
 }
 
 static bool path_char_ok(char c) {
@@ -224,11 +304,17 @@ int option_parse_value(const OptionDef *def, const char *text, OptionValue *ret,
                 break;
         case OPTION_LIST:
                 r = strv_split_ws(text, &v.l);
+                if (r == 0 && (def->flags & OPTION_BOOT_WORDS))
+                        r = check_boot_words(v.l, &reason);
                 break;
         case OPTION_LINES:
-                v.s = strdup(text);
-                if (!v.s)
-                        r = -ENOMEM;
+                if (*text && (def->flags & OPTION_SHELL_ASSIGNMENTS))
+                        r = check_shell_assignment(text, &reason);
+                if (r == 0) {
+                        v.s = strdup(text);
+                        if (!v.s)
+                                r = -ENOMEM;
+                }
                 break;
         default:
                 r = -EINVAL;
@@ -310,13 +396,48 @@ typedef struct ParseState {
         bool section_known;
         bool prev_key;          /* inih will treat an indented line as a continuation */
         bool continuation;      /* the line being handled is one */
+        bool substituted;       /* it holds SUBST_* bytes for the handler to turn back */
         OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
+        size_t acc_len;         /* its value so far: bytes (LINES) or items (LIST) */
+        size_t acc_cap;         /* and the bytes or item slots allocated for it */
+        size_t acc_text;        /* LIST: the length of its items joined with blanks */
         char prev_display[192];
 } ParseState;
 
 static void lskip(const char **p, const char *end) {
         while (*p < end && (**p == ' ' || **p == '\t'))
                 (*p)++;
+}
+
+/* Comments are whole lines only (as in systemd's files), but inih ends a value at a ';' after
+ * a blank, and a build with other options at a '#' too. Both go to inih as bytes that no line
+ * handed over can contain: each line was checked to be valid UTF-8 first, and 0xfe and 0xff
+ * never occur in UTF-8. The handler turns them back. */
+#define SUBST_SEMICOLON '\xff'
+#define SUBST_HASH '\xfe'
+
+/* Copies the text [b, e) with a newline for inih, hiding ';' and '#' from it. */
+static char *copy_for_inih(ParseState *s, char *scratch, const char *b, const char *e) {
+        size_t n = e - b;
+
+        memcpy(scratch, b, n);
+        scratch[n] = 0;
+        /* Both characters are rare: let the C library's vectorized search skip the rest. */
+        for (char *q = scratch; (q = strpbrk(q, ";#")); q++) {
+                *q = *q == ';' ? SUBST_SEMICOLON : SUBST_HASH;
+                s->substituted = true;
+        }
+        scratch[n] = '\n';
+        scratch[n + 1] = 0;
+        return scratch;
+}
+
+static void restore_substituted(char *p) {
+        for (; *p; p++)
+                if (*p == SUBST_SEMICOLON)
+                        *p = ';';
+                else if (*p == SUBST_HASH)
+                        *p = '#';
 }
 
 /* Classifies the raw line [b, e) (no newline) and decides what inih gets to see. Returns the
@@ -326,6 +447,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         size_t len = e - b;
 
         s->continuation = false;
+        s->substituted = false;
 
         if (s->line == 1 && len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
                 b += 3, p = b, len -= 3;
@@ -358,10 +480,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
 
         if (p > b && s->prev_key) {
                 s->continuation = true;
-                memcpy(scratch, b, e - b);
-                scratch[e - b] = '\n';
-                scratch[e - b + 1] = 0;
-                return scratch;
+                return copy_for_inih(s, scratch, b, e);
         }
 
         if (*p == '[') {
@@ -379,9 +498,15 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 }
                 rest = q + 1;
                 lskip(&rest, e);
-                if (rest < e && *rest != ';' && *rest != '#') {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
-                                 "syntax error: text after the section header \"%.*s\"", (int) (e - rest), rest);
+                if (rest < e) {
+                        if (*rest == ';' || *rest == '#')
+                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                         "syntax error: a comment after the section header (comments are whole "
+                                         "lines)");
+                        else
+                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                         "syntax error: text after the section header \"%.*s\"", (int) (e - rest),
+                                         rest);
                         s->in_section = true;
                         s->section_known = false;
                         return "[-]\n";
@@ -430,11 +555,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 }
         }
         /* Hand over without the indentation, so inih never mistakes it for a continuation. */
-        memcpy(scratch, p, e - p);
-        scratch[e - p] = '\n';
-        scratch[e - p + 1] = 0;
         s->prev_key = true;
-        return scratch;
+        return copy_for_inih(s, scratch, p, e);
 }
 
 static char *line_reader(char *str, int num, void *stream) {
@@ -471,23 +593,78 @@ static void handle_continuation(ParseState *s, const char *value) {
         v = &s->config->v[def->id];
         if (def->type == OPTION_LIST) {
                 _cleanup_strv_free_ char **more = NULL;
+                _cleanup_free_ char *reason = NULL;
+                int r;
+
                 if (strv_split_ws(value, &more) < 0) {
                         s->error = -ENOMEM;
                         return;
                 }
+                r = (def->flags & OPTION_BOOT_WORDS) ? check_boot_words(more, &reason) : 0;
+                if (r == -ENOMEM) {
+                        s->error = r;
+                        return;
+                }
+                if (r < 0) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
+                        return;
+                }
+                size_t k = strv_length(more);
                 STRV_FOREACH(w, more)
-                        if (strv_extend(&v->l, *w) < 0) {
+                        s->acc_text += (s->acc_text > 0) + strlen(*w);
+                if ((def->flags & OPTION_BOOT_WORDS) && s->acc_text > BOOT_PARAMS_MAX) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
+                                 "longer than %d bytes: Xen keeps at most 1023 bytes of its command line, the "
+                                 "parameters derived from other options included",
+                                 BOOT_PARAMS_MAX);
+                        s->prev_target = _OPTION_INVALID; /* the rest of the value goes with it */
+                        return;
+                }
+                /* A value may take most of a 4 MiB file: grow by doubling, so that appending
+                 * stays linear in the file's size, not quadratic. */
+                if (s->acc_len + k + 1 > s->acc_cap) {
+                        size_t cap = s->acc_cap * 2 > s->acc_len + k + 1 ? s->acc_cap * 2 : s->acc_len + k + 1;
+                        char **l = reallocarray(v->l, cap, sizeof(char *));
+                        if (!l) {
                                 s->error = -ENOMEM;
                                 return;
                         }
+                        v->l = l;
+                        s->acc_cap = cap;
+                }
+                memcpy(v->l + s->acc_len, more, k * sizeof(char *));
+                s->acc_len += k;
+                v->l[s->acc_len] = NULL;
+                more[0] = NULL; /* the words belong to v->l now */
         } else if (def->type == OPTION_LINES) {
+                _cleanup_free_ char *reason = NULL;
                 char *n;
-                if (asprintf(&n, "%s%s%s", v->s, *v->s ? "\n" : "", value) < 0) {
-                        s->error = -ENOMEM;
+                int r;
+
+                r = (def->flags & OPTION_SHELL_ASSIGNMENTS) ? check_shell_assignment(value, &reason) : 0;
+                if (r == -ENOMEM) {
+                        s->error = r;
                         return;
                 }
-                free(v->s);
-                v->s = n;
+                if (r < 0) {
+                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
+                        return;
+                }
+                size_t k = strlen(value), sep = s->acc_len > 0, need = s->acc_len + sep + k + 1;
+                if (need > s->acc_cap) {
+                        size_t cap = s->acc_cap * 2 > need ? s->acc_cap * 2 : need;
+                        n = realloc(v->s, cap);
+                        if (!n) {
+                                s->error = -ENOMEM;
+                                return;
+                        }
+                        v->s = n;
+                        s->acc_cap = cap;
+                }
+                if (sep)
+                        v->s[s->acc_len++] = '\n';
+                memcpy(v->s + s->acc_len, value, k + 1);
+                s->acc_len += k;
         } else {
                 diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
                          "continuation line, but this key takes a single value (indented lines continue the "
@@ -506,6 +683,11 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         _cleanup_free_ char *reason = NULL;
         int r;
 
+        if (s->substituted) {
+                /* Pointers into inih's own line buffer, which it refills for the next line. */
+                restore_substituted((char *) key);
+                restore_substituted((char *) value);
+        }
         if (s->continuation) {
                 handle_continuation(s, value);
                 return 1;
@@ -574,6 +756,15 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 *v = nv;
                 s->prev_target = def->id;
                 snprintf(s->prev_display, sizeof s->prev_display, "%s", name);
+                if (def->type == OPTION_LINES)
+                        s->acc_len = strlen(v->s);
+                else if (def->type == OPTION_LIST) {
+                        s->acc_len = strv_length(v->l);
+                        s->acc_text = 0;
+                        STRV_FOREACH(w, v->l)
+                                s->acc_text += (s->acc_text > 0) + strlen(*w);
+                }
+                s->acc_cap = s->acc_len + 1;
         }
         /* Marked as given even when rejected, so that a second line is still a duplicate. */
         v->set = true;
@@ -607,6 +798,22 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
                 return -ENOMEM;
         if (d->n_errors > errors_before)
                 return -EINVAL;
+
+        /* Give back what doubling left unused: the configuration stays for the daemon's life. */
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                OptionValue *v = &c->v[i];
+                if (!v->set)
+                        continue;
+                if (option_table[i].type == OPTION_LINES) {
+                        char *n = realloc(v->s, strlen(v->s) + 1);
+                        if (n)
+                                v->s = n;
+                } else if (option_table[i].type == OPTION_LIST) {
+                        char **n = reallocarray(v->l, strv_length(v->l) + 1, sizeof(char *));
+                        if (n)
+                                v->l = n;
+                }
+        }
 
         r = config_finalize(c);
         if (r < 0)
@@ -687,15 +894,6 @@ static unsigned blame_line(const Config *c, OptionId a, OptionId b) {
         return la > lb ? la : lb;
 }
 
-static bool boot_param_ok(const char *p, char *bad) {
-        for (; *p; p++)
-                if ((unsigned char) *p < ' ' || *p == 0x7f || strchr("\"'\\$`", *p)) {
-                        *bad = *p;
-                        return false;
-                }
-        return true;
-}
-
 int config_validate(const Config *c, const char *machine, Diagnostics *d) {
         const OptionValue *v = c->v;
         size_t errors_before = d->n_errors;
@@ -727,14 +925,6 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                          "maxWatchEvents (%" PRId64 ") must be at least quota.maxOutstanding (%" PRId64
                          "), or a malicious frontend can make the store queue events without bound",
                          v[OPT_QUOTA_MAX_WATCH_EVENTS].i, v[OPT_QUOTA_MAX_OUTSTANDING].i);
-
-        STRV_FOREACH(p, v[OPT_BOOT_PARAMS].l) {
-                char bad, nb[8];
-                if (!boot_param_ok(*p, &bad))
-                        diag_add(d, DIAG_ERROR, c->path, v[OPT_BOOT_PARAMS].line, v[OPT_BOOT_PARAMS].spelling,
-                                 "\"%s\" contains %s, which cannot be passed to the boot loader", *p,
-                                 char_name(bad, nb));
-        }
 
         if (v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") && v[OPT_STORE_PATH].set)
                 diag_add(d, DIAG_WARNING, c->path, v[OPT_STORE_PATH].line, "store.path",
@@ -854,14 +1044,15 @@ int config_dump(const Config *c, FILE *f) {
                 if (def->flags & OPTION_READONLY)
                         fprintf(f, "# %s = %s  (read-only, %s)\n", def->key, value, def->default_value);
                 else {
-                        write_assignment(f, "", def->key, value);
+                        /* On a line of its own: a ';' after the value would be part of it. */
                         if (v->set)
-                                fprintf(f, "%s; set on line %u\n", def->type == OPTION_LINES ? "\n" : "  ", v->line);
+                                fprintf(f, "; set on line %u\n", v->line);
                         else if (def->flags & OPTION_COMPUTED)
-                                fprintf(f, "%s; default (%s)\n", def->type == OPTION_LINES ? "\n" : "  ",
-                                        def->default_value);
+                                fprintf(f, "; default (%s)\n", def->default_value);
                         else
-                                fprintf(f, "%s; default\n", def->type == OPTION_LINES ? "\n" : "  ");
+                                fputs("; default\n", f);
+                        write_assignment(f, "", def->key, value);
+                        fputc('\n', f);
                 }
         }
         return ferror(f) ? -EIO : 0;
@@ -897,7 +1088,10 @@ int options_write_template(FILE *f) {
               "# section is the option path without its leaf, top-level options live in [xen].\n"
               "# Each key is shown commented out with its default; see xen-dom0.conf(5).\n"
               "# Booleans are true or false, lists are separated by blanks, indented lines\n"
-              "# continue the previous key. Apply changes with: systemctl reload xen-dom0\n",
+              "# continue the previous key. A line whose first non-blank character is # or ;\n"
+              "# is a comment; neither character starts a comment inside a value, so\n"
+              "# \"bootParams = a ;b\" is the value \"a ;b\" (refused, for its ';').\n"
+              "# Apply changes with: systemctl reload xen-dom0\n",
               f);
         for (size_t i = 0; i < _OPTION_MAX; i++) {
                 const OptionDef *def = &option_table[i];

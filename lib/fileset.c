@@ -60,6 +60,65 @@ static char *path_join(const char *root, const char *path) {
         return s;
 }
 
+int fileset_resolve_root(const char *dir, char **ret) {
+        _cleanup_free_ char *abs = NULL, *base = NULL, *out = NULL;
+        size_t keep, n;
+        char *p, *state = NULL;
+
+        if (isempty(dir))
+                return -EINVAL;
+        if (dir[0] == '/')
+                abs = strdup(dir);
+        else {
+                _cleanup_free_ char *cwd = getcwd(NULL, 0);
+                if (!cwd)
+                        return -errno;
+                if (asprintf(&abs, "%s/%s", cwd, dir) < 0)
+                        abs = NULL;
+        }
+        if (!abs)
+                return -ENOMEM;
+
+        /* The longest prefix that exists, as the kernel resolves it. */
+        for (keep = strlen(abs);;) {
+                char c = abs[keep];
+
+                abs[keep] = 0;
+                base = realpath(keep > 0 ? abs : "/", NULL);
+                abs[keep] = c;
+                if (base)
+                        break;
+                if (errno != ENOENT)
+                        return -errno;
+                p = memrchr(abs, '/', keep);
+                keep = p ? (size_t) (p - abs) : 0;
+        }
+
+        /* The rest is created as plain directories: it resolves by name. */
+        n = strlen(base);
+        out = malloc(n + strlen(abs + keep) + 2);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, base, n + 1);
+        for (p = strtok_r(abs + keep, "/", &state); p; p = strtok_r(NULL, "/", &state)) {
+                if (streq(p, "."))
+                        continue;
+                if (streq(p, "..")) {
+                        char *slash = strrchr(out, '/');
+                        n = slash > out ? (size_t) (slash - out) : 1;
+                        out[n] = 0;
+                        continue;
+                }
+                if (n > 1)
+                        out[n++] = '/';
+                n = stpcpy(out + n, p) - out;
+        }
+        if (streq(out, "/"))
+                return -EINVAL;
+        *ret = TAKE_PTR(out);
+        return 0;
+}
+
 /* Reads until size bytes or the end; returns the size read or -errno. */
 static ssize_t read_full(int fd, char *buf, size_t size) {
         size_t n = 0;

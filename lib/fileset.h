@@ -38,6 +38,12 @@ void write_result_done(WriteResult *w);
  * same. NULL when out of memory. */
 char *write_result_error(const WriteResult *w, int error);
 
+/* The directory dir (absolute or relative, existing or not) resolved as writing under it
+ * would resolve it: symlinks, ".", ".." and repeated slashes of its existing part resolved by
+ * the kernel, the rest (directories to be created) by name. Returns 0 and the absolute path,
+ * -EINVAL when dir is empty or resolves to "/", -ENOMEM, or -errno. */
+int fileset_resolve_root(const char *dir, char **ret);
+
 /* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
  * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
  * unchanged file is not touched. A file that exists and lacks the render marker (a foreign one)

@@ -72,6 +72,8 @@ typedef enum OptionFlags {
         OPTION_NULLABLE = 1 << 1, /* accepts null */
         OPTION_READONLY = 1 << 2, /* derived, setting it is an error */
         OPTION_COMPUTED = 1 << 3, /* default computed from other options after parsing */
+        OPTION_BOOT_WORDS = 1 << 4, /* LIST: words GRUB pastes unquoted into grub.cfg */
+        OPTION_SHELL_ASSIGNMENTS = 1 << 5, /* LINES: each a NAME=VALUE line a shell sources */
 } OptionFlags;
 
 typedef struct OptionDef {

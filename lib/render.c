@@ -60,9 +60,23 @@ static int buf_commit(Buf *b, FileSet *s, const char *path, mode_t mode) {
 }
 
 static void header(FILE *f, const Config *c, const char *comment) {
-        fprintf(f, "%s " RENDER_MARKER " from %s.\n%s Do not edit: changes are overwritten; edit that file and run\n"
+        const char *p = c->path;
+
+        while ((unsigned char) *p >= ' ' && *p != 0x7f)
+                p++;
+        if (!*p)
+                fprintf(f, "%s " RENDER_MARKER " from %s.\n", comment, c->path);
+        else {
+                /* The path ends up inside a comment of files that shells source: a newline in it
+                 * (the path is the caller's) must not end the comment and start a command. */
+                fprintf(f, "%s " RENDER_MARKER " from ", comment);
+                for (p = c->path; *p; p++)
+                        fputc((unsigned char) *p < ' ' || *p == 0x7f ? '?' : *p, f);
+                fputs(".\n", f);
+        }
+        fprintf(f, "%s Do not edit: changes are overwritten; edit that file and run\n"
                    "%s \"systemctl reload xen-dom0\" instead.\n",
-                comment, c->path, comment, comment);
+                comment, comment);
 }
 
 int render_boot_params(const Config *c, char ***ret) {

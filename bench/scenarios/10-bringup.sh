@@ -4,7 +4,7 @@
 # to $SYSTEST_ARTIFACTS/bench.txt for bench/run; nothing here judges a figure.
 #   (a) xen-dom0.service brings the component units up;
 #   (b) the same component units enabled directly in multi-user.target, with the oneshot
-#       xen-dom0-bench-render.service (xen-dom0d --render /, modprobe) ordered before them;
+#       xen-dom0-bench-render.service (xen-dom0d --render-host, modprobe) ordered before them;
 #   (c) no project: Debian's SysV xen + xendomains scripts, as generated units.
 # systest-timeout: 420
 # shellcheck source=../../tests/system/lib/check.sh

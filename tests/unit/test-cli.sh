@@ -90,10 +90,64 @@ grep -qx "options loop max_loop=16" "$tmp/foreign/etc/modprobe.d/xen-dom0.conf.x
         ok "the second foreign version is kept as .xen-dom0-orig.1, the first stays" || nok "a foreign version lost"
 contains "--render says where it kept it" "$tmp/out" "xen-dom0.conf as $tmp/foreign/etc/modprobe.d/xen-dom0.conf.xen-dom0-orig.1"
 
+# --render never writes into the running system: an empty DIR, or one that resolves to /, is a
+# usage error, found before the file is read. Here the file is one that is refused anyway, so
+# that a binary without the check writes nothing either: it exits 1 instead of 2.
+ln -s / "$tmp/rootlink"
+for d in "" / /. // /// /tmp/.. "$tmp/../.." "$tmp/rootlink" "$tmp/rootlink/." /nonexistent-xen-dom0d-test/.. \
+        "$tmp/new/../../.."; do
+        expect "--render='$d' is a usage error" 2 "$bin" --render="$d" --config "$data/bad/many-errors.conf"
+done
+contains "--render=DIR that resolves to / is named" "$tmp/err" "/../.. resolves to /: --render writes under a directory prefix"
+expect "--render=. in / is a usage error" 2 sh -c 'cd / && exec "$1" --render=. --config "$2"' sh "$bin" \
+        "$data/bad/many-errors.conf"
+expect "--render with an empty DIR is a usage error" 2 "$bin" --render "" --config "$data/bad/many-errors.conf"
+contains "--render with an empty DIR says so" "$tmp/err" "--render needs a directory to write under"
+[ ! -e /nonexistent-xen-dom0d-test ] && [ ! -e "$tmp/new" ] && ok "refusing --render created no directory" ||
+        nok "refusing --render created a directory"
+expect "--render under a directory still to be created" 0 "$bin" --render "$tmp/new/./a/../b" \
+        --config "$data/render/defaults.conf"
+[ -f "$tmp/new/b/etc/default/grub.d/xen-dom0.cfg" ] && ok "--render wrote under the directory it resolved to" ||
+        nok "--render did not write under $tmp/new/b"
+
+# The same with a valid file, where the running system's /etc and /run are scratch file systems
+# of a mount namespace of their own: nothing may appear there, and --render-host writes there.
+live="/etc /run"
+in_sandbox() { # in_sandbox COMMAND...: runs it with tmpfs over $live, then lists the files there
+        unshare --mount --propagation private sh -c '
+                for d in '"$live"'; do mount -t tmpfs tmpfs "$d" || exit 99; done
+                "$@" >/dev/null 2>&1
+                echo "exit $?"
+                find '"$live"' -type f' sh "$@"
+}
+if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+        for d in "" / /. "$tmp/../.." "$tmp/rootlink"; do
+                out=$(in_sandbox "$bin" --render="$d" --config "$data/render/nixos-wiki.conf")
+                if [ "$out" = "exit 2" ]; then ok "--render='$d' with a valid file writes nothing into the system"; else
+                        nok "--render='$d' with a valid file: $out"; fi
+        done
+        out=$(in_sandbox "$bin" --render-host --config "$data/render/nixos-wiki.conf")
+        case $out in
+        "exit 0"*/etc/default/grub.d/xen-dom0.cfg*/run/xen-dom0/xendomains*) ok "--render-host writes into the system" ;;
+        *) nok "--render-host: $out" ;;
+        esac
+else
+        echo "# skipped: the checks in a mount namespace need root"
+fi
+expect "--render-host follows XEN_DOM0D_ROOT as the daemon does" 0 env XEN_DOM0D_ROOT="$tmp/host" "$bin" \
+        --render-host --config "$data/render/nixos-wiki.conf"
+[ -f "$tmp/host/run/xen-dom0/xendomains" ] && ok "--render-host wrote under XEN_DOM0D_ROOT" ||
+        nok "--render-host did not write under XEN_DOM0D_ROOT"
+expect "--render-host takes no directory" 2 "$bin" --render-host=/tmp --config "$data/render/nixos-wiki.conf"
+
 expect "--dump-config succeeds" 0 "$bin" --dump-config --config "$data/render/trace-debug.conf"
-contains "--dump-config marks explicit values" "$tmp/out" "debug = true  ; set on line 2"
-contains "--dump-config marks defaults" "$tmp/out" "maxSize = 2048  ; default"
-contains "--dump-config marks computed defaults" "$tmp/out" "testEAGAIN = true  ; default (same as xen.debug)"
+follows() { # follows DESCRIPTION FILE LINE NEXT-LINE
+        if awk -v a="$3" -v b="$4" 'prev == a && $0 == b { found = 1 } { prev = $0 } END { exit !found }' "$2"; then
+                ok "$1"; else nok "$1: no '$3' followed by '$4' in:"; cat "$2"; fi
+}
+follows "--dump-config marks explicit values" "$tmp/out" "; set on line 2" "debug = true"
+follows "--dump-config marks defaults" "$tmp/out" "; default" "maxSize = 2048"
+follows "--dump-config marks computed defaults" "$tmp/out" "; default (same as xen.debug)" "testEAGAIN = true"
 cp "$tmp/out" "$tmp/dump.conf"
 expect "the dump is itself a valid configuration" 0 "$bin" --check --config "$tmp/dump.conf"
 

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "strv.h"
 #include "test-util.h"
@@ -23,6 +24,15 @@ static char *load_fail(const char *text, const char *machine) {
 
         ck_assert_msg(c, "parse failed:\n%s", test_diag_text(&d));
         ck_assert_int_eq(config_validate(c, machine, &d), -EINVAL);
+        return test_diag_text(&d);
+}
+
+/* Parses text that must be refused by the parser itself and returns every message. */
+static char *parse_fail(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_parse(text, &d);
+
+        ck_assert_msg(!c, "accepted: %s", text);
         return test_diag_text(&d);
 }
 
@@ -91,6 +101,36 @@ START_TEST(test_multiline_and_lists) {
 }
 END_TEST
 
+/* Comments are whole lines: neither ';' nor '#' starts one inside a value or a key, and no
+ * byte of the file can pass for either on its way through inih. */
+START_TEST(test_comments_whole_lines) {
+        _cleanup_config_free_ Config *c = load_ok("; a comment\n"
+                                                  "   # an indented one\n"
+                                                  "[domains]\n"
+                                                  "extraConfig = A='x ;y #z'\n"
+                                                  "  ; a comment line between continuations\n"
+                                                  "  B=\"p ; q\"\n"
+                                                  "  C='1#2;3'\n");
+        _cleanup_free_ char *inline_boot = parse_fail("[xen]\nbootParams = iommu=1 ;console=vga\n");
+        _cleanup_free_ char *inline_bool = parse_fail("[xen]\ndebug = true ; because\n");
+        _cleanup_free_ char *in_key = parse_fail("[xen]\nde ;bug = true\n");
+        _cleanup_free_ char *after_section = parse_fail("[xen] ; the top-level options\ndebug = true\n");
+        _cleanup_free_ char *subst = parse_fail("[xen]\nbootParams = a\xff" "b a\xfe" "b\n");
+
+        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG), "A='x ;y #z'\nB=\"p ; q\"\nC='1#2;3'");
+        ck_assert_str_eq(inline_boot, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \";console=vga\" contains ';', which "
+                                      "cannot be passed to the boot loader (a boot parameter may hold letters, digits "
+                                      "and = , . : _ - + / @ % only)\n");
+        ck_assert_str_eq(inline_bool, "/etc/xen/xen-dom0.conf:2: xen.debug: \"true ; because\" is not a boolean, "
+                                      "expected true or false\n");
+        ck_assert_str_eq(in_key, "/etc/xen/xen-dom0.conf:2: xen.de ;bug: unknown key\n");
+        ck_assert_str_eq(after_section, "/etc/xen/xen-dom0.conf:1: syntax error: a comment after the section header "
+                                        "(comments are whole lines)\n");
+        /* the bytes that carry ';' and '#' through inih are refused on input */
+        ck_assert_str_eq(subst, "/etc/xen/xen-dom0.conf:2: line is not valid UTF-8\n");
+}
+END_TEST
+
 START_TEST(test_assert_arch) {
         _cleanup_free_ char *m = load_fail("[xen]\n", "aarch64");
 
@@ -125,11 +165,42 @@ START_TEST(test_assert_watch_events) {
 }
 END_TEST
 
-START_TEST(test_assert_boot_params_quoting) {
-        _cleanup_free_ char *m = load_fail("[xen]\nbootParams = ok a\"b\n", "x86_64");
+START_TEST(test_boot_params_quoting) {
+        _cleanup_free_ char *m = parse_fail("[xen]\nbootParams = ok a\"b\n");
 
         ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:2: xen.bootParams: \"a\"b\" contains a double quote, which cannot be "
-                            "passed to the boot loader\n");
+                            "passed to the boot loader (a boot parameter may hold letters, digits and = , . : _ - "
+                            "+ / @ % only)\n");
+}
+END_TEST
+
+/* What Xen options are made of passes; everything GRUB's script syntax or the shell gives a
+ * meaning to is refused, naming the character and the line it is on (continuations too). */
+START_TEST(test_boot_params_characters) {
+        static const char *const hostile[] = {
+                ";", "#", "{", "}", "|", "&", "<", ">", "\"", "'", "$", "\\", "`", "(", ")", "[", "]", "*", "?",
+                "!", "~", "^", "\x01", "\xc3\xa9",
+        };
+        _cleanup_config_free_ Config *c = load_ok("[xen]\nbootParams = dom0_mem=1024M,max:2048M iommu=no-intremap\n"
+                                                  "  console=com1,vga com1=115200,8n1 loglvl=all/all sched=credit2\n"
+                                                  "  dbgp=ehci@pci0000:00:1d.0 dom0_mem=1G+10% cpufreq=xen:performance\n");
+
+        ck_assert_uint_eq(strv_length(config_strv(c, OPT_BOOT_PARAMS)), 9);
+        for (size_t i = 0; i < ELEMENTSOF(hostile); i++) {
+                _cleanup_free_ char *text = NULL, *m = NULL, *want = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[xen]\nbootParams = ok\n  a%sb\n", hostile[i]), 0);
+                m = parse_fail(text);
+                ck_assert_int_ge(asprintf(&want, "/etc/xen/xen-dom0.conf:3: xen.bootParams: \"a%sb\" contains ", hostile[i]),
+                                 0);
+                ck_assert_msg(startswith(m, want) && strstr(m, "cannot be passed to the boot loader"), "%s:\n%s",
+                              hostile[i], m);
+                if ((unsigned char) hostile[i][0] > ' ' && (unsigned char) hostile[i][0] < 0x7f && !strchr("\"'\\`", hostile[i][0])) {
+                        _cleanup_free_ char *named = NULL;
+                        ck_assert_int_ge(asprintf(&named, "contains '%s',", hostile[i]), 0);
+                        ck_assert_msg(strstr(m, named), "%s", m);
+                }
+        }
 }
 END_TEST
 
@@ -194,6 +265,112 @@ START_TEST(test_enable_false) {
 }
 END_TEST
 
+static double cpu_seconds(void) {
+        struct timespec ts;
+
+        ck_assert_int_eq(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
+        return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Xen keeps 1023 bytes of its command line: bootParams may take 900 of them. */
+START_TEST(test_boot_params_length) {
+        for (size_t total = 899; total <= 901; total++) {
+                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_config_free_ Config *c = NULL;
+                _cleanup_free_ char *text = NULL;
+                size_t size = 0, left = total;
+                FILE *f = open_memstream(&text, &size);
+
+                ck_assert_ptr_nonnull(f);
+                fputs("[xen]\nbootParams = a=0123456", f);
+                left -= 9;
+                /* items of 9 bytes, 10 to a line, then one as long as what is left */
+                for (size_t i = 1; left > 0; i++) {
+                        size_t k = left > 19 ? 9 : left - 1;
+                        fputs(i % 10 == 0 ? "\n    " : " ", f);
+                        fprintf(f, "%.*s", (int) k, "bbbbbbbbbbbbbbbbbbb");
+                        left -= k + 1;
+                }
+                fputc('\n', f);
+                ck_assert_int_eq(fclose(f), 0);
+                c = test_parse(text, &d);
+                if (total <= 900) {
+                        _cleanup_free_ char *joined = NULL;
+                        ck_assert_msg(c, "%zu: %s", total, test_diag_text(&d));
+                        joined = strv_join(config_strv(c, OPT_BOOT_PARAMS), " ");
+                        ck_assert_uint_eq(strlen(joined), total);
+                } else {
+                        _cleanup_free_ char *m = test_diag_text(&d);
+                        ck_assert_ptr_null(c);
+                        ck_assert_msg(strstr(m, "xen.bootParams: longer than 900 bytes"), "%s", m);
+                }
+        }
+}
+END_TEST
+
+/* A file of the largest size read, all of it continuation lines of one value, is parsed or
+ * refused in time linear in its size: well under a second of CPU time. Rebuilding the whole
+ * value for every line made it quadratic: minutes for a multi-line value, hours for a list. */
+START_TEST(test_large_value_linear) {
+        static const struct {
+                const char *head, *line;
+                OptionId id;
+        } cases[] = {
+                { "[domains]\nextraConfig = A=1\n", "  A=", OPT_DOMAINS_EXTRA_CONFIG },
+                { "[xen]\nbootParams = iommu=1\n", "  iommu=1", OPT_BOOT_PARAMS },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_(diagnostics_done) Diagnostics d = {};
+                _cleanup_config_free_ Config *c = NULL;
+                _cleanup_free_ char *buf = malloc(CONFIG_MAX_FILE_SIZE);
+                size_t n, k = strlen(cases[i].line), lines = 0, items = 1, chars = strlen("A=1");
+                double start, spent;
+                int r;
+
+                ck_assert_ptr_nonnull(buf);
+                n = stpcpy(buf, cases[i].head) - buf;
+                /* lines of at most 198 bytes, the longest allowed, until the file is full */
+                while (n + 199 <= CONFIG_MAX_FILE_SIZE) {
+                        size_t len = k;
+
+                        memcpy(buf + n, cases[i].line, k);
+                        if (cases[i].id == OPT_BOOT_PARAMS) {
+                                /* as many list items as fit */
+                                for (items++; len + 8 <= 198; len += 8, items++)
+                                        memcpy(buf + n + len, " iommu=1", 8);
+                        } else {
+                                memset(buf + n + len, 'x', 198 - len);
+                                len = 198;
+                                chars += 1 + len - 2;
+                        }
+                        n += len;
+                        buf[n++] = '\n';
+                        lines++;
+                }
+
+                start = cpu_seconds();
+                r = config_parse_data("/etc/xen/xen-dom0.conf", buf, n, &c, &d);
+                spent = cpu_seconds() - start;
+                ck_assert_msg(spent < 1.0 * test_slowdown(), "%s: %zu bytes in %zu continuation lines took %.2f s",
+                              option_table[cases[i].id].name, n, lines, spent);
+                ck_assert_uint_gt(n, CONFIG_MAX_FILE_SIZE - 200);
+                if (cases[i].id == OPT_BOOT_PARAMS) {
+                        /* the Xen command line has a limit of its own, found on the way */
+                        _cleanup_free_ char *m = test_diag_text(&d);
+                        ck_assert_int_eq(r, -EINVAL);
+                        ck_assert_str_eq(m, "/etc/xen/xen-dom0.conf:7: xen.bootParams: longer than 900 bytes: Xen "
+                                            "keeps at most 1023 bytes of its command line, the parameters derived "
+                                            "from other options included\n");
+                        ck_assert_uint_gt(items, 500000);
+                } else {
+                        ck_assert_int_eq(r, 0);
+                        ck_assert_uint_eq(strlen(config_str(c, OPT_DOMAINS_EXTRA_CONFIG)), chars);
+                }
+        }
+}
+END_TEST
+
 /* VmData of this process, in KiB (what RLIMIT_DATA counts). */
 static unsigned long vm_data_kib(void) {
         _cleanup_free_ char *status = test_read_file("/proc/self/status", NULL);
@@ -254,16 +431,20 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_max_memory_follows_memory);
         tcase_add_test(tc, test_store_type_from_path);
         tcase_add_test(tc, test_multiline_and_lists);
+        tcase_add_test(tc, test_comments_whole_lines);
         tcase_add_test(tc, test_assert_arch);
         tcase_add_test(tc, test_assert_memory);
         tcase_add_test(tc, test_assert_debug_needs_trace);
         tcase_add_test(tc, test_assert_watch_events);
-        tcase_add_test(tc, test_assert_boot_params_quoting);
+        tcase_add_test(tc, test_boot_params_quoting);
+        tcase_add_test(tc, test_boot_params_characters);
         tcase_add_test(tc, test_all_assertions_reported_together);
         tcase_add_test(tc, test_dump_reads_back);
         tcase_add_test(tc, test_float_format);
         tcase_add_test(tc, test_enable_false);
         tcase_add_test(tc, test_read_sized_to_file);
+        tcase_add_test(tc, test_large_value_linear);
+        tcase_add_test(tc, test_boot_params_length);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -4,6 +4,7 @@
 #include <ftw.h>
 #include <json-c/json.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "paths.h"
 #include "render.h"
@@ -271,6 +272,143 @@ START_TEST(test_xendomains_extra_config_verbatim) {
 }
 END_TEST
 
+static Config *load_text(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        Config *c = test_load(text, &d);
+
+        ck_assert_msg(c, "%s", test_diag_text(&d));
+        return c;
+}
+
+/* Runs a shell command line; returns its exit status and its output in *ret_out. */
+static int run(const char *cmd, char **ret_out) {
+        FILE *p = popen(cmd, "re");
+        char *out = NULL;
+        size_t size = 0;
+        FILE *o = open_memstream(&out, &size);
+        char buf[4096];
+        size_t k;
+        int status;
+
+        ck_assert_ptr_nonnull(p);
+        ck_assert_ptr_nonnull(o);
+        while ((k = fread(buf, 1, sizeof buf, p)) > 0)
+                fwrite(buf, 1, k, o);
+        status = pclose(p);
+        fclose(o);
+        *ret_out = out;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* xendomains sources the rendered file at every start and at host shutdown: whatever
+ * extraConfig holds, the file parses as shell and every assignment means what it says. */
+START_TEST(test_xendomains_extra_config_shell) {
+        static const char *const shells[] = { "sh", "bash" };
+        _cleanup_config_free_ Config *c = load_text("[domains]\n"
+                                                    "extraConfig = Z='key ;line'\n"
+                                                    "  A=\n"
+                                                    "  B=plain-1.2,/x:y=z@w%+_\n"
+                                                    "  C='single ;quoted #text, \"double\" $x `cmd` \\ (x) {y} <z> | &'\n"
+                                                    "  D=\"double ;quoted #text, 'single' (x) {y} <z> | & * ?\"\n"
+                                                    "  E=mixed'a b'\"c d\"e\n"
+                                                    "  F=\"\"\n");
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL;
+        const RenderedFile *x;
+        FILE *f;
+
+        ck_assert_int_eq(render_config(c, &s), 0);
+        x = fileset_find(&s, PATH_XENDOMAINS);
+        ck_assert_ptr_nonnull(x);
+        ck_assert_int_ge(asprintf(&path, "%s/xendomains", dir), 0);
+        ck_assert_ptr_nonnull(f = fopen(path, "we"));
+        ck_assert_uint_eq(fwrite(x->content, 1, x->size, f), x->size);
+        ck_assert_int_eq(fclose(f), 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(shells); i++) {
+                _cleanup_free_ char *syntax = NULL, *check = NULL, *source = NULL, *values = NULL;
+
+                ck_assert_int_ge(asprintf(&syntax, "%s -n '%s' 2>&1", shells[i], path), 0);
+                ck_assert_msg(run(syntax, &check) == 0, "%s -n: %s\n%s", shells[i], check, x->content);
+                ck_assert_int_ge(asprintf(&source,
+                                          "env -i %s -c '. \"$1\" && printf \"%%s|\" \"$A\" \"$B\" \"$C\" \"$D\" \"$E\" "
+                                          "\"$F\" \"$Z\" \"$XENDOMAINS_SAVE\"' sh '%s' 2>&1",
+                                          shells[i], path),
+                                 0);
+                ck_assert_int_eq(run(source, &values), 0);
+                ck_assert_str_eq(values, "|plain-1.2,/x:y=z@w%+_|single ;quoted #text, \"double\" $x `cmd` \\ (x) {y} <z> | &"
+                                         "|double ;quoted #text, 'single' (x) {y} <z> | & * ?|mixeda bc de||key ;line|/var/lib/xen/save|");
+        }
+        test_rm_rf(dir);
+}
+END_TEST
+
+/* A line the shell would read as anything but one plain assignment is refused, at its line. */
+START_TEST(test_xendomains_extra_config_hostile) {
+        static const char *const hostile[] = {
+                "A=\"open", "A='open", "A=\"a\" \"b", "A=x y", "A=x #comment", "A=$(reboot)", "A=`reboot`",
+                "A=\"$(reboot)\"", "A=\"`reboot`\"", "A=\"x\\\"", "A=x\\", "A=x;reboot", "A=x&", "A=x|y",
+                "A=x>/etc/passwd", "A=<x", "A=~root", "A=*", "A=${B}", "reboot", "export A=1", "1A=x",
+                "A =x", "A-B=x", "A=\x01", "A='\x01'", "A=\xc3\xa9",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(hostile); i++) {
+                _cleanup_(diagnostics_done) Diagnostics d = {}, d2 = {};
+                _cleanup_config_free_ Config *c = NULL, *c2 = NULL;
+                _cleanup_free_ char *text = NULL, *text2 = NULL, *m = NULL, *m2 = NULL;
+
+                ck_assert_int_ge(asprintf(&text, "[domains]\nextraConfig = A=1\n  %s\n", hostile[i]), 0);
+                c = test_load(text, &d);
+                m = test_diag_text(&d);
+                ck_assert_msg(!c, "accepted: %s", hostile[i]);
+                ck_assert_msg(startswith(m, "/etc/xen/xen-dom0.conf:3: domains.extraConfig: \"") && d.n == 1,
+                              "%s: %s", hostile[i], m);
+
+                /* and on the key's own line */
+                ck_assert_int_ge(asprintf(&text2, "[domains]\nextraConfig = %s\n", hostile[i]), 0);
+                c2 = test_load(text2, &d2);
+                m2 = test_diag_text(&d2);
+                ck_assert_msg(!c2, "accepted: %s", hostile[i]);
+                ck_assert_msg(startswith(m2, "/etc/xen/xen-dom0.conf:2: domains.extraConfig: \""), "%s: %s",
+                              hostile[i], m2);
+        }
+}
+END_TEST
+
+/* The file's path is quoted in a comment at the top of every rendered file: whatever it
+ * holds, sourcing a rendered file runs nothing. */
+START_TEST(test_header_path_is_one_comment) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *path = NULL, *marker = NULL, *file = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        static const char text[] = "[xen]\n";
+
+        ck_assert_int_ge(asprintf(&marker, "%s/ran", dir), 0);
+        ck_assert_int_ge(asprintf(&path, "/etc/xen/x\ntouch %s\r\n.conf", marker), 0);
+        ck_assert_int_eq(config_parse_data(path, text, strlen(text), &c, &d), 0);
+        ck_assert_int_eq(render_config(c, &s), 0);
+        ck_assert_int_ge(asprintf(&file, "%s/rendered", dir), 0);
+        for (size_t i = 0; i < s.n; i++) {
+                _cleanup_free_ char *cmd = NULL, *out = NULL;
+                const char *second = strchr(s.files[i].content, '\n');
+                FILE *f;
+
+                if (streq(s.files[i].path, PATH_BOOTSPEC))
+                        continue;
+                ck_assert_msg(second && startswith(second + 1, "# Do not edit"), "%s:\n%s", s.files[i].path,
+                              s.files[i].content);
+                ck_assert_ptr_nonnull(f = fopen(file, "we"));
+                ck_assert_uint_eq(fwrite(s.files[i].content, 1, s.files[i].size, f), s.files[i].size);
+                ck_assert_int_eq(fclose(f), 0);
+                ck_assert_int_ge(asprintf(&cmd, "env -i sh -c '. \"$1\"' sh '%s' 2>&1", file), 0);
+                (void) run(cmd, &out);
+                ck_assert_msg(access(marker, F_OK) < 0, "sourcing %s ran a command", s.files[i].path);
+        }
+        test_rm_rf(dir);
+}
+END_TEST
+
 START_TEST(test_modules) {
         _cleanup_(fileset_done) FileSet s = {};
 
@@ -322,6 +460,9 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_bootspec_json);
         tcase_add_test(tc, test_xencommons);
         tcase_add_test(tc, test_xendomains_extra_config_verbatim);
+        tcase_add_test(tc, test_xendomains_extra_config_shell);
+        tcase_add_test(tc, test_xendomains_extra_config_hostile);
+        tcase_add_test(tc, test_header_path_is_one_comment);
         tcase_add_test(tc, test_modules);
         tcase_add_test(tc, test_module_table);
         suite_add_tcase(s, tc);
