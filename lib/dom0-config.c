@@ -1117,15 +1117,17 @@ int options_write_template(FILE *f) {
 }
 
 /* troff text: a leading dot or quote would be a request, backslashes escapes. */
-static void man_escape(FILE *f, const char *s) {
+void man_escape(FILE *f, const char *s) {
         for (const char *p = s; *p; p++) {
                 if (*p == '\\')
                         fputs("\\e", f);
                 else if (*p == '-')
                         fputs("\\-", f);
-                else if ((*p == '.' || *p == '\'') && (p == s || p[-1] == '\n'))
-                        fputs("\\&.", f);
-                else
+                else if ((*p == '.' || *p == '\'') && (p == s || p[-1] == '\n')) {
+                        /* a control character at the start of a line: \& keeps it text */
+                        fputs("\\&", f);
+                        fputc(*p, f);
+                } else
                         fputc(*p, f);
         }
 }

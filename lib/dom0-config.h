@@ -71,6 +71,8 @@ int config_dump(const Config *c, FILE *f);
 int options_write_template(FILE *f);
 /* The OPTIONS part of xen-dom0.conf(5), in man(7) markup, from the same table. */
 int options_write_man(FILE *f);
+/* Writes s as roff text: backslashes, hyphens and a leading '.' or '\'' escaped. */
+void man_escape(FILE *f, const char *s);
 
 static inline bool config_bool(const Config *c, OptionId id) {
         return c->v[id].b;

@@ -258,6 +258,32 @@ START_TEST(test_shipped_conf_is_all_defaults) {
 }
 END_TEST
 
+static char *escaped(const char *s) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        ck_assert_ptr_nonnull(f);
+        man_escape(f, s);
+        ck_assert_int_eq(fclose(f), 0);
+        return buf;
+}
+
+START_TEST(test_man_escape) {
+        const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "'quoted", "\\&'quoted" },  { ".dot", "\\&.dot" },       { "a.b 'c'", "a.b 'c'" },
+                { "x\n.y\n'z", "x\n\\&.y\n\\&'z" }, { "a-b\\c", "a\\-b\\ec" }, { "", "" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *out = escaped(cases[i].in);
+                ck_assert_str_eq(out, cases[i].out);
+        }
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("options");
         TCase *tc = tcase_create("table");
@@ -269,6 +295,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_aliases);
         tcase_add_test(tc, test_shipped_conf_matches_table);
         tcase_add_test(tc, test_shipped_conf_is_all_defaults);
+        tcase_add_test(tc, test_man_escape);
         suite_add_tcase(s, tc);
         return s;
 }
