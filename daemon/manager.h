@@ -177,6 +177,8 @@ void bus_component_emit_changes(Manager *m);
 /* Replies with one "as" per list; the lists end with a NULL, and an empty list is passed as
  * a pointer to { NULL }. */
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
+/* The message of an InvalidConfig error for d, as the caller of msg may see it. */
+int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
 
 /* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
 int xs_probe_start(Component *c, usec_t deadline);
