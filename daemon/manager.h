@@ -98,6 +98,8 @@ struct Manager {
         /* systemd client */
         struct Job *jobs;
         struct EarlyJob *early_jobs;
+        char *systemd_owner;        /* on the bus: systemd's unique name, NULL while it has none */
+        bool forged_logged;         /* a signal not from systemd was logged once */
 
         /* the reload in progress */
         bool reloading;
