@@ -803,6 +803,24 @@ contains "restart granted during a reload: the next reload is not Busy, it resta
 expect "restart granted during a reload: State is running" "$(mprop State)" running
 scenario_end
 
+# ---- 6e: a polkit-authorized user's Reload of a root-only invalid file -------------------------
+# Authorized to manage the stack is not allowed to read the file: the refusal names the option
+# and what is wrong, never the value; root's names it too.
+scenario reload-auth --polkit 0
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+secret="hunter2-$$-$RANDOM"
+printf '[xen]\nenable = true\ndebug = %s\n' "$secret" >"$S/xen-dom0.conf"
+chmod 600 "$S/xen-dom0.conf"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" \
+	--timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+check "authorized reload of a root-only file: polkit was asked" has "POLKIT granted"
+contains "authorized reload of a root-only file: refused, naming the option" "$out" "xen.debug: invalid value"
+expect "authorized reload of a root-only file: the value is not shown" "$(grep -cF -- "$secret" <<<"$out")" 0
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+contains "root's reload of the file: the value is shown" "$out" "\"$secret\" is not a boolean"
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
