@@ -6,6 +6,10 @@
 #define BUS_ERROR_NOT_RESTARTABLE "org.xenproject.Dom0.Error.NotRestartable"
 #define BUS_ERROR_BUSY "org.xenproject.Dom0.Error.Busy"
 
+/* The last line of an InvalidConfig message to a caller other than root: its findings name
+ * options, lines and what is wrong, and quote nothing of the file. */
+#define BUS_INVALID_CONFIG_REDACTED "(values left out: the daemon shows them to root only)"
+
 #define DOM0_OBJECT_PATH "/org/xenproject/Dom0"
 #define DOM0_MANAGER_IFACE "org.xenproject.Dom0.Manager"
 #define DOM0_COMPONENT_PREFIX "/org/xenproject/Dom0/component"

@@ -118,9 +118,9 @@ static void check_read_done(int err, const char *data, size_t size, void *userda
                                    : err == -ETIMEDOUT ? "reading it timed out"
                                                        : NULL;
                 if (what)
-                        diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "%s", what);
+                        diag_add(&d, DIAG_ERROR, DIAG_PLAIN, cc->path, 0, NULL, "%s", what);
                 else /* the errno text, as config_parse_file says it */
-                        diag_add(&d, DIAG_ERROR, cc->path, 0, NULL, "cannot open: %s", strerror(-err));
+                        diag_add(&d, DIAG_ERROR, DIAG_PLAIN, cc->path, 0, NULL, "cannot open: %s", strerror(-err));
         } else if (config_parse_data(cc->path, data, size, &c, &d) == 0)
                 (void) config_validate(c, NULL, &d);
         if (reply_check(cc->msg, &d) < 0)
@@ -237,6 +237,31 @@ static int method_check(sd_bus_message *msg, void *userdata, sd_bus_error *error
 
 /* ---- Diff ------------------------------------------------------------------------------ */
 
+/* The daemon reads the configuration with its own rights, and the file may be root's alone
+ * (a password pasted into a value by mistake). Only root, or the account the daemon runs as,
+ * as the bus vouches for it, gets the findings as they are; any other caller, polkit-authorized
+ * or not, gets them without the file's text (diag_format_redacted()) and a last line saying so.
+ * Check() reads a file with the caller's own rights and shows it all it could read itself. */
+int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        uid_t uid;
+        bool redacted;
+
+        redacted = !msg || bus_caller_uid(msg, &uid) < 0 || (uid != 0 && uid != geteuid());
+        text = diagnostics_to_string(d, redacted);
+        if (!text)
+                return -ENOMEM;
+        if (redacted) {
+                char *t;
+                if (asprintf(&t, "%s%s%s", text, *text ? "\n" : "", BUS_INVALID_CONFIG_REDACTED) < 0)
+                        return -ENOMEM;
+                *ret = t;
+                return 0;
+        }
+        *ret = TAKE_PTR(text);
+        return 0;
+}
+
 static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(diagnostics_done) Diagnostics d = {};
@@ -251,15 +276,11 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 return r;
         if (r < 0) {
                 _cleanup_free_ char *text = NULL;
-                size_t size = 0;
-                FILE *f = open_memstream(&text, &size);
-                if (!f)
-                        return -ENOMEM;
-                diagnostics_print(&d, f);
-                fclose(f);
-                if (size > 0 && text[size - 1] == '\n')
-                        text[size - 1] = 0;
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG, "%s", strna(text));
+
+                r = bus_invalid_config_text(msg, &d, &text);
+                if (r < 0)
+                        return r;
+                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG, "%s", text);
         }
         r = reload_plan_compute(m->config, new, &plan);
         if (r < 0)

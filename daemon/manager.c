@@ -97,6 +97,7 @@ Manager *manager_free(Manager *m) {
                 free(c->announced_sub);
         }
         systemd_jobs_free(m);
+        free(m->systemd_owner);
         sd_event_source_unref(m->xen_defer);
         sd_event_source_unref(m->store_watch);
         sd_event_source_unref(m->store_modprobe);

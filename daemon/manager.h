@@ -98,6 +98,8 @@ struct Manager {
         /* systemd client */
         struct Job *jobs;
         struct EarlyJob *early_jobs;
+        char *systemd_owner;        /* on the bus: systemd's unique name, NULL while it has none */
+        bool forged_logged;         /* a signal not from systemd was logged once */
 
         /* the reload in progress */
         bool reloading;
@@ -177,6 +179,8 @@ void bus_component_emit_changes(Manager *m);
 /* Replies with one "as" per list; the lists end with a NULL, and an empty list is passed as
  * a pointer to { NULL }. */
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
+/* The message of an InvalidConfig error for d, as the caller of msg may see it. */
+int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
 
 /* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
 int xs_probe_start(Component *c, usec_t deadline);

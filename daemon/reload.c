@@ -51,14 +51,17 @@ static int on_queued_reload(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-static void reload_finish(Manager *m, int error, const char *error_name, const char *message) {
+/* message answers the caller of Reload; signal_message, which every listener on the bus gets,
+ * must hold nothing of the file (NULL: the same text). */
+static void reload_finish(Manager *m, int error, const char *error_name, const char *message,
+                          const char *signal_message) {
         sd_bus_message *msg = TAKE_PTR(m->reload_message);
 
         m->reloading = false;
         if (error) {
                 _cleanup_strv_free_ char **lines = NULL;
                 (void) strv_split_ws("", &lines);
-                for (const char *p = message, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+                for (const char *p = signal_message ?: message, *nl; p && *p; p = nl ? nl + 1 : NULL) {
                         nl = strchr(p, '\n');
                         (void) strv_consume(&lines, nl ? strndup(p, nl - p) : strdup(p));
                 }
@@ -111,23 +114,7 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
                 log_info("Restarted %s for the new configuration", c->def->name);
         }
         if (--m->reload_jobs == 0)
-                reload_finish(m, 0, NULL, NULL);
-}
-
-static char *join_diagnostics(const Diagnostics *d) {
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&buf, &size);
-
-        if (!f)
-                return NULL;
-        diagnostics_print(d, f);
-        if (fclose(f) != 0)
-                return NULL;
-        /* no trailing newline in an error message */
-        if (size > 0 && buf[size - 1] == '\n')
-                buf[size - 1] = 0;
-        return TAKE_PTR(buf);
+                reload_finish(m, 0, NULL, NULL, NULL);
 }
 
 int manager_reload(Manager *m, sd_bus_message *message) {
@@ -156,7 +143,10 @@ int manager_reload(Manager *m, sd_bus_message *message) {
 
         r = config_load(m->config_path, NULL, &new, &d);
         if (r < 0) {
-                _cleanup_free_ char *text = join_diagnostics(&d);
+                /* The journal and root get every finding as it is; another caller, and the
+                 * signal, only what quotes nothing of the file. */
+                _cleanup_free_ char *text = NULL, *redacted = diagnostics_to_string(&d, true);
+                (void) bus_invalid_config_text(message, &d, &text);
                 for (size_t i = 0; i < d.n; i++) {
                         _cleanup_free_ char *s = diag_format(&d.items[i]);
                         log_full(d.items[i].level == DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s", strna(s));
@@ -164,7 +154,8 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL,
                           "Reload refused: %s has %zu error%s; the running configuration stays in effect",
                           m->config_path, d.n_errors, d.n_errors == 1 ? "" : "s");
-                reload_finish(m, r, ERROR_INVALID_CONFIG, text ?: "invalid configuration");
+                reload_finish(m, r, ERROR_INVALID_CONFIG, text ?: "invalid configuration",
+                              redacted ?: "invalid configuration");
                 return 0;
         }
         for (size_t i = 0; i < d.n; i++) {
@@ -175,7 +166,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
 
         r = reload_plan_compute(m->config, new, &plan);
         if (r < 0) {
-                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory");
+                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory", NULL);
                 return 0;
         }
 
@@ -185,7 +176,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                         /* The old configuration stays live: the write put the old files back, or
                          * the message names those it could not. */
                         log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL, "Reload failed: %s", strna(error));
-                        reload_finish(m, r, ERROR_WRITE, error ?: "write failed");
+                        reload_finish(m, r, ERROR_WRITE, error ?: "write failed", NULL);
                         return 0;
                 }
         }
@@ -213,7 +204,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
 
         if (config_bool(m->config, OPT_ENABLE) && m->bringup_start == 0) {
                 /* Enabled by this reload: bring the stack up now. */
-                reload_finish(m, 0, NULL, NULL);
+                reload_finish(m, 0, NULL, NULL, NULL);
                 m->ready_sent = true;
                 r = supervisor_begin(m);
                 if (r < 0)
@@ -223,11 +214,11 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         if (!config_bool(m->config, OPT_ENABLE) || !m->settled) {
                 /* Disabled: leave the running stack alone. Still starting: the bring-up starts
                  * whatever is left with the new files. */
-                reload_finish(m, 0, NULL, NULL);
+                reload_finish(m, 0, NULL, NULL, NULL);
                 return 0;
         }
         if (plan.enable_changed && !m->ready_sent) {
-                reload_finish(m, 0, NULL, NULL);
+                reload_finish(m, 0, NULL, NULL, NULL);
                 return 0;
         }
 
@@ -258,6 +249,6 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         if (m->reload_jobs > 0)
                 manager_crash_point("restarting");
         if (m->reload_jobs == 0)
-                reload_finish(m, 0, NULL, NULL);
+                reload_finish(m, 0, NULL, NULL, NULL);
         return 0;
 }

@@ -24,9 +24,43 @@ typedef struct EarlyJob {
         char *result;
 } EarlyJob;
 
-/* The sender to match systemd's signals on: on its private socket messages carry none. */
+/* The sender to match systemd's signals on: on its private socket messages carry none. On the
+ * bus the well-known name lets dbus-daemon route only systemd's broadcasts to us; it does not
+ * stop a signal that any client sends to us by destination, and sd-bus lets a match on a
+ * well-known name pass every unique sender. from_systemd() decides. */
 static const char *sender(Manager *m) {
         return sd_bus_is_bus_client(m->systemd_bus) > 0 ? SD_DEST : NULL;
+}
+
+/* Whether msg, a signal that names systemd's objects, is systemd's: on its private socket
+ * systemd is the only peer; on the bus only the unique name that owns org.freedesktop.systemd1
+ * counts, which dbus-daemon stamps on every message and no client can choose. */
+static bool from_systemd(Manager *m, sd_bus_message *msg) {
+        const char *s;
+
+        if (sd_bus_is_bus_client(m->systemd_bus) <= 0)
+                return true;
+        s = sd_bus_message_get_sender(msg);
+        if (m->systemd_owner && streq_ptr(s, m->systemd_owner))
+                return true;
+        /* Once: any local user can send these, the journal must not be theirs to fill. */
+        if (!m->forged_logged) {
+                m->forged_logged = true;
+                log_warning("Ignoring %s from %s, which is not systemd (%s); further ones are not logged",
+                            strna(sd_bus_message_get_member(msg)), strna(s), strna(m->systemd_owner));
+        }
+        return false;
+}
+
+static void set_systemd_owner(Manager *m, const char *owner) {
+        char *o = NULL;
+
+        if (!isempty(owner) && !(o = strdup(owner))) {
+                /* Trusting no sender until the next change beats trusting a stale one. */
+                log_error("Out of memory: ignoring systemd's signals until its bus name changes");
+        }
+        free(m->systemd_owner);
+        m->systemd_owner = o;
 }
 
 static void job_free(Job *j) {
@@ -93,6 +127,8 @@ static int on_job_removed(sd_bus_message *msg, void *userdata, sd_bus_error *err
         EarlyJob *e;
         int r;
 
+        if (!from_systemd(m, msg))
+                return 0;
         r = sd_bus_message_read(msg, "uoss", &id, &path, &unit, &result);
         if (r < 0) {
                 log_warning_errno(r, "Failed to parse JobRemoved");
@@ -193,15 +229,75 @@ static int on_subscribe_reply(sd_bus_message *reply, void *userdata, sd_bus_erro
         return 0;
 }
 
+static int subscribe(Manager *m) {
+        return sd_bus_call_method_async(m->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribe_reply,
+                                        m, NULL);
+}
+
+/* systemd's unique name changes when it re-executes itself or restarts and connects again. */
+static int on_systemd_owner_changed(sd_bus_message *msg, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const char *name, *old_owner, *new_owner;
+
+        /* Only the bus itself sends as org.freedesktop.DBus: a client's signal carries its
+         * unique name, and sd-bus would let it through this match too. */
+        if (!streq_ptr(sd_bus_message_get_sender(msg), "org.freedesktop.DBus"))
+                return 0;
+        if (sd_bus_message_read(msg, "sss", &name, &old_owner, &new_owner) < 0 || !streq(name, SD_DEST))
+                return 0;
+        set_systemd_owner(m, new_owner);
+        if (isempty(new_owner)) {
+                log_warning("systemd left the bus; its signals are ignored until it is back");
+                return 0;
+        }
+        log_info("systemd is on the bus as %s", new_owner);
+        /* The new connection does not know us as a subscriber, and an existing subscription is
+         * only reported as such. */
+        (void) subscribe(m);
+        return 0;
+}
+
+static int on_get_name_owner(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Manager *m = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+        const char *owner;
+
+        if (e) {
+                log_warning("systemd is not on the bus (%s); its signals are ignored until it is", e->message ?: e->name);
+                return 0;
+        }
+        if (sd_bus_message_read(reply, "s", &owner) < 0) {
+                log_warning("Unreadable answer to GetNameOwner(%s); ignoring systemd's signals until it changes", SD_DEST);
+                return 0;
+        }
+        set_systemd_owner(m, owner);
+        return 0;
+}
+
 int systemd_subscribe(Manager *m) {
         int r;
 
+        if (sd_bus_is_bus_client(m->systemd_bus) > 0) {
+                /* The owner changes followed first, then the current owner asked: the bus answers
+                 * in order, so whichever of the two is newer arrives last. And both before the
+                 * JobRemoved of any job, which only starts after this. */
+                r = sd_bus_add_match_async(m->systemd_bus, NULL,
+                                           "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',"
+                                           "interface='org.freedesktop.DBus',member='NameOwnerChanged',"
+                                           "arg0='" SD_DEST "'",
+                                           on_systemd_owner_changed, NULL, m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_call_method_async(m->systemd_bus, NULL, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                             "org.freedesktop.DBus", "GetNameOwner", on_get_name_owner, m, "s", SD_DEST);
+                if (r < 0)
+                        return r;
+        }
         r = sd_bus_match_signal_async(m->systemd_bus, NULL, sender(m), SD_PATH, SD_MANAGER, "JobRemoved",
                                       on_job_removed, NULL, m);
         if (r < 0)
                 return r;
-        return sd_bus_call_method_async(m->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe", on_subscribe_reply,
-                                        m, NULL);
+        return subscribe(m);
 }
 
 /* Reads ActiveState and SubState out of an a{sv} (GetAll reply or PropertiesChanged). */
@@ -256,6 +352,8 @@ static int on_properties_changed(sd_bus_message *msg, void *userdata, sd_bus_err
         char *active = NULL, *sub = NULL;
         int r;
 
+        if (!from_systemd(c->manager, msg))
+                return 0;
         r = sd_bus_message_read(msg, "s", &iface);
         if (r < 0 || !streq(iface, "org.freedesktop.systemd1.Unit"))
                 return 0;

@@ -61,9 +61,13 @@ static void print_list(const char *title, char *const *l) {
                 printf("  %s\n", *s);
 }
 
-/* Findings of an InvalidConfig error arrive one per line in its message. */
+/* Findings of an InvalidConfig error arrive one per line in its message. A caller other than
+ * root gets them without the file's values, marked by a last line: point at what shows them. */
 static int print_invalid_config(const char *what, const sd_bus_error *error) {
         fprintf(stderr, "Failed to %s: the configuration is invalid:\n%s\n", what, strempty(error->message));
+        if (error->message && endswith(error->message, BUS_INVALID_CONFIG_REDACTED))
+                fprintf(stderr, "Run as root to see the values, or 'xen-dom0ctl check' to read the file with your "
+                                "own rights.\n");
         return EXIT_FAILED;
 }
 

@@ -13,10 +13,10 @@ void diagnostics_done(Diagnostics *d) {
         *d = (Diagnostics) {};
 }
 
-void diag_add(Diagnostics *d, DiagLevel level, const char *file, unsigned line, const char *key,
+void diag_add(Diagnostics *d, DiagLevel level, DiagClass class, const char *file, unsigned line, const char *key,
               const char *fmt, ...) {
         va_list ap;
-        Diag *items, x = { .level = level, .line = line };
+        Diag *items, x = { .level = level, .class = class, .line = line };
         int r;
 
         if (level == DIAG_ERROR)
@@ -45,23 +45,59 @@ void diag_add(Diagnostics *d, DiagLevel level, const char *file, unsigned line, 
         d->items[d->n++] = x;
 }
 
-char *diag_format(const Diag *x) {
+static char *format(const Diag *x, const char *key, const char *message) {
         char *s, linebuf[16] = "";
 
         if (x->line > 0)
                 snprintf(linebuf, sizeof linebuf, ":%u", x->line);
-        if (asprintf(&s, "%s%s: %s%s%s%s", x->file, linebuf,
-                     x->level == DIAG_WARNING ? "warning: " : "",
-                     strempty(x->key), x->key ? ": " : "", x->message) < 0)
+        if (asprintf(&s, "%s%s: %s%s%s%s", x->file, linebuf, x->level == DIAG_WARNING ? "warning: " : "",
+                     strempty(key), key ? ": " : "", message) < 0)
                 return NULL;
         return s;
 }
 
-void diagnostics_print(const Diagnostics *d, FILE *f) {
+char *diag_format(const Diag *x) {
+        return format(x, x->key, x->message);
+}
+
+char *diag_format_redacted(const Diag *x) {
+        switch (x->class) {
+        case DIAG_PLAIN:
+                return format(x, x->key, x->message);
+        case DIAG_SYNTAX:
+                return format(x, NULL, "syntax error");
+        case DIAG_UNKNOWN_SECTION:
+                return format(x, NULL, "unknown section");
+        case DIAG_UNKNOWN_KEY:
+                return format(x, NULL, "unknown key");
+        case DIAG_VALUE:
+                return format(x, x->key, x->level == DIAG_WARNING ? "questionable value" : "invalid value");
+        default:
+                /* A class added without a text here: say nothing rather than the message. */
+                return format(x, NULL, "invalid");
+        }
+}
+
+void diagnostics_print_full(const Diagnostics *d, bool redacted, FILE *f) {
         for (size_t i = 0; i < d->n; i++) {
-                _cleanup_free_ char *s = diag_format(&d->items[i]);
+                _cleanup_free_ char *s = redacted ? diag_format_redacted(&d->items[i]) : diag_format(&d->items[i]);
                 fprintf(f, "%s\n", s ?: "(out of memory)");
         }
         if (d->oom)
                 fprintf(f, "(some findings could not be recorded: out of memory)\n");
+}
+
+char *diagnostics_to_string(const Diagnostics *d, bool redacted) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        diagnostics_print_full(d, redacted, f);
+        if (fclose(f) != 0)
+                return NULL;
+        if (size > 0 && buf[size - 1] == '\n')
+                buf[size - 1] = 0;
+        return TAKE_PTR(buf);
 }

@@ -453,21 +453,21 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 b += 3, p = b, len -= 3;
 
         if (memchr(b, 0, len)) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line contains a NUL byte");
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL, "line contains a NUL byte");
                 return NULL;
         }
         if (len > 0 && b[len - 1] == '\r') {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
                          "line ends with a carriage return (DOS line ending); convert the file to Unix line endings");
                 return NULL;
         }
         if (!utf8_is_valid(b, len)) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line is not valid UTF-8");
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL, "line is not valid UTF-8");
                 return NULL;
         }
         if (len + 2 > n) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "line is too long (%zu bytes, at most %zu)",
-                         len, n - 2);
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                         "line is too long (%zu bytes, at most %zu)", len, n - 2);
                 return NULL;
         }
 
@@ -490,7 +490,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 s->prev_key = false;
                 s->prev_target = _OPTION_INVALID;
                 if (!q) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
                                  "syntax error: section header without closing ']'");
                         s->in_section = true;
                         s->section_known = false; /* its keys would only repeat the error */
@@ -500,11 +500,11 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 lskip(&rest, e);
                 if (rest < e) {
                         if (*rest == ';' || *rest == '#')
-                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, NULL,
                                          "syntax error: a comment after the section header (comments are whole "
                                          "lines)");
                         else
-                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                                diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, NULL,
                                          "syntax error: text after the section header \"%.*s\"", (int) (e - rest),
                                          rest);
                         s->in_section = true;
@@ -516,7 +516,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 while (q > name && (q[-1] == ' ' || q[-1] == '\t'))
                         q--;
                 if ((size_t) (q - name) >= sizeof s->section) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "[%.*s...]: unknown section", 40, name);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_SECTION, s->path, s->line, NULL,
+                                 "[%.*s...]: unknown section", 40, name);
                         s->in_section = true;
                         s->section_known = false;
                         return "[-]\n";
@@ -526,7 +527,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 s->in_section = true;
                 s->section_known = option_section_known(s->section);
                 if (!s->section_known)
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "[%s]: unknown section", s->section);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_SECTION, s->path, s->line, NULL,
+                                 "[%s]: unknown section", s->section);
                 return "[-]\n";
         }
 
@@ -534,7 +536,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         for (q = p; q < e && *q != '=' && *q != ':'; q++)
                 ;
         if (q >= e) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL,
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
                          "syntax error: expected \"key = value\", \"[section]\" or a comment");
                 return NULL;
         }
@@ -543,13 +545,13 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
                         ke--;
                 if (ke == p) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "syntax error: key name missing before '%c'",
-                                 *q);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                                 "syntax error: key name missing before '%c'", *q);
                         return NULL;
                 }
                 if (ke - p > INI_NAME_MAX) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, NULL, "%.*s...: unknown key (name too long)", 40,
-                                 p);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, NULL,
+                                 "%.*s...: unknown key (name too long)", 40, p);
                         s->prev_key = false;
                         return NULL;
                 }
@@ -606,14 +608,14 @@ static void handle_continuation(ParseState *s, const char *value) {
                         return;
                 }
                 if (r < 0) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
                         return;
                 }
                 size_t k = strv_length(more);
                 STRV_FOREACH(w, more)
                         s->acc_text += (s->acc_text > 0) + strlen(*w);
                 if ((def->flags & OPTION_BOOT_WORDS) && s->acc_text > BOOT_PARAMS_MAX) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, s->prev_display,
                                  "longer than %d bytes: Xen keeps at most 1023 bytes of its command line, the "
                                  "parameters derived from other options included",
                                  BOOT_PARAMS_MAX);
@@ -647,7 +649,7 @@ static void handle_continuation(ParseState *s, const char *value) {
                         return;
                 }
                 if (r < 0) {
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display, "%s", reason);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
                         return;
                 }
                 size_t k = strlen(value), sep = s->acc_len > 0, need = s->acc_len + sep + k + 1;
@@ -666,7 +668,7 @@ static void handle_continuation(ParseState *s, const char *value) {
                 memcpy(v->s + s->acc_len, value, k + 1);
                 s->acc_len += k;
         } else {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, s->prev_display,
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, s->prev_display,
                          "continuation line, but this key takes a single value (indented lines continue the "
                          "previous key)");
                 s->prev_target = _OPTION_INVALID;
@@ -695,7 +697,7 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
 
         s->prev_target = _OPTION_INVALID;
         if (!s->in_section) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, key, "key outside of any section");
+                diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, key, "key outside of any section");
                 return 1;
         }
         if (!s->section_known)
@@ -705,7 +707,7 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
 
         removed = option_removed_find(s->section, key);
         if (removed) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "removed: %s", removed->reason);
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, name, "removed: %s", removed->reason);
                 return 1;
         }
 
@@ -715,19 +717,19 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 /* A hint for the common mistake of case. */
                 for (size_t i = 0; i < _OPTION_MAX; i++)
                         if (streq(option_table[i].section, s->section) && strcasecmp(option_table[i].key, key) == 0) {
-                                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name,
                                          "unknown key (did you mean %s?)", option_table[i].key);
                                 return 1;
                         }
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "unknown key");
+                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name, "unknown key");
                 return 1;
         }
         if (alias)
-                diag_add(s->diag, DIAG_WARNING, s->path, s->line, name, "renamed, use %s instead (in section [%s])",
-                         def->name, def->section);
+                diag_add(s->diag, DIAG_WARNING, DIAG_PLAIN, s->path, s->line, name,
+                         "renamed, use %s instead (in section [%s])", def->name, def->section);
 
         if (def->flags & OPTION_READONLY) {
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, name,
                          "is derived from store.path and cannot be set; set store.path instead");
                 return 1;
         }
@@ -735,10 +737,10 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         v = &s->config->v[def->id];
         if (v->set) {
                 if (streq(v->spelling, name))
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "duplicate key, first set on line %u",
-                                 v->line);
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, name,
+                                 "duplicate key, first set on line %u", v->line);
                 else
-                        diag_add(s->diag, DIAG_ERROR, s->path, s->line, name,
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, name,
                                  "conflicts with %s set on line %u (two spellings of %s)", v->spelling, v->line,
                                  def->name);
                 return 1;
@@ -750,7 +752,7 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 return 1;
         }
         if (r < 0)
-                diag_add(s->diag, DIAG_ERROR, s->path, s->line, name, "%s", reason);
+                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name, "%s", reason);
         else {
                 option_value_done(def, v);
                 *v = nv;
@@ -788,7 +790,7 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
         s.config = c;
 
         if (size == 0)
-                diag_add(d, DIAG_ERROR, path, 0, NULL,
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL,
                          "file is empty (truncated?); a configuration of all defaults is written as a lone [xen] line");
         else
                 (void) ini_parse_stream(line_reader, &s, key_handler, &s);
@@ -831,23 +833,23 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
         /* O_NONBLOCK: a FIFO must not hang us; O_NOCTTY: a terminal must not become ours. */
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0) {
-                diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot open: %s", strerror(errno));
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "cannot open: %s", strerror(errno));
                 return errno == ENOMEM ? -ENOMEM : -EINVAL;
         }
         if (fstat(fd, &st) < 0) {
-                diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot stat: %s", strerror(errno));
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "cannot stat: %s", strerror(errno));
                 return -EINVAL;
         }
         if (S_ISDIR(st.st_mode)) {
-                diag_add(d, DIAG_ERROR, path, 0, NULL, "is a directory, not a configuration file");
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "is a directory, not a configuration file");
                 return -EINVAL;
         }
         if (!S_ISREG(st.st_mode)) {
-                diag_add(d, DIAG_ERROR, path, 0, NULL, "is not a regular file");
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "is not a regular file");
                 return -EINVAL;
         }
         if ((uint64_t) st.st_size > CONFIG_MAX_FILE_SIZE) {
-                diag_add(d, DIAG_ERROR, path, 0, NULL, "file is too large (%jd bytes, at most %u)",
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "file is too large (%jd bytes, at most %u)",
                          (intmax_t) st.st_size, CONFIG_MAX_FILE_SIZE);
                 return -EINVAL;
         }
@@ -873,14 +875,14 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
                 if (k < 0) {
                         if (errno == EINTR)
                                 continue;
-                        diag_add(d, DIAG_ERROR, path, 0, NULL, "cannot read: %s", strerror(errno));
+                        diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "cannot read: %s", strerror(errno));
                         return -EINVAL;
                 }
                 if (k == 0)
                         break;
                 n += k;
                 if (n > CONFIG_MAX_FILE_SIZE) {
-                        diag_add(d, DIAG_ERROR, path, 0, NULL, "file is too large (more than %u bytes)",
+                        diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "file is too large (more than %u bytes)",
                                  CONFIG_MAX_FILE_SIZE);
                         return -EINVAL;
                 }
@@ -905,29 +907,30 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                 machine = u.machine;
         }
         if (!streq(machine, "x86_64"))
-                diag_add(d, DIAG_ERROR, c->path, v[OPT_ENABLE].line, "xen.enable",
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, v[OPT_ENABLE].line, "xen.enable",
                          "the Xen Domain 0 stack is supported on x86_64 hosts only, this host is %s", machine);
 
         if (v[OPT_DOM0_MEMORY].i != 0 && v[OPT_DOM0_MAX_MEMORY].i < v[OPT_DOM0_MEMORY].i)
-                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_DOM0_MEMORY, OPT_DOM0_MAX_MEMORY),
+                diag_add(d, DIAG_ERROR, DIAG_VALUE, c->path, blame_line(c, OPT_DOM0_MEMORY, OPT_DOM0_MAX_MEMORY),
                          "dom0Resources.maxMemory",
                          "maxMemory (%" PRId64 " MiB) must be at least dom0Resources.memory (%" PRId64 " MiB)",
                          v[OPT_DOM0_MAX_MEMORY].i, v[OPT_DOM0_MEMORY].i);
 
         if (v[OPT_DEBUG].b && !v[OPT_TRACE].b)
-                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_DEBUG, OPT_TRACE), "xen.trace",
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, blame_line(c, OPT_DEBUG, OPT_TRACE), "xen.trace",
                          "debugging features are enabled, but logging is disabled (xen.debug = true requires "
                          "xen.trace = true)");
 
         if (v[OPT_QUOTA_MAX_WATCH_EVENTS].i < v[OPT_QUOTA_MAX_OUTSTANDING].i)
-                diag_add(d, DIAG_ERROR, c->path, blame_line(c, OPT_QUOTA_MAX_WATCH_EVENTS, OPT_QUOTA_MAX_OUTSTANDING),
+                diag_add(d, DIAG_ERROR, DIAG_VALUE, c->path,
+                         blame_line(c, OPT_QUOTA_MAX_WATCH_EVENTS, OPT_QUOTA_MAX_OUTSTANDING),
                          "store.settings.quota.maxWatchEvents",
                          "maxWatchEvents (%" PRId64 ") must be at least quota.maxOutstanding (%" PRId64
                          "), or a malicious frontend can make the store queue events without bound",
                          v[OPT_QUOTA_MAX_WATCH_EVENTS].i, v[OPT_QUOTA_MAX_OUTSTANDING].i);
 
         if (v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") && v[OPT_STORE_PATH].set)
-                diag_add(d, DIAG_WARNING, c->path, v[OPT_STORE_PATH].line, "store.path",
+                diag_add(d, DIAG_WARNING, DIAG_VALUE, c->path, v[OPT_STORE_PATH].line, "store.path",
                          "%s is taken as the OCaml oxenstored because its name ends in oxenstored",
                          v[OPT_STORE_PATH].s);
 

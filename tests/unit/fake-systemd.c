@@ -26,12 +26,15 @@
  *     stop UNIT                   the unit stops from outside: ActiveState "inactive"
  *     xenstore serve|mute|drop    answer reads, read them and never answer, or hang up
  *     early on|off                --early-job-removed
+ *     reconnect                   leaves the bus and comes back under a new unique name, as
+ *                                 systemd does when it re-executes itself; the units keep
+ *                                 their state
  *     log TEXT                    copies TEXT into the log (a marker for the test)
  *
  * Log lines: "<usec> <EVENT> ...", EVENT one of READY, CALL <member> <path> <args...>,
  * REPLY <member> <unit> <job>, STATE <unit> <active> <sub>, JOBREMOVED <id> <job> <unit>
  * <result>, CTL <command>, XS CONNECT|READ <path>|REPLY <path> <value>|IGNORE <path>|DROP,
- * NOTIFY <line>. */
+ * NOTIFY <line>, BUS <unique name> (each time it owns org.freedesktop.systemd1). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -406,6 +409,7 @@ static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
 /* ---- commands ----------------------------------------------------------------------- */
 
 static void xs_set_mode(const char *mode);
+static int bus_connect(void);
 
 static void command(char *line) {
         char *argv[4] = {};
@@ -437,6 +441,11 @@ static void command(char *line) {
                 xs_set_mode(argv[1]);
         else if (streq(argv[0], "early") && argc == 2)
                 early_job_removed = streq(argv[1], "on");
+        else if (streq(argv[0], "reconnect") && argc == 1) {
+                sd_bus_flush_close_unref(TAKE_PTR(bus));
+                if (bus_connect() < 0)
+                        log_line("CTL-ERROR cannot reconnect");
+        }
         else
                 log_line("CTL-ERROR unknown command");
 }
@@ -644,6 +653,7 @@ static void xs_set_mode(const char *mode) {
 
 /* ---- polkit: every CheckAuthorization is granted, after --polkit MS ------------------ */
 
+static bool polkit;
 static uint64_t polkit_delay_ms;
 
 static int on_polkit_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -674,6 +684,58 @@ static const sd_bus_vtable polkit_vtable[] = {
         SD_BUS_VTABLE_END
 };
 
+/* ---- the bus ---------------------------------------------------------------------------- */
+
+/* Connects, serves the objects and owns org.freedesktop.systemd1 (and polkit's name with
+ * --polkit): at start, and again for "reconnect". */
+static int bus_connect(void) {
+        const char *unique = NULL;
+        int r;
+
+        r = sd_bus_open_system(&bus);
+        if (r < 0) {
+                fprintf(stderr, "fake-systemd: cannot connect to the bus: %s\n", strerror(-r));
+                return r;
+        }
+        r = sd_bus_add_filter(bus, NULL, on_filter, NULL);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, SD_PATH, SD_MANAGER, manager_vtable, NULL);
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(units); i++) {
+                Unit *u = &units[i];
+
+                r = sd_bus_add_object_vtable(bus, NULL, u->path, "org.freedesktop.systemd1.Unit", unit_vtable, u);
+                if (r >= 0)
+                        r = sd_bus_add_object_vtable(bus, NULL, u->path,
+                                                     u->is_mount ? "org.freedesktop.systemd1.Mount"
+                                                                 : "org.freedesktop.systemd1.Service",
+                                                     result_vtable, u);
+        }
+        if (r >= 0)
+                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                fprintf(stderr, "fake-systemd: cannot set up the bus objects: %s\n", strerror(-r));
+                return r;
+        }
+        r = sd_bus_request_name(bus, "org.freedesktop.systemd1", 0);
+        if (r < 0) {
+                fprintf(stderr, "fake-systemd: cannot own org.freedesktop.systemd1: %s\n", strerror(-r));
+                return r;
+        }
+        if (polkit) {
+                r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
+                                             "org.freedesktop.PolicyKit1.Authority", polkit_vtable, NULL);
+                if (r >= 0)
+                        r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
+                if (r < 0) {
+                        fprintf(stderr, "fake-systemd: cannot serve polkit: %s\n", strerror(-r));
+                        return r;
+                }
+        }
+        (void) sd_bus_get_unique_name(bus, &unique);
+        log_line("BUS %s", strna(unique));
+        return 0;
+}
+
 /* ---- main ----------------------------------------------------------------------------- */
 
 static void help(void) {
@@ -701,7 +763,7 @@ int main(int argc, char *argv[]) {
         };
         const char *log_path = NULL, *control = NULL, *notify = NULL, *xenstore = NULL;
         Behaviour def = { OUTCOME_OK, DEFAULT_DELAY_MS };
-        bool set[ELEMENTSOF(units)] = {}, def_active = false, polkit = false;
+        bool set[ELEMENTSOF(units)] = {}, def_active = false;
         sigset_t mask;
         int c, r, fd;
 
@@ -781,15 +843,7 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        r = sd_bus_open_system(&bus);
-        if (r < 0) {
-                fprintf(stderr, "fake-systemd: cannot connect to the bus: %s\n", strerror(-r));
-                return 1;
-        }
-        r = sd_bus_add_filter(bus, NULL, on_filter, NULL);
-        if (r >= 0)
-                r = sd_bus_add_object_vtable(bus, NULL, SD_PATH, SD_MANAGER, manager_vtable, NULL);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(units); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 Unit *u = &units[i];
 
                 if (!set[i]) {
@@ -800,22 +854,12 @@ int main(int argc, char *argv[]) {
                 u->active_enter = u->initially_active ? realtime_usec() : 0;
                 u->sub_state = u->initially_active ? (u->is_mount ? "mounted" : "running") : "dead";
                 u->result = "success";
-                r = sd_bus_path_encode(UNIT_PREFIX, u->name, &u->path);
-                if (r >= 0)
-                        r = sd_bus_add_object_vtable(bus, NULL, u->path, "org.freedesktop.systemd1.Unit", unit_vtable,
-                                                     u);
-                if (r >= 0)
-                        r = sd_bus_add_object_vtable(bus, NULL, u->path,
-                                                     u->is_mount ? "org.freedesktop.systemd1.Mount"
-                                                                 : "org.freedesktop.systemd1.Service",
-                                                     result_vtable, u);
+                if (sd_bus_path_encode(UNIT_PREFIX, u->name, &u->path) < 0)
+                        return 1;
         }
-        if (r >= 0)
-                r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
-        if (r < 0) {
-                fprintf(stderr, "fake-systemd: cannot set up the bus objects: %s\n", strerror(-r));
+        r = bus_connect();
+        if (r < 0)
                 return 1;
-        }
 
         if (control) {
                 if (mkfifo(control, 0600) < 0 && errno != EEXIST) {
@@ -844,21 +888,6 @@ int main(int argc, char *argv[]) {
                 }
         }
 
-        r = sd_bus_request_name(bus, "org.freedesktop.systemd1", 0);
-        if (r < 0) {
-                fprintf(stderr, "fake-systemd: cannot own org.freedesktop.systemd1: %s\n", strerror(-r));
-                return 1;
-        }
-        if (polkit) {
-                r = sd_bus_add_object_vtable(bus, NULL, "/org/freedesktop/PolicyKit1/Authority",
-                                             "org.freedesktop.PolicyKit1.Authority", polkit_vtable, NULL);
-                if (r >= 0)
-                        r = sd_bus_request_name(bus, "org.freedesktop.PolicyKit1", 0);
-                if (r < 0) {
-                        fprintf(stderr, "fake-systemd: cannot serve polkit: %s\n", strerror(-r));
-                        return 1;
-                }
-        }
         log_line("READY");
         r = sd_event_loop(event);
         sd_bus_flush_close_unref(bus);

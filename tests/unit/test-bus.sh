@@ -138,6 +138,43 @@ grep -m1 boolean <<<"$signals" | grep -q 'boolean true' && ok "the first Reloade
 tail -2 <<<"$signals" | grep -q 'boolean false' && grep -q 'string ".*dom0Resources.memory' <<<"$signals" &&
         ok "a refused reload's signal carries the errors" || nok "refused Reloaded" "$signals"
 
+# ---- a root-only file's text reaches root only: Diff and Reload answer an ordinary user, and the
+# Reloaded signal everyone, with option names and what is wrong, never a value or a name the
+# file made up
+secret="hunter2-$$-$RANDOM"
+cp "$conf" "$work/invalid.conf"
+printf '[xen]\nenable = false\ndebug = %s\n%s-key = 1\n' "$secret" "$secret" >"$conf"
+chmod 600 "$conf"
+setpriv --reuid=65534 --regid=65534 --clear-groups dbus-monitor --system \
+	"type='signal',interface='$I',member='Reloaded'" >"$work/signals-nobody" 2>&1 &
+mon=$!
+sleep 0.3
+out=$(nobody call org.xenproject.Dom0 $P $I Diff 2>&1)
+[[ $out != *"$secret"* ]] && ok "Diff by an ordinary user of a root-only invalid file: no value, no name of the file's own" ||
+	nok "Diff showed the root-only file's text to nobody" "got: $out"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups dbus-send --system --print-reply --dest=org.xenproject.Dom0 \
+	$P "$I.Diff" 2>&1)
+grep -qF org.xenproject.Dom0.Error.InvalidConfig <<<"$out" && grep -qF "$conf:3: xen.debug: invalid value" <<<"$out" &&
+	grep -qF "$conf:4: unknown key" <<<"$out" && grep -qF "shows them to root only" <<<"$out" &&
+	ok "... still InvalidConfig, naming file, line, option and what is wrong, and that values were left out" ||
+	nok "Diff by an ordinary user" "got: $out"
+out=$(call Diff 2>&1)
+[[ $out == *"$conf:3: xen.debug: \"$secret\" is not a boolean"* ]] && [[ $out == *"$secret-key: unknown key"* ]] &&
+	ok "Diff by root shows every finding as it is" || nok "Diff by root" "got: $out"
+out=$(call Reload 2>&1)
+[[ $out == *"$conf:3: xen.debug: \"$secret\" is not a boolean"* ]] && ok "Reload by root shows every finding as it is" ||
+	nok "Reload by root" "got: $out"
+sleep 0.3
+kill "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+grep -q 'member=Reloaded' "$work/signals-nobody" && grep -qF "string \"$conf:3: xen.debug: invalid value\"" "$work/signals-nobody" &&
+	ok "an ordinary user hears the refused reload's Reloaded signal, with its findings" ||
+	nok "no Reloaded signal with findings reached nobody" "$(cat "$work/signals-nobody")"
+! grep -qF "$secret" "$work/signals-nobody" && ok "the Reloaded signal carries nothing of the root-only file" ||
+	nok "the Reloaded signal carried the root-only file's text" "$(cat "$work/signals-nobody")"
+cp "$work/invalid.conf" "$conf"
+chmod 644 "$conf"
+
 # ---- the installed introspection XML is what the live object offers
 for iface in org.xenproject.Dom0.Manager:$P org.xenproject.Dom0.Component:$P/component/xenstored; do
 	name=${iface%%:*} path=${iface#*:}

@@ -267,6 +267,21 @@ cp "$conf" "$tmp/good.conf"
 printf '[xen]\nenable = false\ndebug = maybe\n[dom0Resources]\nmemory = lots\n' >"$conf"
 expect "diff of an invalid file exits 1" 1 "$ctl" diff
 contains "diff prints the file's errors" "$tmp/err" "$conf:3: xen.debug: \"maybe\" is not a boolean, expected true or false"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+        # The daemon shows the values of its file to root only: an ordinary user gets the findings
+        # without them, and where to see them.
+        chmod 600 "$conf"
+        expect "diff of an invalid root-only file by an ordinary user exits 1" 1 \
+                setpriv --reuid=65534 --regid=65534 --clear-groups "$ctl" diff
+        contains "... names the option and what is wrong" "$tmp/err" "$conf:3: xen.debug: invalid value"
+        lacks "... without the value" "$tmp/err" "maybe"
+        contains "... and says how to see the values" "$tmp/err" "Run as root to see the values, or 'xen-dom0ctl check'"
+        expect "diff by root shows no such hint" 1 "$ctl" diff
+        lacks "... (root sees the values)" "$tmp/err" "Run as root"
+        chmod 644 "$conf"
+else
+        skip "diff of a root-only file by an ordinary user" "needs root and setpriv"
+fi
 
 if [ "$(id -u)" -eq 0 ]; then
         expect "reload of an invalid file exits 1" 1 "$ctl" reload

@@ -165,6 +165,83 @@ START_TEST(test_reads_real_file) {
 }
 END_TEST
 
+#define STRV_MAKE(...) ((char *[]) { __VA_ARGS__, NULL })
+
+/* Parses (and, when that succeeds, validates) text; returns every finding as the bus shows it
+ * to a caller other than root, after checking that none quotes a word of secrets. */
+static char *redacted_findings(const char *text, char **secrets) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        _cleanup_free_ char *full = NULL;
+        char *got;
+
+        if (config_parse_data("/etc/xen/xen-dom0.conf", text, strlen(text), &c, &d) == 0)
+                (void) config_validate(c, "x86_64", &d);
+        ck_assert_uint_gt(d.n_errors, 0);
+        full = diagnostics_to_string(&d, false);
+        got = diagnostics_to_string(&d, true);
+        ck_assert_ptr_nonnull(full);
+        ck_assert_ptr_nonnull(got);
+        STRV_FOREACH(w, secrets) {
+                /* Else the text no longer reaches the finding that quotes it. */
+                ck_assert_msg(strcasestr(full, *w), "no finding quotes %s:\n%s", *w, full);
+                ck_assert_msg(!strcasestr(got, *w), "%s shown:\n%s", *w, got);
+        }
+        return got;
+}
+
+START_TEST(test_redacted_quotes_nothing) {
+        _cleanup_free_ char *long_key = NULL, *long_section = NULL, *parse = NULL, *got = NULL;
+
+        ck_assert_int_ge(asprintf(&long_key, "hunter2g%060d", 0), 0);
+        ck_assert_int_ge(asprintf(&long_section, "hunter2i%0140d", 0), 0);
+        ck_assert_int_ge(asprintf(&parse,
+                                  "hunter2a = 1\n"
+                                  "[xen] hunter2b\n"
+                                  "[hunter2c]\n"
+                                  "[xen]\n"
+                                  "debug = hunter2d\n"
+                                  "hunter2e = 1\n"
+                                  "%s = 1\n"
+                                  "[dom0Resources]\n"
+                                  "memory = hunter2h\n"
+                                  "[%s]\n"
+                                  "[xen]\n"
+                                  "Hunter2Trace = 1\n"
+                                  "trace = true\n"
+                                  "trace = false\n",
+                                  long_key, long_section), 0);
+        got = redacted_findings(parse, STRV_MAKE("hunter2"));
+        ck_assert_str_eq(got, "/etc/xen/xen-dom0.conf:1: syntax error\n"
+                              "/etc/xen/xen-dom0.conf:2: syntax error\n"
+                              "/etc/xen/xen-dom0.conf:3: unknown section\n"
+                              "/etc/xen/xen-dom0.conf:5: xen.debug: invalid value\n"
+                              "/etc/xen/xen-dom0.conf:6: unknown key\n"
+                              "/etc/xen/xen-dom0.conf:7: unknown key\n"
+                              "/etc/xen/xen-dom0.conf:9: dom0Resources.memory: invalid value\n"
+                              "/etc/xen/xen-dom0.conf:10: unknown section\n"
+                              "/etc/xen/xen-dom0.conf:12: unknown key\n"
+                              "/etc/xen/xen-dom0.conf:14: xen.trace: duplicate key, first set on line 13");
+        free(got);
+
+        got = redacted_findings("[xen]\n"
+                                "bootParams = console=hunter2j\"\n"
+                                "[dom0Resources]\n"
+                                "memory = 31337\n"
+                                "maxMemory = 31336\n"
+                                "[store.settings.quota]\n"
+                                "maxOutstanding = 31335\n"
+                                "maxWatchEvents = 31334\n"
+                                "[store]\n"
+                                "path = /opt/hunter2k-oxenstored\n",
+                                STRV_MAKE("hunter2", "31337", "31336", "31335", "31334"));
+        ck_assert_str_eq(got, "/etc/xen/xen-dom0.conf:5: dom0Resources.maxMemory: invalid value\n"
+                              "/etc/xen/xen-dom0.conf:8: store.settings.quota.maxWatchEvents: invalid value\n"
+                              "/etc/xen/xen-dom0.conf:2: xen.bootParams: invalid value\n"
+                              "/etc/xen/xen-dom0.conf:10: warning: store.path: questionable value");
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("errors");
         TCase *tc = tcase_create("bad input");
@@ -176,6 +253,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_too_large);
         tcase_add_test(tc, test_unreadable);
         tcase_add_test(tc, test_reads_real_file);
+        tcase_add_test(tc, test_redacted_quotes_nothing);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -461,6 +461,78 @@ expect "failed restart: nothing else was started, stopped or restarted" \
 	"$(calls_after "$t_up" | grep -vc xenconsoled)" 0
 scenario_end
 
+# ---- 3e: signals that claim to be systemd's -------------------------------------------------------
+# Any client may send a signal with systemd's path and interface, to every listener or with the
+# daemon as its destination: dbus-daemon checks a signal's sender against a match's well-known
+# name only when it broadcasts. An ordinary user's forged unit failures must not restart
+# anything nor use up the restart budget, and a forged JobRemoved must not end a job; systemd's
+# own signals still count, also once it comes back under a new unique name (a re-execution).
+forge() { # forge [--destination=NAME] PATH INTERFACE MEMBER SIGNATURE ARGS...: as nobody
+	setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" emit "$@"
+}
+forge_failed() { # forge_failed UNIT-PATH: "ActiveState failed" of the unit, both ways, three times each
+	local i
+	for i in 1 2 3; do
+		forge --destination=org.xenproject.Dom0 "$1" org.freedesktop.DBus.Properties PropertiesChanged 'sa{sv}as' \
+			org.freedesktop.systemd1.Unit 2 ActiveState s failed SubState s failed 0
+		forge "$1" org.freedesktop.DBus.Properties PropertiesChanged 'sa{sv}as' \
+			org.freedesktop.systemd1.Unit 2 ActiveState s failed SubState s failed 0
+	done
+}
+scenario forged
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+load_paths
+xc=$SD/unit/xenconsoled_2eservice
+ctl log forged
+wait_until 5 has "CTL log forged"
+t_forged=$(at "CTL log forged")
+forge_failed "$xc"
+pause 1.5
+expect "forged: no job after an ordinary user's unit failures" "$(calls_after "$t_forged" | wc -l)" 0
+expect "forged: xenconsoled's Restarts stays 0" "$(cprop xenconsoled Restarts)" 0
+expect "forged: xenconsoled stays active" "$(cprop xenconsoled State)" active
+expect "forged: State stays running" "$(mprop State)" running
+expect "forged: the first forged signal logged, and no other" "$(grep -c "which is not systemd" "$S/daemon.log")" 1
+ctl kill xenconsoled
+wait_until 5 has "$(start_of xenconsoled.service)" 2
+expect "forged: systemd's own failure of xenconsoled still restarts it" \
+	"$(calls_after "$t_forged" | tr '\n' ' ')" "StartUnit xenconsoled.service "
+wait_until 5 cstate_is xenconsoled active
+expect "forged: Restarts is 1" "$(cprop xenconsoled Restarts)" 1
+ctl reconnect
+wait_until 5 has " BUS " 2
+check "forged: the fake came back under another unique name" \
+	test "$(grep -F " BUS " "$LOG" | cut -d' ' -f3 | sort -u | wc -l)" = 2
+wait_until 5 has " CALL Subscribe " 2
+check "forged: the daemon subscribed again to systemd's new connection" has " CALL Subscribe " 2
+ctl log forged-again
+wait_until 5 has "CTL log forged-again"
+t_forged=$(at "CTL log forged-again")
+forge_failed "$xc"
+pause 1.5
+expect "forged, after the reconnect: still no job" "$(calls_after "$t_forged" | wc -l)" 0
+ctl kill xenconsoled
+wait_until 5 has "$(start_of xenconsoled.service)" 3
+expect "forged, after the reconnect: systemd's own failure restarts xenconsoled" \
+	"$(calls_after "$t_forged" | tr '\n' ' ')" "StartUnit xenconsoled.service "
+wait_until 5 cstate_is xenconsoled active
+expect "forged, after the reconnect: Restarts is 2" "$(cprop xenconsoled Restarts)" 2
+scenario_end
+
+scenario forged-job --unit xen-watchdog=hang
+daemon_up
+wait_until 10 has " REPLY StartUnit xen-watchdog.service "
+load_paths
+job=$(grep -F " REPLY StartUnit xen-watchdog.service " "$LOG" | head -1 | cut -d' ' -f5)
+forge --destination=org.xenproject.Dom0 $SD org.freedesktop.systemd1.Manager JobRemoved uoss "${job##*/}" "$job" \
+	xen-watchdog.service done
+forge $SD org.freedesktop.systemd1.Manager JobRemoved uoss "${job##*/}" "$job" xen-watchdog.service done
+pause 1
+expect "forged JobRemoved: xen-watchdog's start still hangs" "$(cprop xen-watchdog State)" starting
+expect "forged JobRemoved: no READY=1" "$(count "NOTIFY READY=1")" 0
+scenario_end
+
 # ---- 3b: components never restarted: a stop from outside, xendomains, the store ---------------------------
 scenario store-dies
 daemon_up
@@ -729,6 +801,24 @@ printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
 out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
 contains "restart granted during a reload: the next reload is not Busy, it restarts xenconsoled" "$out" '"xenconsoled"'
 expect "restart granted during a reload: State is running" "$(mprop State)" running
+scenario_end
+
+# ---- 6e: a polkit-authorized user's Reload of a root-only invalid file -------------------------
+# Authorized to manage the stack is not allowed to read the file: the refusal names the option
+# and what is wrong, never the value; root's names it too.
+scenario reload-auth --polkit 0
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+secret="hunter2-$$-$RANDOM"
+printf '[xen]\nenable = true\ndebug = %s\n' "$secret" >"$S/xen-dom0.conf"
+chmod 600 "$S/xen-dom0.conf"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" \
+	--timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+check "authorized reload of a root-only file: polkit was asked" has "POLKIT granted"
+contains "authorized reload of a root-only file: refused, naming the option" "$out" "xen.debug: invalid value"
+expect "authorized reload of a root-only file: the value is not shown" "$(grep -cF -- "$secret" <<<"$out")" 0
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+contains "root's reload of the file: the value is shown" "$out" "\"$secret\" is not a boolean"
 scenario_end
 
 # ---- 5: collect the background one ----------------------------------------------------------
