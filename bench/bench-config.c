@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The configuration pipeline in a loop: load + validate + render of one file, per iteration.
  * Prints the mean over the iterations; run it under callgrind for an instruction count. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Calls ListDomains of org.xenproject.Dom0 on the system bus (DBUS_SYSTEM_BUS_ADDRESS) N times
  * and prints the number of domains and the median, minimum and maximum round trip in ms. */
 #include <inttypes.h>

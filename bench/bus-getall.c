@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A D-Bus benchmark client: N client processes, one bus connection each, every one making M
  * synchronous calls in a row (one call in flight per client), all released at the same instant.
  * The call is org.freedesktop.DBus.Properties.GetAll(IFACE) on DEST PATH, or IFACE.METHOD()

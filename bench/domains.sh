@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Guests at scale, with the fake backend: ListDomains round trip and the daemon's private
 # memory (RssAnon, and RssFile for the shared pages) with 0 and N fake guests (default 10000).
 # Runs the real daemon on a private bus; needs dbus-daemon. Usage: bench/domains.sh [N]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The daemon's footprint against the number of guests, with the fake hypervisor backend
 # (XEN_DOM0D_BACKEND=fake:N: Domain-0 and N guests). The real daemon runs on a private bus
 # (tests/unit/lib-bus.sh) with xen.enable = false, so it starts nothing; once it logs that it

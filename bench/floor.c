@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The memory floor of xen-dom0d's libraries: a service that links what the daemon links (libc,
  * libsystemd, libxenlight, libxenctrl, libxenstore, inih, json-c), opens each the way the daemon
  * does once it is up (an event loop, the system bus, a libxl context, the store, the hypervisor

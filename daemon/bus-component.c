@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Component objects under /org/xenproject/Dom0/component/<name>: a fallback vtable with a node
  * enumerator, and change signals computed from what was last announced. */
 #include "bus-errors.h"

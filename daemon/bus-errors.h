@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The project's D-Bus error names: conditions a caller can act on. */
 #pragma once
 

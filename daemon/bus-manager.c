@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The org.xenproject.Dom0 Manager object: properties, the read-only methods open to everyone,
  * and the mutating ones behind bus_verify_manage(). The contract is the installed
  * introspection XML (conf/org.xenproject.Dom0.Manager.xml). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Authorization of mutating calls: root, or the polkit action org.xenproject.Dom0.manage checked
  * through polkit's D-Bus API (asynchronously, interactive when the caller allows it). */
 #include "bus-polkit.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Authorization of the mutating bus calls. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl's bus side: reading properties, mapping D-Bus errors to exit statuses, the
  * polkit agent for interactive authorization. */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl's terminal side: colors, the pager, aligned tables, JSON, human-readable times. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Log output: one line per message on stderr, "<N>" prefixed for the journal. */
 #include <systemd/sd-journal.h>
 

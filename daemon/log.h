@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Logging to stderr with the kernel-style priority prefix that the journal understands. The
  * daemon logs once, where it decides, with the errno text where there is one. */
 #pragma once

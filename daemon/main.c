@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0d: the Xen Domain 0 supervisor. Command line parsing and mode dispatch. */
 
 #include <getopt.h>

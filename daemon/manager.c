@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Manager: start-up order (configuration, rendering, bus, systemd, bring-up), signals,
  * and the State/StatusText that systemd and the bus see. */
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The supervisor's state: one Manager owning the event loop, the bus, the live configuration
  * and the seven components. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The daemon binary's offline modes: --check, --render, --dump-config. They share the
  * loading path of the running daemon, so a file that passes --check is one the daemon accepts. */
 

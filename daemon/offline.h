@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Offline modes of xen-dom0d; each returns the process exit status. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading a file with a caller's credentials: Check() must not become a way to read files the
  * caller could not read. A child drops to the caller's uid and groups, opens the file (refusing
  * anything but a regular file of bounded size) and streams it back over a pipe; the daemon

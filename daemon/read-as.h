@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reading a file with a caller's credentials, without blocking the event loop. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reload: load, validate and render a new configuration, diff it against what is live, write
  * the changed files as one set, restart only the components a changed setting needs, and
  * record what waits for a reboot. An invalid file changes nothing. */

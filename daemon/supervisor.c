@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bring-up in dependency order with independent branches in flight together, adoption of
  * components already running, and health: bounded restarts of the restartable ones. */
 #include <assert.h>

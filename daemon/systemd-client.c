@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The systemd client. Subscribe() and the JobRemoved match come before any StartUnit; a job is
  * matched to its JobRemoved by object path, including a JobRemoved that overtakes the reply. */
 #include "log.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The systemd client: jobs tracked to their JobRemoved result and unit state followed through
  * PropertiesChanged, all asynchronous on the daemon's bus connection. */
 #pragma once

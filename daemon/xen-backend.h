@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The hypervisor behind a small ops table: libxl/libxenstore on a Xen host, or a fake that the
  * unit tier drives. xen.c holds the domain table and the bus side; a backend only answers. */
 #pragma once

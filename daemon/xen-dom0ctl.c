@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl: the administrator's client of xen-dom0d on the system bus. Options, command
  * dispatch and the commands themselves. */
 #include <ctype.h>

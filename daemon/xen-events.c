@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The libxl <-> sd-event bridge. libxl may register one fd more than once (with different
  * events), which epoll refuses: each registration watches its own dup of the fd. Timeouts are
  * absolute CLOCK_REALTIME times (libxl uses gettimeofday) and fire once. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libxl's event hooks on sd-event: its fds and its (wall-clock, absolute) timeouts become
  * sd-event sources, and their occurrences go back to libxl from the loop, never from inside a
  * libxl call. The way back is a sink of two functions so that the unit tier can stand in for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A fake hypervisor for the unit tier and benchmarks: XEN_DOM0D_BACKEND=fake:N starts with
  * Domain-0 and N guests named guest-1 ... guest-N. Tests drive it without D-Bus through a
  * FIFO named by XEN_DOM0D_FAKE_CONTROL (created if missing), one command per line:

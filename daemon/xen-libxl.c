@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The real backend: one libxl context on the daemon's sd-event loop, libxl's log in the
  * daemon's log, SIGCHLD taken in the loop, and a libxenstore watch on @introduceDomain and
  * @releaseDomain for guests coming and going.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libxl error codes to -errno, and the parts of the Xen command line the daemon compares. */
 #include <errno.h>
 #include <libxl.h>

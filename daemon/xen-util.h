@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Pure helpers of the Xen side: the one translation of libxl error codes, and reading the
  * hypervisor's command line. No hypervisor calls here, so the unit tier tests them directly. */
 #pragma once

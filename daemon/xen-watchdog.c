@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Xen watchdog timers left armed by a xenwatchdogd that died without disarming them.
  *
  * xenwatchdogd arms a per-domain watchdog timer in the hypervisor and pets it; SIGUSR1 (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Xen watchdog timers orphaned by a dead xenwatchdogd (xen-watchdog.c). */
 #pragma once
 

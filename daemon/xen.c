@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The hypervisor's side of the daemon: which backend runs (XEN_DOM0D_BACKEND=libxl, the
  * default, or fake:N), the table of domains kept from the backend's change events, the domain
  * objects and ListDomains, the host facts, what only a reboot of Xen applies, and dom0's

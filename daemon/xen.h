@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What the daemon sees of the hypervisor: guests, the running Xen command line, host and dom0
  * resources. Behind a backend ops table (libxl/libxenstore/libxenctrl, or a fake for tests). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Readiness and health probe of the store. libxenstore calls have no timeout and a stopped
  * store blocks them for ever, so each attempt runs in a child process with a deadline. */
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The component graph (REFERENCE: proc-xen -> xenstored -> {xen-init-dom0, xenconsoled ->
  * qemu backend} -> xendomains -> watchdog), mirrored by the units' After=/Requires=. */
 #include "components.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The dom0 stack's components and their dependency graph: one definition, used by the
  * daemon's bring-up, its reload plans and their tests. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Diagnostics: every error and warning found in a configuration, with file, line and key,
  * collected so that one run reports all of them. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Loading the configuration: a line reader that feeds inih and checks each line itself,
  * typed value parsing, dependent defaults, and the module's assertions. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The configuration: values of every option, loaded from the INI file with inih, with the
  * dependent defaults computed and the NixOS module's assertions checked. Immutable once loaded. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rendered file sets and their atomic writing: temporary files in the target directories,
  * fsynced, then renamed into place, so a reader sees either the old or the new file. */
 

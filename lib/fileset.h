@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A rendered set of files (path, content, mode), and writing it atomically under a root. */
 #pragma once
 

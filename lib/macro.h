@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Small helpers every file uses: cleanup attributes, ownership transfer, string tests. */
 #pragma once
 

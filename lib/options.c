@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The option table itself. Defaults, types and help text follow the NixOS module
  * virtualisation.xen.* so that a NixOS configuration translates key by key. */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The option table: every NixOS virtualisation.xen.* option, as one static declarative table
  * that drives defaults, parsing, validation messages, the shipped conf file and the dumps. */
 #pragma once

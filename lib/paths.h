@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Where the rendered files go: decided here once (see the project's README for why
  * derived state lives under /run and boot-time state in project-named /etc files). */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Option to consumer mapping and reload plans (see DECISIONS: per setting, not per file). */
 #include "plan.h"
 #include "strv.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reload plans: what a configuration change needs, computed per setting. Each option maps
  * to its consumers: components to restart, or state that waits for a reboot. */
 #pragma once

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rendering of oxenstored.conf, the xencommons and xendomains environment, the Xen boot
  * parameters (GRUB snippet and bootspec), and the kernel module files. */
 

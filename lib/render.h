@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rendering: a validated configuration to the set of files the dom0 stack reads. Pure. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* String vector helpers. */
 #include "strv.h"
 

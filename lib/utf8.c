@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* UTF-8 validation, following the well-formed byte sequences table of Unicode 15, 3.9. */
 #include "utf8.h"
 

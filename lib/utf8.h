@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* UTF-8 validation of configuration lines. */
 #pragma once
 

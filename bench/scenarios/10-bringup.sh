@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Bench, every setup: when the Xen dom0 stack came up at this boot, from systemd's own
 # timestamps (CLOCK_MONOTONIC, microseconds since the kernel started). Writes "KEY VALUE" lines
 # to $SYSTEST_ARTIFACTS/bench.txt for bench/run; nothing here judges a figure.

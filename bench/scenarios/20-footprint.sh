@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Bench, setup (a): the daemon's memory and CPU time right after bring-up, then after 1,000
 # no-op reloads (Reload() over the system bus, one at a time, by bench/bus-getall).
 # systest-timeout: 1200

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Bench, setup (a): end-to-end latency of "systemctl reload xen-dom0" (the unit's ExecReload,
 # xen-dom0ctl reload, calling Reload() and waiting for its restarts), 21 runs of each kind:
 # a no-op reload, a reload toggling xen.trace (xenconsoled restarts), a refused reload (an

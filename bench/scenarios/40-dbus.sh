@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Bench, setup (a): GetAll over the system bus, org.xenproject.Dom0 (its Manager interface)
 # against org.freedesktop.hostname1 (systemd-hostnamed, bus-activated), with one client and
 # with 16 client processes, each making its calls one at a time (bench/bus-getall). Three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs the bus fuzz target without libFuzzer: over its built-in seeds (valid calls of every
  * method and property interface), or over the files given, so that every "make check" replays
  * them, under the sanitizers when they are enabled. --write-seeds DIR writes the seeds as the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: method calls built from arbitrary bytes (object path, interface, member,
  * signature and body), sent over a socketpair to the daemon's own objects and answered by its
  * own handlers: the Manager in disabled mode (xen.enable = false), as the unit tier runs it.

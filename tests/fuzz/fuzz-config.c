@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Fuzz target: arbitrary bytes through load, validate, render and dump, as the daemon does. */
 #include <stdint.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Runs the fuzz target over files (the seed corpus) without libFuzzer, so that every
  * "make check" replays it, under the sanitizers when they are enabled. */
 #include <dirent.h>

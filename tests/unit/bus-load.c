@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A load and flood client for org.xenproject.Dom0 on the bus named by DBUS_SYSTEM_BUS_ADDRESS:
  * many connections, each keeping a bounded number of asynchronous calls in flight, all on one
  * event loop. Prints one line of counts, throughput and latency percentiles; exits 1 when any

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A caller whose groups change after it connected to the bus, as a setgid exec changes them:
  * it connects as UID:GID with no supplementary group, then takes GROUP as its effective and
  * only supplementary group (keeping UID), calls Check(PATH) and prints the answer's messages,

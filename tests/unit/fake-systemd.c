@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A fake systemd for the supervisor's tests: it owns org.freedesktop.systemd1 on a private bus,
  * knows the seven units of the dom0 stack, runs their jobs by a script, and logs every call it
  * receives with a CLOCK_MONOTONIC timestamp. It also receives the daemon's sd_notify()

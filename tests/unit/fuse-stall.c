@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A FUSE file system that never answers: it completes the INIT handshake, then reads every
  * request and answers none. A process that looks up a file under it sleeps uninterruptibly
  * once the request has been read, and SIGKILL does not end that sleep: what a hostile local

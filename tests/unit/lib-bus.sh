@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # A private system bus with the real xen-dom0d on it, for the unit tier's D-Bus tests.
 # Source it, then: bus_start; daemon_start CONFIG; ... ; everything ends on exit.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The D-Bus API on a private bus: every property, method, signal and error of
 # org.xenproject.Dom0, bad arguments of every kind, and authorization.
 set -u

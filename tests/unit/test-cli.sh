@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The daemon binary's offline modes, run as an administrator would run them.
 set -u
 bin="${TOP_BUILDDIR:?}/daemon/xen-dom0d"

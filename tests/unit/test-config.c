@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Configuration semantics: dependent defaults, explicit values winning, multi-line and list
  * values, every assertion of the module, and the dump reading back to the same configuration. */
 #include <inttypes.h>

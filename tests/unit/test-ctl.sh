@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # xen-dom0ctl against the real xen-dom0d on a private system bus. The daemon runs with
 # xen.enable = false: it renders nothing, starts nothing and serves the whole API. The
 # assertions are on what the daemon computes from the test's configuration, cross-checked

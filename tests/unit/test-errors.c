@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Bad input: every file of tests/data/bad is rejected with exactly the messages of its .err
  * file, and files that are not regular readable files are refused with a clear reason.
  * UPDATE_GOLDEN=1 rewrites the .err files (review the diff before committing it). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Atomic writing of a rendered set: content and mode land, unchanged files keep their mtime,
  * foreign files are kept as .xen-dom0-orig, and a failure leaves the tree exactly as it was. */
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Xen command line as GRUB gets it. grub-mkconfig sources the rendered
 # /etc/default/grub.d/xen-dom0.cfg as shell, and 20_linux_xen pastes GRUB_CMDLINE_XEN_DEFAULT
 # unquoted into the multiboot2 line of every Xen entry of grub.cfg: every value xen-dom0d

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Hostile callers of the real daemon on a private bus: wrong signatures for every method,
 # arguments near the bus's message size limit, Check() pointed at devices, FIFOs, loops, files
 # and /proc entries the caller may not read, floods from an ordinary user while root keeps

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Load on the real daemon on a private bus: fifty clients with 2,000 GetAll calls each on the
 # Manager while twenty reloads, each a valid change of bootParams, run as root. No call may
 # fail, and afterwards the daemon holds as many fds and as much anonymous memory (within 5 %)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The main of every Check suite binary. */
 #include <stdlib.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The option table: every option exists with the NixOS default, parses a value of its type,
  * old spellings are accepted, and the shipped conf file matches the table. */
 

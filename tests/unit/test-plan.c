@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The component graph and reload plans: the start order, and for each class of option change
  * the exact plan (restarts, pending reboot, notes). */
 #include "components.h"

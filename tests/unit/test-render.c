@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Rendering: golden files for every fixture of tests/data/render (UPDATE_GOLDEN=1 rewrites
  * them; review the diff), plus properties that hold whatever the golden files say. */
 #include <dirent.h>

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The supervisor of the real daemon against a fake systemd on a private bus: bring-up order and
 # concurrency, the store probe, failures, health restarts with back-off, adoption, the store
 # that never answers, and reload restarts. The fake logs every call it receives, every job it

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Xen side of the D-Bus API with the fake backend (XEN_DOM0D_BACKEND=fake:N) on a private
 # bus: ListDomains, domain objects, DomainAdded/DomainRemoved when guests come and go (driven
 # through the fake's control FIFO), host facts, pending-reboot reasons against the running Xen

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Xen side without a hypervisor: libxl error codes to -errno (the one translation), the
  * Xen command line as the daemon reads it, and the libxl <-> sd-event bridge driven the way
  * libxl drives it (the same fd twice, events 0, timeouts in order, re-registration from inside

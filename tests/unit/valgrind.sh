@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # LOG_COMPILER for "make check-valgrind": runs one test of the unit tier with every program of
 # the project in it under valgrind's memcheck.
 # - A test binary (a Check suite, a fuzz replay) runs under memcheck itself.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # What an administrator sees on the Xen host: the supervisor's status (when
 # installed), the stack, and xl list with a running guest; then the guest is
 # shut down again so the host powers off cleanly.

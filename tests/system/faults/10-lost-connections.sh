@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # xen-dom0d losing a connection under a running stack: the D-Bus daemon restarting (its name and
 # API) and systemd re-executing itself, as a systemd upgrade does (it closes every connection to
 # its private socket, which the daemon calls systemd on). Each time the daemon exits non-zero,

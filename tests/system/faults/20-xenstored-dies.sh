@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # xenstored killed (the last fault of this boot: only a reboot recovers the store). The
 # daemon logs a critical, catalogued message, reports degraded, never starts the store
 # again, and neither restarts nor churns its dependents; a dependent that dies afterwards

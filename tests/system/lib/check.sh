@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # TAP checks for system-test scenarios, sourced by scenarios in dom0 and by
 # host-side scenarios alike.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Guest kit for scenarios in dom0: small PV guests (the dom0 kernel plus the
 # busybox initramfs of guest/guest-init, no disk, no network) with distinct

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # Runs scenario files under a timeout and turns their TAP lines into the
 # run's numbered results. Shared by the dom0 runner (guest/runner) and the

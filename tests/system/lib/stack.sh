@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # shellcheck shell=bash
 # The state of dom0's Xen stack, for scenarios in dom0. Source after check.sh.
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Records what the dom0 image offers later scenarios (kernel modules, Debian's
 # Xen units, boot state) as artifacts, and checks that this is a Xen dom0.
 # shellcheck source=../lib/check.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # /proc/xen is mounted and dom0 is the control domain.
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"

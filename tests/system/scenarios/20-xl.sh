@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The toolstack sees the hypervisor and Domain-0.
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The store holds dom0's identity (written by xen-init-dom0).
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A PV guest (the dom0 kernel and a busybox initramfs) is created, shows up in
 # xl list, prints its marker on its console, powers off and is gone.
 # systest-timeout: 240

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The guest kit later scenarios build on: several running guests with
 # distinct names, their live consoles, an orderly "xl shutdown", destroy.
 # systest-timeout: 300

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # xen-dom0d brought the whole stack up at boot, in an order consistent with the graph,
 # and reports it on the bus; Debian's SysV xen.service did not also run.
 # shellcheck source=../lib/check.sh

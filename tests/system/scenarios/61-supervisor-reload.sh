@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # systemctl reload xen-dom0: a trace change restarts xenconsoled only (guests, xendomains and
 # the store untouched, a reboot recorded as pending); a broken file changes nothing; a no-op
 # reload writes and restarts nothing.

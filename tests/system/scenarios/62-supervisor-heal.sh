@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # A killed xenconsoled is healed within 5 s; a killed xen-dom0d is restarted by systemd and
 # adopts the running stack: no component restarts and the guest keeps running.
 # systest-timeout: 240

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Crash consistency of reload: xen-dom0d is killed with SIGKILL at each step of a reload
 # (after validation, between two file renames, while a component restarts). systemd restarts
 # it; the rendered files are then the complete set of the configuration it reports as live,

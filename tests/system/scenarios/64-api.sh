@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The admin API against the live daemon: xen-dom0ctl's queries, an unprivileged user who may
 # read but not change anything, and a remote host over ssh (-H).
 # systest-timeout: 240

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The fault campaign on a live host with a running guest, each fault in turn:
 #   - SIGKILL of xen-watchdog, xenconsoled and the qemu backend: restarted within 5 s, the
 #     restart logged with its reason and counted on the API; the watchdog timer the killed

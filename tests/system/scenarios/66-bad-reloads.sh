@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The bad configuration corpus (tests/data/bad), every file as a reload of the live host:
 # each reload fails with the corpus' expected errors, and nothing changes on disk or in the
 # running stack (rendered files byte-identical, no component restarted, the guest untouched,

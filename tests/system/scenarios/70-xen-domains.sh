@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The hypervisor as xen-dom0d reports it on a real host: XenCommandLine as Xen booted, five PV
 # guests in ListDomains with their names and memory (and DomainAdded for each), DomainRemoved
 # within 1 s of destroying one, and a reload that raises dom0's memory target within its

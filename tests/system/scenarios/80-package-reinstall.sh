@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The Debian package on a live host: purging it stops only the supervisor (the store, the
 # other components and a guest keep running), takes away every file of the package and
 # unmasks Debian's xen.service; installing it again masks that service, starts xen-dom0,

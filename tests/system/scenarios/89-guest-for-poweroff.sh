@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Leaves a guest running for the host's poweroff: xendomains.service must save it on the way
 # down (checked on the host by 91-poweroff-guests.host.sh once QEMU has exited).
 # shellcheck source=../lib/check.sh

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # On the host, after QEMU exited: dom0 powered the machine off cleanly (no
 # crash, no watchdog reset, no reboot).
 # shellcheck source=../lib/check.sh

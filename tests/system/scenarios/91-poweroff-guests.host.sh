@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # (systemd shortens its status lines to the console's width: match the unit names' start.)
 # On the host, after QEMU exited: the poweroff stopped the stack in order with the running
 # guest handled by xendomains (saved to /var/lib/xen/save in the image), and no watchdog
