@@ -22,9 +22,6 @@ known_bug() {
 	if [ "$2" = 0 ]; then ok "$1"; else known=$((known + 1)); echo "not ok - $1 # TODO known daemon bug"; [ $# -gt 2 ] && printf '# %s\n' "${@:3}"; fi
 }
 P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-# as_nobody CMD...: an ordinary user with no supplementary group.
-as_nobody() { "${NOBODY[@]}" "$@"; }
 check_as() { # check_as root|nobody PATH: Check's JSON answer
 	local who=$1
 	shift
@@ -214,10 +211,10 @@ out=$(check_as nobody "$work/closed/readable.conf" 2>&1)
 json_ok "nobody: a readable file in a closed directory: Permission denied" 'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
 out=$(check_as nobody "$work/group.conf" 2>&1)
 json_ok "nobody: a file of a group it is not in: Permission denied" 'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
-out=$(setpriv --reuid=65534 --regid=65534 --groups=4242 busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+out=$(as_user --reuid=65534 --regid=65534 --groups=4242 -- busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 	call org.xenproject.Dom0 $P $I Check s "$work/group.conf" 2>&1)
 json_ok "nobody in group 4242: the same file is read (supplementary groups are the caller's)" 'd["data"] == [[], []]' "$out"
-out=$(setpriv --reuid=65534 --regid=4242 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+out=$(as_user --reuid=65534 --regid=4242 --clear-groups -- busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 	call org.xenproject.Dom0 $P $I Check s "$work/group.conf" 2>&1)
 json_ok "nobody with primary group 4242: read too" 'd["data"] == [[], []]' "$out"
 out=$(check_as root "$work/root-only.conf" 2>&1)
