@@ -74,5 +74,33 @@ daemon_stop() {
 	DAEMON_PID=""
 }
 
+# as_user SETPRIV-OPTION... -- PROGRAM [ARGS...]: PROGRAM run by another user, through setpriv.
+# A PROGRAM given by its path (one of ours, or valgrind.sh's wrapper of it) runs from a copy in
+# $BUS_DIR, which every user can enter, for the checkout may sit below a directory that only
+# its owner can (a home directory, a mktemp -d). setpriv itself execs the build tree's file
+# before root's capabilities are gone, but what that file opens afterwards as the other user
+# (valgrind: the program it runs) it could not. A PROGRAM found on PATH runs as it is.
+as_user() {
+	local opts=() prog copy
+	while [ "$1" != -- ]; do
+		opts+=("$1")
+		shift
+	done
+	prog=$2
+	shift 2
+	if [[ $prog == */* ]]; then
+		[ -d "$BUS_DIR/as-user" ] || install -d -m 755 "$BUS_DIR/as-user"
+		copy=$BUS_DIR/as-user/${prog##*/} # by its own name: a program prints it
+		# once per program and test; renamed into place, as callers may run in parallel
+		if ! cmp -s "$prog" "$copy"; then
+			install -m 755 "$prog" "$copy.$BASHPID" && mv -f "$copy.$BASHPID" "$copy" || return 126
+		fi
+		prog=$copy
+	fi
+	setpriv "${opts[@]}" "$prog" "$@"
+}
+# as_nobody PROGRAM [ARGS...]: as_user as uid and gid 65534, with no supplementary group.
+as_nobody() { as_user --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
 # B ARGS...: busctl on the private bus.
 B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }

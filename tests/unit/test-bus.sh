@@ -80,7 +80,7 @@ fails_with "Check with no argument is refused" "org.freedesktop.DBus.Error.Inval
 fails_with "an unknown method is refused" "org.freedesktop.DBus.Error.UnknownMethod" send Frobnicate
 printf '[xen]\nenable = true\n' >"$work/secret.conf"
 chmod 600 "$work/secret.conf"
-out=$(setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+out=$(as_nobody busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 	call org.xenproject.Dom0 $P $I Check s "$work/secret.conf")
 py "Check reads as the caller: nobody cannot read a root-only file through it" \
 	'd["data"][0][0][3] == "cannot open: Permission denied"' <<<"$out"
@@ -107,7 +107,7 @@ fails_with "RestartComponent of xendomains is refused" "never restarted" call Re
 fails_with "RestartComponent with the stack disabled" "disabled" call RestartComponent s xenconsoled
 
 # ---- authorization: no polkit on this bus, so an ordinary user is refused
-nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
+nobody() { as_nobody busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
 fails_with "Reload by an ordinary user is denied" "ccess denied" nobody call org.xenproject.Dom0 $P $I Reload
 out=$(nobody --json=short get-property org.xenproject.Dom0 $P $I State)
 py "properties are readable by an ordinary user" 'd["data"] == "disabled"' <<<"$out"

@@ -314,12 +314,11 @@ assert 'dom0_mem=2048M' in j['boot_params'], j['boot_params']
         expect "reload (text) exits 0" 0 "$ctl" reload
 
         if command -v setpriv >/dev/null; then
-                nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-                expect "reload by an unprivileged user is denied: exit 5" 5 "${nobody[@]}" "$ctl" --no-ask-password reload
+                expect "reload by an unprivileged user is denied: exit 5" 5 as_nobody "$ctl" --no-ask-password reload
                 contains "the denial is reported as such" "$tmp/err" "Failed to reload:"
-                expect "status by an unprivileged user works" 3 "${nobody[@]}" "$ctl" status
+                expect "status by an unprivileged user works" 3 as_nobody "$ctl" status
                 install -m 644 "$data/bad/bool-yes.conf" "$tmp/readable.conf"
-                expect "check by an unprivileged user of a file it can read" 1 "${nobody[@]}" "$ctl" check "$tmp/readable.conf"
+                expect "check by an unprivileged user of a file it can read" 1 as_nobody "$ctl" check "$tmp/readable.conf"
                 contains "... with the daemon's findings" "$tmp/out" "$tmp/readable.conf:2: xen.debug"
         else
                 skip "reload by an unprivileged user" "no setpriv"

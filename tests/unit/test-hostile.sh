@@ -18,9 +18,6 @@ pass=0 fail=0
 ok() { pass=$((pass + 1)); echo "ok - $1"; }
 nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; }
 P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
-NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
-# as_nobody CMD...: an ordinary user with no supplementary group.
-as_nobody() { "${NOBODY[@]}" "$@"; }
 check_as() { # check_as root|nobody PATH: Check's JSON answer
 	local who=$1
 	shift
@@ -226,18 +223,18 @@ out=$(check_as nobody "$work/group.conf" 2>&1)
 json_ok "nobody: a file of a group it is not in: Permission denied" 'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
 # The groups are the account's, from the account database, for the uid the bus vouches for:
 # whatever groups the calling process holds, nobody is in nogroup alone.
-out=$(setpriv --reuid=65534 --regid=65534 --groups=4242 busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+out=$(as_user --reuid=65534 --regid=65534 --groups=4242 -- busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 	call org.xenproject.Dom0 $P $I Check s "$work/group.conf" 2>&1)
 json_ok "nobody holding group 4242 that its account lacks: Permission denied" \
 	'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
-out=$(setpriv --reuid=65534 --regid=4242 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+out=$(as_user --reuid=65534 --regid=4242 --clear-groups -- busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 	call org.xenproject.Dom0 $P $I Check s "$work/group.conf" 2>&1)
 json_ok "nobody with a primary group 4242 that its account lacks: Permission denied" \
 	'd["data"][0][0][3] == "cannot open: Permission denied"' "$out"
 # A member of the file's group by the account database reads it.
 if [ -n "$(getent group daemon)" ] && [ -n "$(getent passwd daemon)" ]; then
 	chgrp daemon "$work/group.conf"
-	out=$(setpriv --reuid=daemon --regid=daemon --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
+	out=$(as_user --reuid=daemon --regid=daemon --clear-groups -- busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short \
 		call org.xenproject.Dom0 $P $I Check s "$work/group.conf" 2>&1)
 	json_ok "the daemon account, whose group owns the file: read" 'd["data"] == [[], []]' "$out"
 	chgrp 4242 "$work/group.conf"

@@ -6,6 +6,8 @@
 # - A shell test runs with TOP_BUILDDIR pointing at a copy of the build tree made of symbolic
 #   links, in which each program (xen-dom0d, xen-dom0ctl, fake-systemd, bus-load...) is a
 #   script that execs it under memcheck: the tests start their programs from TOP_BUILDDIR.
+#   The script names only copies in a directory of its own (the program, the suppressions):
+#   a test may run it, or a copy of it, as another user who cannot enter the checkout.
 # A fork of a traced process stays traced (the daemon's store probes and Check() readers), with
 # a report of its own; what a traced process execs (dbus-daemon, busctl, modprobe, a pager) is
 # not. Fails on any memory error and on memory definitely or indirectly lost, in any process,
@@ -18,12 +20,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 command -v valgrind >/dev/null || { echo "valgrind is not installed"; exit 77; }
 vgdir=$(mktemp -d)
 trap 'rm -rf "$vgdir"' EXIT
-# Programs run by another user (setpriv in the tests) write their reports here too.
+# Programs run by another user (setpriv in the tests) write their reports here too, and read
+# the suppressions from here: the checkout may sit below a directory only its owner enters.
 chmod 755 "$vgdir"
 mkdir -m 1777 "$vgdir/logs"
+install -m 644 "$here/valgrind.supp" "$vgdir/valgrind.supp"
 vg=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=1 --num-callers=30
-	--suppressions="$here/valgrind.supp" --gen-suppressions=all --log-file="$vgdir/logs/vg.%p.log")
+	--suppressions="$vgdir/valgrind.supp" --gen-suppressions=all --log-file="$vgdir/logs/vg.%p.log")
 
 # Memcheck makes programs some ten to fifty times slower: waits and deadlines of the tests are
 # multiplied by this (tests/unit/test-util.h, lib-bus.sh), and the load test's load is smaller.
@@ -39,7 +43,9 @@ if is_elf "$test"; then
 else
 	: "${TOP_BUILDDIR:?}"
 	# The build tree again, as symbolic links, with a wrapper in place of each program. Only
-	# the directories that hold programs are made anew, the rest is linked as a whole.
+	# the directories that hold programs are made anew, the rest is linked as a whole. The
+	# wrapper runs a copy of the program kept under $vgdir/programs, by the same name (the
+	# programs print it), for the user a test runs it as may not reach the build tree.
 	build=$vgdir/build
 	programs=$(cd "$TOP_BUILDDIR" && find . -type f -perm -u+x |
 		while read -r p; do is_elf "$p" && echo "${p#./}"; done)
@@ -50,7 +56,9 @@ else
 			[ -e "$e" ] || continue
 			name=${rel:+$rel/}${e##*/}
 			if grep -qxF "$name" <<<"$programs"; then
-				printf '#!/bin/sh\nexec %s %q "$@"\n' "$(printf '%q ' "${vg[@]}")" "$e" >"$build/$name"
+				mkdir -p "$vgdir/programs/$rel"
+				install -m 755 "$e" "$vgdir/programs/$name"
+				printf '#!/bin/sh\nexec %s %q "$@"\n' "$(printf '%q ' "${vg[@]}")" "$vgdir/programs/$name" >"$build/$name"
 				chmod 755 "$build/$name"
 			elif [ -d "$e" ] && grep -q "^$name/" <<<"$programs"; then
 				mirror "$name"
@@ -59,8 +67,9 @@ else
 			fi
 		done
 	}
+	mkdir -p "$vgdir/programs"
 	mirror ""
-	chmod -R go+rX "$build"
+	chmod -R go+rX "$build" "$vgdir/programs"
 	TOP_BUILDDIR=$build "$test" "$@"
 	rc=$?
 fi
