@@ -322,24 +322,35 @@ static int fake_domain_info(XenBackend *b, uint32_t domid, XenDomainInfo *ret) {
         return 0;
 }
 
-static int fake_domain_name(XenBackend *b, uint32_t domid, char **ret) {
-        const FakeDomain *d = fake_by_domid(b, domid);
+static int fake_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names) {
+        for (size_t i = 0; i < n; i++) {
+                const FakeDomain *d = fake_by_domid(b, domids[i]);
 
-        if (!d)
-                return -ENOENT;
-        *ret = strdup(d->name);
-        return *ret ? 0 : -ENOMEM;
+                if (!d)
+                        continue;
+                names[i] = strdup(d->name);
+                if (!names[i])
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 static int fake_set_memory_target(XenBackend *b, uint32_t domid, uint64_t target_kib) {
-        FakeDomain *d = (FakeDomain *) fake_by_domid(b, domid);
+        const FakeDomain *d = fake_by_domid(b, domid);
 
         if (!d)
                 return -ESRCH;
         if (target_kib > d->max_memory_kib)
                 return -EINVAL;
-        d->memory_kib = target_kib;
+        /* This child's copy of the domains goes with it: memory_target_set() records it. */
         return 0;
+}
+
+static void fake_memory_target_set(XenBackend *b, uint32_t domid, uint64_t target_kib) {
+        FakeDomain *d = (FakeDomain *) fake_by_domid(b, domid);
+
+        if (d)
+                d->memory_kib = target_kib;
 }
 
 const XenBackendOps xen_backend_fake = {
@@ -350,6 +361,7 @@ const XenBackendOps xen_backend_fake = {
         .host_info = fake_host_info,
         .list = fake_list,
         .domain_info = fake_domain_info,
-        .domain_name = fake_domain_name,
+        .domain_names = fake_domain_names,
         .set_memory_target = fake_set_memory_target,
+        .memory_target_set = fake_memory_target_set,
 };
