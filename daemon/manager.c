@@ -107,6 +107,7 @@ Manager *manager_free(Manager *m) {
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
         strv_free(m->reload_files);
+        reload_plan_done(&m->reload_plan);
         strv_free(m->pending_reboot);
         config_free(m->config);
         config_free(m->booted_config);

@@ -9,6 +9,7 @@
 #include "components.h"
 #include "dom0-config.h"
 #include "fileset.h"
+#include "plan.h"
 
 typedef uint64_t usec_t;
 
@@ -109,6 +110,7 @@ struct Manager {
         char **reload_restarted;
         char **reload_files;
         bool reload_queued;         /* a SIGHUP arrived during the reload: one more follows it */
+        ReloadPlan reload_plan;     /* while the reload waits for dom0's memory target */
         sd_event_source *reload_defer;
 
         /* the hypervisor's side (xen.c and the backends) */

@@ -118,6 +118,9 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
                 reload_finish(m, 0, NULL, NULL, NULL);
 }
 
+static void reload_memory_set(Manager *m, int r);
+static void reload_continue(Manager *m);
+
 int manager_reload(Manager *m, sd_bus_message *message) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_config_free_ Config *new = NULL;
@@ -188,11 +191,31 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         config_free(m->config);
         m->config = TAKE_PTR(new);
         m->config_loaded = now_usec(CLOCK_REALTIME);
-        /* A dom0 memory target within the booted maximum applies live, no reboot needed. */
+        m->reload_plan = plan;
+        plan = (ReloadPlan) {};
+        /* A dom0 memory target within the booted maximum applies live, no reboot needed. It is
+         * written into the store, which may not answer: the reload goes on once it is set or
+         * its deadline passed, and a target not set stays a pending reboot reason. */
         if (config_bool(m->config, OPT_ENABLE) && config_int(m->config, OPT_DOM0_MEMORY) > 0 &&
             config_int(m->config, OPT_DOM0_MEMORY) != old_memory &&
-            xen_apply_dom0_memory(m, (uint64_t) config_int(m->config, OPT_DOM0_MEMORY)) > 0)
+            xen_apply_dom0_memory(m, (uint64_t) config_int(m->config, OPT_DOM0_MEMORY), reload_memory_set) > 0)
+                return 0;
+        reload_continue(m);
+        return 0;
+}
+
+static void reload_memory_set(Manager *m, int r) {
+        if (r > 0)
                 m->dom0_memory_live = config_int(m->config, OPT_DOM0_MEMORY);
+        reload_continue(m);
+}
+
+/* The second half of a reload, with the new configuration live. */
+static void reload_continue(Manager *m) {
+        _cleanup_(reload_plan_done) ReloadPlan plan = m->reload_plan;
+        int r;
+
+        m->reload_plan = (ReloadPlan) {};
         (void) manager_compute_pending(m);
         bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
 
@@ -210,17 +233,17 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 r = supervisor_begin(m);
                 if (r < 0)
                         log_error_errno(r, "Failed to begin the bring-up");
-                return 0;
+                return;
         }
         if (!config_bool(m->config, OPT_ENABLE) || !m->settled) {
                 /* Disabled: leave the running stack alone. Still starting: the bring-up starts
                  * whatever is left with the new files. */
                 reload_finish(m, 0, NULL, NULL, NULL);
-                return 0;
+                return;
         }
         if (plan.enable_changed && !m->ready_sent) {
                 reload_finish(m, 0, NULL, NULL, NULL);
-                return 0;
+                return;
         }
 
         for (size_t i = 0; i < _COMP_MAX; i++) {
@@ -251,5 +274,4 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 manager_crash_point("restarting");
         if (m->reload_jobs == 0)
                 reload_finish(m, 0, NULL, NULL, NULL);
-        return 0;
 }

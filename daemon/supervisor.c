@@ -12,6 +12,7 @@
 #include "paths.h"
 #include "render.h"
 #include "systemd-client.h"
+#include "xen.h"
 #include "xen-watchdog.h"
 
 #define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
@@ -640,6 +641,7 @@ static void store_liveness(Component *c, bool ok, const char *error) {
                 c->last_error = NULL;
                 log_event(LOG_NOTICE, MESSAGE_XENSTORED_ANSWERS, c->def->name, "xenstored answers again");
                 manager_update_state(m);
+                xen_store_answers(m);
         }
 }
 

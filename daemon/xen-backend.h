@@ -3,6 +3,7 @@
  * unit tier drives. xen.c holds the domain table and the bus side; a backend only answers. */
 #pragma once
 
+#include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
@@ -61,11 +62,20 @@ typedef struct XenBackendOps {
         int (*list)(XenBackend *b, XenDomainInfo **ret, size_t *ret_n);
         /* -ESRCH when there is no such domain. */
         int (*domain_info)(XenBackend *b, uint32_t domid, XenDomainInfo *ret);
-        /* -ENOENT while the domain has no name yet. May talk to xenstored: called only when it
-         * has just answered (after domains_changed) or from a short retry. */
-        int (*domain_name)(XenBackend *b, uint32_t domid, char **ret);
+
+        /* Called only in a child process (xen-child.c), never in the loop: these talk to
+         * xenstored, which may not answer. They use connections of their own, as what the
+         * loop holds is not usable in a child.
+         *
+         * The names of n domains: names[i] for domids[i], left NULL while a domain has no name
+         * yet. Fails when the store cannot be read at all. */
+        int (*domain_names)(XenBackend *b, const uint32_t *domids, size_t n, char **names);
         /* Sets the balloon target of a domain, within its maximum. */
         int (*set_memory_target)(XenBackend *b, uint32_t domid, uint64_t target_kib);
+
+        /* In the loop, after set_memory_target succeeded in a child: a backend whose domains
+         * live in the daemon's memory (the fake) records the new target here. Optional. */
+        void (*memory_target_set)(XenBackend *b, uint32_t domid, uint64_t target_kib);
 } XenBackendOps;
 
 extern const XenBackendOps xen_backend_libxl;

@@ -8,11 +8,15 @@
  *     disaster                         the backend reports a disaster (the daemon exits)
  * XEN_DOM0D_FAKE_CMDLINE is the hypervisor's command line (default
  * "console=com1 dom0_mem=1024M,max:1536M"); dom0's memory and vCPUs follow its dom0_mem and
- * dom0_max_vcpus. The host has 64 GiB and 8 CPUs. */
+ * dom0_max_vcpus. The host has 64 GiB and 8 CPUs.
+ * With XEN_DOM0D_FAKE_STORE=1, the calls that talk to xenstored on a Xen host (guests' names,
+ * a memory target) read "/" from the store at XENSTORED_PATH first (the unit tier's fake one),
+ * so that a store that does not answer blocks them as it blocks the real backend. */
 #include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <xenstore.h>
 
 #include "log.h"
 #include "xen-backend.h"
@@ -40,6 +44,7 @@ struct XenBackend {
         size_t n, allocated;
         uint32_t next_domid;
         char *cmdline;
+        bool use_store;
         uint64_t started_usec;
         int control_fd;
         sd_event_source *control;
@@ -204,6 +209,7 @@ static int fake_open(sd_event *e, const char *arg, const XenBackendCallbacks *cb
         b->cb = *cb;
         b->control_fd = -1;
         b->started_usec = now_mono_usec();
+        b->use_store = streq_ptr(getenv("XEN_DOM0D_FAKE_STORE"), "1");
         b->cmdline = strdup(cmdline);
         if (!b->cmdline) {
                 r = -ENOMEM;
@@ -323,24 +329,62 @@ static int fake_domain_info(XenBackend *b, uint32_t domid, XenDomainInfo *ret) {
         return 0;
 }
 
-static int fake_domain_name(XenBackend *b, uint32_t domid, char **ret) {
-        const FakeDomain *d = fake_by_domid(b, domid);
+/* In a child only, like the real backend's calls that read the store. */
+static int fake_store_read(XenBackend *b) {
+        struct xs_handle *h;
+        unsigned len = 0;
+        void *v;
+        int r;
 
-        if (!d)
-                return -ENOENT;
-        *ret = strdup(d->name);
-        return *ret ? 0 : -ENOMEM;
+        if (!b->use_store)
+                return 0;
+        h = xs_open(XS_OPEN_SOCKETONLY);
+        if (!h)
+                return negative_errno();
+        v = xs_read(h, XBT_NULL, "/", &len);
+        r = v ? 0 : negative_errno();
+        free(v);
+        xs_close(h);
+        return r;
+}
+
+static int fake_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names) {
+        int r = fake_store_read(b);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const FakeDomain *d = fake_by_domid(b, domids[i]);
+
+                if (!d)
+                        continue;
+                names[i] = strdup(d->name);
+                if (!names[i])
+                        return -ENOMEM;
+        }
+        return 0;
 }
 
 static int fake_set_memory_target(XenBackend *b, uint32_t domid, uint64_t target_kib) {
-        FakeDomain *d = (FakeDomain *) fake_by_domid(b, domid);
+        const FakeDomain *d = fake_by_domid(b, domid);
+        int r;
 
         if (!d)
                 return -ESRCH;
         if (target_kib > d->max_memory_kib)
                 return -EINVAL;
-        d->memory_kib = target_kib;
+        r = fake_store_read(b);
+        if (r < 0)
+                return r;
+        /* This child's copy of the domains goes with it: memory_target_set() records it. */
         return 0;
+}
+
+static void fake_memory_target_set(XenBackend *b, uint32_t domid, uint64_t target_kib) {
+        FakeDomain *d = (FakeDomain *) fake_by_domid(b, domid);
+
+        if (d)
+                d->memory_kib = target_kib;
 }
 
 const XenBackendOps xen_backend_fake = {
@@ -351,6 +395,7 @@ const XenBackendOps xen_backend_fake = {
         .host_info = fake_host_info,
         .list = fake_list,
         .domain_info = fake_domain_info,
-        .domain_name = fake_domain_name,
+        .domain_names = fake_domain_names,
         .set_memory_target = fake_set_memory_target,
+        .memory_target_set = fake_memory_target_set,
 };

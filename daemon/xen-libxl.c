@@ -11,10 +11,14 @@
  * (pidfd) and both coexist on one signalfd.
  *
  * libxenstore calls have no timeout and block while xenstored is not serving (at boot the
- * daemon starts before the store). Setting the watch is therefore done by a helper thread; the
- * loop then only reads the watch fd when it is readable, and reads a guest's name right after
- * xenstored has announced it. */
+ * daemon starts before the store; later it may be stopped or swamped). Setting the watch is
+ * therefore done by a helper thread, and the loop only reads the watch fd when it is readable.
+ * What else talks to the store (guests' names, dom0's memory target) runs in a child process
+ * with a deadline (xen-child.c). Everything the loop itself calls is a hypercall through libxc:
+ * libxl_get_version_info, libxl_get_physinfo, libxl_list_domain and libxl_domain_info read
+ * nothing from the store. */
 #include <fcntl.h>
+#include <inttypes.h>
 #include <libxl.h>
 #include <libxl_utils.h>
 #include <pthread.h>
@@ -439,28 +443,51 @@ static int libxl_backend_domain_info(XenBackend *b, uint32_t domid, XenDomainInf
         return r;
 }
 
-static int libxl_backend_domain_name(XenBackend *b, uint32_t domid, char **ret) {
-        char path[64];
-        unsigned len = 0;
-        char *name;
+static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names) {
+        /* The loop's handle has a reader thread, which did not follow into this child: one of
+         * its own. */
+        struct xs_handle *h = xs_open(0);
+        int r = 0;
 
-        if (!b->xsh)
-                return -EAGAIN;
-        snprintf(path, sizeof path, "/local/domain/%u/name", domid);
-        name = xs_read(b->xsh, XBT_NULL, path, &len);
-        if (!name)
-                return errno == ENOENT ? -ENOENT : negative_errno();
-        if (len == 0) {
-                free(name);
-                return -ENOENT;
+        if (!h)
+                return negative_errno();
+        for (size_t i = 0; i < n; i++) {
+                char path[64];
+                unsigned len = 0;
+                char *name;
+
+                snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/name", domids[i]);
+                name = xs_read(h, XBT_NULL, path, &len);
+                if (!name) {
+                        if (errno == ENOENT)
+                                continue; /* being created: not named yet */
+                        r = negative_errno();
+                        break;
+                }
+                if (len == 0) {
+                        free(name);
+                        continue;
+                }
+                names[i] = name;
         }
-        *ret = name;
-        return 0;
+        xs_close(h);
+        return r;
 }
 
 static int libxl_backend_set_memory_target(XenBackend *b, uint32_t domid, uint64_t target_kib) {
+        libxl_ctx *ctx = NULL;
+        int r;
+
+        /* libxl wants a child that goes on using it to let go of the parent's contexts first
+         * (libxl_event.h), then to make one of its own. */
+        libxl_postfork_child_noexec(b->ctx);
+        r = xen_libxl_error_to_errno(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &b->logger.vtable));
+        if (r < 0)
+                return r;
         /* Not enforced: the hypervisor's maximum (what dom0 booted with) stays as it is. */
-        return xen_libxl_error_to_errno(libxl_set_memory_target(b->ctx, domid, (int64_t) target_kib, 0, 0));
+        r = xen_libxl_error_to_errno(libxl_set_memory_target(ctx, domid, (int64_t) target_kib, 0, 0));
+        libxl_ctx_free(ctx);
+        return r;
 }
 
 const XenBackendOps xen_backend_libxl = {
@@ -471,6 +498,6 @@ const XenBackendOps xen_backend_libxl = {
         .host_info = libxl_backend_host_info,
         .list = libxl_backend_list,
         .domain_info = libxl_backend_domain_info,
-        .domain_name = libxl_backend_domain_name,
+        .domain_names = libxl_backend_domain_names,
         .set_memory_target = libxl_backend_set_memory_target,
 };

@@ -11,6 +11,7 @@
 #include "render.h"
 #include "strv.h"
 #include "xen-backend.h"
+#include "xen-child.h"
 #include "xen-util.h"
 #include "xen.h"
 
@@ -23,6 +24,10 @@
  * yet, or one still dying, settles by then. */
 #define SETTLE_USEC (500 * 1000ULL)
 #define SETTLE_ROUNDS 10
+/* Deadlines of what talks to xenstored (xen-child.c). A store that answers does within
+ * milliseconds; the memory target makes a libxl context and a store transaction. */
+#define NAMES_TIMEOUT_USEC (3 * 1000 * 1000ULL)
+#define MEMORY_TIMEOUT_USEC (5 * 1000 * 1000ULL)
 /* dom0 memory as Xen reports it differs a little from dom0_mem (page tables, rounding). */
 #define DOM0_MEMORY_SLACK_KIB(want) ((want) / 50 + 4096)
 
@@ -46,6 +51,13 @@ typedef struct XenDomain {
         char *name;
 } XenDomain;
 
+/* A domain whose name is asked of the store, and the answer. */
+typedef struct NameLookup {
+        uint32_t domid;
+        uint8_t uuid[16];
+        char *name; /* NULL: not named (yet) */
+} NameLookup;
+
 typedef struct XenState {
         Manager *manager;
         const XenBackendOps *ops;
@@ -60,7 +72,20 @@ typedef struct XenState {
         size_t n_domains;
         uint32_t *by_name;   /* indices into domains, ordered by name */
         bool populated;      /* the first listing is not announced: those domains did not appear */
+        sd_bus_message **list_waiting; /* ListDomains calls that came before the first listing */
+        size_t n_list_waiting;
+        /* New domains are named by a child (the store may not answer): one at a time. */
+        XenChild *lookup;
+        NameLookup *names;   /* what the running lookup asks, or what the last one answered */
+        size_t n_names;
+        bool names_answered; /* names holds answers, for the next refresh */
+        bool lookup_again;   /* the domains changed while a lookup ran */
+        bool names_late;     /* the store did not name them in time (logged once) */
+        bool names_tried;    /* a lookup ended, answered or not */
         uint64_t dom0_target_kib; /* what we set live, 0 if nothing */
+        XenChild *memory;    /* setting dom0's memory target */
+        uint64_t memory_target_kib, memory_was_kib, memory_max_kib;
+        XenMemoryDone memory_done;
 } XenState;
 
 static XenState *xen_get(Manager *m) {
@@ -132,6 +157,26 @@ static void emit_domain(Manager *m, const char *signal, const XenDomain *d) {
 }
 
 static int on_settle(sd_event_source *s, uint64_t usec, void *userdata);
+static void lookup_start(XenState *x, NameLookup *want, size_t n);
+static void list_waiting_flush(XenState *x);
+
+static void names_free(XenState *x) {
+        for (size_t i = 0; i < x->n_names; i++)
+                free(x->names[i].name);
+        x->names = mfree(x->names);
+        x->n_names = 0;
+        x->names_answered = false;
+}
+
+/* The name the last lookup brought for this domain (the same one: domids are reused). */
+static char *name_take(XenState *x, const XenDomainInfo *i) {
+        if (!x->names_answered)
+                return NULL;
+        for (size_t k = 0; k < x->n_names; k++)
+                if (x->names[k].domid == i->domid && memcmp(x->names[k].uuid, i->uuid, 16) == 0)
+                        return TAKE_PTR(x->names[k].name);
+        return NULL;
+}
 
 static void settle_later(XenState *x) {
         Manager *m = x->manager;
@@ -144,25 +189,28 @@ static void settle_later(XenState *x) {
 }
 
 /* Lists the domains again and announces the difference. Dying domains count as gone: they
- * are on their way out and may stay as zombies for long. */
-static int domains_refresh(XenState *x) {
+ * are on their way out and may stay as zombies for long. A new domain is announced once a
+ * lookup in a child has read its name from the store; may_lookup starts one for those without,
+ * unless a lookup is running (which then runs again). */
+static int domains_refresh(XenState *x, bool may_lookup) {
         Manager *m = x->manager;
         XenDomainInfo *list = NULL;
         XenDomain *new = NULL;
+        NameLookup *want = NULL;
         uint32_t *added = NULL, *moved = NULL;
         bool *kept = NULL;
-        size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, j = 0;
-        bool unnamed = false;
+        size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, n_want = 0, j = 0;
         int r;
 
         r = x->ops->list(x->backend, &list, &n);
         if (r < 0)
                 return log_warning_errno(r, "Cannot list the domains");
         new = calloc(n ?: 1, sizeof(XenDomain));
+        want = calloc(n ?: 1, sizeof(NameLookup));
         added = calloc(n ?: 1, sizeof(uint32_t));
         moved = calloc(n ?: 1, sizeof(uint32_t));
         kept = calloc(x->n_domains ?: 1, sizeof(bool));
-        if (!new || !added || !moved || !kept) {
+        if (!new || !want || !added || !moved || !kept) {
                 r = -ENOMEM;
                 goto finish;
         }
@@ -187,11 +235,11 @@ static int domains_refresh(XenState *x) {
                         if (old->state != list[i].state)
                                 moved[n_moved++] = (uint32_t) n_new;
                 } else {
-                        r = x->ops->domain_name(x->backend, list[i].domid, &new[n_new].name);
-                        if (r < 0) {
-                                /* not named yet (being created): the next round takes it */
-                                log_debug("Domain %" PRIu32 " has no name yet: %s", list[i].domid, strerror(-r));
-                                unnamed = true;
+                        new[n_new].name = name_take(x, &list[i]);
+                        if (!new[n_new].name) {
+                                /* not named yet (being created, or the store is silent) */
+                                want[n_want] = (NameLookup) { .domid = list[i].domid };
+                                memcpy(want[n_want++].uuid, list[i].uuid, 16);
                                 continue;
                         }
                         added[n_added++] = (uint32_t) n_new;
@@ -225,20 +273,32 @@ static int domains_refresh(XenState *x) {
                                  x->domains[added[i]].domid);
                         emit_domain(m, "DomainAdded", &x->domains[added[i]]);
                 }
-        else
-                log_info("Following %zu domain%s", x->n_domains, x->n_domains == 1 ? "" : "s");
         for (size_t i = 0; m->bus && i < n_moved; i++) {
                 _cleanup_free_ char *path = NULL;
                 if (domain_path(x->domains[moved[i]].name, &path) >= 0)
                         (void) sd_bus_emit_properties_changed(m->bus, path, DOM0_DOMAIN_IFACE, "State", NULL);
         }
-        x->populated = true;
-        if (unnamed)
+        /* The first listing is complete once the store was asked for its names. */
+        if (!x->populated && (n_want == 0 || x->names_tried)) {
+                x->populated = true;
+                log_info("Following %zu domain%s", x->n_domains, x->n_domains == 1 ? "" : "s");
+        }
+        /* Answers not taken are of domains gone meanwhile. */
+        if (x->names_answered)
+                names_free(x);
+        if (n_want > 0) {
+                log_debug("%zu domain%s without a name yet", n_want, n_want == 1 ? "" : "s");
+                if (x->lookup)
+                        x->lookup_again = true;
+                else if (may_lookup)
+                        lookup_start(x, TAKE_PTR(want), n_want);
                 settle_later(x);
+        }
         r = 0;
 finish:
         free(list);
         free(new);
+        free(want);
         free(added);
         free(moved);
         free(kept);
@@ -252,8 +312,93 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
 
         x->settle = sd_event_source_disable_unref(x->settle);
         if (x->backend)
-                (void) domains_refresh(x);
+                (void) domains_refresh(x, true);
         return 0;
+}
+
+/* ---- names, from the store, in a child ---------------------------------------------------- */
+
+/* In the child: the names as "DOMID NAME\0" records, none for a domain without one. */
+static int lookup_run(void *userdata, int fd) {
+        XenState *x = userdata;
+        uint32_t *domids = calloc(x->n_names ?: 1, sizeof(uint32_t));
+        char **names = calloc(x->n_names ?: 1, sizeof(char *));
+        _cleanup_fclose_ FILE *f = NULL;
+        int r = -ENOMEM;
+
+        if (!domids || !names)
+                goto finish;
+        for (size_t i = 0; i < x->n_names; i++)
+                domids[i] = x->names[i].domid;
+        r = x->ops->domain_names(x->backend, domids, x->n_names, names);
+        if (r < 0)
+                goto finish;
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = negative_errno();
+                goto finish;
+        }
+        for (size_t i = 0; i < x->n_names; i++)
+                if (names[i])
+                        fprintf(f, "%" PRIu32 " %s%c", domids[i], names[i], 0);
+        r = fflush(f) == 0 ? 0 : -EIO;
+finish:
+        for (size_t i = 0; names && i < x->n_names; i++)
+                free(names[i]);
+        free(names);
+        free(domids);
+        return r;
+}
+
+static void lookup_done(void *userdata, int error, const char *data, size_t size) {
+        XenState *x = userdata;
+        bool again = x->lookup_again;
+
+        x->lookup = NULL;
+        x->lookup_again = false;
+        x->names_tried = true;
+        if (error < 0) {
+                /* The domains stay unlisted; a later change, settle round or the store answering
+                 * again asks once more. */
+                if (!x->names_late)
+                        log_warning_errno(error,
+                                          "Cannot read the names of %zu new domain%s from xenstored within %llu s; "
+                                          "they are listed once it answers",
+                                          x->n_names, x->n_names == 1 ? "" : "s", NAMES_TIMEOUT_USEC / 1000000ULL);
+                x->names_late = true;
+                names_free(x);
+        } else {
+                x->names_late = false;
+                for (const char *p = data; p < data + size; p += strlen(p) + 1) {
+                        char *end;
+                        unsigned long domid = strtoul(p, &end, 10);
+
+                        if (*end != ' ')
+                                continue;
+                        for (size_t i = 0; i < x->n_names; i++)
+                                if (x->names[i].domid == domid && !x->names[i].name)
+                                        x->names[i].name = strdup(end + 1);
+                }
+                x->names_answered = true;
+        }
+        (void) domains_refresh(x, again);
+        list_waiting_flush(x);
+}
+
+/* Takes want. */
+static void lookup_start(XenState *x, NameLookup *want, size_t n) {
+        int r;
+
+        names_free(x);
+        x->names = want;
+        x->n_names = n;
+        r = xen_child_start(x->manager->event, "domain names", NAMES_TIMEOUT_USEC, lookup_run, lookup_done, x,
+                            &x->lookup);
+        if (r < 0) {
+                log_warning_errno(r, "Cannot start reading the names of new domains");
+                names_free(x);
+                x->names_tried = true;
+        }
 }
 
 /* Memory, CPU time and state of the domains already known, without names (no xenstore). */
@@ -278,7 +423,7 @@ static void on_domains_changed(void *userdata) {
         XenState *x = userdata;
 
         x->settle_rounds = 0;
-        (void) domains_refresh(x);
+        (void) domains_refresh(x, true);
         settle_later(x);
 }
 
@@ -337,6 +482,12 @@ static XenState *xen_state_free(XenState *x) {
                 return NULL;
         sd_event_source_disable_unref(x->retry);
         sd_event_source_disable_unref(x->settle);
+        xen_child_cancel(x->lookup);
+        xen_child_cancel(x->memory);
+        names_free(x);
+        for (size_t i = 0; i < x->n_list_waiting; i++)
+                sd_bus_message_unref(x->list_waiting[i]);
+        free(x->list_waiting);
         if (x->backend)
                 x->ops->close(x->backend);
         for (size_t i = 0; i < x->n_domains; i++)
@@ -436,8 +587,7 @@ static void format_uuid(const uint8_t u[16], char buf[static 37]) {
                  u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        XenState *x = xen_get(userdata);
+static int list_domains_reply(XenState *x, sd_bus_message *msg) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
@@ -480,6 +630,33 @@ int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static void list_waiting_flush(XenState *x) {
+        for (size_t i = 0; i < x->n_list_waiting; i++) {
+                int r = list_domains_reply(x, x->list_waiting[i]);
+                if (r < 0)
+                        (void) sd_bus_reply_method_errno(x->list_waiting[i], r, NULL);
+                sd_bus_message_unref(x->list_waiting[i]);
+        }
+        x->list_waiting = mfree(x->list_waiting);
+        x->n_list_waiting = 0;
+}
+
+int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        XenState *x = xen_get(userdata);
+
+        if (x && !x->populated && x->lookup) {
+                /* Just opened: the first names are on their way, within the lookup's deadline.
+                 * Later calls never wait: they list the domains named so far. */
+                sd_bus_message **l = reallocarray(x->list_waiting, x->n_list_waiting + 1, sizeof(sd_bus_message *));
+                if (!l)
+                        return -ENOMEM;
+                x->list_waiting = l;
+                x->list_waiting[x->n_list_waiting++] = sd_bus_message_ref(msg);
+                return 1;
+        }
+        return list_domains_reply(x, msg);
 }
 
 /* ---- domain objects ------------------------------------------------------------------------ */
@@ -671,7 +848,40 @@ int xen_pending_reasons(Manager *m, char ***ret) {
 
 /* ---- dom0's memory, live ------------------------------------------------------------------- */
 
-int xen_apply_dom0_memory(Manager *m, uint64_t mib) {
+/* In the child: libxl writes the target into the store. */
+static int memory_run(void *userdata, int fd) {
+        XenState *x = userdata;
+
+        return x->ops->set_memory_target(x->backend, 0, x->memory_target_kib);
+}
+
+static void memory_done(void *userdata, int error, const char *data, size_t size) {
+        XenState *x = userdata;
+        Manager *m = x->manager;
+        uint64_t mib = x->memory_target_kib >> 10;
+        XenMemoryDone done = TAKE_PTR(x->memory_done);
+
+        x->memory = NULL;
+        if (error == -ETIMEDOUT)
+                log_warning("Cannot set Domain 0's memory target to %" PRIu64 " MiB: xenstored did not answer within "
+                            "%llu s; the configured memory is pending",
+                            mib, MEMORY_TIMEOUT_USEC / 1000000ULL);
+        else if (error < 0)
+                log_warning_errno(error, "Cannot set Domain 0's memory target to %" PRIu64 " MiB", mib);
+        else {
+                if (x->ops->memory_target_set)
+                        x->ops->memory_target_set(x->backend, 0, x->memory_target_kib);
+                x->dom0_target_kib = x->memory_target_kib;
+                log_info("Set Domain 0's memory target to %" PRIu64 " MiB live (was %" PRIu64
+                         " MiB, booted maximum %" PRIu64 " MiB)",
+                         mib, x->memory_was_kib >> 10, x->memory_max_kib >> 10);
+                bus_manager_emit_changed(m, "Dom0Memory", "FreeMemory", NULL);
+        }
+        if (done)
+                done(m, error < 0 ? error : 1);
+}
+
+int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done) {
         XenState *x = xen_get(m);
         uint64_t target = mib << 10, max, cmd_mem = 0, cmd_max = 0;
         XenDomainInfo dom0;
@@ -681,6 +891,8 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib) {
                 return -ENXIO;
         if (mib == 0)
                 return 0; /* "all memory" is a boot-time notion */
+        if (x->memory)
+                return -EBUSY;
         r = x->ops->domain_info(x->backend, 0, &dom0);
         if (r < 0)
                 return log_warning_errno(r, "Cannot read Domain 0's memory");
@@ -692,13 +904,21 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib) {
                          mib, max >> 10);
                 return 0;
         }
-        r = x->ops->set_memory_target(x->backend, 0, target);
+        x->memory_target_kib = target;
+        x->memory_was_kib = dom0.memory_kib;
+        x->memory_max_kib = max;
+        r = xen_child_start(m->event, "dom0 memory target", MEMORY_TIMEOUT_USEC, memory_run, memory_done, x,
+                            &x->memory);
         if (r < 0)
                 return log_warning_errno(r, "Cannot set Domain 0's memory target to %" PRIu64 " MiB", mib);
-        x->dom0_target_kib = target;
-        log_info("Set Domain 0's memory target to %" PRIu64 " MiB live (was %" PRIu64 " MiB, booted maximum %" PRIu64
-                 " MiB)",
-                 mib, dom0.memory_kib >> 10, max >> 10);
-        bus_manager_emit_changed(m, "Dom0Memory", "FreeMemory", NULL);
+        x->memory_done = done;
         return 1;
+}
+
+void xen_store_answers(Manager *m) {
+        XenState *x = xen_get(m);
+
+        /* Domains that came while it was silent were not named: ask again. */
+        if (x)
+                on_domains_changed(x);
 }

@@ -22,6 +22,12 @@ int bus_xen_register(Manager *m);
  * parameters against its command line, dom0 memory and vCPUs against what dom0 has. */
 int xen_pending_reasons(Manager *m, char ***ret);
 
-/* Applies a new dom0 memory target live when it fits the booted maximum. Returns 1 when
- * applied, 0 when it needs a reboot, -errno on failure. */
-int xen_apply_dom0_memory(Manager *m, uint64_t mib);
+/* Applies a new dom0 memory target live when it fits the booted maximum. libxl writes it into
+ * the store, which may not answer: it is set in a child with a deadline. Returns 1 when that
+ * started, and done() follows with 1 (applied) or -errno; 0 when it needs a reboot; -errno on
+ * failure. */
+typedef void (*XenMemoryDone)(Manager *m, int r);
+int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done);
+
+/* The store answers again after a silence: what it could not tell meanwhile is asked again. */
+void xen_store_answers(Manager *m);

@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # The supervisor of the real daemon against a fake systemd on a private bus: bring-up order and
 # concurrency, the store probe, failures, health restarts with back-off, adoption, the store
-# that never answers, and reload restarts. The fake logs every call it receives, every job it
-# ends and every sd_notify() line on one monotonic clock; the assertions read that log, the
-# daemon's log and its bus API.
+# that never answers or falls silent (with guests coming and a reload of dom0's memory), and
+# reload restarts. The fake logs every call it receives, every job it ends and every sd_notify()
+# line on one monotonic clock; the assertions read that log, the daemon's log and its bus API.
 set -u
 shopt -s lastpipe
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
@@ -62,10 +62,11 @@ scenario() {
 	wait_until 5 has READY || { echo "the fake systemd did not start:"; cat "$S/fake.out"; exit 1; }
 }
 
-# daemon_up: the real daemon, told where its root, store, notify socket and modprobe are.
+# daemon_up: the real daemon, told where its root, store, notify socket and modprobe are, with
+# the fake hypervisor (FAKE_BACKEND, fake:0 by default).
 daemon_up() {
 	env XEN_DOM0D_ROOT="$S/root" XEN_DOM0D_MODPROBE="${MODPROBE:-/bin/true}" XENSTORED_PATH="$S/xenstore" \
-		NOTIFY_SOCKET="$S/notify" XEN_DOM0D_BACKEND=fake:0 \
+		NOTIFY_SOCKET="$S/notify" XEN_DOM0D_BACKEND="${FAKE_BACKEND:-fake:0}" \
 		"$XEN_DOM0D" --config "$S/xen-dom0.conf" >"$S/daemon.log" 2>&1 &
 	DPID=$!
 }
@@ -630,6 +631,52 @@ check "store answers again: logged" dlog "xenstored answers again"
 expect "store answers again: LastError cleared" "$(cprop xenstored LastError)" ""
 expect "store answers again: still nothing started, stopped or restarted" "$(calls_after "$t_up" | wc -l)" 0
 expect "store answers again: the silence logged once" "$(grep -c "xenstored does not answer" "$S/daemon.log")" 1
+scenario_end
+
+# ---- 3e: the store stops answering while a guest comes and a reload changes dom0's memory --------
+# The fake hypervisor reads the store where the real one does (XEN_DOM0D_FAKE_STORE=1): names of
+# new guests, dom0's memory target. Those calls run in children with deadlines (3 s and 5 s), so
+# the loop goes on: ListDomains answers at once with the guests named before, the reload within
+# the memory deadline with that memory pending, and the guest is listed once the store answers.
+scenario store-mute-xen
+printf '[xen]\nenable = true\n' >"$S/xen-dom0.conf"
+FAKE_BACKEND=fake:1 XEN_DOM0D_FAKE_STORE=1 XEN_DOM0D_FAKE_CONTROL="$S/xen-control" XEN_DOM0D_STORE_WATCH_MSEC=300 \
+	daemon_up
+wait_until 10 has "NOTIFY READY=1"
+# names [JSON]: the names in a ListDomains reply (a new call without one)
+names() {
+	python3 -c 'import json,sys; print(" ".join(e[1] for e in json.load(sys.stdin)["data"][0]))' 2>/dev/null \
+		<<<"${1:-$(B --timeout=20 --json=short call org.xenproject.Dom0 $P $I ListDomains 2>/dev/null)}"
+}
+named() { [ "$(names)" = "$1" ]; }
+wait_until 5 named "Domain-0 guest-1"
+expect "silent store, guests: named through the store while it answers" "$(names)" "Domain-0 guest-1"
+ctl xenstore mute
+timeout 5 bash -c 'echo "add late-guest" >"$1"' xen-control "$S/xen-control"
+pause 0.5
+t0=$(date +%s%N)
+got=$(B --timeout=20 --json=short call org.xenproject.Dom0 $P $I ListDomains 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+expect "silent store, guests: ListDomains lists the guests named before" "$(names "$got")" "Domain-0 guest-1"
+echo "# ListDomains answered in $ms ms"
+check "silent store, guests: ListDomains answers within 2 s" test "$ms" -lt $((2000 * slow))
+check "silent store, guests: the daemon says why the new guest is not listed" \
+	wait_until 5 dlog "Cannot read the names of 1 new domain from xenstored"
+printf '[xen]\nenable = true\n[dom0Resources]\nmemory = 1100\n' >"$S/xen-dom0.conf"
+t0=$(date +%s%N)
+reply=$(B --timeout=30 --json=short call org.xenproject.Dom0 $P $I Reload 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+echo "# the reload answered in $ms ms"
+check "silent store, reload of dom0's memory: answers within 8 s" test "$ms" -lt $((8000 * slow))
+contains "silent store, reload of dom0's memory: the reply has the memory pending" "$reply" "dom0Resources.memory"
+check "silent store, reload of dom0's memory: the target not set is logged" \
+	dlog "Cannot set Domain 0's memory target to 1100 MiB: xenstored did not answer"
+expect "silent store, reload of dom0's memory: Dom0Memory is unchanged" "$(mprop Dom0Memory)" 1048576
+check "silent store: the daemon still runs" kill -0 "$DPID"
+ctl xenstore serve
+wait_until 12 state_is running
+wait_until 10 named "Domain-0 guest-1 late-guest"
+expect "store answers again: the guest that came meanwhile is listed" "$(names)" "Domain-0 guest-1 late-guest"
 scenario_end
 
 # ---- 4: adoption ----------------------------------------------------------------------------

@@ -129,6 +129,9 @@ grep '"PropertiesChanged"' "$BUS_DIR/monitor" | grep guest_2d1 | tail -n1 |
 call ListDomains | py "paused and crashed states" \
 	'{e[1]: e[3] for e in d["data"][0]}["guest-1"] == "paused" and {e[1]: e[3] for e in d["data"][0]}["guest-3"] == "crashed"'
 for i in $(seq 20); do control "add burst-$i"; done
+# A new guest is announced once a child has read its name from the store: one that died before
+# would never be. The burst first, then one of them goes.
+for _ in $(seq 60); do [ "$(grep -c '"DomainAdded"' "$BUS_DIR/monitor")" -ge 21 ] && break; sleep 0.05; done
 control "destroy burst-7"
 sleep 0.5
 [ "$(grep -c '"DomainAdded"' "$BUS_DIR/monitor")" -eq 21 ] && ok "a burst of 20 guests: one DomainAdded each" ||

@@ -6,7 +6,10 @@
 #     xenwatchdogd left armed is disarmed, so the hypervisor does not reset the host;
 #   - SIGSTOP (then SIGCONT) of each of them: the API keeps answering, nothing is restarted;
 #   - a xenstored that stops answering (SIGSTOP): the API says degraded, a critical line is
-#     logged, nothing is restarted, and all is well again once it answers;
+#     logged, nothing is restarted, and all is well again once it answers; meanwhile
+#     ListDomains and xen-dom0ctl domains answer within 10 s with the guests named before, a
+#     reload that changes dom0's memory answers within 10 s with that memory pending, and the
+#     daemon, silent store or not, is still the same process after its watchdog's 30 s;
 #   - a component whose start fails: bounded restarts, then the daemon gives up and says so,
 #     and an explicit restart recovers it once the cause is gone;
 #   - a full /run, then a full root file system (/etc), during a reload: the reload fails
@@ -55,6 +58,9 @@ journal_has_since() { since_log "$1" | grep -q -- "$2"; }
 api_answers() { timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager StatusText >/dev/null; }
 # xen-dom0ctl status answers: 0 when running, 3 when not (as systemctl status); not a timeout
 ctl_status_answers() { local rc=0; timeout 20 xen-dom0ctl --no-pager status >/dev/null || rc=$?; [[ $rc == 0 || $rc == 3 ]]; }
+list_domains() { timeout 10 busctl --timeout=10 call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListDomains; }
+ctl_domains() { timeout 10 xen-dom0ctl --no-pager domains; }
+bus_reload() { timeout 10 busctl --timeout=10 call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager Reload; }
 pids() { for u in xenstored xenconsoled xen-qemu-dom0-disk-backend xen-watchdog xendomains; do echo "$u=$(prop "$u.service" MainPID)"; done; }
 faults=0 survived=0
 survive() { # survive NAME CMD...: a fault survived when every check CMD made passed
@@ -117,8 +123,9 @@ done
 
 # ---- a xenstored that stops answering
 store_silent() {
-	local pid before t0 alive ok=0
+	local pid before t0 alive dpid start_ns ok=0
 	pid=$(prop xenstored.service MainPID) before=$(pids) t0=$(date +%s) alive=$(guest_last_alive fault-guest)
+	dpid=$(prop xen-dom0.service MainPID)
 	kill -STOP "$pid"
 	check_wait "silent store: the manager says degraded within 15 s" 15 stack_manager_is degraded || ok=1
 	check_match "silent store: StatusText says why" 'xenstored does not answer' manager_prop StatusText || ok=1
@@ -127,11 +134,32 @@ store_silent() {
 		bash -c "journalctl -b -u xen-dom0.service -p crit --since @$t0 MESSAGE_ID=c0d6a3b0e38f4f7e9a51b6f0d2e4a817 -o cat | grep -q 'xenstored does not answer'" || ok=1
 	check "silent store: the API answers meanwhile" api_answers || ok=1
 	check "silent store: xen-dom0ctl status answers meanwhile" ctl_status_answers || ok=1
+	# What needs the store (names, dom0's memory target) runs off the daemon's loop with a
+	# deadline: the guest named before the silence is still listed.
+	check_match "silent store: ListDomains answers within 10 s, with the guest" '"fault-guest"' list_domains || ok=1
+	check_match "silent store: xen-dom0ctl domains answers within 10 s, with the guest" 'fault-guest' ctl_domains || ok=1
+	# dom0 booted with 1024 MiB, at most 1536: 1100 would be set live, in the store.
+	printf '\n[dom0Resources]\nmemory = 1100\n' >>"$conf"
+	start_ns=$(date +%s%N)
+	check "silent store: a reload changing dom0's memory answers within 10 s" bus_reload || ok=1
+	diag "silent store: the reload answered after $((($(date +%s%N) - start_ns) / 1000000)) ms"
+	check_wait "silent store: the memory target not set is logged" 10 \
+		journal_has_since "$t0" "Cannot set Domain 0's memory target to 1100 MiB" || ok=1
+	check_match "silent store: dom0's memory is left pending" 'dom0Resources.memory' manager_prop PendingRebootReasons || ok=1
+	# Long enough into the silence for the service manager's watchdog (WatchdogSec=30s) to
+	# have killed a daemon whose loop was stuck in the store.
+	while (($(date +%s) - t0 < 35)); do sleep 1; done
+	check "silent store: the API answers 35 s into the silence" api_answers || ok=1
+	check_eq "silent store: the daemon was not restarted by its watchdog (same MainPID)" "$dpid" \
+		prop xen-dom0.service MainPID || ok=1
 	kill -CONT "$pid"
 	check_wait "silent store: running again once it answers" 20 stack_manager_is running || ok=1
 	check_wait "silent store: the recovery is logged" 10 journal_has_since "$t0" "xenstored answers again" || ok=1
 	check_eq "silent store: nothing was restarted" "$before" pids || ok=1
 	check_wait "silent store: the guest keeps running" 30 guest_alive_after fault-guest "$alive" || ok=1
+	cp /tmp/faults.conf.orig "$conf"
+	check "silent store: back to the original file once it answers" xen-dom0ctl --no-pager reload || ok=1
+	check_eq "silent store: still the same daemon" "$dpid" prop xen-dom0.service MainPID || ok=1
 	return $ok
 }
 survive "xenstored stops answering" store_silent
