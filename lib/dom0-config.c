@@ -586,6 +586,16 @@ static const char *display_name(char *buf, size_t n, const char *section, const 
         return buf;
 }
 
+/* The outcome of a check of a continuation line: r < 0 refused it (reason says why, or -ENOMEM),
+ * then the line is recorded as an error and not appended. Returns whether it was refused. */
+static bool continuation_refused(ParseState *s, int r, const char *reason) {
+        if (r == -ENOMEM)
+                s->error = r;
+        else if (r < 0)
+                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
+        return r < 0;
+}
+
 static void handle_continuation(ParseState *s, const char *value) {
         OptionValue *v;
         const OptionDef *def;
@@ -604,14 +614,8 @@ static void handle_continuation(ParseState *s, const char *value) {
                         return;
                 }
                 r = (def->flags & OPTION_BOOT_WORDS) ? check_boot_words(more, &reason) : 0;
-                if (r == -ENOMEM) {
-                        s->error = r;
+                if (continuation_refused(s, r, reason))
                         return;
-                }
-                if (r < 0) {
-                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
-                        return;
-                }
                 size_t k = strv_length(more);
                 STRV_FOREACH(w, more)
                         s->acc_text += (s->acc_text > 0) + strlen(*w);
@@ -645,14 +649,8 @@ static void handle_continuation(ParseState *s, const char *value) {
                 int r;
 
                 r = (def->flags & OPTION_SHELL_ASSIGNMENTS) ? check_shell_assignment(value, &reason) : 0;
-                if (r == -ENOMEM) {
-                        s->error = r;
+                if (continuation_refused(s, r, reason))
                         return;
-                }
-                if (r < 0) {
-                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
-                        return;
-                }
                 size_t k = strlen(value), sep = s->acc_len > 0, need = s->acc_len + sep + k + 1;
                 if (need > s->acc_cap) {
                         size_t cap = s->acc_cap * 2 > need ? s->acc_cap * 2 : need;
