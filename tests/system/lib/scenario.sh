@@ -17,7 +17,7 @@ _systest_start=0 _systest_log=/dev/null
 # a scenario, or DEFAULT.
 systest_scenario_timeout() {
 	local t
-	t=$(sed -n '1,20{s/^# systest-timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p}' "$1" | head -n 1)
+	t=$(sed -n '1,40{s/^# systest-timeout:[[:space:]]*\([0-9][0-9]*\).*/\1/p}' "$1" | head -n 1)
 	printf '%s\n' "${t:-$2}"
 }
 
