@@ -134,13 +134,18 @@ int xen_child_start(sd_event *e, const char *what, uint64_t timeout_usec, XenChi
                 return r;
         }
         if (c->pid == 0) {
+                int fd = c->fd;
                 sigset_t none;
 
+                /* The child's copy of the record is the parent's business: freed here, it is
+                 * not left behind as lost when the child exits. */
+                free(c->what);
+                free(c);
                 /* The loop's signals are blocked for its signalfd: here, a SIGTERM from the
                  * service manager must end the child as it ends the daemon. */
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
-                r = run(userdata, c->fd);
+                r = run(userdata, fd);
                 _exit(r < 0 ? (-r < 255 ? -r : 255) : 0);
         }
         r = sd_event_add_child(e, &c->exited, c->pid, WEXITED, on_child_exit, c);
