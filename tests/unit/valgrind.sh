@@ -33,12 +33,15 @@ vg=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
 # multiplied by this (tests/unit/test-util.h, lib-bus.sh), and the load test's load is smaller.
 export TEST_SLOWDOWN=${TEST_SLOWDOWN:-20}
 export LOAD_CLIENTS=${LOAD_CLIENTS:-10} LOAD_CALLS=${LOAD_CALLS:-100} LOAD_RELOADS=${LOAD_RELOADS:-5}
+# A test that runs away under memcheck (a loop that forks, each fork followed) ends with an
+# error here instead of holding up the tier: none takes ten minutes at -j2.
+limit=${VALGRIND_TEST_TIMEOUT:-1200}
 
 is_elf() { [ -f "$1" ] && [ -x "$1" ] && [ "$(head -c 4 "$1" 2>/dev/null)" = $'\x7fELF' ]; }
 
 if is_elf "$test"; then
 	# Check forks every test by default: keep them in the process valgrind watches.
-	CK_FORK=no CK_DEFAULT_TIMEOUT=600 "${vg[@]}" "$test" "$@"
+	CK_FORK=no CK_DEFAULT_TIMEOUT=600 timeout -k 30 "$limit" "${vg[@]}" "$test" "$@"
 	rc=$?
 else
 	: "${TOP_BUILDDIR:?}"
@@ -70,9 +73,10 @@ else
 	mkdir -p "$vgdir/programs"
 	mirror ""
 	chmod -R go+rX "$build" "$vgdir/programs"
-	TOP_BUILDDIR=$build "$test" "$@"
+	TOP_BUILDDIR=$build timeout -k 30 "$limit" "$test" "$@"
 	rc=$?
 fi
+[ "$rc" = 124 ] && echo "# not done after $limit s under memcheck: stopped (VALGRIND_TEST_TIMEOUT)"
 
 found=0 n=0
 for log in "$vgdir"/logs/vg.*.log; do
