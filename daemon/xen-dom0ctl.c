@@ -8,6 +8,8 @@
 #include "bus-errors.h"
 #include "ctl-bus.h"
 #include "ctl-output.h"
+#include "ini-write.h"
+#include "options.h"
 #include "strv.h"
 
 /* Reload and restart reply when the work is done; the daemon bounds them, not the client. */
@@ -688,18 +690,6 @@ static void options_free(Option **o) {
         free(*o);
 }
 
-/* Prints a value; continuation lines are indented, as the configuration file wants them. */
-static void print_ini_value(const char *key, const char *value) {
-        const char *nl;
-
-        printf("%s =%s", key, *value ? " " : "");
-        while ((nl = strchr(value, '\n'))) {
-                printf("%.*s\n  ", (int) (nl - value), value);
-                value = nl + 1;
-        }
-        printf("%s\n", value);
-}
-
 static int verb_config(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -770,7 +760,17 @@ static int verb_config(sd_bus *bus, char **args) {
 
                         if (strlen(*section) != len || strncmp(opts[i].name, *section, len) != 0)
                                 continue;
-                        print_ini_value(dot ? dot + 1 : opts[i].name, opts[i].value);
+                        const OptionDef *def = option_by_name(opts[i].name);
+                        const char *key = dot ? dot + 1 : opts[i].name;
+
+                        /* What nobody may set is shown as a comment: the output is a file the
+                         * daemon takes back (xen-dom0ctl config > f; xen-dom0ctl check f). */
+                        if (def && (def->flags & OPTION_READONLY))
+                                printf("# %s = %s  (read-only, %s)\n", key, opts[i].value, def->default_value);
+                        else {
+                                ini_write_assignment(stdout, "", key, opts[i].value);
+                                putchar('\n');
+                        }
                 }
         }
         return EXIT_OK;

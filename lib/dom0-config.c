@@ -11,6 +11,7 @@
 #include <sys/utsname.h>
 
 #include "dom0-config.h"
+#include "ini-write.h"
 #include "strv.h"
 #include "utf8.h"
 
@@ -1016,18 +1017,6 @@ bool config_value_equal(const Config *a, const Config *b, OptionId id) {
         }
 }
 
-/* Writes "key = value" with multi-line values continued on indented lines. */
-static void write_assignment(FILE *f, const char *prefix, const char *key, const char *value) {
-        const char *nl;
-
-        fprintf(f, "%s%s =%s", prefix, key, *value ? " " : "");
-        while ((nl = strchr(value, '\n'))) {
-                fprintf(f, "%.*s\n%s    ", (int) (nl - value), value, prefix);
-                value = nl + 1;
-        }
-        fprintf(f, "%s", value);
-}
-
 int config_dump(const Config *c, FILE *f) {
         const char *section = NULL;
 
@@ -1053,7 +1042,7 @@ int config_dump(const Config *c, FILE *f) {
                                 fprintf(f, "; default (%s)\n", def->default_value);
                         else
                                 fputs("; default\n", f);
-                        write_assignment(f, "", def->key, value);
+                        ini_write_assignment(f, "", def->key, value);
                         fputc('\n', f);
                 }
         }
@@ -1112,7 +1101,7 @@ int options_write_template(FILE *f) {
                 }
                 if (def->flags & OPTION_COMPUTED)
                         fprintf(f, "# Default: %s\n", def->default_value);
-                write_assignment(f, "#", def->key, value);
+                ini_write_assignment(f, "#", def->key, value);
                 fputc('\n', f);
         }
         return ferror(f) ? -EIO : 0;

@@ -152,6 +152,13 @@ const OptionDef *option_find(const char *section, const char *key) {
         return NULL;
 }
 
+const OptionDef *option_by_name(const char *name) {
+        for (size_t i = 0; i < _OPTION_MAX; i++)
+                if (streq(option_table[i].name, name))
+                        return &option_table[i];
+        return NULL;
+}
+
 const OptionAlias *option_alias_find(const char *section, const char *key) {
         for (const OptionAlias *a = option_aliases; a->section; a++)
                 if (streq(a->section, section) && streq(a->key, key))

@@ -110,6 +110,8 @@ extern const OptionRemoved option_removed[];
 
 /* Looks up an option; returns NULL when unknown. */
 const OptionDef *option_find(const char *section, const char *key);
+/* By the full name, "section.key"; NULL if there is none. */
+const OptionDef *option_by_name(const char *name);
 const OptionAlias *option_alias_find(const char *section, const char *key);
 const OptionRemoved *option_removed_find(const char *section, const char *key);
 /* Whether any option, alias or removed key lives in this section. */

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <string.h>
+
+#include "ini-write.h"
+
+void ini_write_assignment(FILE *f, const char *prefix, const char *key, const char *value) {
+        const char *nl;
+
+        fprintf(f, "%s%s =%s", prefix, key, *value ? " " : "");
+        while ((nl = strchr(value, '\n'))) {
+                fprintf(f, "%.*s\n%s    ", (int) (nl - value), value, prefix);
+                value = nl + 1;
+        }
+        fputs(value, f);
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The one writer of a configuration assignment: the effective configuration, the shipped
+ * file's template and the client's config verb all print keys through it. */
+#pragma once
+
+#include <stdio.h>
+
+/* Writes "KEY = VALUE" without a newline after it, a multi-line value continued on lines that
+ * start with PREFIX and an indentation, as the file's reader takes it back. */
+void ini_write_assignment(FILE *f, const char *prefix, const char *key, const char *value);
