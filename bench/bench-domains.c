@@ -7,6 +7,8 @@
 #include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "bus-names.h"
+
 static uint64_t now_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -35,8 +37,7 @@ int main(int argc, char *argv[]) {
                 sd_bus_message *reply = NULL;
                 uint64_t start = now_ns();
 
-                r = sd_bus_call_method(bus, "org.xenproject.Dom0", "/org/xenproject/Dom0",
-                                       "org.xenproject.Dom0.Manager", "ListDomains", &error, &reply, "");
+                r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", &error, &reply, "");
                 t[i] = now_ns() - start;
                 if (r < 0) {
                         fprintf(stderr, "ListDomains failed: %s\n", error.message ?: strerror(-r));

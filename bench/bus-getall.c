@@ -28,8 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static const char *dest = "org.xenproject.Dom0", *path = "/org/xenproject/Dom0",
-                  *iface = "org.xenproject.Dom0.Manager", *method = NULL;
+#include "bus-names.h"
+
+static const char *dest = DOM0_BUS_NAME, *path = DOM0_OBJECT_PATH, *iface = DOM0_MANAGER_IFACE, *method = NULL;
 static unsigned clients = 1, calls = 100;
 static uint64_t timeout_usec = 25 * 1000000ULL;
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Component objects under /org/xenproject/Dom0/component/<name>: a fallback vtable with a node
  * enumerator, and change signals computed from what was last announced. */
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "log.h"
 #include "manager.h"
 

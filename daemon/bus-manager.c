@@ -7,7 +7,7 @@
 #include <limits.h>
 #include <pwd.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "bus-polkit.h"
 #include "log.h"
 #include "manager.h"

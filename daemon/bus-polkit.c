@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Authorization of mutating calls: root, or the polkit action org.xenproject.Dom0.manage checked
  * through polkit's D-Bus API (asynchronously, interactive when the caller allows it). */
+#include "bus-names.h"
 #include "bus-polkit.h"
 #include "log.h"
 
-#define POLKIT_ACTION "org.xenproject.Dom0.manage"
 
 typedef struct AuthQuery {
         Manager *manager;
@@ -26,7 +26,7 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
                 log_warning("polkit could not authorize %s: %s", sd_bus_message_get_member(q->message),
                             e->message ?: e->name);
                 (void) sd_bus_reply_method_errorf(q->message, SD_BUS_ERROR_ACCESS_DENIED,
-                                                  "Not authorized: root or the polkit action " POLKIT_ACTION
+                                                  "Not authorized: root or the polkit action " DOM0_POLKIT_ACTION
                                                   " is needed, and polkit is not available (%s)",
                                                   e->message ?: e->name);
                 goto finish;
@@ -46,8 +46,8 @@ static int on_polkit_reply(sd_bus_message *reply, void *userdata, sd_bus_error *
         (void) sd_bus_reply_method_errorf(q->message,
                                           challenge ? SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED
                                                     : SD_BUS_ERROR_ACCESS_DENIED,
-                                          challenge ? "Interactive authentication required for " POLKIT_ACTION
-                                                    : "Access denied: root or the polkit action " POLKIT_ACTION
+                                          challenge ? "Interactive authentication required for " DOM0_POLKIT_ACTION
+                                                    : "Access denied: root or the polkit action " DOM0_POLKIT_ACTION
                                                       " is needed");
 finish:
         auth_query_free(q);
@@ -86,7 +86,7 @@ int bus_verify_manage(Manager *m, sd_bus_message *msg, authorized_callback_t cb)
                                            "org.freedesktop.PolicyKit1.Authority", "CheckAuthorization");
         if (r >= 0)
                 r = sd_bus_message_append(call, "(sa{sv})sa{ss}us", "system-bus-name", 1, "name", "s",
-                                          sd_bus_message_get_sender(msg), POLKIT_ACTION, 0,
+                                          sd_bus_message_get_sender(msg), DOM0_POLKIT_ACTION, 0,
                                           (uint32_t) (sd_bus_message_get_allow_interactive_authorization(msg) ? 1 : 0),
                                           "");
         if (r < 0)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/wait.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "ctl-bus.h"
 #include "strv.h"
 

@@ -5,11 +5,9 @@
 
 #include <systemd/sd-bus.h>
 
+#include "bus-names.h"
 #include "macro.h"
 
-#ifndef DOM0_BUS_NAME
-#define DOM0_BUS_NAME "org.xenproject.Dom0"
-#endif
 
 /* Exit statuses, documented in xen-dom0ctl(1). */
 enum {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-names.h"
 #include "log.h"
 #include "manager.h"
 #include "paths.h"
@@ -517,9 +518,9 @@ int manager_startup(Manager *m) {
         r = systemd_subscribe(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to subscribe to systemd");
-        r = sd_bus_request_name_async(m->bus, NULL, "org.xenproject.Dom0", 0, NULL, NULL);
+        r = sd_bus_request_name_async(m->bus, NULL, DOM0_BUS_NAME, 0, NULL, NULL);
         if (r < 0)
-                return log_error_errno(r, "Failed to request the bus name org.xenproject.Dom0");
+                return log_error_errno(r, "Failed to request the bus name " DOM0_BUS_NAME);
 
         if (!config_bool(m->config, OPT_ENABLE)) {
                 log_notice("xen.enable = false in %s: nothing rendered, nothing started", m->config_path);

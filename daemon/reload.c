@@ -5,7 +5,7 @@
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"

@@ -5,7 +5,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "ctl-bus.h"
 #include "ctl-output.h"
 #include "ini-write.h"

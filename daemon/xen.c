@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "log.h"
 #include "render.h"
 #include "strv.h"
@@ -15,8 +15,6 @@
 #include "xen-util.h"
 #include "xen.h"
 
-#define DOM0_DOMAIN_PREFIX "/org/xenproject/Dom0/domain"
-#define DOM0_DOMAIN_IFACE "org.xenproject.Dom0.Domain"
 
 #define OPEN_RETRY_FIRST_USEC (1000 * 1000ULL)
 #define OPEN_RETRY_MAX_USEC (30 * 1000 * 1000ULL)

@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
-#include "bus-errors.h"
+#include "bus-names.h"
 #include "log.h"
 #include "manager.h"
 
@@ -70,14 +70,14 @@ static const char *const paths[] = {
         DOM0_COMPONENT_PREFIX "/xenstored",
         DOM0_COMPONENT_PREFIX "/xen_2dwatchdog",
         DOM0_COMPONENT_PREFIX,
-        "/org/xenproject/Dom0/domain",
+        DOM0_DOMAIN_PREFIX,
         "/org/xenproject",
         "/",
 };
 static const char *const interfaces[] = {
         DOM0_MANAGER_IFACE,
         DOM0_COMPONENT_IFACE,
-        "org.xenproject.Dom0.Domain",
+        DOM0_DOMAIN_IFACE,
         "org.freedesktop.DBus.Properties",
         "org.freedesktop.DBus.Introspectable",
         "org.freedesktop.DBus.ObjectManager",
@@ -365,7 +365,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         else {
                 /* a child object of a fallback: an arbitrary name, escaped */
                 path_arg = take_string(&in, 64);
-                if (!path_arg || sd_bus_path_encode(b & 1 ? DOM0_COMPONENT_PREFIX : "/org/xenproject/Dom0/domain",
+                if (!path_arg || sd_bus_path_encode(b & 1 ? DOM0_COMPONENT_PREFIX : DOM0_DOMAIN_PREFIX,
                                                     path_arg, &enc) < 0)
                         return 0;
                 path = enc;

@@ -11,11 +11,12 @@
 #include <systemd/sd-event.h>
 #include <time.h>
 
+#include "bus-names.h"
 #include "macro.h"
 
-#define DEST "org.xenproject.Dom0"
-#define PATH "/org/xenproject/Dom0"
-#define IFACE "org.xenproject.Dom0.Manager"
+#define DEST DOM0_BUS_NAME
+#define PATH DOM0_OBJECT_PATH
+#define IFACE DOM0_MANAGER_IFACE
 
 typedef enum OpKind {
         OP_GETALL,

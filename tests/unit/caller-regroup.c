@@ -13,6 +13,8 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "bus-names.h"
+
 static int fail(const char *what, int r) {
         fprintf(stderr, "caller-regroup: %s: %s\n", what, strerror(r < 0 ? -r : r));
         return 1;
@@ -47,7 +49,7 @@ int main(int argc, char *argv[]) {
         if (seteuid(0) < 0 || setgroups(1, &group) < 0 || setresgid(gid, group, gid) < 0 || seteuid(uid) < 0)
                 return fail("taking the new group", -errno);
 
-        r = sd_bus_call_method(bus, "org.xenproject.Dom0", "/org/xenproject/Dom0", "org.xenproject.Dom0.Manager",
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE,
                                "Check", &error, &reply, "s", argv[4]);
         if (r < 0) {
                 printf("error: %s: %s\n", error.name, error.message);
