@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The component graph (REFERENCE: proc-xen -> xenstored -> {xen-init-dom0, xenconsoled ->
- * qemu backend} -> xendomains -> watchdog), mirrored by the units' After=/Requires=. */
+/* The component graph of the Xen dom0 stack: proc-xen -> xenstored -> {xen-init-dom0,
+ * xenconsoled -> qemu backend} -> xendomains -> watchdog, as Xen's own units order it, mirrored
+ * by the units' After=/Requires=. */
 #include "components.h"
 #include "macro.h"
 

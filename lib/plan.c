@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Option to consumer mapping and reload plans (see DECISIONS: per setting, not per file). */
+/* Option to consumer mapping and reload plans. A reload restarts what reads a changed setting,
+ * not what reads a changed file: a file holds settings of several components. */
 #include "plan.h"
 #include "strv.h"
 

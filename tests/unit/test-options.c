@@ -5,8 +5,8 @@
 #include "strv.h"
 #include "test-util.h"
 
-/* The NixOS module's defaults, written down independently of the table (REFERENCE section 1),
- * as xen-dom0d prints them for a configuration that sets nothing. */
+/* The NixOS module's defaults (nixos/modules/virtualisation/xen-dom0.nix), written down
+ * independently of the table, as xen-dom0d prints them for a configuration that sets nothing. */
 static const struct {
         const char *name;
         const char *value;

@@ -13,7 +13,7 @@ START_TEST(test_topo_order) {
         component_topo_order(order);
         for (size_t i = 0; i < _COMP_MAX; i++)
                 pos[order[i]] = (int) i;
-        /* REFERENCE: proc-xen -> xenstored -> {xen-init-dom0, xenconsoled -> qemu} -> xendomains -> watchdog */
+        /* proc-xen -> xenstored -> {xen-init-dom0, xenconsoled -> qemu} -> xendomains -> watchdog */
         ck_assert_int_eq(order[0], COMP_PROC_XEN);
         ck_assert_int_eq(order[1], COMP_XENSTORED);
         ck_assert_int_lt(pos[COMP_XENCONSOLED], pos[COMP_QEMU_BACKEND]);

@@ -108,7 +108,8 @@ START_TEST(test_every_file_has_header) {
 }
 END_TEST
 
-/* The keys oxenstored's parser knows (REFERENCE section 3), in no particular order. */
+/* The keys oxenstored's parser knows (tools/ocaml/xenstored/xenstored.ml in Xen 4.17), in no
+ * particular order. */
 static const char *const oxenstored_keys[] = {
         "pid-file", "test-eagain", "merge-activate", "conflict-burst-limit", "conflict-max-history-seconds",
         "conflict-rate-limit-is-aggregate", "perms-activate", "perms-watch-activate", "quota-activate",

@@ -26,7 +26,8 @@ check_match "StatusText says 7 of 7 up" '7 of 7' systemctl show -P StatusText xe
 check_fail "Debian's generated xen.service did not run" systemctl is-active --quiet xen.service
 check_match "the units are not enabled on their own" '^(static|disabled|indirect)$' systemctl is-enabled xenstored.service
 
-# Activation order: every dependency became active before its dependents (REFERENCE order).
+# Activation order: every dependency became active before its dependents (proc-xen, xenstored,
+# xen-init-dom0 and xenconsoled, the qemu backend, xendomains, the watchdog).
 in_order() { # in_order PROPERTY -le|-lt A B: A's timestamp PROPERTY is not later than (-le), before (-lt) B's
 	local a b
 	a=$(prop "$3" "$1")
