@@ -122,10 +122,6 @@ const char *bus_error_text(const sd_bus_error *error, int r) {
         return strerror(r < 0 ? -r : r);
 }
 
-bool bus_error_is_unknown_method(const sd_bus_error *error) {
-        return sd_bus_error_has_name(error, SD_BUS_ERROR_UNKNOWN_METHOD);
-}
-
 static pid_t agent_pid = 0;
 
 void polkit_agent_open(void) {

@@ -35,8 +35,6 @@ int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusPrope
 int bus_error_exit_status(const sd_bus_error *error, int r);
 /* The text to show for a failed call: the D-Bus error message, else the errno text. */
 const char *bus_error_text(const sd_bus_error *error, int r);
-/* Whether the daemon lacks the method (an older or newer server). */
-bool bus_error_is_unknown_method(const sd_bus_error *error);
 
 /* Starts pkttyagent for this process when it is installed and authorization may ask on this
  * terminal; waits until it has registered. Does nothing otherwise. */

@@ -443,10 +443,6 @@ static int verb_domains(sd_bus *bus, char **args) {
         int r;
 
         r = list_domains(bus, &a, &fields, &error);
-        if (r < 0 && bus_error_is_unknown_method(&error)) {
-                fprintf(stderr, "Listing domains is not supported by this daemon (no Manager.ListDomains method).\n");
-                return EXIT_FAILED;
-        }
         if (r < 0)
                 return sd_bus_error_is_set(&error) ? call_failed("list domains", &error, r)
                                                    : parse_failed("ListDomains", r);
