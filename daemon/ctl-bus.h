@@ -14,7 +14,7 @@ enum {
         EXIT_OK = 0,
         EXIT_FAILED = 1,          /* the operation failed, or the configuration is invalid */
         EXIT_USAGE = 2,
-        EXIT_NOT_RUNNING = 3,     /* status: State is not "running" */
+        EXIT_NOT_RUNNING = 3,     /* status: State is not "running"; any verb: the daemon is not running */
         EXIT_NO_COMPONENT = 4,
         EXIT_DENIED = 5,
 };
@@ -33,6 +33,8 @@ int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusPrope
 
 /* The exit status for a failed call: NoSuchComponent 4, access denied 5, otherwise 1. */
 int bus_error_exit_status(const sd_bus_error *error, int r);
+/* Whether the call failed because nobody owns the daemon's bus name. */
+bool bus_error_is_not_running(const sd_bus_error *error);
 /* The text to show for a failed call: the D-Bus error message, else the errno text. */
 const char *bus_error_text(const sd_bus_error *error, int r);
 

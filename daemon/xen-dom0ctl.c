@@ -32,7 +32,12 @@ typedef struct Verb {
 } Verb;
 
 static int call_failed(const char *what, const sd_bus_error *error, int r) {
-        fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
+        /* The bus daemon's own words ("not provided by any .service files") do not say what to do. */
+        if (bus_error_is_not_running(error))
+                fprintf(stderr, "Failed to %s: xen-dom0d is not running (start it with: systemctl start xen-dom0)\n",
+                        what);
+        else
+                fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
         return bus_error_exit_status(error, r);
 }
 

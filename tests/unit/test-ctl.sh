@@ -394,8 +394,13 @@ fi
 
 # ---- no daemon -------------------------------------------------------------------------------
 daemon_stop
-expect "status without the daemon exits 1" 1 "$ctl" status
-contains "... and says why" "$tmp/err" "Failed to"
+expect "status without the daemon exits 3 (not running)" 3 "$ctl" status
+contains "... and says what to do" "$tmp/err" \
+        "Failed to get the daemon's status: xen-dom0d is not running (start it with: systemctl start xen-dom0)"
+expect "components without the daemon exits 3" 3 "$ctl" components
+contains "... with the same words" "$tmp/err" "xen-dom0d is not running (start it with: systemctl start xen-dom0)"
+expect "reload without the daemon exits 3" 3 "$ctl" reload
+lacks "... not the bus daemon's words" "$tmp/err" ".service files"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -57,7 +57,12 @@ since_log() { journalctl -b -u xen-dom0.service -o cat --since "@$1"; }
 journal_has_since() { since_log "$1" | grep -q -- "$2"; }
 api_answers() { timeout 10 busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager StatusText >/dev/null; }
 # xen-dom0ctl status answers: 0 when running, 3 when not (as systemctl status); not a timeout
-ctl_status_answers() { local rc=0; timeout 20 xen-dom0ctl --no-pager status >/dev/null || rc=$?; [[ $rc == 0 || $rc == 3 ]]; }
+# The daemon answered: exit 0 or 3 (the stack not running), and not for want of a daemon.
+ctl_status_answers() {
+	local rc=0 err
+	err=$(timeout 20 xen-dom0ctl --no-pager status 2>&1 >/dev/null) || rc=$?
+	[[ ($rc == 0 || $rc == 3) && $err != *"xen-dom0d is not running"* ]]
+}
 list_domains() { timeout 10 busctl --timeout=10 call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListDomains; }
 ctl_domains() { timeout 10 xen-dom0ctl --no-pager domains; }
 bus_reload() { timeout 15 busctl --timeout=15 call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager Reload; }
