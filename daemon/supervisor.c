@@ -369,7 +369,11 @@ static void component_failed(Component *c, const char *active, const char *sub) 
         Manager *m = c->manager;
         char reason[256];
 
-        snprintf(reason, sizeof reason, "%s is %s (%s)", c->def->unit, active, strna(sub));
+        /* The state once: "failed", or "inactive (dead)" where the sub-state says more. */
+        if (isempty(sub) || streq(sub, active))
+                snprintf(reason, sizeof reason, "%s is %s", c->def->unit, active);
+        else
+                snprintf(reason, sizeof reason, "%s is %s (%s)", c->def->unit, active, sub);
         (void) systemd_fetch_result(c);
 
         if (c->def->id == COMP_XENSTORED) {
