@@ -1,10 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Log output: one line per message on stderr, "<N>" prefixed for the journal. */
+/* Log output: one line per message on stderr, "<N>" prefixed for the journal, or for whatever
+ * reads a pipe or file; plain on a terminal, where a person reads it. */
 #include <systemd/sd-journal.h>
+#include <unistd.h>
 
 #include "log.h"
 
 static int max_level = LOG_INFO;
+
+/* The "<N>" to put before a line: none on a terminal. Decided once, at the first line. */
+static const char *level_prefix(int level) {
+        static const char *const prefixes[] = { "<0>", "<1>", "<2>", "<3>", "<4>", "<5>", "<6>", "<7>" };
+        static int on_terminal = -1;
+
+        if (on_terminal < 0)
+                on_terminal = isatty(STDERR_FILENO) && !getenv("JOURNAL_STREAM");
+        return on_terminal || level < 0 || level > 7 ? "" : prefixes[level];
+}
 
 void log_set_max_level(int level) {
         max_level = level;
@@ -49,9 +61,9 @@ __attribute__((format(printf, 3, 0))) static void log_va(int level, int r, const
                 return;
         vsnprintf(buf, sizeof buf, fmt, ap);
         if (r < 0)
-                fprintf(stderr, "<%d>%s: %s\n", level, buf, strerror(-r));
+                fprintf(stderr, "%s%s: %s\n", level_prefix(level), buf, strerror(-r));
         else
-                fprintf(stderr, "<%d>%s\n", level, buf);
+                fprintf(stderr, "%s%s\n", level_prefix(level), buf);
 }
 
 void log_full(int level, const char *fmt, ...) {
@@ -83,5 +95,5 @@ void log_event(int level, const char *message_id, const char *component, const c
             sd_journal_send("MESSAGE=%s", buf, "PRIORITY=%i", level, "MESSAGE_ID=%s", message_id,
                             "XEN_DOM0_COMPONENT=%s", strempty(component), "SYSLOG_IDENTIFIER=xen-dom0d", NULL) >= 0)
                 return;
-        fprintf(stderr, "<%d>%s\n", level, buf);
+        fprintf(stderr, "%s%s\n", level_prefix(level), buf);
 }

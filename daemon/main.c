@@ -44,17 +44,18 @@ static int run_daemon(const char *config) {
                 log_error_errno(r, "Failed to allocate the manager");
                 return 1;
         }
+        /* A failed start says what failed where it failed; a loop that ends in an error (a
+         * connection lost, a backend failing) has logged why, and is named here once more. */
         r = manager_startup(m);
-        if (r >= 0)
+        if (r >= 0) {
                 r = manager_run(m);
+                if (r < 0)
+                        log_error_errno(r, "Exiting after an error in the event loop");
+        }
         manager_free(m);
         if (r == -EINVAL)
                 return EXIT_CONFIG;
-        if (r < 0) {
-                log_error_errno(r, "Exiting");
-                return 1;
-        }
-        return 0;
+        return r < 0 ? 1 : 0;
 }
 
 static void help(void) {

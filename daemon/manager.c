@@ -473,7 +473,8 @@ int manager_startup(Manager *m) {
 
         r = open_bus(bus_address ?: "unix:path=/run/dbus/system_bus_socket", true, "system", &m->bus);
         if (r < 0)
-                return log_error_errno(r, "Failed to connect to the system bus");
+                return log_error_errno(r, "Failed to connect to the system bus at %s (is dbus.service running?)",
+                                       bus_address ?: "unix:path=/run/dbus/system_bus_socket");
         log_debug("Connected to the system bus");
         r = sd_bus_attach_event(m->bus, m->event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)

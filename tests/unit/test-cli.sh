@@ -56,6 +56,21 @@ contains "a bad SYSTEMD_LOG_LEVEL is named and ignored" "$tmp/err" "<4>Ignoring 
 contains "a bad SYSTEMD_LOG_LEVEL leaves the default level" "$tmp/err" "<3>$tmp/nonexistent.conf: cannot open"
 expect "SYSTEMD_LOG_LEVEL=8" 78 env SYSTEMD_LOG_LEVEL=8 "$bin" --config "$tmp/nonexistent.conf"
 contains "SYSTEMD_LOG_LEVEL=8 is out of range" "$tmp/err" "Ignoring SYSTEMD_LOG_LEVEL=8"
+# On a terminal a person reads the lines: no "<N>" before them (script(1) gives one).
+if command -v script >/dev/null; then
+        expect "the daemon on a terminal, a missing file: exit 78" 78 \
+                env -u JOURNAL_STREAM script -qec "'$bin' --config '$tmp/nonexistent.conf'" /dev/null
+        contains "on a terminal the error is shown" "$tmp/out" "$tmp/nonexistent.conf: cannot open"
+        lacks "on a terminal no <3> before it" "$tmp/out" "<3>"
+else
+        nok "script(1) is missing (package bsdutils): the terminal checks cannot run"
+fi
+# No system bus: the start fails naming the bus and its address, once.
+expect "the daemon without a system bus exits 1" 1 env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/no-bus" \
+        "$bin" --config "$data/render/nixos-wiki.conf"
+contains "... naming the system bus and its address" "$tmp/err" \
+        "<3>Failed to connect to the system bus at unix:path=$tmp/no-bus (is dbus.service running?): No such file or directory"
+lacks "... without a bare 'Exiting: No such file or directory' after it" "$tmp/err" "Exiting"
 
 # every bad corpus file fails --check
 bad_ok=1
