@@ -122,8 +122,8 @@ static void check_read_done(int err, const char *data, size_t size, void *userda
                         diag_add(&d, DIAG_ERROR, DIAG_PLAIN, cc->path, 0, NULL, "%s", what);
                 else /* the errno text, as config_parse_file says it */
                         diag_add(&d, DIAG_ERROR, DIAG_PLAIN, cc->path, 0, NULL, "cannot open: %s", strerror(-err));
-        } else if (config_parse_data(cc->path, data, size, &c, &d) == 0)
-                (void) config_validate(c, NULL, &d);
+        } else
+                (void) config_check_data(cc->path, data, size, NULL, &c, &d);
         if (reply_check(cc->msg, &d) < 0)
                 (void) sd_bus_reply_method_errorf(cc->msg, SD_BUS_ERROR_NO_MEMORY, "Out of memory");
         cc->msg = sd_bus_message_unref(cc->msg);

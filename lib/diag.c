@@ -102,3 +102,17 @@ char *diagnostics_to_string(const Diagnostics *d, bool redacted) {
                 buf[size - 1] = 0;
         return TAKE_PTR(buf);
 }
+
+void diag_sort_from(Diagnostics *d, size_t first) {
+        /* Insertion sort: stable, and the findings of a file are few and mostly in order already. */
+        for (size_t i = first + 1; i < d->n; i++) {
+                Diag x = d->items[i];
+                size_t j = i;
+
+                while (j > first && d->items[j - 1].line > x.line) {
+                        d->items[j] = d->items[j - 1];
+                        j--;
+                }
+                d->items[j] = x;
+        }
+}

@@ -45,6 +45,9 @@ void diagnostics_done(Diagnostics *d);
 /* Records a finding; on allocation failure sets d->oom (and still counts an error). */
 void diag_add(Diagnostics *d, DiagLevel level, DiagClass class, const char *file, unsigned line, const char *key,
               const char *fmt, ...) _printf_(7, 8);
+/* Orders the findings from index first on by line, keeping the order of those on one line
+ * (those of the whole file, line 0, first). */
+void diag_sort_from(Diagnostics *d, size_t first);
 /* "FILE:LINE: key: message", with "warning: " before the key for warnings. Returns NULL on OOM. */
 char *diag_format(const Diag *x);
 /* The same line with nothing read from the file: the message replaced by its class's fixed

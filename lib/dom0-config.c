@@ -358,20 +358,23 @@ int config_new_default(const char *path, Config **ret) {
 }
 
 /* Dependent defaults, computed after parsing so that an explicit value always wins. */
+/* Computes the dependent defaults. A refused value (a partly read file, validated for its other
+ * errors) counts as not given. */
 static int config_finalize(Config *c) {
         OptionValue *v = c->v;
+#define GIVEN(id) (v[id].set && !v[id].invalid)
 
-        if (!v[OPT_TRACE].set)
+        if (!GIVEN(OPT_TRACE))
                 v[OPT_TRACE].b = v[OPT_DEBUG].b;
-        if (!v[OPT_DOM0_MAX_MEMORY].set)
+        if (!GIVEN(OPT_DOM0_MAX_MEMORY))
                 v[OPT_DOM0_MAX_MEMORY].i = v[OPT_DOM0_MEMORY].i;
-        if (!v[OPT_STORE_TEST_EAGAIN].set)
+        if (!GIVEN(OPT_STORE_TEST_EAGAIN))
                 v[OPT_STORE_TEST_EAGAIN].b = v[OPT_DEBUG].b;
-        if (!v[OPT_LOG_LEVEL].set) {
+        if (!GIVEN(OPT_LOG_LEVEL)) {
                 v[OPT_LOG_LEVEL].is_null = !v[OPT_TRACE].b;
                 v[OPT_LOG_LEVEL].e = 0; /* debug */
         }
-        if (!v[OPT_STORE_PATH].set) {
+        if (!GIVEN(OPT_STORE_PATH)) {
                 free(v[OPT_STORE_PATH].s);
                 if (asprintf(&v[OPT_STORE_PATH].s, "%s/bin/oxenstored",
                              streq(v[OPT_PACKAGE].s, "/") ? "" : v[OPT_PACKAGE].s) < 0) {
@@ -380,6 +383,7 @@ static int config_finalize(Config *c) {
                 }
         }
         v[OPT_STORE_TYPE].e = endswith(v[OPT_STORE_PATH].s, "oxenstored") ? 0 : 1;
+#undef GIVEN
         return 0;
 }
 
@@ -392,6 +396,7 @@ typedef struct ParseState {
         Diagnostics *diag;
         Config *config;
         int error;              /* -ENOMEM seen */
+        bool crlf_reported;     /* DOS line endings are one finding for the whole file */
 
         char section[128];      /* current section as written, valid when in_section */
         bool in_section;
@@ -459,9 +464,15 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 return NULL;
         }
         if (len > 0 && b[len - 1] == '\r') {
-                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                         "line ends with a carriage return (DOS line ending); convert the file to Unix line endings");
-                return NULL;
+                /* Reported once, at the first such line; the rest is read without the carriage
+                 * returns, so that the file's other errors show in the same run. */
+                if (!s->crlf_reported)
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                                 "the file has DOS line endings (a carriage return ends this line); convert it to "
+                                 "Unix line endings, for example with: sed -i 's/\\r$//' FILE");
+                s->crlf_reported = true;
+                len--;
+                e--;
         }
         if (!utf8_is_valid(b, len)) {
                 diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL, "line is not valid UTF-8");
@@ -469,7 +480,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         }
         if (len + 2 > n) {
                 diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                         "line is too long (%zu bytes, at most %zu)", len, n - 2);
+                         "line is too long (%zu bytes, at most %zu); continue a long value on indented lines",
+                         len, n - 2);
                 return NULL;
         }
 
@@ -592,8 +604,11 @@ static const char *display_name(char *buf, size_t n, const char *section, const 
 static bool continuation_refused(ParseState *s, int r, const char *reason) {
         if (r == -ENOMEM)
                 s->error = r;
-        else if (r < 0)
+        else if (r < 0) {
                 diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, s->prev_display, "%s", reason);
+                if (s->prev_target != _OPTION_INVALID)
+                        s->config->v[s->prev_target].invalid = true;
+        }
         return r < 0;
 }
 
@@ -751,9 +766,36 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 s->error = r;
                 return 1;
         }
-        if (r < 0)
-                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name, "%s", reason);
-        else {
+        if (r < 0) {
+                size_t len = strlen(value);
+
+                /* "..." or '...': written as NixOS writes a string. The quotes would be part of
+                 * the value here; what the value says without them is the useful finding. */
+                if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
+                        _cleanup_free_ char *inner = strndup(value + 1, len - 2), *inner_reason = NULL;
+                        OptionValue iv = {};
+
+                        if (!inner) {
+                                s->error = -ENOMEM;
+                                return 1;
+                        }
+                        r = option_parse_value(def, inner, &iv, &inner_reason);
+                        if (r == -ENOMEM) {
+                                s->error = r;
+                                return 1;
+                        }
+                        if (r >= 0) {
+                                option_value_done(def, &iv);
+                                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
+                                         "values are not quoted in this file: remove the quotes");
+                        } else
+                                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
+                                         "%s, and values are not quoted in this file: remove the quotes",
+                                         inner_reason);
+                } else
+                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name, "%s", reason);
+                v->invalid = true;
+        } else {
                 option_value_done(def, v);
                 *v = nv;
                 s->prev_target = def->id;
@@ -775,7 +817,10 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         return 1;
 }
 
-int config_parse_data(const char *path, const char *data, size_t size, Config **ret, Diagnostics *d) {
+/* keep_on_error: on -EINVAL, *ret is still the configuration as far as it was read, its
+ * refused values marked invalid, for a validation of the rest. */
+static int parse_data(const char *path, const char *data, size_t size, Config **ret, Diagnostics *d,
+                      bool keep_on_error) {
         _cleanup_config_free_ Config *c = NULL;
         ParseState s = {
                 .path = path, .data = data, .pos = data, .end = data + size, .diag = d,
@@ -798,8 +843,11 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
                 return s.error;
         if (d->oom)
                 return -ENOMEM;
-        if (d->n_errors > errors_before)
+        if (d->n_errors > errors_before) {
+                if (keep_on_error && config_finalize(c) >= 0)
+                        *ret = TAKE_PTR(c);
                 return -EINVAL;
+        }
 
         /* Give back what doubling left unused: the configuration stays for the daemon's life. */
         for (size_t i = 0; i < _OPTION_MAX; i++) {
@@ -824,7 +872,12 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
         return 0;
 }
 
-int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
+int config_parse_data(const char *path, const char *data, size_t size, Config **ret, Diagnostics *d) {
+        return parse_data(path, data, size, ret, d, false);
+}
+
+/* Reads the whole file into *ret_buf; a file that cannot be read is a finding in d (-EINVAL). */
+static int read_config_file(const char *path, char **ret_buf, size_t *ret_size, Diagnostics *d) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
         struct stat st;
@@ -887,6 +940,19 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
                         return -EINVAL;
                 }
         }
+        *ret_buf = TAKE_PTR(buf);
+        *ret_size = n;
+        return 0;
+}
+
+int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_config_file(path, &buf, &n, d);
+        if (r < 0)
+                return r;
         return config_parse_data(path, buf, n, ret, d);
 }
 
@@ -910,18 +976,22 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, v[OPT_ENABLE].line, "xen.enable",
                          "the Xen Domain 0 stack is supported on x86_64 hosts only, this host is %s", machine);
 
-        if (v[OPT_DOM0_MEMORY].i != 0 && v[OPT_DOM0_MAX_MEMORY].i < v[OPT_DOM0_MEMORY].i)
+        /* A check that involves a refused value would judge the default in its place. */
+#define VALID(a, b) (!v[a].invalid && !v[b].invalid)
+        if (VALID(OPT_DOM0_MEMORY, OPT_DOM0_MAX_MEMORY) && v[OPT_DOM0_MEMORY].i != 0 &&
+            v[OPT_DOM0_MAX_MEMORY].i < v[OPT_DOM0_MEMORY].i)
                 diag_add(d, DIAG_ERROR, DIAG_VALUE, c->path, blame_line(c, OPT_DOM0_MEMORY, OPT_DOM0_MAX_MEMORY),
                          "dom0Resources.maxMemory",
                          "maxMemory (%" PRId64 " MiB) must be at least dom0Resources.memory (%" PRId64 " MiB)",
                          v[OPT_DOM0_MAX_MEMORY].i, v[OPT_DOM0_MEMORY].i);
 
-        if (v[OPT_DEBUG].b && !v[OPT_TRACE].b)
+        if (VALID(OPT_DEBUG, OPT_TRACE) && v[OPT_DEBUG].b && !v[OPT_TRACE].b)
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, blame_line(c, OPT_DEBUG, OPT_TRACE), "xen.trace",
                          "debugging features are enabled, but logging is disabled (xen.debug = true requires "
                          "xen.trace = true)");
 
-        if (v[OPT_QUOTA_MAX_WATCH_EVENTS].i < v[OPT_QUOTA_MAX_OUTSTANDING].i)
+        if (VALID(OPT_QUOTA_MAX_WATCH_EVENTS, OPT_QUOTA_MAX_OUTSTANDING) &&
+            v[OPT_QUOTA_MAX_WATCH_EVENTS].i < v[OPT_QUOTA_MAX_OUTSTANDING].i)
                 diag_add(d, DIAG_ERROR, DIAG_VALUE, c->path,
                          blame_line(c, OPT_QUOTA_MAX_WATCH_EVENTS, OPT_QUOTA_MAX_OUTSTANDING),
                          "store.settings.quota.maxWatchEvents",
@@ -929,26 +999,44 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                          "), or a malicious frontend can make the store queue events without bound",
                          v[OPT_QUOTA_MAX_WATCH_EVENTS].i, v[OPT_QUOTA_MAX_OUTSTANDING].i);
 
-        if (v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") && v[OPT_STORE_PATH].set)
+        if (!v[OPT_STORE_PATH].invalid && v[OPT_STORE_TYPE].e == 0 && !endswith(v[OPT_STORE_PATH].s, "/oxenstored") &&
+            v[OPT_STORE_PATH].set)
                 diag_add(d, DIAG_WARNING, DIAG_VALUE, c->path, v[OPT_STORE_PATH].line, "store.path",
                          "%s is taken as the OCaml oxenstored because its name ends in oxenstored",
                          v[OPT_STORE_PATH].s);
+#undef VALID
 
         return d->oom ? -ENOMEM : d->n_errors > errors_before ? -EINVAL : 0;
 }
 
-int config_load(const char *path, const char *machine, Config **ret, Diagnostics *d) {
+int config_check_data(const char *path, const char *data, size_t size, const char *machine, Config **ret,
+                      Diagnostics *d) {
         _cleanup_config_free_ Config *c = NULL;
-        int r;
+        size_t first = d->n;
+        int r, k;
 
-        r = config_parse_file(path, &c, d);
-        if (r < 0)
-                return r;
-        r = config_validate(c, machine, d);
+        r = parse_data(path, data, size, &c, d, true);
+        if (c) {
+                k = config_validate(c, machine, d);
+                if (r == 0 || k == -ENOMEM)
+                        r = k;
+        }
+        diag_sort_from(d, first);
         if (r < 0)
                 return r;
         *ret = TAKE_PTR(c);
         return 0;
+}
+
+int config_load(const char *path, const char *machine, Config **ret, Diagnostics *d) {
+        _cleanup_free_ char *buf = NULL;
+        size_t n = 0;
+        int r;
+
+        r = read_config_file(path, &buf, &n, d);
+        if (r < 0)
+                return r;
+        return config_check_data(path, buf, n, machine, ret, d);
 }
 
 void format_float(double f, char buf[static 32]) {

@@ -22,6 +22,8 @@ typedef struct OptionValue {
         };
         bool is_null;           /* NULLABLE enum set to null */
         bool set;               /* given in the file (as opposed to a default) */
+        bool invalid;           /* given, but refused: the value is the default, and findings
+                                 * that involve it are left to the next run */
         unsigned line;          /* where it was given */
         const char *spelling;   /* the key as written (an alias or the canonical name) */
 } OptionValue;
@@ -49,8 +51,13 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d);
 /* Runs the module's assertions and the cross-option checks. machine is the uname machine
  * (NULL: this host's). Adds errors to d; returns 0 or -EINVAL. */
 int config_validate(const Config *c, const char *machine, Diagnostics *d);
-/* config_parse_file + config_validate: returns 0 and the config only when both succeed. */
+/* Reads the file, then as config_check_data(): returns 0 and the config only when both parse
+ * and validation succeed, with every independent error of the file in d, in line order. */
 int config_load(const char *path, const char *machine, Config **ret, Diagnostics *d);
+/* config_load() on data already read: parse and validate, every independent error in one run
+ * (a check that involves a refused value is left out), the findings in line order. */
+int config_check_data(const char *path, const char *data, size_t size, const char *machine, Config **ret,
+                      Diagnostics *d);
 
 /* Parses one value as the option's type; on failure returns -EINVAL and a reason in *ret_reason. */
 int option_parse_value(const OptionDef *def, const char *text, OptionValue *ret, char **ret_reason);

@@ -15,12 +15,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size > 65536)
                 return 0;
-        if (config_parse_data("/etc/xen/xen-dom0.conf", (const char *) data, size, &c, &d) < 0) {
+        /* As the daemon loads a file: parse and validation together, a partly read file
+         * validated for its other errors. */
+        if (config_check_data("/etc/xen/xen-dom0.conf", (const char *) data, size, "x86_64", &c, &d) < 0) {
                 for (size_t i = 0; i < d.n; i++)
                         free(diag_format(&d.items[i]));
                 return 0;
         }
-        (void) config_validate(c, "x86_64", &d);
         (void) render_config(c, &s);
         null = fopen("/dev/null", "we");
         if (null) {

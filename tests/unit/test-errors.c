@@ -47,9 +47,7 @@ START_TEST(test_corpus) {
                 data = test_read_file(conf, &size);
                 ck_assert_ptr_nonnull(data);
 
-                r = config_parse_data("/etc/xen/xen-dom0.conf", data, size, &c, &d);
-                if (r == 0)
-                        r = config_validate(c, "x86_64", &d);
+                r = config_check_data("/etc/xen/xen-dom0.conf", data, size, "x86_64", &c, &d);
                 got = test_diag_text(&d);
                 ck_assert_msg(r == -EINVAL, "%s: accepted, but it is in the bad corpus", *name);
                 ck_assert_msg(d.n_errors > 0, "%s: rejected without an error message", *name);
