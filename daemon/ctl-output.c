@@ -14,10 +14,15 @@ static bool on_tty = false, colors = false;
 static pid_t pager_pid = 0;
 
 void output_init(void) {
-        const char *term = getenv("TERM");
+        const char *term = getenv("TERM"), *sc = getenv("SYSTEMD_COLORS");
 
         on_tty = isatty(STDOUT_FILENO) > 0;
-        colors = on_tty && !getenv("NO_COLOR") && !streq_ptr(term, "dumb");
+        /* As systemctl: SYSTEMD_COLORS, a boolean (or a color mode, which means on), decides
+         * when set; else colors on a terminal unless NO_COLOR or a dumb one. */
+        if (sc && *sc)
+                colors = !strv_contains((char *const[]) { "0", "false", "no", "off", NULL }, sc);
+        else
+                colors = on_tty && !getenv("NO_COLOR") && !streq_ptr(term, "dumb");
 }
 
 bool output_on_tty(void) {
@@ -33,7 +38,8 @@ const char *ansi(const char *seq) {
 }
 
 void pager_open(bool no_pager) {
-        const char *pager = getenv("PAGER");
+        /* As systemctl: SYSTEMD_PAGER before PAGER, SYSTEMD_LESS for less's options. */
+        const char *pager = getenv("SYSTEMD_PAGER") ?: getenv("PAGER"), *less = getenv("SYSTEMD_LESS");
         int fd[2];
         pid_t pid;
 
@@ -56,7 +62,7 @@ void pager_open(bool no_pager) {
                 if (dup2(fd[0], STDIN_FILENO) < 0)
                         _exit(EXIT_FAILURE);
                 /* Colors through, quit when everything fits, no init sequences. */
-                setenv("LESS", "FRSXMK", 0);
+                setenv("LESS", less ?: "FRSXMK", 1);
                 setenv("LESSCHARSET", "utf-8", 0);
                 if (pager)
                         execl("/bin/sh", "sh", "-c", pager, (char *) NULL);

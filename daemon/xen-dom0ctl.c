@@ -1186,7 +1186,8 @@ int main(int argc, char *argv[]) {
                 return EXIT_FAILED;
         if (verb->mutating && arg_ask_password && !arg_host)
                 polkit_agent_open();
-        if (verb->pager)
+        /* JSON is for programs: never through a pager. */
+        if (verb->pager && !arg_json)
                 pager_open(arg_no_pager);
 
         r = verb->run(bus, optind < argc ? argv + optind + 1 : argv + argc);

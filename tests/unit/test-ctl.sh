@@ -6,6 +6,8 @@
 # with busctl where the client's own presentation is involved.
 set -u
 : "${TOP_BUILDDIR:?}" "${TOP_SRCDIR:?}"
+# The output checks assume the defaults; the terminal section sets these one by one.
+unset SYSTEMD_PAGER SYSTEMD_LESS SYSTEMD_COLORS NO_COLOR
 ctl="$TOP_BUILDDIR/daemon/xen-dom0ctl"
 dom0d="$TOP_BUILDDIR/daemon/xen-dom0d"
 data=$(cd "$TOP_SRCDIR/tests/data" && pwd -P) # getcwd()'s form: relative names resolve to it
@@ -369,6 +371,26 @@ if command -v script >/dev/null; then
         contains "status on a terminal has colors" "$tmp/out" $'\e['
         PAGER=cat script -qec "'$ctl' --json components" /dev/null </dev/null >"$tmp/out" 2>&1
         [ "$(wc -l <"$tmp/out")" -gt 7 ] && ok "--json on a terminal is pretty-printed" || { nok "--json on a terminal"; show "$tmp/out"; }
+        PAGER='sed s/^/PAGED:/' script -qec "'$ctl' --json components" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "--json on a terminal never goes through a pager" "$tmp/out" "PAGED:"
+        # As systemctl: SYSTEMD_PAGER before PAGER, SYSTEMD_LESS for less's options,
+        # SYSTEMD_COLORS over the terminal test and NO_COLOR.
+        SYSTEMD_PAGER='sed s/^/SPAGED:/' PAGER='sed s/^/OTHER:/' script -qec "'$ctl' components" /dev/null \
+                </dev/null >"$tmp/out" 2>&1
+        contains "SYSTEMD_PAGER is the pager" "$tmp/out" "SPAGED:xenstored"
+        lacks "... before PAGER" "$tmp/out" "OTHER:"
+        SYSTEMD_PAGER=cat PAGER='sed s/^/PAGED:/' script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "SYSTEMD_PAGER=cat turns paging off, whatever PAGER says" "$tmp/out" "PAGED:"
+        SYSTEMD_LESS=XYZ LESS=abc PAGER='cat >/dev/null; echo "LESS is $LESS"' script -qec "'$ctl' components" \
+                /dev/null </dev/null >"$tmp/out" 2>&1
+        contains "SYSTEMD_LESS is the pager's LESS" "$tmp/out" "LESS is XYZ"
+        env -u SYSTEMD_LESS LESS=abc PAGER='cat >/dev/null; echo "LESS is $LESS"' script -qec "'$ctl' components" \
+                /dev/null </dev/null >"$tmp/out" 2>&1
+        contains "without SYSTEMD_LESS the pager's LESS is FRSXMK" "$tmp/out" "LESS is FRSXMK"
+        SYSTEMD_COLORS=0 PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "SYSTEMD_COLORS=0 on a terminal: no colors" "$tmp/out" $'\e['
+        SYSTEMD_COLORS=1 NO_COLOR=1 "$ctl" status >"$tmp/out" 2>&1
+        contains "SYSTEMD_COLORS=1 off a terminal: colors, NO_COLOR or not" "$tmp/out" $'\e['
 else
         skip "terminal behaviour" "no script(1)"
 fi
