@@ -107,9 +107,16 @@ bool bus_error_is_not_running(const sd_bus_error *error) {
         return sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER);
 }
 
+bool bus_error_is_timeout(const sd_bus_error *error, int r) {
+        return sd_bus_error_has_names(error, SD_BUS_ERROR_NO_REPLY, SD_BUS_ERROR_TIMEOUT) ||
+               (!sd_bus_error_is_set(error) && r == -ETIMEDOUT);
+}
+
 int bus_error_exit_status(const sd_bus_error *error, int r) {
         if (bus_error_is_not_running(error))
                 return EXIT_NOT_RUNNING;
+        if (bus_error_is_timeout(error, r))
+                return EXIT_TIMEOUT;
         if (sd_bus_error_has_name(error, BUS_ERROR_NO_SUCH_COMPONENT))
                 return EXIT_NO_COMPONENT;
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,

@@ -17,6 +17,7 @@ enum {
         EXIT_NOT_RUNNING = 3,     /* status: State is not "running"; any verb: the daemon is not running */
         EXIT_NO_COMPONENT = 4,
         EXIT_DENIED = 5,
+        EXIT_TIMEOUT = 6,         /* the daemon did not answer in time */
 };
 
 /* One property to pick out of GetAll: signature "s" (char **, replaced), "b" (bool *),
@@ -33,6 +34,8 @@ int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusPrope
 
 /* The exit status for a failed call: NoSuchComponent 4, access denied 5, otherwise 1. */
 int bus_error_exit_status(const sd_bus_error *error, int r);
+/* Whether the call failed because the daemon did not answer in time. */
+bool bus_error_is_timeout(const sd_bus_error *error, int r);
 /* Whether the call failed because nobody owns the daemon's bus name. */
 bool bus_error_is_not_running(const sd_bus_error *error);
 /* The text to show for a failed call: the D-Bus error message, else the errno text. */

@@ -36,6 +36,11 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
         if (bus_error_is_not_running(error))
                 fprintf(stderr, "Failed to %s: xen-dom0d is not running (start it with: systemctl start xen-dom0)\n",
                         what);
+        else if (bus_error_is_timeout(error, r))
+                fprintf(stderr,
+                        "Failed to %s: xen-dom0d did not answer in time (%s); its log may say why: "
+                        "journalctl -u xen-dom0\n",
+                        what, bus_error_text(error, r));
         else
                 fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
         return bus_error_exit_status(error, r);

@@ -414,6 +414,13 @@ else
         skip "bash completion" "bash-completion is not installed"
 fi
 
+# ---- a daemon that does not answer -----------------------------------------------------------
+# Stopped, it holds its name but answers nothing: the call's 25 s default timeout runs out.
+kill -STOP "$DAEMON_PID"
+expect "status of a daemon that does not answer exits 6 (timeout), not 1 (invalid file)" 6 "$ctl" status
+contains "... and says so" "$tmp/err" "xen-dom0d did not answer in time"
+kill -CONT "$DAEMON_PID"
+
 # ---- no daemon -------------------------------------------------------------------------------
 daemon_stop
 expect "status without the daemon exits 3 (not running)" 3 "$ctl" status
