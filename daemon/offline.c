@@ -70,8 +70,13 @@ int offline_render(const char *path, const char *root) {
                 fprintf(stderr, "%s: rendering under %s: %s\n", path, root, error ?: strerror(-r));
                 return 1;
         }
+        /* The paths as they are on disk: under the DIR of --render (made absolute), or under
+         * XEN_DOM0D_ROOT for --render-host. */
+        size_t rl = strlen(root);
+        while (rl > 0 && root[rl - 1] == '/')
+                rl--;
         STRV_FOREACH(p, w.changed)
-                printf("wrote %s\n", *p);
+                printf("wrote %.*s%s\n", (int) rl, root, *p);
         printf("%zu of %zu files changed\n", strv_length(w.changed), s.n);
         return 0;
 }

@@ -80,7 +80,11 @@ done
 [ $bad_ok = 1 ] && ok "--check exits non-zero for every file of the bad corpus" || nok "bad corpus accepted"
 
 expect "--render writes the set" 0 "$bin" --render "$tmp/root" --config "$data/render/nixos-wiki.conf"
-contains "--render reports what it wrote" "$tmp/out" "wrote /etc/default/grub.d/xen-dom0.cfg"
+contains "--render reports what it wrote, under DIR" "$tmp/out" "wrote $tmp/root/etc/default/grub.d/xen-dom0.cfg"
+expect "--render into a relative DIR" 0 sh -c 'cd "$1" && exec "$2" --render relout/ --config "$3"' sh "$tmp" "$bin" \
+        "$data/render/nixos-wiki.conf"
+contains "... reports the paths under DIR, made absolute" "$tmp/out" \
+        "wrote $(cd "$tmp" && pwd -P)/relout/run/xen-dom0/oxenstored.conf"
 [ -f "$tmp/root/run/xen-dom0/oxenstored.conf" ] && ok "--render wrote oxenstored.conf under the root" || nok "no oxenstored.conf"
 grep -q 'dom0_mem=1024M,max:4096M' "$tmp/root/etc/default/grub.d/xen-dom0.cfg" && ok "--render grub params" || nok "grub params"
 find "$tmp/root" -printf '%p %s %T@\n' | sort >"$tmp/before"
@@ -154,6 +158,7 @@ expect "--render-host follows XEN_DOM0D_ROOT as the daemon does" 0 env XEN_DOM0D
         --render-host --config "$data/render/nixos-wiki.conf"
 [ -f "$tmp/host/run/xen-dom0/xendomains" ] && ok "--render-host wrote under XEN_DOM0D_ROOT" ||
         nok "--render-host did not write under XEN_DOM0D_ROOT"
+contains "--render-host reports the paths where it wrote them" "$tmp/out" "wrote $tmp/host/run/xen-dom0/xendomains"
 expect "--render-host takes no directory" 2 "$bin" --render-host=/tmp --config "$data/render/nixos-wiki.conf"
 
 expect "--dump-config succeeds" 0 "$bin" --dump-config --config "$data/render/trace-debug.conf"
