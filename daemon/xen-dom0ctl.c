@@ -6,6 +6,7 @@
 #include <inttypes.h>
 
 #include "bus-names.h"
+#include "components.h"
 #include "ctl-bus.h"
 #include "ctl-output.h"
 #include "ini-write.h"
@@ -29,6 +30,7 @@ typedef struct Verb {
         bool pager;
         bool mutating;
         verb_func_t run;
+        bool local;     /* runs without the bus (bus is NULL) */
 } Verb;
 
 static int call_failed(const char *what, const sd_bus_error *error, int r) {
@@ -1048,6 +1050,41 @@ static int verb_restart(sd_bus *bus, char **args) {
 
 /* ---- command line ---------------------------------------------------------------------- */
 
+/* ---- logs ------------------------------------------------------------------------------ */
+
+/* The journal of the daemon or of one component: journalctl does it, with its own pager. */
+static int verb_logs(sd_bus *bus, char **args) {
+        const char *argv[8];
+        const char *unit = "xen-dom0.service";
+        size_t n = 0;
+
+        if (arg_host) {
+                fprintf(stderr, "logs reads this host's journal; for another one: ssh HOST journalctl -u UNIT\n");
+                return EXIT_USAGE;
+        }
+        if (args[0]) {
+                const ComponentDef *d = component_find(args[0]);
+                if (!d) {
+                        fprintf(stderr, "No such component: %s (see: %s components)\n", args[0],
+                                program_invocation_short_name);
+                        return EXIT_NO_COMPONENT;
+                }
+                unit = d->unit;
+        }
+        argv[n++] = "journalctl";
+        if (arg_no_pager)
+                argv[n++] = "--no-pager";
+        if (arg_json)
+                argv[n++] = "--output=json";
+        argv[n++] = "--unit";
+        argv[n++] = unit;
+        argv[n] = NULL;
+        fflush(stdout);
+        execvp(argv[0], (char *const *) argv);
+        fprintf(stderr, "Failed to run journalctl: %s\n", strerror(errno));
+        return EXIT_FAILED;
+}
+
 static const Verb verbs[] = {
         { "status", 0, 0, true, false, verb_status },
         { "components", 0, 0, true, false, verb_components },
@@ -1057,6 +1094,7 @@ static const Verb verbs[] = {
         { "reload", 0, 0, false, true, verb_reload },
         { "restart", 1, 1, false, true, verb_restart },
         { "domains", 0, 0, true, false, verb_domains },
+        { "logs", 0, 1, false, false, verb_logs, .local = true },
 };
 
 static void help(void) {
@@ -1071,6 +1109,7 @@ static void help(void) {
                "  reload                 Apply the configuration file now\n"
                "  restart COMPONENT      Restart one component\n"
                "  domains                List the guests\n"
+               "  logs [COMPONENT]       Show the journal of xen-dom0d or of a component\n"
                "\nOptions:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
@@ -1187,6 +1226,8 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
+        if (verb->local)
+                return verb->run(NULL, optind < argc ? argv + optind + 1 : argv + argc);
         if (connect_bus(&bus) < 0)
                 return EXIT_FAILED;
         if (verb->mutating && arg_ask_password && !arg_host)

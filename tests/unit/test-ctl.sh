@@ -410,9 +410,30 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
                 nok "completion: component list differs from the daemon's"
         [ "$(complete_words xen-dom0ctl config --ch)" = "--changed" ] && ok "completion: --changed for config" ||
                 nok "completion: --changed"
+        [ "$(complete_words xen-dom0ctl lo)" = "logs" ] && ok "completion: logs" || nok "completion: logs"
+        [ "$(complete_words xen-dom0ctl logs xenc)" = "xenconsoled" ] && ok "completion: components for logs" ||
+                nok "completion: components for logs"
 else
         skip "bash completion" "bash-completion is not installed"
 fi
+
+# ---- logs: journalctl does it ----------------------------------------------------------------
+# A journalctl of the test's own on PATH prints the arguments it was given.
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "journalctl $*"\n' >"$tmp/bin/journalctl"
+chmod 755 "$tmp/bin/journalctl"
+expect "logs exits with journalctl's status" 0 env PATH="$tmp/bin:$PATH" "$ctl" logs
+expect_line() { grep -qxF -- "$3" "$2" && ok "$1" || { nok "$1: no line '$3' in:"; show "$2"; }; }
+expect_line "logs shows the daemon's journal" "$tmp/out" "journalctl --unit xen-dom0.service"
+expect "logs COMPONENT" 0 env PATH="$tmp/bin:$PATH" "$ctl" --no-pager --json logs xenconsoled
+expect_line "... shows that unit's journal, --no-pager and --json passed on" "$tmp/out" \
+        "journalctl --no-pager --output=json --unit xenconsoled.service"
+expect "logs takes a unit name too" 0 env PATH="$tmp/bin:$PATH" "$ctl" logs xen-watchdog.service
+expect_line "... the same unit" "$tmp/out" "journalctl --unit xen-watchdog.service"
+expect "logs of an unknown component exits 4" 4 env PATH="$tmp/bin:$PATH" "$ctl" logs nonesuch
+contains "... naming it" "$tmp/err" "No such component: nonesuch"
+expect "logs without journalctl exits 1" 1 env PATH="$tmp/empty" "$ctl" logs
+contains "... saying so" "$tmp/err" "Failed to run journalctl"
 
 # ---- a daemon that does not answer -----------------------------------------------------------
 # Stopped, it holds its name but answers nothing: the call's 25 s default timeout runs out.

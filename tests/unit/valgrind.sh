@@ -25,7 +25,8 @@ trap 'rm -rf "$vgdir"' EXIT
 chmod 755 "$vgdir"
 mkdir -m 1777 "$vgdir/logs"
 install -m 644 "$here/valgrind.supp" "$vgdir/valgrind.supp"
-vg=(valgrind --leak-check=full --show-leak-kinds=definite,indirect
+# valgrind by its full path: a test may run a program with a PATH of its own.
+vg=("$(command -v valgrind)" --leak-check=full --show-leak-kinds=definite,indirect
 	--errors-for-leak-kinds=definite,indirect --error-exitcode=1 --num-callers=30
 	--suppressions="$vgdir/valgrind.supp" --gen-suppressions=all --log-file="$vgdir/logs/vg.%p.log")
 
