@@ -774,7 +774,7 @@ static int verb_config(sd_bus *bus, char **args) {
                         /* What nobody may set is shown as a comment: the output is a file the
                          * daemon takes back (xen-dom0ctl config > f; xen-dom0ctl check f). */
                         if (def && (def->flags & OPTION_READONLY))
-                                printf("# %s = %s  (read-only, %s)\n", key, opts[i].value, def->default_value);
+                                ini_write_read_only(stdout, key, opts[i].value, def->default_value);
                         else {
                                 ini_write_assignment(stdout, "", key, opts[i].value);
                                 putchar('\n');

@@ -357,9 +357,8 @@ int config_new_default(const char *path, Config **ret) {
         return 0;
 }
 
-/* Dependent defaults, computed after parsing so that an explicit value always wins. */
-/* Computes the dependent defaults. A refused value (a partly read file, validated for its other
- * errors) counts as not given. */
+/* Dependent defaults, computed after parsing so that an explicit value always wins. A refused
+ * value (a partly read file, validated for its other errors) counts as not given. */
 static int config_finalize(Config *c) {
         OptionValue *v = c->v;
 #define GIVEN(id) (v[id].set && !v[id].invalid)
@@ -690,6 +689,36 @@ static void handle_continuation(ParseState *s, const char *value) {
         }
 }
 
+/* Records why VALUE was refused. A value in quotes, "..." or '...', is written as NixOS
+ * writes a string: the quotes would be part of it here, so the finding says to remove them and
+ * what the value says without them. Returns -ENOMEM or 0. */
+static int value_refused(ParseState *s, const OptionDef *def, const char *name, const char *value,
+                         const char *reason) {
+        size_t len = strlen(value);
+        _cleanup_free_ char *inner = NULL, *inner_reason = NULL;
+        OptionValue iv = {};
+        int r;
+
+        if (len < 2 || (value[0] != '"' && value[0] != '\'') || value[len - 1] != value[0]) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name, "%s", reason);
+                return 0;
+        }
+        inner = strndup(value + 1, len - 2);
+        if (!inner)
+                return -ENOMEM;
+        r = option_parse_value(def, inner, &iv, &inner_reason);
+        if (r == -ENOMEM)
+                return r;
+        if (r >= 0) {
+                option_value_done(def, &iv);
+                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
+                         "values are not quoted in this file: remove the quotes");
+        } else
+                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
+                         "%s, and values are not quoted in this file: remove the quotes", inner_reason);
+        return 0;
+}
+
 static int key_handler(void *user, const char *section_unused, const char *key, const char *value) {
         ParseState *s = user;
         char name[192];
@@ -767,33 +796,11 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 return 1;
         }
         if (r < 0) {
-                size_t len = strlen(value);
-
-                /* "..." or '...': written as NixOS writes a string. The quotes would be part of
-                 * the value here; what the value says without them is the useful finding. */
-                if (len >= 2 && (value[0] == '"' || value[0] == '\'') && value[len - 1] == value[0]) {
-                        _cleanup_free_ char *inner = strndup(value + 1, len - 2), *inner_reason = NULL;
-                        OptionValue iv = {};
-
-                        if (!inner) {
-                                s->error = -ENOMEM;
-                                return 1;
-                        }
-                        r = option_parse_value(def, inner, &iv, &inner_reason);
-                        if (r == -ENOMEM) {
-                                s->error = r;
-                                return 1;
-                        }
-                        if (r >= 0) {
-                                option_value_done(def, &iv);
-                                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
-                                         "values are not quoted in this file: remove the quotes");
-                        } else
-                                diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name,
-                                         "%s, and values are not quoted in this file: remove the quotes",
-                                         inner_reason);
-                } else
-                        diag_add(s->diag, DIAG_ERROR, DIAG_VALUE, s->path, s->line, name, "%s", reason);
+                r = value_refused(s, def, name, value, reason);
+                if (r < 0) {
+                        s->error = r;
+                        return 1;
+                }
                 v->invalid = true;
         } else {
                 option_value_done(def, v);
@@ -1121,7 +1128,7 @@ int config_dump(const Config *c, FILE *f) {
                         fprintf(f, "\n[%s]\n", section);
                 }
                 if (def->flags & OPTION_READONLY)
-                        fprintf(f, "# %s = %s  (read-only, %s)\n", def->key, value, def->default_value);
+                        ini_write_read_only(f, def->key, value, def->default_value);
                 else {
                         /* On a line of its own: a ';' after the value would be part of it. */
                         if (v->set)

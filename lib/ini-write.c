@@ -13,3 +13,7 @@ void ini_write_assignment(FILE *f, const char *prefix, const char *key, const ch
         }
         fputs(value, f);
 }
+
+void ini_write_read_only(FILE *f, const char *key, const char *value, const char *why) {
+        fprintf(f, "# %s = %s  (read-only, %s)\n", key, value, why);
+}

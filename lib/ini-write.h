@@ -8,3 +8,7 @@
 /* Writes "KEY = VALUE" without a newline after it, a multi-line value continued on lines that
  * start with PREFIX and an indentation, as the file's reader takes it back. */
 void ini_write_assignment(FILE *f, const char *prefix, const char *key, const char *value);
+
+/* Writes "# KEY = VALUE  (read-only, WHY)" and a newline: a value nobody may set, shown in a
+ * file the reader takes back. */
+void ini_write_read_only(FILE *f, const char *key, const char *value, const char *why);
