@@ -5,7 +5,6 @@
 #include "bus-polkit.h"
 #include "log.h"
 
-
 typedef struct AuthQuery {
         Manager *manager;
         sd_bus_message *message;

@@ -8,7 +8,6 @@
 #include "bus-names.h"
 #include "macro.h"
 
-
 /* Exit statuses, documented in xen-dom0ctl(1). */
 enum {
         EXIT_OK = 0,
@@ -32,7 +31,8 @@ typedef struct BusProperty {
  * Returns 0, or a negative errno with error set when the call failed. */
 int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusProperty *map, sd_bus_error *error);
 
-/* The exit status for a failed call: NoSuchComponent 4, access denied 5, otherwise 1. */
+/* The exit status for a failed call: the daemon not running 3, NoSuchComponent 4, access denied
+ * 5, no answer in time 6, otherwise 1. */
 int bus_error_exit_status(const sd_bus_error *error, int r);
 /* Whether the call failed because the daemon did not answer in time. */
 bool bus_error_is_timeout(const sd_bus_error *error, int r);

@@ -1048,8 +1048,6 @@ static int verb_restart(sd_bus *bus, char **args) {
         return EXIT_OK;
 }
 
-/* ---- command line ---------------------------------------------------------------------- */
-
 /* ---- logs ------------------------------------------------------------------------------ */
 
 /* The journal of the daemon or of one component: journalctl does it, with its own pager. */
@@ -1084,6 +1082,8 @@ static int verb_logs(sd_bus *bus, char **args) {
         fprintf(stderr, "Failed to run journalctl: %s\n", strerror(errno));
         return EXIT_FAILED;
 }
+
+/* ---- command line ---------------------------------------------------------------------- */
 
 static const Verb verbs[] = {
         { "status", 0, 0, true, false, verb_status },

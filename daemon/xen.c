@@ -15,7 +15,6 @@
 #include "xen-util.h"
 #include "xen.h"
 
-
 #define OPEN_RETRY_FIRST_USEC (1000 * 1000ULL)
 #define OPEN_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
 /* After a change event, list once more a little later: a guest whose name was not written
