@@ -436,7 +436,7 @@ static void do_restart_component(Manager *m, sd_bus_message *msg) {
                 return;
         }
         *rc = (RestartCall) { .msg = sd_bus_message_ref(msg), .component = c };
-        c->restarts++;
+        stats_count_restart(c, RESTART_REASON_REQUESTED);
         c->state = COMPONENT_RESTARTING;
         log_info("%s %s on request of %s", start_only ? "Starting" : "Restarting", def->name,
                  strna(sd_bus_message_get_sender(msg)));
@@ -529,6 +529,10 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_list_components, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListDomains", "", , "a(ussstuto)", SD_BUS_PARAM(domains), bus_xen_list_domains,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetDomainStats", "", , "a(ussstttuuasst)", SD_BUS_PARAM(domains),
+                                 bus_xen_get_domain_stats, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("GetMetrics", "s", SD_BUS_PARAM(format), "s", SD_BUS_PARAM(text),
+                                 bus_stats_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RestartComponent", "s", SD_BUS_PARAM(name), "", , method_restart_component,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ComponentStateChanged", "ssss",

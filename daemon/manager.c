@@ -104,6 +104,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->store_watch);
         sd_event_source_unref(m->store_modprobe);
         sd_event_source_unref(m->reload_defer);
+        stats_stop(m);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);
@@ -507,6 +508,7 @@ int manager_startup(Manager *m) {
         r = bus_manager_register(m);
         if (r < 0)
                 return r;
+        stats_configure(m);
         /* With the stack disabled, Xen is someone else's: look only when a store already answers
          * (or a test chose a backend), and at once, before the name is requested: no bring-up
          * needs it kept off (manager_store_ready() defers it), and no caller must find ListDomains

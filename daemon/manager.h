@@ -9,6 +9,7 @@
 #include "components.h"
 #include "dom0-config.h"
 #include "fileset.h"
+#include "metrics.h"
 #include "plan.h"
 
 typedef uint64_t usec_t;
@@ -51,6 +52,8 @@ typedef struct Component {
         char *last_error;
         bool adopted;
         unsigned restarts;
+        uint64_t restarts_by_reason[_RESTART_REASON_MAX]; /* for the metrics */
+        uint64_t last_restart_realtime;
         usec_t restart_times[RESTART_BURST];
         sd_event_source *restart_timer;
         sd_bus_slot *properties_slot;
@@ -62,6 +65,7 @@ typedef struct Component {
         sd_event_source *probe_child;
         sd_event_source *probe_timer;
         usec_t probe_deadline;
+        usec_t probe_started;       /* CLOCK_MONOTONIC */
         /* what the bus was last told */
         ComponentState announced_state;
         char *announced_active;
@@ -94,6 +98,15 @@ struct Manager {
         int64_t dom0_memory_live;   /* MiB set live by a reload (0: none): not a reboot reason */
         usec_t bringup_start;
         usec_t bringup_end;
+
+        /* what the metrics count (stats.c) */
+        uint64_t reloads[_RELOAD_RESULT_MAX];
+        bool reload_restart_failed;  /* a restart of this reload did not complete */
+        uint64_t store_probes, store_probe_usec, store_probe_failures;
+        uint64_t store_last_answer;  /* CLOCK_REALTIME */
+        sd_event_source *metrics_timer;
+        char *metrics_error;         /* why the last write failed, logged once */
+        char *metrics_file;          /* the file written last */
 
         Component components[_COMP_MAX];
 
@@ -158,7 +171,7 @@ int supervisor_begin(Manager *m);
 void supervisor_dispatch(Manager *m);
 void supervisor_unit_properties(Component *c, const char *active_state, const char *sub_state);
 void supervisor_component_done(Manager *m);
-int supervisor_restart(Component *c, const char *reason);
+int supervisor_restart(Component *c, RestartReason why, const char *reason);
 /* The name of a component c needs that is failed or stopped (starting c would start it
  * again), NULL when none is. */
 const char *supervisor_lost_need(Manager *m, const Component *c);
@@ -184,6 +197,16 @@ void bus_component_emit_changes(Manager *m);
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
 /* The message of an InvalidConfig error for d, as the caller of msg may see it. */
 int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
+
+/* stats.c: the metrics. Counts a restart the supervisor did. */
+void stats_count_restart(Component *c, RestartReason why);
+/* Writes the metrics text of the moment to f. */
+int stats_write(Manager *m, MetricsFormat format, FILE *f);
+/* Starts, moves or stops the textfile writer as the configuration says. */
+void stats_configure(Manager *m);
+/* Stops writing and removes the file written, whose values would go stale. */
+void stats_stop(Manager *m);
+int bus_stats_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
 /* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
 int xs_probe_start(Component *c, usec_t deadline);

@@ -59,6 +59,10 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         sd_bus_message *msg = TAKE_PTR(m->reload_message);
 
         m->reloading = false;
+        m->reloads[streq_ptr(error_name, ERROR_INVALID_CONFIG) ? RELOAD_REFUSED
+                   : error || m->reload_restart_failed         ? RELOAD_FAILED
+                                                               : RELOAD_SUCCEEDED]++;
+        m->reload_restart_failed = false;
         if (error) {
                 _cleanup_strv_free_ char **lines = NULL;
                 (void) strv_split_ws("", &lines);
@@ -107,6 +111,7 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
         if (error || !streq(result, "done")) {
                 log_error("Restart of %s for the new configuration did not complete: %s", c->def->name,
                           error ?: result);
+                m->reload_restart_failed = true;
                 c->state = COMPONENT_FAILED;
                 (void) systemd_fetch_result(c);
         } else {
@@ -218,6 +223,7 @@ static void reload_continue(Manager *m) {
         m->reload_plan = (ReloadPlan) {};
         (void) manager_compute_pending(m);
         bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
+        stats_configure(m);
 
         STRV_FOREACH(p, m->reload_files)
                 log_info("Reload wrote %s", *p);
@@ -265,7 +271,7 @@ static void reload_continue(Manager *m) {
                         continue;
                 }
                 c->state = COMPONENT_RESTARTING;
-                c->restarts++;
+                stats_count_restart(c, RESTART_REASON_RELOAD);
                 (void) strv_extend(&m->reload_restarted, c->def->name);
                 m->reload_jobs++;
                 log_info("Restarting %s for the new configuration", c->def->name);

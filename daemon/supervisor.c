@@ -170,7 +170,7 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
                          error ?: result);
                 (void) systemd_fetch_result(c);
                 c->state = COMPONENT_FAILED;
-                (void) supervisor_restart(c, reason);
+                (void) supervisor_restart(c, RESTART_REASON_RESTART_FAILED, reason);
                 return;
         }
         if (error) {
@@ -324,7 +324,7 @@ static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int supervisor_restart(Component *c, const char *reason) {
+int supervisor_restart(Component *c, RestartReason why, const char *reason) {
         Manager *m = c->manager;
         usec_t now = now_usec(CLOCK_MONOTONIC), delay;
         unsigned recent = 0;
@@ -350,7 +350,7 @@ int supervisor_restart(Component *c, const char *reason) {
                 delay = RESTART_BACKOFF_MAX_USEC;
         memmove(c->restart_times + 1, c->restart_times, sizeof(usec_t) * (RESTART_BURST - 1));
         c->restart_times[0] = now;
-        c->restarts++;
+        stats_count_restart(c, why);
         c->state = COMPONENT_RESTARTING;
         set_error(c, "%s", reason);
         log_event(LOG_WARNING, MESSAGE_COMPONENT_RESTARTED, c->def->name,
@@ -411,7 +411,7 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                 return;
         }
         if (c->def->restart == RESTART_ON_FAILURE) {
-                (void) supervisor_restart(c, reason);
+                (void) supervisor_restart(c, RESTART_REASON_FAILED, reason);
                 return;
         }
         c->state = COMPONENT_FAILED;
@@ -471,7 +471,7 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
                                           c->def->name);
                                 c->state = COMPONENT_STARTING;
                                 c->start_requested = now_usec(CLOCK_MONOTONIC);
-                                c->restarts++;
+                                stats_count_restart(c, RESTART_REASON_RELOAD);
                                 if (systemd_job(m, "RestartUnit", c->def->unit, on_start_done, c) < 0)
                                         c->state = COMPONENT_FAILED;
                         }
@@ -651,6 +651,14 @@ static void store_liveness(Component *c, bool ok, const char *error) {
 
 void supervisor_store_probed(Component *c, bool ok, const char *error) {
         Manager *m = c->manager;
+
+        /* For the metrics: how long the store took to answer, readiness probes included. */
+        if (ok) {
+                m->store_probes++;
+                m->store_probe_usec += now_usec(CLOCK_MONOTONIC) - c->probe_started;
+                m->store_last_answer = now_usec(CLOCK_REALTIME);
+        } else
+                m->store_probe_failures++;
 
         if (c->state == COMPONENT_ACTIVE) {
                 store_liveness(c, ok, error);

@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <systemd/sd-event.h>
 
+#include "metrics.h"
+
 typedef enum XenDomainState {
         XEN_DOMAIN_RUNNING,
         XEN_DOMAIN_BLOCKED,
@@ -19,9 +21,24 @@ typedef enum XenDomainState {
 
 const char *xen_domain_state_to_string(XenDomainState s);
 
+/* Why a domain shut down, as the hypervisor numbers it (SHUTDOWN_* in Xen's sched.h). */
+typedef enum XenShutdownReason {
+        XEN_SHUTDOWN_POWEROFF,
+        XEN_SHUTDOWN_REBOOT,
+        XEN_SHUTDOWN_SUSPEND,
+        XEN_SHUTDOWN_CRASH,
+        XEN_SHUTDOWN_WATCHDOG,
+        XEN_SHUTDOWN_SOFT_RESET,
+        _XEN_SHUTDOWN_MAX,
+} XenShutdownReason;
+
+const char *xen_shutdown_reason_to_string(XenShutdownReason r);
+
 typedef struct XenDomainInfo {
         uint32_t domid;
         uint8_t state;          /* XenDomainState */
+        uint8_t flags;          /* METRICS_DOMAIN_*: the hypervisor's flags, several at once */
+        uint8_t shutdown_reason; /* XenShutdownReason, when the SHUTDOWN flag is set */
         uint8_t uuid[16];
         uint32_t vcpus;         /* online */
         uint32_t max_vcpus;
@@ -68,8 +85,9 @@ typedef struct XenBackendOps {
          * loop holds is not usable in a child.
          *
          * The names of n domains: names[i] for domids[i], left NULL while a domain has no name
-         * yet. Fails when the store cannot be read at all. */
-        int (*domain_names)(XenBackend *b, const uint32_t *domids, size_t n, char **names);
+         * yet, and when the toolstack created them (CLOCK_REALTIME µs, left 0 when it did not
+         * record it, as for Domain 0). Fails when the store cannot be read at all. */
+        int (*domain_names)(XenBackend *b, const uint32_t *domids, size_t n, char **names, uint64_t *start_usec);
         /* Sets the balloon target of a domain, within its maximum. */
         int (*set_memory_target)(XenBackend *b, uint32_t domid, uint64_t target_kib);
 

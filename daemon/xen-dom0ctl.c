@@ -10,6 +10,7 @@
 #include "ctl-bus.h"
 #include "ctl-output.h"
 #include "ini-write.h"
+#include "metrics.h"
 #include "options.h"
 #include "strv.h"
 
@@ -21,6 +22,7 @@ static bool arg_no_pager = false;
 static bool arg_ask_password = false;
 static bool arg_changed = false;
 static const char *arg_host = NULL;
+static const char *arg_format = NULL;
 
 typedef int (*verb_func_t)(sd_bus *bus, char **args);
 
@@ -1083,6 +1085,26 @@ static int verb_logs(sd_bus *bus, char **args) {
         return EXIT_FAILED;
 }
 
+/* ---- metrics --------------------------------------------------------------------------- */
+
+/* The daemon writes the text, so that it is the same as the file node_exporter reads. */
+static int verb_metrics(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *text;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetMetrics", &error, &reply,
+                               "s", arg_format ?: "openmetrics");
+        if (r < 0)
+                return call_failed("read the metrics", &error, r);
+        r = sd_bus_message_read(reply, "s", &text);
+        if (r < 0)
+                return parse_failed("GetMetrics", r);
+        fputs(text, stdout);
+        return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+}
+
 /* ---- command line ---------------------------------------------------------------------- */
 
 static const Verb verbs[] = {
@@ -1095,6 +1117,7 @@ static const Verb verbs[] = {
         { "restart", 1, 1, false, true, verb_restart },
         { "domains", 0, 0, true, false, verb_domains },
         { "logs", 0, 1, false, false, verb_logs, .local = true },
+        { "metrics", 0, 0, true, false, verb_metrics },
 };
 
 static void help(void) {
@@ -1110,6 +1133,7 @@ static void help(void) {
                "  restart COMPONENT      Restart one component\n"
                "  domains                List the guests\n"
                "  logs [COMPONENT]       Show the journal of xen-dom0d or of a component\n"
+               "  metrics                Print the metrics of the domains and the stack (OpenMetrics)\n"
                "\nOptions:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
@@ -1119,13 +1143,14 @@ static void help(void) {
                "     --no-pager          Do not pipe output into a pager\n"
                "     --no-ask-password   Do not ask for authorization interactively\n"
                "     --changed           config: only the options that differ from their default\n"
+               "     --format=FORMAT     metrics: openmetrics (the default) or prometheus (text 0.0.4)\n"
                "\nSee the xen-dom0ctl(1) man page for details.\n",
                program_invocation_short_name);
 }
 
 /* Returns -1 to go on, or the exit status. */
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_SYSTEM, ARG_JSON, ARG_NO_PAGER, ARG_NO_ASK_PASSWORD, ARG_CHANGED };
+        enum { ARG_VERSION = 0x100, ARG_SYSTEM, ARG_JSON, ARG_NO_PAGER, ARG_NO_ASK_PASSWORD, ARG_CHANGED, ARG_FORMAT };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -1135,6 +1160,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "changed", no_argument, NULL, ARG_CHANGED },
+                { "format", required_argument, NULL, ARG_FORMAT },
                 {}
         };
         int c;
@@ -1164,6 +1190,13 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_CHANGED:
                         arg_changed = true;
+                        break;
+                case ARG_FORMAT:
+                        if (metrics_format_from_string(optarg) < 0) {
+                                fprintf(stderr, "Unknown --format=%s: expected openmetrics or prometheus.\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        arg_format = optarg;
                         break;
                 default:
                         fprintf(stderr, "See %s --help.\n", program_invocation_short_name);
@@ -1223,6 +1256,14 @@ int main(int argc, char *argv[]) {
         }
         if (arg_changed && verb->run != verb_config) {
                 fprintf(stderr, "--changed applies to the config command only.\n");
+                return EXIT_USAGE;
+        }
+        if (arg_format && verb->run != verb_metrics) {
+                fprintf(stderr, "--format applies to the metrics command only.\n");
+                return EXIT_USAGE;
+        }
+        if (arg_json && verb->run == verb_metrics) {
+                fprintf(stderr, "metrics prints OpenMetrics text; --json does not apply (see: domains --json).\n");
                 return EXIT_USAGE;
         }
 

@@ -34,6 +34,7 @@ typedef struct FakeDomain {
         uint32_t vcpus;
         uint64_t memory_kib;
         uint64_t max_memory_kib;
+        uint64_t created_usec; /* CLOCK_REALTIME */
         char *name;
 } FakeDomain;
 
@@ -59,6 +60,12 @@ static uint64_t now_mono_usec(void) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
 }
 
+static uint64_t now_real_usec(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000;
+}
+
 static FakeDomain *fake_find(XenBackend *b, const char *name) {
         for (size_t i = 0; i < b->n; i++)
                 if (streq(b->domains[i].name, name))
@@ -81,7 +88,8 @@ static int fake_add(XenBackend *b, const char *name, uint64_t memory_kib, uint64
         if (!copy)
                 return -ENOMEM;
         b->domains[b->n++] = (FakeDomain) { .domid = b->next_domid++, .state = XEN_DOMAIN_RUNNING, .vcpus = vcpus,
-                                            .memory_kib = memory_kib, .max_memory_kib = max_kib, .name = copy };
+                                            .memory_kib = memory_kib, .max_memory_kib = max_kib,
+                                            .created_usec = now_real_usec(), .name = copy };
         return 0;
 }
 
@@ -280,6 +288,10 @@ static void fake_info(XenBackend *b, const FakeDomain *d, XenDomainInfo *ret) {
         *ret = (XenDomainInfo) {
                 .domid = d->domid,
                 .state = d->state,
+                .flags = d->state == XEN_DOMAIN_PAUSED    ? METRICS_DOMAIN_PAUSED
+                         : d->state == XEN_DOMAIN_CRASHED ? METRICS_DOMAIN_SHUTDOWN
+                                                          : METRICS_DOMAIN_RUNNING,
+                .shutdown_reason = d->state == XEN_DOMAIN_CRASHED ? XEN_SHUTDOWN_CRASH : _XEN_SHUTDOWN_MAX,
                 .vcpus = d->vcpus,
                 .max_vcpus = d->vcpus,
                 .memory_kib = d->memory_kib,
@@ -348,7 +360,7 @@ static int fake_store_read(XenBackend *b) {
         return r;
 }
 
-static int fake_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names) {
+static int fake_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names, uint64_t *start_usec) {
         int r = fake_store_read(b);
 
         if (r < 0)
@@ -361,6 +373,8 @@ static int fake_domain_names(XenBackend *b, const uint32_t *domids, size_t n, ch
                 names[i] = strdup(d->name);
                 if (!names[i])
                         return -ENOMEM;
+                /* Like libxl, which records it for the guests it creates only. */
+                start_usec[i] = d->domid == 0 ? 0 : d->created_usec;
         }
         return 0;
 }

@@ -407,6 +407,13 @@ static void from_dominfo(const libxl_dominfo *d, XenDomainInfo *ret) {
                 .memory_kib = d->current_memkb,
                 .max_memory_kib = d->max_memkb,
                 .cpu_time_ns = d->cpu_time,
+                .flags = (d->running ? METRICS_DOMAIN_RUNNING : 0) | (d->blocked ? METRICS_DOMAIN_BLOCKED : 0) |
+                         (d->paused ? METRICS_DOMAIN_PAUSED : 0) | (d->shutdown ? METRICS_DOMAIN_SHUTDOWN : 0) |
+                         (d->dying ? METRICS_DOMAIN_DYING : 0),
+                /* libxl's numbering is the hypervisor's; its "unknown" (-1) is not */
+                .shutdown_reason = (int) d->shutdown_reason >= 0 && (int) d->shutdown_reason < (int) _XEN_SHUTDOWN_MAX
+                                           ? (uint8_t) d->shutdown_reason
+                                           : _XEN_SHUTDOWN_MAX,
         };
         memcpy(ret->uuid, libxl_uuid_bytearray_const(&d->uuid), sizeof ret->uuid);
 }
@@ -443,7 +450,25 @@ static int libxl_backend_domain_info(XenBackend *b, uint32_t domid, XenDomainInf
         return r;
 }
 
-static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names) {
+/* libxl writes "SECONDS.CENTISECONDS" under the domain's /vm path when it creates it. */
+static uint64_t read_start_time(struct xs_handle *h, uint32_t domid) {
+        char path[64];
+        _cleanup_free_ char *vm = NULL, *vm_path = NULL, *t = NULL;
+        unsigned len = 0;
+        unsigned long long sec, cs = 0;
+
+        snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/vm", domid);
+        vm = xs_read(h, XBT_NULL, path, &len);
+        if (!vm || len == 0 || asprintf(&vm_path, "%s/start_time", vm) < 0)
+                return 0;
+        t = xs_read(h, XBT_NULL, vm_path, &len);
+        if (!t || len == 0 || sscanf(t, "%llu.%2llu", &sec, &cs) < 1)
+                return 0;
+        return (uint64_t) sec * 1000000ULL + (uint64_t) cs * 10000ULL;
+}
+
+static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names,
+                                      uint64_t *start_usec) {
         /* The loop's handle has a reader thread, which did not follow into this child: one of
          * its own. */
         struct xs_handle *h = xs_open(0);
@@ -469,6 +494,7 @@ static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, siz
                         continue;
                 }
                 names[i] = name;
+                start_usec[i] = read_start_time(h, domids[i]);
         }
         xs_close(h);
         return r;

@@ -37,14 +37,27 @@ const char *xen_domain_state_to_string(XenDomainState s) {
         return s < _XEN_DOMAIN_STATE_MAX ? domain_states[s] : "unknown";
 }
 
+static const char *const shutdown_reasons[_XEN_SHUTDOWN_MAX] = {
+        [XEN_SHUTDOWN_POWEROFF] = "poweroff", [XEN_SHUTDOWN_REBOOT] = "reboot",
+        [XEN_SHUTDOWN_SUSPEND] = "suspend",   [XEN_SHUTDOWN_CRASH] = "crash",
+        [XEN_SHUTDOWN_WATCHDOG] = "watchdog", [XEN_SHUTDOWN_SOFT_RESET] = "soft_reset",
+};
+
+const char *xen_shutdown_reason_to_string(XenShutdownReason r) {
+        return r < _XEN_SHUTDOWN_MAX ? shutdown_reasons[r] : "unknown";
+}
+
 /* One domain as the bus sees it. Kept small: a host may run thousands. */
 typedef struct XenDomain {
         uint32_t domid;
         uint8_t state;
+        uint8_t flags;
+        uint8_t shutdown_reason;
         uint8_t uuid[16];
-        uint32_t vcpus;
-        uint64_t memory_kib;
+        uint32_t vcpus, max_vcpus;
+        uint64_t memory_kib, max_memory_kib;
         uint64_t cpu_time_ns;
+        uint64_t start_usec; /* CLOCK_REALTIME, 0: unknown */
         char *name;
 } XenDomain;
 
@@ -53,6 +66,7 @@ typedef struct NameLookup {
         uint32_t domid;
         uint8_t uuid[16];
         char *name; /* NULL: not named (yet) */
+        uint64_t start_usec;
 } NameLookup;
 
 typedef struct XenState {
@@ -132,8 +146,12 @@ static XenDomain *domain_by_name(XenState *x, const char *name) {
 
 static void domain_update(XenDomain *d, const XenDomainInfo *i) {
         d->state = i->state;
+        d->flags = i->flags;
+        d->shutdown_reason = i->shutdown_reason;
         d->vcpus = i->vcpus;
+        d->max_vcpus = i->max_vcpus;
         d->memory_kib = i->memory_kib;
+        d->max_memory_kib = i->max_memory_kib;
         d->cpu_time_ns = i->cpu_time_ns;
 }
 
@@ -165,13 +183,16 @@ static void names_free(XenState *x) {
         x->names_answered = false;
 }
 
-/* The name the last lookup brought for this domain (the same one: domids are reused). */
-static char *name_take(XenState *x, const XenDomainInfo *i) {
+/* The name the last lookup brought for this domain (the same one: domids are reused), and
+ * its start time. */
+static char *name_take(XenState *x, const XenDomainInfo *i, uint64_t *ret_start_usec) {
         if (!x->names_answered)
                 return NULL;
         for (size_t k = 0; k < x->n_names; k++)
-                if (x->names[k].domid == i->domid && memcmp(x->names[k].uuid, i->uuid, 16) == 0)
+                if (x->names[k].domid == i->domid && memcmp(x->names[k].uuid, i->uuid, 16) == 0) {
+                        *ret_start_usec = x->names[k].start_usec;
                         return TAKE_PTR(x->names[k].name);
+                }
         return NULL;
 }
 
@@ -228,11 +249,12 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                 if (old) {
                         /* shared until the old table goes: it must stay searchable meanwhile */
                         new[n_new].name = old->name;
+                        new[n_new].start_usec = old->start_usec;
                         kept[j] = true;
                         if (old->state != list[i].state)
                                 moved[n_moved++] = (uint32_t) n_new;
                 } else {
-                        new[n_new].name = name_take(x, &list[i]);
+                        new[n_new].name = name_take(x, &list[i], &new[n_new].start_usec);
                         if (!new[n_new].name) {
                                 /* not named yet (being created, or the store is silent) */
                                 want[n_want] = (NameLookup) { .domid = list[i].domid };
@@ -315,19 +337,20 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
 
 /* ---- names, from the store, in a child ---------------------------------------------------- */
 
-/* In the child: the names as "DOMID NAME\0" records, none for a domain without one. */
+/* In the child: the names as "DOMID START_USEC NAME\0" records, none for a domain without one. */
 static int lookup_run(void *userdata, int fd) {
         XenState *x = userdata;
         uint32_t *domids = calloc(x->n_names ?: 1, sizeof(uint32_t));
         char **names = calloc(x->n_names ?: 1, sizeof(char *));
+        uint64_t *starts = calloc(x->n_names ?: 1, sizeof(uint64_t));
         _cleanup_fclose_ FILE *f = NULL;
         int r = -ENOMEM;
 
-        if (!domids || !names)
+        if (!domids || !names || !starts)
                 goto finish;
         for (size_t i = 0; i < x->n_names; i++)
                 domids[i] = x->names[i].domid;
-        r = x->ops->domain_names(x->backend, domids, x->n_names, names);
+        r = x->ops->domain_names(x->backend, domids, x->n_names, names, starts);
         if (r < 0)
                 goto finish;
         f = fdopen(fd, "w");
@@ -337,13 +360,14 @@ static int lookup_run(void *userdata, int fd) {
         }
         for (size_t i = 0; i < x->n_names; i++)
                 if (names[i])
-                        fprintf(f, "%" PRIu32 " %s%c", domids[i], names[i], 0);
+                        fprintf(f, "%" PRIu32 " %" PRIu64 " %s%c", domids[i], starts[i], names[i], 0);
         r = fflush(f) == 0 ? 0 : -EIO;
 finish:
         for (size_t i = 0; names && i < x->n_names; i++)
                 free(names[i]);
         free(names);
         free(domids);
+        free(starts);
         return r;
 }
 
@@ -367,14 +391,20 @@ static void lookup_done(void *userdata, int error, const char *data, size_t size
         } else {
                 x->names_late = false;
                 for (const char *p = data; p < data + size; p += strlen(p) + 1) {
-                        char *end;
+                        char *end, *name;
                         unsigned long domid = strtoul(p, &end, 10);
+                        unsigned long long start;
 
                         if (*end != ' ')
                                 continue;
+                        start = strtoull(end + 1, &name, 10);
+                        if (*name != ' ')
+                                continue;
                         for (size_t i = 0; i < x->n_names; i++)
-                                if (x->names[i].domid == domid && !x->names[i].name)
-                                        x->names[i].name = strdup(end + 1);
+                                if (x->names[i].domid == domid && !x->names[i].name) {
+                                        x->names[i].name = strdup(name + 1);
+                                        x->names[i].start_usec = start;
+                                }
                 }
                 x->names_answered = true;
         }
@@ -629,20 +659,24 @@ static int list_domains_reply(XenState *x, sd_bus_message *msg) {
         return sd_bus_send(NULL, reply, NULL);
 }
 
+static int domain_stats_reply(XenState *x, sd_bus_message *msg);
+
 static void list_waiting_flush(XenState *x) {
         for (size_t i = 0; i < x->n_list_waiting; i++) {
-                int r = list_domains_reply(x, x->list_waiting[i]);
+                sd_bus_message *msg = x->list_waiting[i];
+                int r = sd_bus_message_is_method_call(msg, NULL, "GetDomainStats") > 0 ? domain_stats_reply(x, msg)
+                                                                                       : list_domains_reply(x, msg);
                 if (r < 0)
-                        (void) sd_bus_reply_method_errno(x->list_waiting[i], r, NULL);
+                        (void) sd_bus_reply_method_errno(msg, r, NULL);
                 sd_bus_message_unref(x->list_waiting[i]);
         }
         x->list_waiting = mfree(x->list_waiting);
         x->n_list_waiting = 0;
 }
 
-int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        XenState *x = xen_get(userdata);
-
+/* Just opened: the first names are on their way, within the lookup's deadline. Later calls
+ * never wait: they list the domains named so far. Returns 1 when msg waits. */
+static int wait_for_first_listing(XenState *x, sd_bus_message *msg) {
         if (x && !x->populated && x->lookup) {
                 /* Just opened: the first names are on their way, within the lookup's deadline.
                  * Later calls never wait: they list the domains named so far. */
@@ -653,7 +687,107 @@ int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *erro
                 x->list_waiting[x->n_list_waiting++] = sd_bus_message_ref(msg);
                 return 1;
         }
-        return list_domains_reply(x, msg);
+        return 0;
+}
+
+int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        XenState *x = xen_get(userdata);
+        int r = wait_for_first_listing(x, msg);
+
+        return r != 0 ? r : list_domains_reply(x, msg);
+}
+
+static int append_flags(sd_bus_message *reply, uint8_t flags) {
+        int r = sd_bus_message_open_container(reply, 'a', "s");
+
+        for (unsigned b = 0; r >= 0 && b < _METRICS_DOMAIN_FLAG_COUNT; b++)
+                if (flags & (1u << b))
+                        r = sd_bus_message_append_basic(reply, 's', metrics_domain_flag_name(b));
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static const char *domain_shutdown_reason(const XenDomain *d) {
+        return d->flags & METRICS_DOMAIN_SHUTDOWN ? xen_shutdown_reason_to_string(d->shutdown_reason) : "";
+}
+
+static int domain_stats_reply(XenState *x, sd_bus_message *msg) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        if (x)
+                domains_update_all(x);
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ussstttuuasst)");
+        for (size_t i = 0; r >= 0 && x && i < x->n_domains; i++) {
+                const XenDomain *d = &x->domains[i];
+                char uuid[37];
+
+                format_uuid(d->uuid, uuid);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(reply, 'r', "ussstttuuasst");
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "ussstttuu", d->domid, d->name, uuid,
+                                                  xen_domain_state_to_string(d->state), d->cpu_time_ns, d->memory_kib,
+                                                  d->max_memory_kib, d->vcpus, d->max_vcpus);
+                if (r >= 0)
+                        r = append_flags(reply, d->flags);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "st", domain_shutdown_reason(d), d->start_usec);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        XenState *x = xen_get(userdata);
+        int r = wait_for_first_listing(x, msg);
+
+        return r != 0 ? r : domain_stats_reply(x, msg);
+}
+
+int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n, uint64_t *ret_total_kib,
+                         uint64_t *ret_free_kib) {
+        XenState *x = xen_get(m);
+        XenHostInfo host = {};
+        MetricsDomain *l;
+
+        if (!x)
+                return -ENXIO;
+        domains_update_all(x);
+        l = calloc(x->n_domains ?: 1, sizeof(MetricsDomain));
+        if (!l)
+                return -ENOMEM;
+        for (size_t i = 0; i < x->n_domains; i++) {
+                const XenDomain *d = &x->domains[i];
+
+                l[i] = (MetricsDomain) {
+                        .domid = d->domid,
+                        .name = d->name,
+                        .flags = d->flags,
+                        .shutdown_reason = d->flags & METRICS_DOMAIN_SHUTDOWN
+                                                   ? xen_shutdown_reason_to_string(d->shutdown_reason)
+                                                   : NULL,
+                        .cpu_time_ns = d->cpu_time_ns,
+                        .memory_kib = d->memory_kib,
+                        .max_memory_kib = d->max_memory_kib,
+                        .vcpus = d->vcpus,
+                        .max_vcpus = d->max_vcpus,
+                        .start_time_usec = d->start_usec,
+                };
+                format_uuid(d->uuid, l[i].uuid);
+        }
+        (void) x->ops->host_info(x->backend, &host);
+        *ret_domains = l;
+        *ret_n = x->n_domains;
+        *ret_total_kib = host.total_kib;
+        *ret_free_kib = host.free_kib;
+        return 0;
 }
 
 /* ---- domain objects ------------------------------------------------------------------------ */
@@ -719,6 +853,16 @@ static int domain_property(sd_bus *bus, const char *path, const char *iface, con
                 return sd_bus_message_append(reply, "u", d->vcpus);
         if (streq(property, "CPUTimeNanoseconds"))
                 return sd_bus_message_append(reply, "t", d->cpu_time_ns);
+        if (streq(property, "MaxMemoryKiB"))
+                return sd_bus_message_append(reply, "t", d->max_memory_kib);
+        if (streq(property, "MaxVCPUs"))
+                return sd_bus_message_append(reply, "u", d->max_vcpus);
+        if (streq(property, "Flags"))
+                return append_flags(reply, d->flags);
+        if (streq(property, "ShutdownReason"))
+                return sd_bus_message_append(reply, "s", domain_shutdown_reason(d));
+        if (streq(property, "StartTimestamp"))
+                return sd_bus_message_append(reply, "t", d->start_usec);
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
 }
 
@@ -733,6 +877,11 @@ static const sd_bus_vtable domain_vtable[] = {
         SD_BUS_PROPERTY("MemoryKiB", "t", domain_property, 0, 0),
         SD_BUS_PROPERTY("VCPUs", "u", domain_property, 0, 0),
         SD_BUS_PROPERTY("CPUTimeNanoseconds", "t", domain_property, 0, 0),
+        SD_BUS_PROPERTY("MaxMemoryKiB", "t", domain_property, 0, 0),
+        SD_BUS_PROPERTY("MaxVCPUs", "u", domain_property, 0, 0),
+        SD_BUS_PROPERTY("Flags", "as", domain_property, 0, 0),
+        SD_BUS_PROPERTY("ShutdownReason", "s", domain_property, 0, 0),
+        SD_BUS_PROPERTY("StartTimestamp", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_VTABLE_END
 };
 

@@ -15,8 +15,16 @@ void xen_stop(Manager *m);
 int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error);
 int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error);
+/* GetDomainStats: every domain's statistics, read in one pass. */
+int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* Domain objects under /org/xenproject/Dom0/domain. */
 int bus_xen_register(Manager *m);
+
+/* The domains' statistics, read in one pass over the hypervisor, and the host's memory, for
+ * the metrics; the names are borrowed until the loop runs again. -ENXIO while the hypervisor
+ * cannot be read. */
+int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n, uint64_t *ret_total_kib,
+                         uint64_t *ret_free_kib);
 
 /* Reasons a reboot is pending that only the running hypervisor can tell: the rendered boot
  * parameters against its command line, dom0 memory and vCPUs against what dom0 has. */

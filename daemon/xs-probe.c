@@ -117,5 +117,6 @@ static int attempt(Component *c) {
 int xs_probe_start(Component *c, usec_t deadline) {
         xs_probe_cancel(c);
         c->probe_deadline = deadline;
+        c->probe_started = now_usec(CLOCK_MONOTONIC);
         return attempt(c);
 }

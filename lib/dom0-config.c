@@ -1189,7 +1189,10 @@ int options_write_template(FILE *f) {
                         section = def->section;
                         fprintf(f, "\n[%s]\n", section);
                 }
-                fprintf(f, "# %s%s\n", def->help, (def->flags & OPTION_HIDDEN) ? " (internal)" : "");
+                fprintf(f, "# %s%s\n", def->help,
+                        (def->flags & OPTION_HIDDEN) ? " (internal)"
+                        : (def->flags & OPTION_OWN)  ? " (xen-dom0d's own, not in NixOS)"
+                                                     : "");
                 if (def->flags & OPTION_READONLY) {
                         fprintf(f, "# Read-only (%s); here: %s = %s\n", def->default_value, def->key, value);
                         continue;
@@ -1228,9 +1231,10 @@ int options_write_man(FILE *f) {
                 return r;
         for (size_t i = 0; i < _OPTION_MAX; i++) {
                 const OptionDef *def = &option_table[i];
-                _cleanup_free_ char *value = config_value_to_string(c, def->id), *nix = option_nixos_name(def);
+                _cleanup_free_ char *value = config_value_to_string(c, def->id),
+                                    *nix = (def->flags & OPTION_OWN) ? NULL : option_nixos_name(def);
 
-                if (!value || !nix)
+                if (!value || (!nix && !(def->flags & OPTION_OWN)))
                         return -ENOMEM;
                 if (!section || !streq(section, def->section)) {
                         section = def->section;
@@ -1242,9 +1246,12 @@ int options_write_man(FILE *f) {
                 man_escape(f, def->key);
                 fputs("\n", f);
                 man_escape(f, def->help);
-                fputs("\n.br\nNixOS: \\fI", f);
-                man_escape(f, nix);
-                fputs("\\fR; type: ", f);
+                if (nix) {
+                        fputs("\n.br\nNixOS: \\fI", f);
+                        man_escape(f, nix);
+                        fputs("\\fR; type: ", f);
+                } else
+                        fputs("\n.br\nxen\\-dom0d's own option, not in NixOS; type: ", f);
                 if (def->type == OPTION_ENUM) {
                         _cleanup_free_ char *list = strv_join((char **) def->choices, ", ");
                         fputs("one of ", f);

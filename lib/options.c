@@ -106,6 +106,12 @@ const OptionDef option_table[_OPTION_MAX] = {
           "/proc/xen/xsd_kva", "xenfs file mapping the store ring."),
         O(OPT_XENFS_PORT, "store.settings.xenstored.xenfs", "port", OPTION_PATH, OPTION_HIDDEN,
           "/proc/xen/xsd_port", "xenfs file holding the store event channel port."),
+        O(OPT_METRICS_ENABLE, "metrics", "enable", OPTION_BOOL, OPTION_OWN, "false",
+          "Write the metrics for node_exporter's textfile collector into metrics.directory."),
+        O(OPT_METRICS_INTERVAL, "metrics", "interval", OPTION_POSINT, OPTION_OWN, "15",
+          "Seconds between two writes of the metrics file."),
+        O(OPT_METRICS_DIRECTORY, "metrics", "directory", OPTION_PATH, OPTION_OWN, "/var/lib/prometheus/node-exporter",
+          "Directory of the textfile collector; the file written is xen-dom0.prom."),
 };
 
 const OptionAlias option_aliases[] = {

@@ -50,6 +50,9 @@ typedef enum OptionId {
         OPT_ACCESS_LOG_SPECIAL_OPS,
         OPT_XENFS_KVA,
         OPT_XENFS_PORT,
+        OPT_METRICS_ENABLE,
+        OPT_METRICS_INTERVAL,
+        OPT_METRICS_DIRECTORY,
         _OPTION_MAX,
         _OPTION_INVALID = -1,
 } OptionId;
@@ -75,6 +78,7 @@ typedef enum OptionFlags {
         OPTION_COMPUTED = 1 << 3, /* default computed from other options after parsing */
         OPTION_BOOT_WORDS = 1 << 4, /* LIST: words GRUB pastes unquoted into grub.cfg */
         OPTION_SHELL_ASSIGNMENTS = 1 << 5, /* LINES: each a NAME=VALUE line a shell sources */
+        OPTION_OWN      = 1 << 6, /* xen-dom0d's own, not an option of the NixOS module */
 } OptionFlags;
 
 typedef struct OptionDef {
@@ -117,7 +121,8 @@ const OptionRemoved *option_removed_find(const char *section, const char *key);
 /* Whether any option, alias or removed key lives in this section. */
 bool option_section_known(const char *section);
 const char *option_type_to_string(OptionType t);
-/* NixOS full option name, "virtualisation.xen.store.settings.quota.maxSize"; caller frees. */
+/* NixOS full option name, "virtualisation.xen.store.settings.quota.maxSize"; caller frees. Not
+ * for OPTION_OWN ones. */
 char *option_nixos_name(const OptionDef *d);
 /* Index of s in choices, or -1. */
 int option_choice_index(const OptionDef *d, const char *s);

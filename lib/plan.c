@@ -53,6 +53,9 @@ const OptionConsumers option_consumers[_OPTION_MAX] = {
         [OPT_ACCESS_LOG_SPECIAL_OPS] = OXENSTORED(STORE_REASON),
         [OPT_XENFS_KVA] = OXENSTORED(STORE_REASON),
         [OPT_XENFS_PORT] = OXENSTORED(STORE_REASON),
+        [OPT_METRICS_ENABLE] = { .note = "xen-dom0d writes the metrics file accordingly at once" },
+        [OPT_METRICS_INTERVAL] = { .note = "xen-dom0d writes the metrics file accordingly at once" },
+        [OPT_METRICS_DIRECTORY] = { .note = "xen-dom0d writes the metrics file accordingly at once" },
 };
 
 void reload_plan_done(ReloadPlan *p) {

@@ -54,7 +54,7 @@ B --json=short call org.xenproject.Dom0 $P org.freedesktop.DBus.Properties GetAl
 	py "GetAll returns the fifteen properties" 'len(d["data"][0]) == 15'
 
 # ---- GetConfig
-call GetConfig | py "GetConfig lists every option" 'len(d["data"][0]) == 43'
+call GetConfig | py "GetConfig lists every option" 'len(d["data"][0]) == 46'
 call GetConfig | py "GetConfig marks set values" '["xen.enable", "false", False] in d["data"][0] and ["xen.bootParams", "iommu=1", False] in d["data"][0]'
 call GetConfig | py "GetConfig marks defaults and computed values" '["xen.debug", "false", True] in d["data"][0] and ["dom0Resources.maxMemory", "1024", True] in d["data"][0]'
 

@@ -54,6 +54,10 @@ static const struct {
         { "store.settings.xenstored.accessLog.specialOps", "false" },
         { "store.settings.xenstored.xenfs.kva", "/proc/xen/xsd_kva" },
         { "store.settings.xenstored.xenfs.port", "/proc/xen/xsd_port" },
+        /* xen-dom0d's own: Debian's textfile directory, the textfile collector's usual 15 s */
+        { "metrics.enable", "false" },
+        { "metrics.interval", "15" },
+        { "metrics.directory", "/var/lib/prometheus/node-exporter" },
 };
 
 /* A valid non-default value for every settable option, and how it reads back. */
@@ -104,6 +108,9 @@ static const struct {
         { "store.settings.xenstored.accessLog.specialOps", "true", "true" },
         { "store.settings.xenstored.xenfs.kva", "/proc/xen/kva2", "/proc/xen/kva2" },
         { "store.settings.xenstored.xenfs.port", "/proc/xen/port2", "/proc/xen/port2" },
+        { "metrics.enable", "true", "true" },
+        { "metrics.interval", "60", "60" },
+        { "metrics.directory", "/run/metrics", "/run/metrics" },
 };
 
 static const OptionDef *find_by_name(const char *name) {

@@ -140,6 +140,12 @@ dlog() { grep -qF -- "$1" "$S/daemon.log"; }
 # contains DESCRIPTION GOT TEXT: GOT holds TEXT.
 contains() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else nok "$1" "wanted '$3' in '$2'"; fi; }
 # expect DESCRIPTION GOT WANT
+# metric SAMPLE: its value in GetMetrics' text (the 0.0.4 format), SAMPLE as written there.
+metric() {
+	B --timeout=5 --json=short call org.xenproject.Dom0 $P $I GetMetrics s prometheus 2>/dev/null |
+		python3 -c 'import json,sys; sys.stdout.write(json.load(sys.stdin)["data"][0])' |
+		awk -v s="$1" '$1 == s { print $2 }'
+}
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "wanted '$3', got '$2'"; fi; }
 
 # ---- 5, in the background: the store never answers --------------------------------------
@@ -437,6 +443,15 @@ check "health: giving up logged" \
 	dlog "xenconsoled: xenconsoled.service is failed; 5 restarts in 30 s, giving up"
 expect "health: xenconsoled is failed" "$(cprop xenconsoled State)" failed
 expect "health: Restarts is 5" "$(cprop xenconsoled Restarts)" 5
+expect "health: the metrics count 5 restarts" "$(metric 'xen_component_restarts_total{component="xenconsoled"}')" 5
+expect "health: all 5 for a failure" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="failed"}')" 5
+expect "health: and the metrics say it failed" \
+	"$(metric 'xen_component_state{component="xenconsoled",state="failed"}')" 1
+last=$(metric 'xen_component_last_restart_timestamp_seconds{component="xenconsoled"}')
+[ -n "$last" ] && [ "$(( ${last%.*} - $(date +%s) ))" -le 0 ] && [ "$(( $(date +%s) - ${last%.*} ))" -lt $((60 * slow)) ] &&
+	ok "health: the last restart's time is recent" || nok "health: the last restart's time is recent" "$last"
+expect "health: other components did not restart" "$(metric 'xen_component_restarts_total{component="xendomains"}')" 0
 expect "health: State is degraded" "$(mprop State)" degraded
 contains "health: StatusText names xenconsoled" "$(mprop StatusText)" "xenconsoled failed"
 expect "health: nothing but xenconsoled was started, stopped or restarted" \
@@ -459,6 +474,10 @@ check "failed restart: xenconsoled started again after it died" has "$(start_of 
 expect "failed restart: restarts go on, backing off, until the limit" "$(calls_after "$t_up" | grep -c xenconsoled)" 5
 expect "failed restart: giving up logged" "$(grep -c "giving up" "$S/daemon.log")" 1
 expect "failed restart: xenconsoled is failed" "$(cprop xenconsoled State)" failed
+expect "failed restart: the metrics count 1 failure" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="failed"}')" 1
+expect "failed restart: and 4 restarts that did not come up" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="restart_failed"}')" 4
 expect "failed restart: nothing else was started, stopped or restarted" \
 	"$(calls_after "$t_up" | grep -vc xenconsoled)" 0
 scenario_end

@@ -77,8 +77,8 @@ prop Dom0VCPUs | py "Dom0VCPUs" 'd["data"] == 8'
 
 # ---- domain objects
 B --json=short call org.xenproject.Dom0 "$P/domain/guest_2d2" org.freedesktop.DBus.Properties GetAll s $DI |
-	py "a domain object has the seven properties" \
-		'sorted(d["data"][0]) == ["CPUTimeNanoseconds", "DomID", "MemoryKiB", "Name", "State", "UUID", "VCPUs"]'
+	py "a domain object has the twelve properties" \
+		'sorted(d["data"][0]) == ["CPUTimeNanoseconds", "DomID", "Flags", "MaxMemoryKiB", "MaxVCPUs", "MemoryKiB", "Name", "ShutdownReason", "StartTimestamp", "State", "UUID", "VCPUs"]'
 dprop guest_2d2 DomID | py "DomID of guest-2" 'd["data"] == 2'
 dprop Domain_2d0 Name | py "Name of Domain-0" 'd["data"] == "Domain-0"'
 dprop guest_2d3 MemoryKiB | py "MemoryKiB of guest-3" 'd["data"] == 131072'
