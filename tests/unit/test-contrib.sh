@@ -95,15 +95,21 @@ import sys, yaml
 print(next(t["ansible.builtin.template"]["validate"] for t in yaml.safe_load(open(sys.argv[1]))[0]["tasks"]))
 ' "$play")
 # validate_with FILE: the playbook's validate command on FILE, with the daemon of this build.
+# The command is split into words first and %s replaced in them, so that FILE may hold blanks
+# (this checkout's path may; Ansible's temporary file does not).
 validate_with() {
         local -a words
-        read -ra words <<<"${validate//%s/$1}"
+        local i
+        read -ra words <<<"$validate"
+        for i in "${!words[@]}"; do words[i]=${words[i]//%s/$1}; done
         words[0]=$bin
         "${words[@]}"
 }
 run "the validate command accepts a valid file" validate_with "$data/render/full.conf"
+# Refused for what is in it: the daemon names the file's errors.
 if validate_with "$data/bad/many-errors.conf" >"$tmp/out" 2>&1; then nok "the validate command accepted a bad file"; else
-        ok "the validate command refuses a bad file"; fi
+        grep -q "many-errors.conf:[0-9]*:" "$tmp/out" && ok "the validate command refuses a bad file, naming its errors" ||
+                { nok "the validate command refuses a bad file, naming its errors"; cat "$tmp/out"; }; fi
 
 # The template rendered with the playbook's variables (the few Jinja forms it uses: {{ var }},
 # ansible_managed | comment, and if/else/endif lines, which Ansible's trim_blocks removes).
