@@ -71,6 +71,8 @@ int stats_write(Manager *m, MetricsFormat format, FILE *f) {
                 .components = components,
                 .n_components = _COMP_MAX,
                 .component_states = component_states,
+                /* With xen.enable = false the store is someone else's: a silent one is no alert of ours. */
+                .have_store = config_bool(m->config, OPT_ENABLE),
                 .store_responsive = m->components[COMP_XENSTORED].state == COMPONENT_ACTIVE && !m->store_unresponsive,
                 .store_probes = m->store_probes,
                 .store_probe_usec = m->store_probe_usec,

@@ -12,6 +12,7 @@
 
 #include "macro.h"
 #include "metrics.h"
+#include "utf8.h"
 
 static const char *const format_names[_METRICS_FORMAT_MAX] = {
         [METRICS_OPENMETRICS] = "openmetrics",
@@ -106,9 +107,33 @@ static void family(Writer *w, const char *name, MetricType type, const char *uni
                 fprintf(w->f, "# UNIT %s %s\n", name, unit);
 }
 
+/* Both formats want UTF-8; a domain's name comes from the store as any bytes. What is not
+ * well-formed goes out as U+FFFD, a byte at a time. */
+static void put_invalid_utf8(FILE *f, const char *v) {
+        while (*v) {
+                unsigned char c = (unsigned char) *v;
+                size_t k = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+
+                if (k > 0 && strnlen(v, k) == k && utf8_is_valid(v, k)) {
+                        if (*v == '\\' || *v == '"' || *v == '\n')
+                                fputs(*v == '\n' ? "\\n" : *v == '"' ? "\\\"" : "\\\\", f);
+                        else
+                                fwrite(v, 1, k, f);
+                        v += k;
+                } else {
+                        fputs("\xef\xbf\xbd", f);
+                        v++;
+                }
+        }
+}
+
 /* The runs between characters to escape go out whole: a character at a time was a sixth of
  * the time of a text of 1,000 guests. */
 static void put_label_value(FILE *f, const char *v) {
+        if (!utf8_is_valid(v, strlen(v))) {
+                put_invalid_utf8(f, v);
+                return;
+        }
         for (;;) {
                 size_t n = strcspn(v, "\\\"\n");
 
@@ -264,8 +289,10 @@ static void write_stack(Writer *w, const MetricsSnapshot *s) {
         for (char **p = s->pending_reboot; p && *p; p++)
                 sample(w, NULL, INT(1), "reason", *p, NULL);
 
-        family(w, "xen_store_responsive", TYPE_GAUGE, NULL, "1 while the periodic probe of xenstored is answered.");
-        sample(w, NULL, INT(s->store_responsive), NULL);
+        family(w, "xen_store_responsive", TYPE_GAUGE, NULL,
+               "1 while the periodic probe of xenstored is answered; absent while the stack is not the supervisor's.");
+        if (s->have_store)
+                sample(w, NULL, INT(s->store_responsive), NULL);
         family(w, "xen_store_probe_duration_seconds", TYPE_SUMMARY, "seconds",
                "How long xenstored took to answer the supervisor's probes.");
         sample(w, "_sum", USEC(s->store_probe_usec), NULL);

@@ -84,6 +84,7 @@ typedef struct MetricsSnapshot {
         uint64_t reloads[_RELOAD_RESULT_MAX];
         char **pending_reboot;         /* the options whose change waits for a reboot */
 
+        bool have_store;               /* the store is the stack's (not xen.enable = false) */
         bool store_responsive;
         uint64_t store_probes, store_probe_usec, store_probe_failures;
         uint64_t store_last_answer_usec; /* CLOCK_REALTIME; 0: never */

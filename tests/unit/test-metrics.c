@@ -26,7 +26,7 @@ typedef struct Fixture {
 
 /* A host with n guests besides Domain 0; every value is derived from the domid, so the text
  * is the same on every run. The first guests cover what is rare: paused, shut down for each
- * reason, dying, no start time, a name that needs escaping. */
+ * reason, dying, no start time, a name that needs escaping, one that is not UTF-8. */
 static void fixture_init(Fixture *f, size_t n) {
         static const char *const reasons[] = { "poweroff", "crash", "watchdog" };
 
@@ -42,6 +42,8 @@ static void fixture_init(Fixture *f, size_t n) {
                         f->names[i] = strdup("Domain-0");
                 else if (i == 2)
                         f->names[i] = strdup("quote\"back\\slash\nnewline");
+                else if (i == 8) /* not UTF-8: a lone continuation byte, a cut sequence */
+                        f->names[i] = strdup("bad\x80name\xc3");
                 else
                         ck_assert_int_ge(asprintf(&f->names[i], "guest-%zu", i), 0);
                 ck_assert_ptr_nonnull(f->names[i]);
@@ -85,6 +87,7 @@ static void fixture_init(Fixture *f, size_t n) {
                 .n_components = ELEMENTSOF(f->components),
                 .component_states = component_states,
                 .reloads = { 3, 1, 0 },
+                .have_store = true,
                 .store_responsive = true,
                 .store_probes = 40,
                 .store_probe_usec = 123456,

@@ -65,6 +65,14 @@ write_conf true "$work/textfile"
 bus_start
 XEN_DOM0D_BACKEND=fake:3 daemon_start "$conf"
 
+# ---- the golden files of test-metrics are themselves what the checkers accept
+for g in "$TOP_SRCDIR"/tests/data/metrics/*.om; do
+	r=$(om_check "$g" 2>&1) && ok "the OpenMetrics parser accepts ${g##*/}" || nok "the OpenMetrics parser accepts ${g##*/}" "$r"
+done
+for g in "$TOP_SRCDIR"/tests/data/metrics/*.prom; do
+	r=$(promtool check metrics <"$g" 2>&1) && ok "promtool accepts ${g##*/}" || nok "promtool accepts ${g##*/}" "$r"
+done
+
 # ---- GetDomainStats and the Domain properties
 call GetDomainStats | py "GetDomainStats: Domain-0 and the 3 guests, in one call" \
 	'[(e[0], e[1]) for e in d["data"][0]] == [(0, "Domain-0"), (1, "guest-1"), (2, "guest-2"), (3, "guest-3")]'
@@ -117,6 +125,8 @@ if promtool check metrics <"$work/bad.prom" >/dev/null 2>&1; then nok "promtool 
 	nok "the host's memory in bytes" "$(grep '^xen_memory' "$work/m.om")"
 [ "$(value "$work/m.om" xen_dom0d_state 'state="disabled"')" = 1 ] && ok "the supervisor's state" ||
 	nok "the supervisor's state" "$(grep '^xen_dom0d_state' "$work/m.om")"
+value "$work/m.om" xen_store_responsive '' >/dev/null && nok "xen.enable = false: no xen_store_responsive sample" ||
+	ok "xen.enable = false: no xen_store_responsive sample (the store is not ours to alert on)"
 rss=$(value "$work/m.om" xen_dom0d_resident_memory_bytes '')
 [ "${rss:-0}" -gt $((1 << 20)) ] && [ "$rss" -lt $((256 << 20)) ] && ok "the daemon's resident memory ($((rss >> 10)) KiB)" ||
 	nok "the daemon's resident memory" "$rss"
