@@ -539,9 +539,15 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 s->section[q - name] = 0;
                 s->in_section = true;
                 s->section_known = option_section_known(s->section);
-                if (!s->section_known)
-                        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_SECTION, s->path, s->line, NULL,
-                                 "[%s]: unknown section", s->section);
+                if (!s->section_known) {
+                        const char *near = option_closest_section(s->section);
+                        if (near)
+                                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_SECTION, s->path, s->line, NULL,
+                                         "[%s]: unknown section (did you mean [%s]?)", s->section, near);
+                        else
+                                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_SECTION, s->path, s->line, NULL,
+                                         "[%s]: unknown section", s->section);
+                }
                 return "[-]\n";
         }
 
@@ -719,6 +725,32 @@ static int value_refused(ParseState *s, const OptionDef *def, const char *name, 
         return 0;
 }
 
+/* An unknown key, with what the user most likely meant: an option spelled as NixOS names it
+ * (written here as a section and a key), the key of another section, or a misspelling. */
+static void unknown_key_hint(ParseState *s, const char *name, const char *key) {
+        const OptionDef *d = option_from_nixos_spelling(s->section, key);
+
+        if (d) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name,
+                         "unknown key; this file writes %s as \"%s = ...\" in section [%s]", d->name, d->key,
+                         d->section);
+                return;
+        }
+        d = option_closest_key(s->section, key);
+        if (d) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name,
+                         "unknown key (did you mean %s?)", d->key);
+                return;
+        }
+        d = option_in_other_section(s->section, key);
+        if (d) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name,
+                         "unknown key in [%s]; %s belongs in section [%s]", s->section, d->key, d->section);
+                return;
+        }
+        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name, "unknown key");
+}
+
 static int key_handler(void *user, const char *section_unused, const char *key, const char *value) {
         ParseState *s = user;
         char name[192];
@@ -741,7 +773,13 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
 
         s->prev_target = _OPTION_INVALID;
         if (!s->in_section) {
-                diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, key, "key outside of any section");
+                const OptionDef *d = option_from_nixos_spelling("", key);
+                if (d)
+                        diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, key,
+                                 "key outside of any section; this file writes %s as \"%s = ...\" in section [%s]",
+                                 d->name, d->key, d->section);
+                else
+                        diag_add(s->diag, DIAG_ERROR, DIAG_SYNTAX, s->path, s->line, key, "key outside of any section");
                 return 1;
         }
         if (!s->section_known)
@@ -758,14 +796,7 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         alias = option_alias_find(s->section, key);
         def = alias ? &option_table[alias->target] : option_find(s->section, key);
         if (!def) {
-                /* A hint for the common mistake of case. */
-                for (size_t i = 0; i < _OPTION_MAX; i++)
-                        if (streq(option_table[i].section, s->section) && strcasecmp(option_table[i].key, key) == 0) {
-                                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name,
-                                         "unknown key (did you mean %s?)", option_table[i].key);
-                                return 1;
-                        }
-                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name, "unknown key");
+                unknown_key_hint(s, name, key);
                 return 1;
         }
         if (alias)

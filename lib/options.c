@@ -3,6 +3,10 @@
  * virtualisation.xen.* so that a NixOS configuration translates key by key. */
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 #include "macro.h"
 #include "options.h"
@@ -206,4 +210,108 @@ int option_choice_index(const OptionDef *d, const char *s) {
                 if (streq(d->choices[i], s))
                         return i;
         return -1;
+}
+
+/* Optimal string alignment distance, letters compared case-insensitively. Names are short
+ * (INI_NAME_MAX): two rows of the table on the stack. */
+static size_t edit_distance(const char *a, const char *b) {
+        size_t la = strlen(a), lb = strlen(b);
+        size_t rows[3][65], *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+
+        if (la > 64 || lb > 64)
+                return SIZE_MAX;
+        for (size_t j = 0; j <= lb; j++)
+                prev[j] = j;
+        for (size_t i = 1; i <= la; i++) {
+                cur[0] = i;
+                for (size_t j = 1; j <= lb; j++) {
+                        size_t cost = tolower((unsigned char) a[i - 1]) != tolower((unsigned char) b[j - 1]);
+                        size_t best = prev[j] + 1;
+
+                        if (cur[j - 1] + 1 < best)
+                                best = cur[j - 1] + 1;
+                        if (prev[j - 1] + cost < best)
+                                best = prev[j - 1] + cost;
+                        if (i > 1 && j > 1 && tolower((unsigned char) a[i - 1]) == tolower((unsigned char) b[j - 2]) &&
+                            tolower((unsigned char) a[i - 2]) == tolower((unsigned char) b[j - 1]) &&
+                            prev2[j - 2] + 1 < best)
+                                best = prev2[j - 2] + 1;
+                        cur[j] = best;
+                }
+                size_t *t = prev2;
+                prev2 = prev;
+                prev = cur;
+                cur = t;
+        }
+        return prev[lb];
+}
+
+static bool close_enough(const char *wrong, const char *right, size_t d) {
+        size_t n = strlen(wrong), limit = n / 3 ? n / 3 : 1;
+
+        /* a distance of 0 is a difference of case */
+        return d <= limit && d < strlen(right);
+}
+
+const OptionDef *option_closest_key(const char *section, const char *key) {
+        const OptionDef *best = NULL;
+        size_t best_d = SIZE_MAX;
+
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                size_t d;
+
+                if (!streq(option_table[i].section, section))
+                        continue;
+                d = edit_distance(key, option_table[i].key);
+                if (d < best_d) {
+                        best_d = d;
+                        best = &option_table[i];
+                }
+        }
+        return best && close_enough(key, best->key, best_d) ? best : NULL;
+}
+
+const char *option_closest_section(const char *section) {
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX;
+
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                size_t d = edit_distance(section, option_table[i].section);
+                if (d < best_d) {
+                        best_d = d;
+                        best = option_table[i].section;
+                }
+        }
+        return best && close_enough(section, best, best_d) ? best : NULL;
+}
+
+const OptionDef *option_from_nixos_spelling(const char *section, const char *key) {
+        char buf[256];
+        const OptionDef *d;
+
+        if (strncmp(key, "virtualisation.xen.", 19) == 0) {
+                const char *rest = key + 19;
+                return strchr(rest, '.') ? option_by_name(rest) : option_find("xen", rest);
+        }
+        if (!strchr(key, '.'))
+                return NULL;
+        d = option_by_name(key); /* "dom0Resources.memory" anywhere */
+        if (d)
+                return d;
+        /* "settings.pidFile" under [store] */
+        if (snprintf(buf, sizeof buf, "%s.%s", section, key) >= (int) sizeof buf)
+                return NULL;
+        return option_by_name(buf);
+}
+
+const OptionDef *option_in_other_section(const char *section, const char *key) {
+        const OptionDef *found = NULL;
+
+        for (size_t i = 0; i < _OPTION_MAX; i++)
+                if (!streq(option_table[i].section, section) && streq(option_table[i].key, key)) {
+                        if (found)
+                                return NULL; /* in several: no single answer */
+                        found = &option_table[i];
+                }
+        return found;
 }

@@ -124,5 +124,15 @@ const char *option_type_to_string(OptionType t);
 /* NixOS full option name, "virtualisation.xen.store.settings.quota.maxSize"; caller frees. Not
  * for OPTION_OWN ones. */
 char *option_nixos_name(const OptionDef *d);
+/* For an unknown key or section: the closest by edit distance (letters case-insensitively, a
+ * swap of two neighbours counting once), NULL when none is close enough to be a misspelling
+ * (at most a third of the name's letters, and at least one). */
+const OptionDef *option_closest_key(const char *section, const char *key);
+const char *option_closest_section(const char *section);
+/* A key that names its own place, as NixOS spells an option: "dom0Resources.memory" under any
+ * section, or "virtualisation.xen.enable". The option it names, NULL if none. */
+const OptionDef *option_from_nixos_spelling(const char *section, const char *key);
+/* A key that exists in exactly one other section ("memory" under [xen]); NULL otherwise. */
+const OptionDef *option_in_other_section(const char *section, const char *key);
 /* Index of s in choices, or -1. */
 int option_choice_index(const OptionDef *d, const char *s);

@@ -124,7 +124,7 @@ START_TEST(test_comments_whole_lines) {
                                       "and = , . : _ - + / @ % only)\n");
         ck_assert_str_eq(inline_bool, "/etc/xen/xen-dom0.conf:2: xen.debug: \"true ; because\" is not a boolean, "
                                       "expected true or false\n");
-        ck_assert_str_eq(in_key, "/etc/xen/xen-dom0.conf:2: xen.de ;bug: unknown key\n");
+        ck_assert_str_eq(in_key, "/etc/xen/xen-dom0.conf:2: xen.de ;bug: unknown key (did you mean debug?)\n");
         ck_assert_str_eq(after_section, "/etc/xen/xen-dom0.conf:1: syntax error: a comment after the section header "
                                         "(comments are whole lines)\n");
         /* the bytes that carry ';' and '#' through inih are refused on input */

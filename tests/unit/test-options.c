@@ -292,6 +292,60 @@ START_TEST(test_man_escape) {
 }
 END_TEST
 
+/* What an unknown name is taken for: close misspellings and case, never a guess. */
+START_TEST(test_closest_names) {
+        static const struct {
+                const char *section, *key, *want; /* want NULL: no suggestion */
+        } keys[] = {
+                { "dom0Resources", "memroy", "memory" },     /* a swap of neighbours */
+                { "xen", "debgu", "debug" },
+                { "xen", "bootParam", "bootParams" },        /* a letter missing */
+                { "xen", "BOOTPARAMS", "bootParams" },       /* case alone */
+                { "dom0Resources", "maxVCPU", "maxVCPUs" },
+                { "store.settings.quota", "maxsize", "maxSize" },
+                { "xen", "enalbe", "enable" },
+                { "xen", "foo", NULL },                      /* nothing like it */
+                { "xen", "e", NULL },                        /* too short to guess from */
+                { "xen", "bootParamsX", "bootParams" },
+                { "dom0Resources", "memorymemory", NULL },   /* too far */
+        };
+        static const struct {
+                const char *section, *want;
+        } sections[] = {
+                { "dom0resources", "dom0Resources" },
+                { "store.settings.quotas", "store.settings.quota" },
+                { "metric", "metrics" },
+                { "storage", "store" },
+                { "network", NULL },
+                { "x", NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+                const OptionDef *d = option_closest_key(keys[i].section, keys[i].key);
+                if (keys[i].want)
+                        ck_assert_msg(d && streq(d->key, keys[i].want), "[%s] %s: wanted %s, got %s", keys[i].section,
+                                      keys[i].key, keys[i].want, d ? d->key : "none");
+                else
+                        ck_assert_msg(!d, "[%s] %s: wanted no suggestion, got %s", keys[i].section, keys[i].key,
+                                      d ? d->key : "");
+        }
+        for (size_t i = 0; i < ELEMENTSOF(sections); i++) {
+                const char *got = option_closest_section(sections[i].section);
+                ck_assert_msg(streq_ptr(got, sections[i].want), "[%s]: wanted %s, got %s", sections[i].section,
+                              strna(sections[i].want), strna(got));
+        }
+        ck_assert_str_eq(option_from_nixos_spelling("xen", "dom0Resources.memory")->name, "dom0Resources.memory");
+        ck_assert_str_eq(option_from_nixos_spelling("", "virtualisation.xen.enable")->name, "xen.enable");
+        ck_assert_str_eq(option_from_nixos_spelling("xen", "virtualisation.xen.store.settings.pidFile")->name,
+                         "store.settings.pidFile");
+        ck_assert_str_eq(option_from_nixos_spelling("store", "settings.pidFile")->name, "store.settings.pidFile");
+        ck_assert_ptr_null(option_from_nixos_spelling("xen", "memory"));
+        ck_assert_ptr_null(option_from_nixos_spelling("xen", "virtualisation.xen.nosuch"));
+        ck_assert_str_eq(option_in_other_section("xen", "memory")->name, "dom0Resources.memory");
+        ck_assert_ptr_null(option_in_other_section("dom0Resources", "enable")); /* several sections have one */
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("options");
         TCase *tc = tcase_create("table");
@@ -304,6 +358,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_shipped_conf_matches_table);
         tcase_add_test(tc, test_shipped_conf_is_all_defaults);
         tcase_add_test(tc, test_man_escape);
+        tcase_add_test(tc, test_closest_names);
         suite_add_tcase(s, tc);
         return s;
 }
