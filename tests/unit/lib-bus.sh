@@ -104,3 +104,24 @@ as_nobody() { as_user --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 
 # B ARGS...: busctl on the private bus.
 B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
+
+# ---- what the D-Bus tests share: TAP lines, the object and its calls --------------------------
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s
+' "${@:2}"; }
+# shellcheck disable=SC2034 # used by the tests that source this
+P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager DI=org.xenproject.Dom0.Domain
+call() { B --json=short call org.xenproject.Dom0 $P $I "$@"; }
+prop() { B --json=short get-property org.xenproject.Dom0 $P $I "$1"; }
+dprop() { B --json=short get-property org.xenproject.Dom0 "$P/domain/$1" $DI "$2"; }
+# py DESCRIPTION EXPR: EXPR over the JSON on stdin (as d) must be true.
+py() {
+	local json desc=$1
+	json=$(cat)
+	if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if ($2) else 1)" "$json" 2>/dev/null; then
+		ok "$desc"
+	else
+		nok "$desc" "$2" "got: $json"
+	fi
+}

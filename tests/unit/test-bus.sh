@@ -7,24 +7,8 @@ set -u
 shopt -s lastpipe
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; }
-P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
-call() { B --json=short call org.xenproject.Dom0 $P $I "$@"; }
 # send METHOD [TYPE:VALUE...]: dbus-send, which prints the D-Bus error name of a failure.
 send() { local m=$1; shift; dbus-send --system --print-reply --dest=org.xenproject.Dom0 $P "$I.$m" "$@"; }
-prop() { B --json=short get-property org.xenproject.Dom0 $P $I "$1"; }
-# py DESCRIPTION EXPR: EXPR over the JSON on stdin (as d) must be true.
-py() {
-	local json desc=$1
-	json=$(cat)
-	if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if ($2) else 1)" "$json" 2>/dev/null; then
-		ok "$desc"
-	else
-		nok "$desc" "$2" "got: $json"
-	fi
-}
 # fails_with DESCRIPTION ERROR-NAME-PART COMMAND...: the call fails and names the error.
 fails_with() {
 	local desc=$1 want=$2 out

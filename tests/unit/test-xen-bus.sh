@@ -9,22 +9,6 @@ set -u
 shopt -s lastpipe
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; }
-P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager DI=org.xenproject.Dom0.Domain
-call() { B --json=short call org.xenproject.Dom0 $P $I "$@"; }
-prop() { B --json=short get-property org.xenproject.Dom0 $P $I "$1"; }
-dprop() { B --json=short get-property org.xenproject.Dom0 "$P/domain/$1" $DI "$2"; }
-py() {
-	local json desc=$1
-	json=$(cat)
-	if python3 -c "import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if ($2) else 1)" "$json" 2>/dev/null; then
-		ok "$desc"
-	else
-		nok "$desc" "$2" "got: $json"
-	fi
-}
 # control LINE: a command to the fake hypervisor.
 control() { printf '%s\n' "$1" >"$XEN_DOM0D_FAKE_CONTROL"; }
 # signal_after MEMBER NAME START_NS: waits up to 3 s for the signal about NAME in the monitor's
