@@ -614,41 +614,25 @@ static void format_uuid(const uint8_t u[16], char buf[static 37]) {
                  u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
 
-static int list_domains_reply(XenState *x, sd_bus_message *msg) {
+/* A reply of one struct per domain, entry its signature; append writes one domain's fields.
+ * Field by field: parsing a format string per entry costs more at thousands. */
+typedef int (*AppendDomain)(sd_bus_message *reply, const XenDomain *d);
+
+static int domains_reply(XenState *x, sd_bus_message *msg, const char *entry, AppendDomain append) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        char array[32];
         int r;
 
         if (x)
                 domains_update_all(x);
+        snprintf(array, sizeof array, "(%s)", entry);
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ussstuto)");
+                r = sd_bus_message_open_container(reply, 'a', array);
         for (size_t i = 0; r >= 0 && x && i < x->n_domains; i++) {
-                const XenDomain *d = &x->domains[i];
-                _cleanup_free_ char *path = NULL;
-                char uuid[37];
-
-                format_uuid(d->uuid, uuid);
-                r = domain_path(d->name, &path);
-                /* Field by field: parsing a format string per entry costs more at thousands. */
+                r = sd_bus_message_open_container(reply, 'r', entry);
                 if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'r', "ussstuto");
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'u', &d->domid);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', d->name);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', uuid);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 's', xen_domain_state_to_string(d->state));
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 't', &d->memory_kib);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'u', &d->vcpus);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 't', &d->cpu_time_ns);
-                if (r >= 0)
-                        r = sd_bus_message_append_basic(reply, 'o', path);
+                        r = append(reply, &x->domains[i]);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -657,6 +641,45 @@ static int list_domains_reply(XenState *x, sd_bus_message *msg) {
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+/* The fields both replies open with: domid, name, uuid, state. */
+static int append_identity(sd_bus_message *reply, const XenDomain *d) {
+        char uuid[37];
+        int r;
+
+        format_uuid(d->uuid, uuid);
+        r = sd_bus_message_append_basic(reply, 'u', &d->domid);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', d->name);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', uuid);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', xen_domain_state_to_string(d->state));
+        return r;
+}
+
+/* ListDomains: (domid, name, uuid, state, memory KiB, vCPUs, CPU ns, object path) */
+static int append_listed(sd_bus_message *reply, const XenDomain *d) {
+        _cleanup_free_ char *path = NULL;
+        int r;
+
+        r = domain_path(d->name, &path);
+        if (r >= 0)
+                r = append_identity(reply, d);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 't', &d->memory_kib);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'u', &d->vcpus);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 't', &d->cpu_time_ns);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'o', path);
+        return r;
+}
+
+static int list_domains_reply(XenState *x, sd_bus_message *msg) {
+        return domains_reply(x, msg, "ussstuto", append_listed);
 }
 
 static int domain_stats_reply(XenState *x, sd_bus_message *msg);
@@ -710,38 +733,33 @@ static const char *domain_shutdown_reason(const XenDomain *d) {
         return d->flags & METRICS_DOMAIN_SHUTDOWN ? xen_shutdown_reason_to_string(d->shutdown_reason) : "";
 }
 
-static int domain_stats_reply(XenState *x, sd_bus_message *msg) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+/* GetDomainStats: (domid, name, uuid, state, CPU ns, memory KiB, maximum memory KiB, vCPUs,
+ * maximum vCPUs, flags, shutdown reason, start time µs) */
+static int append_stats(sd_bus_message *reply, const XenDomain *d) {
         int r;
 
-        if (x)
-                domains_update_all(x);
-        r = sd_bus_message_new_method_return(msg, &reply);
+        r = append_identity(reply, d);
         if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(ussstttuuasst)");
-        for (size_t i = 0; r >= 0 && x && i < x->n_domains; i++) {
-                const XenDomain *d = &x->domains[i];
-                char uuid[37];
+                r = sd_bus_message_append_basic(reply, 't', &d->cpu_time_ns);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 't', &d->memory_kib);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 't', &d->max_memory_kib);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'u', &d->vcpus);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 'u', &d->max_vcpus);
+        if (r >= 0)
+                r = append_flags(reply, d->flags);
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 's', domain_shutdown_reason(d));
+        if (r >= 0)
+                r = sd_bus_message_append_basic(reply, 't', &d->start_usec);
+        return r;
+}
 
-                format_uuid(d->uuid, uuid);
-                if (r >= 0)
-                        r = sd_bus_message_open_container(reply, 'r', "ussstttuuasst");
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "ussstttuu", d->domid, d->name, uuid,
-                                                  xen_domain_state_to_string(d->state), d->cpu_time_ns, d->memory_kib,
-                                                  d->max_memory_kib, d->vcpus, d->max_vcpus);
-                if (r >= 0)
-                        r = append_flags(reply, d->flags);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "st", domain_shutdown_reason(d), d->start_usec);
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+static int domain_stats_reply(XenState *x, sd_bus_message *msg) {
+        return domains_reply(x, msg, "ussstttuuasst", append_stats);
 }
 
 int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
