@@ -363,12 +363,15 @@ static int config_finalize(Config *c) {
         OptionValue *v = c->v;
 #define GIVEN(id) (v[id].set && !v[id].invalid)
 
-        if (!GIVEN(OPT_TRACE))
-                v[OPT_TRACE].b = v[OPT_DEBUG].b;
-        if (!GIVEN(OPT_DOM0_MAX_MEMORY))
-                v[OPT_DOM0_MAX_MEMORY].i = v[OPT_DOM0_MEMORY].i;
-        if (!GIVEN(OPT_STORE_TEST_EAGAIN))
-                v[OPT_STORE_TEST_EAGAIN].b = v[OPT_DEBUG].b;
+        /* "same as X", in table order: X comes first, computed or not (test-options checks) */
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+
+                if (!def->same_as || GIVEN(i))
+                        continue;
+                /* a scalar of the same type (test-options checks): the union's bits are the value */
+                v[i].i = v[def->same_as->id].i;
+        }
         if (!GIVEN(OPT_LOG_LEVEL)) {
                 v[OPT_LOG_LEVEL].is_null = !v[OPT_TRACE].b;
                 v[OPT_LOG_LEVEL].e = 0; /* debug */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The option table itself. Defaults, types and help text follow the NixOS module
- * virtualisation.xen.* so that a NixOS configuration translates key by key. */
+/* The option table, built from the rows of options-table.h, and lookups in it: by name, by old
+ * spelling, and by closeness for "did you mean". */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <ctype.h>
 
+#include "components.h"
 #include "macro.h"
 #include "options.h"
 
@@ -15,107 +16,16 @@ static const char *const verbosity_choices[] = { "default", "info", "debug", "qu
 static const char *const log_level_choices[] = { "debug", "info", "warn", "error", NULL };
 static const char *const store_type_choices[] = { "ocaml", "c", NULL };
 
-#define O(_id, _section, _key, _type, _flags, _default, _help) \
-        [_id] = { .id = _id, .section = _section, .key = _key, .name = _section "." _key, .type = _type, .flags = _flags, \
-                  .default_value = _default, .help = _help }
-#define E(_id, _section, _key, _flags, _default, _choices, _help) \
-        [_id] = { .id = _id, .section = _section, .key = _key, .name = _section "." _key, .type = OPTION_ENUM, .flags = _flags, \
-                  .default_value = _default, .choices = _choices, .help = _help }
+#define RESTART(c) COMP_BIT(c)
+#define STORE_REASON "the store daemon reads it at start and is never restarted"
+#define OXENSTORED_ONLY(key) .oxenstored_key = key, .ocaml_store_only = true, .reboot_reason = STORE_REASON
 
 const OptionDef option_table[_OPTION_MAX] = {
-        O(OPT_ENABLE, "xen", "enable", OPTION_BOOL, 0, "true",
-          "Run the Xen Domain 0 stack (NixOS default false; running xen-dom0d implies true)."),
-        O(OPT_DEBUG, "xen", "debug", OPTION_BOOL, 0, "false",
-          "Enable Xen debugging features (xenstored test-eagain); requires trace."),
-        O(OPT_TRACE, "xen", "trace", OPTION_BOOL, OPTION_COMPUTED, "same as xen.debug",
-          "Verbose logging: Xen loglvl=all guest_loglvl=all, xenstored and xenconsoled tracing."),
-        O(OPT_PACKAGE, "xen", "package", OPTION_PATH, 0, DEFAULT_XEN_PREFIX,
-          "Prefix of the Xen tools installation (bin/oxenstored, bin/xenstored, ...)."),
-        O(OPT_BOOT_PARAMS, "xen", "bootParams", OPTION_LIST, OPTION_BOOT_WORDS, "",
-          "Extra Xen command line parameters, after the derived ones: letters, digits, = , . : _ - + / @ %."),
-        O(OPT_QEMU_PACKAGE, "qemu", "package", OPTION_PATH, 0, DEFAULT_QEMU_XEN,
-          "The qemu binary with Xen support that serves dom0's disk backend."),
-        O(OPT_QEMU_PID_FILE, "qemu", "pidFile", OPTION_PATH, 0, "/run/xen/qemu-dom0.pid",
-          "Pid file of the qemu dom0 disk backend."),
-        E(OPT_EFI_BOOT_BUILDER_VERBOSITY, "efi", "bootBuilderVerbosity", 0, "default", verbosity_choices,
-          "Verbosity of the boot entry builder: default, info, debug or quiet."),
-        O(OPT_EFI_PATH, "efi", "path", OPTION_PATH, 0, DEFAULT_XEN_EFI,
-          "Path of the Xen EFI binary named in the boot specification."),
-        O(OPT_DOM0_MAX_VCPUS, "dom0Resources", "maxVCPUs", OPTION_UINT, 0, "0",
-          "Maximum vCPUs of Domain 0 (dom0_max_vcpus); 0 means all host CPUs."),
-        O(OPT_DOM0_MEMORY, "dom0Resources", "memory", OPTION_UINT, 0, "0",
-          "Memory of Domain 0 at boot in MiB (dom0_mem); 0 means all host memory."),
-        O(OPT_DOM0_MAX_MEMORY, "dom0Resources", "maxMemory", OPTION_UINT, OPTION_COMPUTED, "same as dom0Resources.memory",
-          "Maximum memory Domain 0 may balloon up to, in MiB (dom0_mem max:)."),
-        O(OPT_DOMAINS_EXTRA_CONFIG, "domains", "extraConfig", OPTION_LINES, OPTION_SHELL_ASSIGNMENTS, "",
-          "Shell assignments NAME=VALUE appended to the xendomains defaults (indent continuation lines)."),
-        O(OPT_STORE_PATH, "store", "path", OPTION_PATH, OPTION_COMPUTED, "${xen.package}/bin/oxenstored",
-          "Path of the store daemon: oxenstored (OCaml) or xenstored (C)."),
-        E(OPT_STORE_TYPE, "store", "type", OPTION_READONLY | OPTION_COMPUTED, "derived from store.path",
-          store_type_choices, "Read-only: ocaml when store.path ends in oxenstored, c otherwise."),
-        O(OPT_STORE_PID_FILE, "store.settings", "pidFile", OPTION_PATH, 0, "/run/xen/xenstored.pid",
-          "Pid file of the store daemon."),
-        O(OPT_STORE_TEST_EAGAIN, "store.settings", "testEAGAIN", OPTION_BOOL, OPTION_HIDDEN | OPTION_COMPUTED,
-          "same as xen.debug", "Randomly fail transactions with EAGAIN, for debugging."),
-        O(OPT_STORE_ENABLE_MERGE, "store.settings", "enableMerge", OPTION_BOOL, 0, "true",
-          "Merge transactions that do not conflict."),
-        O(OPT_STORE_PERSISTENT, "store.settings", "persistent", OPTION_BOOL, 0, "false",
-          "Keep the store's database across store daemon restarts."),
-        O(OPT_STORE_RING_SCAN_INTERVAL, "store.settings", "ringScanInterval", OPTION_NONZERO, 0, "20",
-          "Milliseconds between scans of the rings for pending requests; negative disables."),
-        O(OPT_CONFLICT_BURST_LIMIT, "store.settings.conflict", "burstLimit", OPTION_FLOAT, 0, "5.0",
-          "Conflict credit a domain may accumulate before it is throttled."),
-        O(OPT_CONFLICT_MAX_HISTORY_SECONDS, "store.settings.conflict", "maxHistorySeconds", OPTION_FLOAT, 0, "0.05",
-          "Seconds of conflict history kept per domain."),
-        O(OPT_CONFLICT_RATE_LIMIT_IS_AGGREGATE, "store.settings.conflict", "rateLimitIsAggregate", OPTION_BOOL, 0,
-          "true", "Rate-limit conflicts over all domains together rather than per domain."),
-        O(OPT_PERMS_ENABLE, "store.settings.perms", "enable", OPTION_BOOL, 0, "true",
-          "Enforce store node permissions."),
-        O(OPT_PERMS_ENABLE_WATCH, "store.settings.perms", "enableWatch", OPTION_BOOL, 0, "true",
-          "Enforce permissions on watches."),
-        O(OPT_QUOTA_ENABLE, "store.settings.quota", "enable", OPTION_BOOL, 0, "true",
-          "Enforce per-domain store quotas."),
-        O(OPT_QUOTA_MAX_ENTITY, "store.settings.quota", "maxEntity", OPTION_POSINT, 0, "1000",
-          "Maximum number of store entries per domain."),
-        O(OPT_QUOTA_MAX_SIZE, "store.settings.quota", "maxSize", OPTION_POSINT, 0, "2048",
-          "Maximum size in bytes of one store value."),
-        O(OPT_QUOTA_MAX_WATCH, "store.settings.quota", "maxWatch", OPTION_POSINT, 0, "100",
-          "Maximum number of watches per domain."),
-        O(OPT_QUOTA_TRANSACTION, "store.settings.quota", "transaction", OPTION_POSINT, 0, "10",
-          "Maximum number of open transactions per domain."),
-        O(OPT_QUOTA_MAX_REQUESTS, "store.settings.quota", "maxRequests", OPTION_POSINT, 0, "1024",
-          "Maximum number of requests per transaction."),
-        O(OPT_QUOTA_MAX_PATH, "store.settings.quota", "maxPath", OPTION_POSINT, 0, "1024",
-          "Maximum length in bytes of a store path."),
-        O(OPT_QUOTA_MAX_OUTSTANDING, "store.settings.quota", "maxOutstanding", OPTION_POSINT, 0, "1024",
-          "Maximum number of outstanding requests per domain."),
-        O(OPT_QUOTA_MAX_WATCH_EVENTS, "store.settings.quota", "maxWatchEvents", OPTION_POSINT, 0, "1024",
-          "Maximum number of queued watch events per domain; at least maxOutstanding."),
-        O(OPT_LOG_FILE, "store.settings.xenstored.log", "file", OPTION_PATH, 0, "/var/log/xen/xenstored.log",
-          "Log file of the store daemon."),
-        E(OPT_LOG_LEVEL, "store.settings.xenstored.log", "level", OPTION_NULLABLE | OPTION_COMPUTED,
-          "debug if xen.trace, else null", log_level_choices,
-          "Store log level: null (no logging), debug, info, warn or error."),
-        O(OPT_LOG_NB_FILES, "store.settings.xenstored.log", "nbFiles", OPTION_INT, OPTION_HIDDEN, "10",
-          "Number of rotated store log files."),
-        O(OPT_ACCESS_LOG_FILE, "store.settings.xenstored.accessLog", "file", OPTION_PATH, 0,
-          "/var/log/xen/xenstored-access.log", "Access log file of the store daemon."),
-        O(OPT_ACCESS_LOG_NB_LINES, "store.settings.xenstored.accessLog", "nbLines", OPTION_INT, OPTION_HIDDEN,
-          "13215", "Lines per access log file before rotation."),
-        O(OPT_ACCESS_LOG_NB_CHARS, "store.settings.xenstored.accessLog", "nbChars", OPTION_INT, OPTION_HIDDEN,
-          "180", "Characters kept per access log line."),
-        O(OPT_ACCESS_LOG_SPECIAL_OPS, "store.settings.xenstored.accessLog", "specialOps", OPTION_BOOL,
-          OPTION_HIDDEN, "false", "Also log special operations in the access log."),
-        O(OPT_XENFS_KVA, "store.settings.xenstored.xenfs", "kva", OPTION_PATH, OPTION_HIDDEN,
-          "/proc/xen/xsd_kva", "xenfs file mapping the store ring."),
-        O(OPT_XENFS_PORT, "store.settings.xenstored.xenfs", "port", OPTION_PATH, OPTION_HIDDEN,
-          "/proc/xen/xsd_port", "xenfs file holding the store event channel port."),
-        O(OPT_METRICS_ENABLE, "metrics", "enable", OPTION_BOOL, OPTION_OWN, "false",
-          "Write the metrics for node_exporter's textfile collector into metrics.directory."),
-        O(OPT_METRICS_INTERVAL, "metrics", "interval", OPTION_POSINT, OPTION_OWN, "15",
-          "Seconds between two writes of the metrics file."),
-        O(OPT_METRICS_DIRECTORY, "metrics", "directory", OPTION_PATH, OPTION_OWN, "/var/lib/prometheus/node-exporter",
-          "Directory of the textfile collector; the file written is xen-dom0.prom."),
+#define OPTION(_id, _section, _key, _type, _flags, _default, _help, ...)                                      \
+        [_id] = { .id = _id, .section = _section, .key = _key, .name = _section "." _key, .type = _type,   \
+                  .flags = _flags, .default_value = _default, .help = _help, __VA_ARGS__ },
+#include "options-table.h"
+#undef OPTION
 };
 
 const OptionAlias option_aliases[] = {

@@ -7,52 +7,9 @@
 #include <stdint.h>
 
 typedef enum OptionId {
-        OPT_ENABLE,
-        OPT_DEBUG,
-        OPT_TRACE,
-        OPT_PACKAGE,
-        OPT_BOOT_PARAMS,
-        OPT_QEMU_PACKAGE,
-        OPT_QEMU_PID_FILE,
-        OPT_EFI_BOOT_BUILDER_VERBOSITY,
-        OPT_EFI_PATH,
-        OPT_DOM0_MAX_VCPUS,
-        OPT_DOM0_MEMORY,
-        OPT_DOM0_MAX_MEMORY,
-        OPT_DOMAINS_EXTRA_CONFIG,
-        OPT_STORE_PATH,
-        OPT_STORE_TYPE,
-        OPT_STORE_PID_FILE,
-        OPT_STORE_TEST_EAGAIN,
-        OPT_STORE_ENABLE_MERGE,
-        OPT_STORE_PERSISTENT,
-        OPT_STORE_RING_SCAN_INTERVAL,
-        OPT_CONFLICT_BURST_LIMIT,
-        OPT_CONFLICT_MAX_HISTORY_SECONDS,
-        OPT_CONFLICT_RATE_LIMIT_IS_AGGREGATE,
-        OPT_PERMS_ENABLE,
-        OPT_PERMS_ENABLE_WATCH,
-        OPT_QUOTA_ENABLE,
-        OPT_QUOTA_MAX_ENTITY,
-        OPT_QUOTA_MAX_SIZE,
-        OPT_QUOTA_MAX_WATCH,
-        OPT_QUOTA_TRANSACTION,
-        OPT_QUOTA_MAX_REQUESTS,
-        OPT_QUOTA_MAX_PATH,
-        OPT_QUOTA_MAX_OUTSTANDING,
-        OPT_QUOTA_MAX_WATCH_EVENTS,
-        OPT_LOG_FILE,
-        OPT_LOG_LEVEL,
-        OPT_LOG_NB_FILES,
-        OPT_ACCESS_LOG_FILE,
-        OPT_ACCESS_LOG_NB_LINES,
-        OPT_ACCESS_LOG_NB_CHARS,
-        OPT_ACCESS_LOG_SPECIAL_OPS,
-        OPT_XENFS_KVA,
-        OPT_XENFS_PORT,
-        OPT_METRICS_ENABLE,
-        OPT_METRICS_INTERVAL,
-        OPT_METRICS_DIRECTORY,
+#define OPTION(id, ...) id,
+#include "options-table.h"
+#undef OPTION
         _OPTION_MAX,
         _OPTION_INVALID = -1,
 } OptionId;
@@ -91,6 +48,16 @@ typedef struct OptionDef {
         const char *default_value; /* as written in the file; for computed ones, their description */
         const char *const *choices; /* ENUM: NULL-terminated */
         const char *help;           /* one line */
+
+        /* What reads it. A reload restarts these components after a change... */
+        uint32_t restart;
+        /* ...or the change waits for a reboot, for this reason... */
+        const char *reboot_reason;
+        /* ...or, where neither applies, takes effect by itself, as this says. */
+        const char *note;
+        bool ocaml_store_only;      /* read only by oxenstored: nothing reads it with the C store */
+        const char *oxenstored_key; /* its line in oxenstored.conf, or NULL */
+        const struct OptionDef *same_as; /* a default that is a copy of this option's value */
 } OptionDef;
 
 /* An old or alternative spelling, accepted with a warning naming the canonical key. */

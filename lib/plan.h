@@ -1,19 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reload plans: what a configuration change needs, computed per setting. Each option maps
- * to its consumers: components to restart, or state that waits for a reboot. */
+/* Reload plans: what a configuration change needs, computed per setting from what the option
+ * table says reads each option: components to restart, or state that waits for a reboot. */
 #pragma once
 
 #include "components.h"
 #include "dom0-config.h"
-
-typedef struct OptionConsumers {
-        uint32_t restart;          /* components restarted to apply a change */
-        const char *reboot_reason; /* what only a reboot applies, or NULL */
-        bool ocaml_store_only;     /* read only by oxenstored (nothing reads it with the C store) */
-        const char *note;          /* where neither applies: when the change takes effect */
-} OptionConsumers;
-
-extern const OptionConsumers option_consumers[_OPTION_MAX];
 
 typedef struct ReloadPlan {
         char **changed;         /* names of the options whose effective value changed */

@@ -110,39 +110,6 @@ int render_boot_params(const Config *c, char ***ret) {
 }
 
 static int render_oxenstored_conf(const Config *c, FileSet *s) {
-        static const struct {
-                const char *key;
-                OptionId id;
-        } keys[] = {
-                { "pid-file", OPT_STORE_PID_FILE },
-                { "test-eagain", OPT_STORE_TEST_EAGAIN },
-                { "merge-activate", OPT_STORE_ENABLE_MERGE },
-                { "conflict-burst-limit", OPT_CONFLICT_BURST_LIMIT },
-                { "conflict-max-history-seconds", OPT_CONFLICT_MAX_HISTORY_SECONDS },
-                { "conflict-rate-limit-is-aggregate", OPT_CONFLICT_RATE_LIMIT_IS_AGGREGATE },
-                { "perms-activate", OPT_PERMS_ENABLE },
-                { "perms-watch-activate", OPT_PERMS_ENABLE_WATCH },
-                { "quota-activate", OPT_QUOTA_ENABLE },
-                { "quota-maxentity", OPT_QUOTA_MAX_ENTITY },
-                { "quota-maxsize", OPT_QUOTA_MAX_SIZE },
-                { "quota-maxwatch", OPT_QUOTA_MAX_WATCH },
-                { "quota-transaction", OPT_QUOTA_TRANSACTION },
-                { "quota-maxrequests", OPT_QUOTA_MAX_REQUESTS },
-                { "quota-path-max", OPT_QUOTA_MAX_PATH },
-                { "quota-maxoutstanding", OPT_QUOTA_MAX_OUTSTANDING },
-                { "quota-maxwatchevents", OPT_QUOTA_MAX_WATCH_EVENTS },
-                { "persistent", OPT_STORE_PERSISTENT },
-                { "xenstored-log-file", OPT_LOG_FILE },
-                { "xenstored-log-level", OPT_LOG_LEVEL },
-                { "xenstored-log-nb-files", OPT_LOG_NB_FILES },
-                { "access-log-file", OPT_ACCESS_LOG_FILE },
-                { "access-log-nb-lines", OPT_ACCESS_LOG_NB_LINES },
-                { "access-log-nb-chars", OPT_ACCESS_LOG_NB_CHARS },
-                { "access-log-special-ops", OPT_ACCESS_LOG_SPECIAL_OPS },
-                { "ring-scan-interval", OPT_STORE_RING_SCAN_INTERVAL },
-                { "xenstored-kva", OPT_XENFS_KVA },
-                { "xenstored-port", OPT_XENFS_PORT },
-        };
         Buf b;
         int r;
 
@@ -150,15 +117,19 @@ static int render_oxenstored_conf(const Config *c, FileSet *s) {
         if (r < 0)
                 return r;
         header(b.f, c, "#");
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                _cleanup_free_ char *v = NULL;
+
+                if (!option_table[i].oxenstored_key)
+                        continue;
                 /* One formatter for every value: booleans true/false, floats with a decimal point. */
-                _cleanup_free_ char *v = config_value_to_string(c, keys[i].id);
+                v = config_value_to_string(c, i);
                 if (!v) {
                         fclose(b.f);
                         free(b.data);
                         return -ENOMEM;
                 }
-                fprintf(b.f, "%s = %s\n", keys[i].key, v);
+                fprintf(b.f, "%s = %s\n", option_table[i].oxenstored_key, v);
         }
         return buf_commit(&b, s, PATH_OXENSTORED_CONF, 0644);
 }

@@ -6,7 +6,8 @@
 #include "test-util.h"
 
 /* The NixOS module's defaults (nixos/modules/virtualisation/xen-dom0.nix), written down
- * independently of the table, as xen-dom0d prints them for a configuration that sets nothing. */
+ * independently of the table, as xen-dom0d prints them for a configuration that sets nothing.
+ * A new option need not be added here: tests/data/options/defaults.dump pins every default. */
 static const struct {
         const char *name;
         const char *value;
@@ -60,7 +61,8 @@ static const struct {
         { "metrics.directory", "/var/lib/prometheus/node-exporter" },
 };
 
-/* A valid non-default value for every settable option, and how it reads back. */
+/* Valid values at the edges of their types, and how they read back. test_parse_generated gives
+ * every option a non-default value of its own. */
 static const struct {
         const char *name;
         const char *text;
@@ -137,16 +139,34 @@ START_TEST(test_table_sane) {
 }
 END_TEST
 
-START_TEST(test_every_option_listed) {
-        /* Both lists above cover the whole table: a new option needs its expected default. */
-        ck_assert_uint_eq(ELEMENTSOF(expected_defaults), _OPTION_MAX);
+START_TEST(test_table_consumers) {
         for (size_t i = 0; i < _OPTION_MAX; i++) {
-                bool found = false;
-                for (size_t j = 0; j < ELEMENTSOF(expected_defaults); j++)
-                        found = found || streq(expected_defaults[j].name, option_table[i].name);
-                ck_assert_msg(found, "no expected default for %s", option_table[i].name);
+                const OptionDef *d = &option_table[i];
+
+                /* what only oxenstored reads is known by its key there */
+                if (d->ocaml_store_only)
+                        ck_assert_msg(d->oxenstored_key, "%s: oxenstored only, but no oxenstored.conf key", d->name);
+                for (size_t j = 0; j < i; j++)
+                        ck_assert_msg(!d->oxenstored_key || !option_table[j].oxenstored_key ||
+                                              !streq(d->oxenstored_key, option_table[j].oxenstored_key),
+                                      "%s and %s share the oxenstored.conf key %s", option_table[j].name, d->name,
+                                      d->oxenstored_key);
+                if (d->same_as) {
+                        _cleanup_free_ char *text = NULL;
+
+                        /* a copy of a scalar of the same type, from an option before it (the
+                         * order in which config_finalize() copies), documented as such */
+                        ck_assert_msg(d->same_as->type == d->type &&
+                                              (d->type == OPTION_BOOL || d->type == OPTION_UINT),
+                                      "%s: same_as a different or non-scalar type", d->name);
+                        ck_assert_msg(d->same_as < d, "%s: same_as an option after it", d->name);
+                        ck_assert_msg(d->flags & OPTION_COMPUTED, "%s: same_as, but not computed", d->name);
+                        ck_assert_int_ge(asprintf(&text, "same as %s", d->same_as->name), 0);
+                        ck_assert_str_eq(d->default_value, text);
+                } else
+                        ck_assert_msg(!startswith(d->default_value, "same as "),
+                                      "%s: a plain \"same as\" default belongs in .same_as", d->name);
         }
-        ck_assert_uint_eq(ELEMENTSOF(samples), _OPTION_MAX - 1); /* all but the read-only store.type */
 }
 END_TEST
 
@@ -164,6 +184,87 @@ START_TEST(test_defaults) {
                               expected_defaults[i].value);
                 ck_assert(!c->v[def->id].set);
         }
+}
+END_TEST
+
+START_TEST(test_defaults_golden) {
+        /* every option's default, as --dump-config prints it for a file that sets nothing */
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_load("[xen]\n", &d);
+        _cleanup_free_ char *got = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&got, &size);
+
+        ck_assert_ptr_nonnull(c);
+        ck_assert_int_eq(config_dump(c, f), 0);
+        ck_assert_int_eq(fclose(f), 0);
+        test_check_golden("tests/data/options/defaults.dump", got);
+}
+END_TEST
+
+/* A valid value of def's type that differs from v, and how it reads back. */
+static void sample_for(const OptionDef *def, const char *v, char **ret_text, char **ret_readback) {
+        char *t = NULL;
+
+        switch (def->type) {
+        case OPTION_BOOL:
+                t = strdup(streq(v, "true") ? "false" : "true");
+                break;
+        case OPTION_PATH:
+                ck_assert_int_ge(asprintf(&t, "/srv/sample/%s", def->key), 0);
+                break;
+        case OPTION_UINT:
+        case OPTION_POSINT:
+        case OPTION_INT:
+        case OPTION_NONZERO:
+                /* one more, or two where one more would be 0 */
+                ck_assert_int_ge(asprintf(&t, "%lld", strtoll(v, NULL, 10) == -1 ? 1LL : strtoll(v, NULL, 10) + 1), 0);
+                break;
+        case OPTION_FLOAT:
+                ck_assert_int_ge(asprintf(&t, "%s5", strchr(v, '.') ? v : "1."), 0);
+                break;
+        case OPTION_ENUM:
+                for (const char *const *c = def->choices; *c; c++)
+                        if (!streq(*c, v)) {
+                                t = strdup(*c);
+                                break;
+                        }
+                break;
+        case OPTION_LIST:
+                *ret_readback = strdup("sample=1 sample2");
+                *ret_text = strdup("sample=1   sample2");
+                return;
+        case OPTION_LINES:
+                t = strdup("SAMPLE=1");
+                break;
+        default:
+                break;
+        }
+        ck_assert_msg(t, "%s: no sample for its type", def->name);
+        *ret_text = t;
+        *ret_readback = strdup(t);
+}
+
+START_TEST(test_parse_generated) {
+        /* every settable option takes a non-default value of its type, alone in a file */
+        const OptionDef *def = &option_table[_i];
+        _cleanup_(diagnostics_done) Diagnostics d = {}, dd = {};
+        _cleanup_config_free_ Config *defaults = test_load("[xen]\n", &dd), *c = NULL;
+        _cleanup_free_ char *dv = NULL, *text = NULL, *readback = NULL, *file = NULL, *v = NULL;
+
+        if (def->flags & OPTION_READONLY)
+                return;
+        ck_assert_ptr_nonnull(defaults);
+        dv = config_value_to_string(defaults, def->id);
+        sample_for(def, dv, &text, &readback);
+        ck_assert_int_ge(asprintf(&file, "[%s]\n%s = %s\n", def->section, def->key, text), 0);
+        c = test_parse(file, &d);
+        ck_assert_msg(c, "%s did not parse: %s", file, test_diag_text(&d));
+        ck_assert_uint_eq(d.n, 0);
+        v = config_value_to_string(c, def->id);
+        ck_assert_str_eq(v, readback);
+        ck_assert_msg(!config_value_equal(c, defaults, def->id), "%s: the sample is the default", def->name);
+        ck_assert(c->v[def->id].set);
 }
 END_TEST
 
@@ -351,8 +452,10 @@ Suite *test_suite(void) {
         TCase *tc = tcase_create("table");
 
         tcase_add_test(tc, test_table_sane);
-        tcase_add_test(tc, test_every_option_listed);
+        tcase_add_test(tc, test_table_consumers);
         tcase_add_test(tc, test_defaults);
+        tcase_add_test(tc, test_defaults_golden);
+        tcase_add_loop_test(tc, test_parse_generated, 0, _OPTION_MAX);
         tcase_add_loop_test(tc, test_parse_each, 0, ELEMENTSOF(samples));
         tcase_add_test(tc, test_aliases);
         tcase_add_test(tc, test_shipped_conf_matches_table);

@@ -132,7 +132,7 @@ END_TEST
 
 START_TEST(test_every_option_has_consumers) {
         for (size_t i = 0; i < _OPTION_MAX; i++) {
-                const OptionConsumers *oc = &option_consumers[i];
+                const OptionDef *oc = &option_table[i];
                 ck_assert_msg(oc->restart || oc->reboot_reason || oc->note, "%s has no consumer",
                               option_table[i].name);
         }

@@ -53,6 +53,20 @@ char *test_read_file(const char *path, size_t *ret_size) {
         return buf;
 }
 
+void test_check_golden(const char *rel, const char *got) {
+        _cleanup_free_ char *path = test_srcpath(rel), *want = NULL;
+
+        if (getenv("UPDATE_GOLDEN")) {
+                FILE *out = fopen(path, "we");
+                ck_assert_ptr_nonnull(out);
+                fputs(got, out);
+                ck_assert_int_eq(fclose(out), 0);
+        }
+        want = test_read_file(path, NULL);
+        ck_assert_msg(want, "%s: no golden file", rel);
+        ck_assert_msg(streq(got, want), "%s differs from the golden file:\n--- expected\n%s--- got\n%s", rel, want, got);
+}
+
 Config *test_parse(const char *text, Diagnostics *d) {
         Config *c = NULL;
         int r = config_parse_data("/etc/xen/xen-dom0.conf", text, strlen(text), &c, d);

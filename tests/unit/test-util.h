@@ -13,6 +13,9 @@ Suite *test_suite(void);
 char *test_srcpath(const char *rel);
 /* Whole file, NUL-terminated; NULL when it cannot be read. */
 char *test_read_file(const char *path, size_t *ret_size);
+/* Compares got with the golden file at rel (under the source tree); UPDATE_GOLDEN=1 rewrites the
+ * file first. Review the diff: the golden files are the specification. */
+void test_check_golden(const char *rel, const char *got);
 /* Parses text as /etc/xen/xen-dom0.conf, collecting diagnostics in d; NULL on errors. */
 Config *test_parse(const char *text, Diagnostics *d);
 /* Parses and validates (as on x86_64); NULL on errors. */
