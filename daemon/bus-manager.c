@@ -35,9 +35,11 @@ static int property_get(sd_bus *bus, const char *path, const char *iface, const 
         if (streq(property, "ConfigLoadedTimestamp"))
                 return sd_bus_message_append(reply, "t", m->config_loaded);
         if (streq(property, "PendingReboot"))
-                return sd_bus_message_append(reply, "b", strv_length(m->pending_reboot) > 0);
-        if (streq(property, "PendingRebootReasons"))
-                return sd_bus_message_append_strv(reply, m->pending_reboot ?: (char *[]) { NULL });
+                return sd_bus_message_append(reply, "b", m->pending_reboot.n > 0);
+        if (streq(property, "PendingRebootReasons")) {
+                _cleanup_strv_free_ char **l = option_reasons_to_strv(&m->pending_reboot);
+                return l ? sd_bus_message_append_strv(reply, l) : -ENOMEM;
+        }
         if (streq(property, "BootParams")) {
                 _cleanup_strv_free_ char **p = NULL;
                 int r = render_boot_params(m->config, &p);
@@ -263,19 +265,16 @@ int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **re
         return 0;
 }
 
+/* What a Reload would do now, from the same reload_prepare() that Reload carries out. */
 static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(diagnostics_done) Diagnostics d = {};
-        _cleanup_config_free_ Config *new = NULL;
-        _cleanup_(reload_plan_done) ReloadPlan plan = {};
-        _cleanup_(fileset_done) FileSet s = {};
-        _cleanup_strv_free_ char **files = NULL, **restarts = NULL, **pending = NULL;
+        _cleanup_(reload_prepared_done) ReloadPrepared p = {};
+        _cleanup_strv_free_ char **restarts = NULL, **pending = NULL;
         int r;
 
-        r = config_load(m->config_path, NULL, &new, &d);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0) {
+        r = reload_prepare(m, &p, &d);
+        if (r == -EINVAL) {
                 _cleanup_free_ char *text = NULL;
 
                 r = bus_invalid_config_text(msg, &d, &text);
@@ -283,29 +282,19 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                         return r;
                 return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG, "%s", text);
         }
-        r = reload_plan_compute(m->config, new, &plan);
         if (r < 0)
                 return r;
-        if (config_bool(new, OPT_ENABLE)) {
-                r = render_config(new, &s);
-                if (r < 0)
-                        return r;
-                for (size_t i = 0; i < s.n; i++)
-                        if (rendered_file_differs(&s.files[i], manager_root()) != 0 && strv_extend(&files, s.files[i].path) < 0)
-                                return -ENOMEM;
-        }
+        restarts = calloc(1, sizeof(char *));
+        if (!restarts)
+                return -ENOMEM;
         for (size_t i = 0; i < _COMP_MAX; i++)
-                if ((plan.restart & COMP_BIT(i)) && m->components[i].state == COMPONENT_ACTIVE &&
-                    strv_extend(&restarts, component_table[i].name) < 0)
+                if ((p.restart & COMP_BIT(i)) && strv_extend(&restarts, component_table[i].name) < 0)
                         return -ENOMEM;
-        if (m->booted_config) {
-                r = pending_reboot_reasons(m->booted_config, new, &pending);
-                if (r < 0)
-                        return r;
-        } else
-                pending = strv_copy(plan.reboot_reasons);
+        pending = option_reasons_to_strv(&p.pending);
+        if (!pending)
+                return -ENOMEM;
         char *none[] = { NULL };
-        return bus_reply_strvs(msg, plan.changed ?: none, files ?: none, restarts ?: none, pending ?: none, NULL);
+        return bus_reply_strvs(msg, p.plan.changed ?: none, p.changed_files ?: none, restarts, pending, NULL);
 }
 
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...) {

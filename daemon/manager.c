@@ -110,7 +110,7 @@ Manager *manager_free(Manager *m) {
         strv_free(m->reload_restarted);
         strv_free(m->reload_files);
         reload_plan_done(&m->reload_plan);
-        strv_free(m->pending_reboot);
+        option_reasons_done(&m->pending_reboot);
         config_free(m->config);
         config_free(m->booted_config);
         free(m->config_path);
@@ -201,7 +201,7 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
         }
         if (up == _COMP_MAX) {
                 if (asprintf(&s, "running: %u of %d components up%s", up, _COMP_MAX,
-                             strv_length(m->pending_reboot) > 0 ? ", reboot pending" : "") < 0)
+                             m->pending_reboot.n > 0 ? ", reboot pending" : "") < 0)
                         s = NULL;
                 *ret_status = s;
                 return MANAGER_RUNNING;
@@ -312,41 +312,49 @@ void manager_store_ready(Manager *m) {
                 (void) on_store_ready(NULL, m);
 }
 
-int manager_compute_pending(Manager *m) {
-        _cleanup_strv_free_ char **live = NULL;
-        char **l = NULL;
+int manager_pending_for(Manager *m, const Config *c, bool memory_live, OptionReasons *ret) {
+        _cleanup_(option_reasons_done) OptionReasons l = {}, live = {};
         int r;
 
         if (m->booted_config) {
-                r = pending_reboot_reasons(m->booted_config, m->config, &l);
+                r = pending_reboot_reasons(m->booted_config, c, &l);
                 if (r < 0)
                         return r;
-                /* The memory target a reload already set live needs no reboot. */
-                if (m->dom0_memory_live != 0 && m->dom0_memory_live == config_int(m->config, OPT_DOM0_MEMORY))
-                        for (size_t i = 0; l && l[i]; i++)
-                                if (startswith(l[i], "dom0Resources.memory:")) {
-                                        free(l[i]);
-                                        memmove(l + i, l + i + 1, (strv_length(l + i + 1) + 1) * sizeof(char *));
-                                        i--;
-                                }
         }
         /* What the running hypervisor itself says differs from the configuration. */
-        r = xen_pending_reasons(m, &live);
+        r = xen_pending_reasons(m, c, &live);
+        if (r == -ENOMEM)
+                return r;
         if (r < 0)
                 log_debug("Cannot compare with the running hypervisor: %s", strerror(-r));
-        STRV_FOREACH(p, live)
-                if (!strv_contains(l, *p) && strv_extend(&l, *p) < 0) {
-                        strv_free(l);
-                        return -ENOMEM;
-                }
-        if (!strv_equal(l, m->pending_reboot)) {
-                strv_free(m->pending_reboot);
-                m->pending_reboot = l;
-                STRV_FOREACH(p, m->pending_reboot)
-                        log_event(LOG_NOTICE, MESSAGE_REBOOT_PENDING, NULL, "Reboot pending: %s", *p);
-                bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
-        } else
-                strv_free(l);
+        if (option_reasons_merge(&l, &live) < 0)
+                return -ENOMEM;
+        /* A memory target set live needs no reboot. */
+        if (memory_live)
+                option_reasons_drop(&l, option_table[OPT_DOM0_MEMORY].name);
+        *ret = l;
+        l = (OptionReasons) {};
+        return 0;
+}
+
+int manager_compute_pending(Manager *m) {
+        _cleanup_(option_reasons_done) OptionReasons l = {};
+        int r;
+
+        r = manager_pending_for(m, m->config,
+                                m->dom0_memory_live != 0 && m->dom0_memory_live == config_int(m->config, OPT_DOM0_MEMORY),
+                                &l);
+        if (r < 0)
+                return r;
+        if (option_reasons_equal(&l, &m->pending_reboot))
+                return 0;
+        option_reasons_done(&m->pending_reboot);
+        m->pending_reboot = l;
+        l = (OptionReasons) {};
+        for (size_t i = 0; i < m->pending_reboot.n; i++)
+                log_event(LOG_NOTICE, MESSAGE_REBOOT_PENDING, NULL, "Reboot pending: %s: %s",
+                          m->pending_reboot.items[i].option, m->pending_reboot.items[i].text);
+        bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
         return 0;
 }
 

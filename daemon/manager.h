@@ -80,7 +80,7 @@ struct Manager {
         char *config_path;
         Config *config;
         Config *booted_config;      /* what the running stack was started with, for pending reboot */
-        char **pending_reboot;
+        OptionReasons pending_reboot; /* what waits for a reboot, each with its option */
         usec_t config_loaded;       /* CLOCK_REALTIME */
 
         ManagerState state;
@@ -124,6 +124,8 @@ struct Manager {
         char **reload_files;
         bool reload_queued;         /* a SIGHUP arrived during the reload: one more follows it */
         ReloadPlan reload_plan;     /* while the reload waits for dom0's memory target */
+        uint32_t reload_restart;    /* the components it restarts, as reload_prepare() said */
+        uint32_t reload_skipped;    /* and those a down dependency keeps from it */
         sd_event_source *reload_defer;
 
         /* the hypervisor's side (xen.c and the backends) */
@@ -177,11 +179,33 @@ int supervisor_restart(Component *c, RestartReason why, const char *reason);
 const char *supervisor_lost_need(Manager *m, const Component *c);
 unsigned manager_components_up(Manager *m);
 
-/* reload.c: replies to message (NULL for SIGHUP) when the reload is done. */
+/* reload.c. What reloading the file would do, computed without doing any of it: Diff's answer
+ * is this, and Reload is this, then carried out. */
+typedef struct ReloadPrepared {
+        Config *config;          /* the new configuration, validated */
+        FileSet files;           /* what it renders; nothing while xen.enable is false */
+        char **changed_files;    /* of those, the files that differ from what is on disk */
+        ReloadPlan plan;
+        uint32_t restart;        /* the components the reload restarts: the plan's, where the stack's
+                                  * state lets them (running, bring-up settled, needs up) */
+        uint32_t skipped;        /* the plan's that are not restarted: a dependency is down */
+        bool memory_live;        /* dom0's new memory target is set live (within the booted maximum) */
+        OptionReasons pending;   /* what waits for a reboot once it is in effect: against the
+                                  * booted configuration and against the running hypervisor */
+} ReloadPrepared;
+
+void reload_prepared_done(ReloadPrepared *p);
+/* Loads and validates the file (findings in d; -EINVAL when it is invalid), renders it,
+ * compares with the disk and plans. Returns 0, -EINVAL or -ENOMEM. */
+int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d);
+/* Replies to message (NULL for SIGHUP) when the reload is done. */
 int manager_reload(Manager *m, sd_bus_message *message);
 /* Writes the files c renders. On error, ret_error is the failure in a sentence (NULL when out
  * of memory). */
 int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error);
+/* The reboot reasons of configuration c: against the booted configuration and the running
+ * hypervisor; with memory_live, dom0's memory is taken as set live (no reason). */
+int manager_pending_for(Manager *m, const Config *c, bool memory_live, OptionReasons *ret);
 int manager_compute_pending(Manager *m);
 void manager_store_ready(Manager *m);
 

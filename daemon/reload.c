@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Reload: load, validate and render a new configuration, diff it against what is live, write
- * the changed files as one set, restart only the components a changed setting needs, and
- * record what waits for a reboot. An invalid file changes nothing. */
+/* Reload: one prepare step (load, validate, render, compare with the disk, plan, and what will
+ * wait for a reboot) that Diff answers with and Reload carries out: write the changed files as
+ * one set, restart only the components a changed setting needs, record what waits for a
+ * reboot. An invalid file changes nothing. */
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
@@ -18,19 +19,15 @@
 #define ERROR_BUSY BUS_ERROR_BUSY
 #define ERROR_WRITE SD_BUS_ERROR_IO_ERROR
 
-int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error) {
-        _cleanup_(fileset_done) FileSet s = {};
+static int write_files(const FileSet *s, char ***ret_changed, char **ret_error) {
         _cleanup_(write_result_done) WriteResult w = {};
         int r;
 
-        r = render_config(c, &s);
-        if (r < 0)
-                return r;
         /* An interrupted write (a crash between its steps) leaves temporary files behind. */
-        r = fileset_clean_stale(&s, manager_root());
+        r = fileset_clean_stale(s, manager_root());
         if (r > 0)
                 log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
-        r = fileset_write(&s, manager_root(), &w);
+        r = fileset_write(s, manager_root(), &w);
         STRV_FOREACH_PAIR(f, b, w.backups)
                 log_notice("Kept %s, not written by xen-dom0d, as %s", *f, *b);
         if (r < 0) {
@@ -40,6 +37,83 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         }
         if (ret_changed)
                 *ret_changed = TAKE_PTR(w.changed);
+        return 0;
+}
+
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error) {
+        _cleanup_(fileset_done) FileSet s = {};
+        int r;
+
+        r = render_config(c, &s);
+        if (r < 0)
+                return r;
+        return write_files(&s, ret_changed, ret_error);
+}
+
+void reload_prepared_done(ReloadPrepared *p) {
+        config_free(p->config);
+        fileset_done(&p->files);
+        strv_free(p->changed_files);
+        reload_plan_done(&p->plan);
+        option_reasons_done(&p->pending);
+        *p = (ReloadPrepared) {};
+}
+
+/* Of the plan's restarts, those the reload carries out. */
+static void plan_restarts(Manager *m, const Config *new, ReloadPrepared *p) {
+        /* Enabled by this reload: the bring-up starts everything. Disabled: the running stack is
+         * left alone. Still starting: the bring-up starts what is left with the new files. */
+        if (!config_bool(new, OPT_ENABLE) || m->bringup_start == 0 || !m->settled)
+                return;
+        if (p->plan.enable_changed && !m->ready_sent)
+                return;
+        for (size_t i = 0; i < _COMP_MAX; i++) {
+                const Component *c = &m->components[i];
+
+                if (!(p->plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
+                        continue;
+                /* Its unit Requires= what is down (the store): a restart would start that again. */
+                if (supervisor_lost_need(m, c))
+                        p->skipped |= COMP_BIT(i);
+                else
+                        p->restart |= COMP_BIT(i);
+        }
+}
+
+int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
+        _cleanup_(reload_prepared_done) ReloadPrepared p = {};
+        int64_t mem;
+        int r;
+
+        r = config_load(m->config_path, NULL, &p.config, d);
+        if (r < 0)
+                return r == -ENOMEM ? r : -EINVAL;
+        r = reload_plan_compute(m->config, p.config, &p.plan);
+        if (r < 0)
+                return r;
+        if (config_bool(p.config, OPT_ENABLE)) {
+                r = render_config(p.config, &p.files);
+                if (r < 0)
+                        return r;
+                p.changed_files = calloc(1, sizeof(char *));
+                if (!p.changed_files)
+                        return -ENOMEM;
+                for (size_t i = 0; i < p.files.n; i++)
+                        if (rendered_file_differs(&p.files.files[i], manager_root()) != 0 &&
+                            strv_extend(&p.changed_files, p.files.files[i].path) < 0)
+                                return -ENOMEM;
+        }
+        plan_restarts(m, p.config, &p);
+        /* A dom0 memory target within the booted maximum applies live, no reboot needed. */
+        mem = config_int(p.config, OPT_DOM0_MEMORY);
+        p.memory_live = config_bool(p.config, OPT_ENABLE) && mem > 0 && mem != config_int(m->config, OPT_DOM0_MEMORY) &&
+                        xen_dom0_memory_fits(m, (uint64_t) mem);
+        r = manager_pending_for(m, p.config,
+                                p.memory_live || (m->dom0_memory_live != 0 && m->dom0_memory_live == mem), &p.pending);
+        if (r < 0)
+                return r;
+        *ret = p;
+        p = (ReloadPrepared) {};
         return 0;
 }
 
@@ -77,9 +151,14 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
                 if (error)
                         (void) sd_bus_reply_method_errorf(msg, error_name, "%s", message);
                 else {
+                        _cleanup_strv_free_ char **pending = option_reasons_to_strv(&m->pending_reboot);
                         char *none[] = { NULL };
-                        (void) bus_reply_strvs(msg, m->reload_files ?: none, m->reload_restarted ?: none,
-                                               m->pending_reboot ?: none, NULL);
+
+                        if (pending)
+                                (void) bus_reply_strvs(msg, m->reload_files ?: none, m->reload_restarted ?: none,
+                                                       pending, NULL);
+                        else
+                                (void) sd_bus_reply_method_errno(msg, -ENOMEM, NULL);
                 }
                 sd_bus_message_unref(msg);
         }
@@ -90,7 +169,7 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
                           "Reload applied: %zu file%s written%s%s, %s restarted%s", strv_length(m->reload_files),
                           strv_length(m->reload_files) == 1 ? "" : "s", isempty(files) ? "" : ": ", strempty(files),
                           isempty(restarted) ? "nothing" : restarted,
-                          strv_length(m->pending_reboot) > 0 ? "; a reboot is pending" : "");
+                          m->pending_reboot.n > 0 ? "; a reboot is pending" : "");
         }
         m->reload_files = strv_free(m->reload_files);
         m->reload_restarted = strv_free(m->reload_restarted);
@@ -128,8 +207,7 @@ static void reload_continue(Manager *m);
 
 int manager_reload(Manager *m, sd_bus_message *message) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
-        _cleanup_config_free_ Config *new = NULL;
-        _cleanup_(reload_plan_done) ReloadPlan plan = {};
+        _cleanup_(reload_prepared_done) ReloadPrepared p = {};
         _cleanup_free_ char *error = NULL;
         int r;
 
@@ -150,7 +228,11 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 manager_notify(m, "STATUS=reloading %s", m->config_path);
         manager_update_state(m);
 
-        r = config_load(m->config_path, NULL, &new, &d);
+        r = reload_prepare(m, &p, &d);
+        if (r == -ENOMEM) {
+                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory", NULL);
+                return 0;
+        }
         if (r < 0) {
                 /* The journal and root get every finding as it is; another caller, and the
                  * signal, only what quotes nothing of the file. */
@@ -173,14 +255,8 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
         manager_crash_point("validated");
 
-        r = reload_plan_compute(m->config, new, &plan);
-        if (r < 0) {
-                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory", NULL);
-                return 0;
-        }
-
-        if (config_bool(new, OPT_ENABLE)) {
-                r = manager_render(m, new, &m->reload_files, &error);
+        if (config_bool(p.config, OPT_ENABLE)) {
+                r = write_files(&p.files, &m->reload_files, &error);
                 if (r < 0) {
                         /* The old configuration stays live: the write put the old files back, or
                          * the message names those it could not. */
@@ -190,19 +266,18 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 }
         }
 
-        int64_t old_memory = config_int(m->config, OPT_DOM0_MEMORY);
-
         /* The new configuration is live from here on. */
         config_free(m->config);
-        m->config = TAKE_PTR(new);
+        m->config = TAKE_PTR(p.config);
         m->config_loaded = now_usec(CLOCK_REALTIME);
-        m->reload_plan = plan;
-        plan = (ReloadPlan) {};
-        /* A dom0 memory target within the booted maximum applies live, no reboot needed. It is
-         * written into the store, which may not answer: the reload goes on once it is set or
-         * its deadline passed, and a target not set stays a pending reboot reason. */
-        if (config_bool(m->config, OPT_ENABLE) && config_int(m->config, OPT_DOM0_MEMORY) > 0 &&
-            config_int(m->config, OPT_DOM0_MEMORY) != old_memory &&
+        m->reload_plan = p.plan;
+        p.plan = (ReloadPlan) {};
+        m->reload_restart = p.restart;
+        m->reload_skipped = p.skipped;
+        /* dom0's memory target is written into the store, which may not answer: the reload goes
+         * on once it is set or its deadline passed, and a target not set stays a pending reboot
+         * reason. */
+        if (p.memory_live &&
             xen_apply_dom0_memory(m, (uint64_t) config_int(m->config, OPT_DOM0_MEMORY), reload_memory_set) > 0)
                 return 0;
         reload_continue(m);
@@ -227,8 +302,8 @@ static void reload_continue(Manager *m) {
 
         STRV_FOREACH(p, m->reload_files)
                 log_info("Reload wrote %s", *p);
-        STRV_FOREACH(n, plan.notes)
-                log_info("Reload: %s", *n);
+        for (size_t i = 0; i < plan.notes.n; i++)
+                log_info("Reload: %s: %s", plan.notes.items[i].option, plan.notes.items[i].text);
         if (strv_length(plan.changed) == 0)
                 log_info("Reload: no setting changed");
 
@@ -254,15 +329,21 @@ static void reload_continue(Manager *m) {
 
         for (size_t i = 0; i < _COMP_MAX; i++) {
                 Component *c = &m->components[i];
+                const char *lost;
 
-                if (!(plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
+                if (!((m->reload_restart | m->reload_skipped) & COMP_BIT(i)))
                         continue;
-                /* Its unit Requires= what is down (the store): a restart would start that again. */
-                const char *lost = supervisor_lost_need(m, c);
-                if (lost) {
+                /* As prepared; the stack may have moved while dom0's memory target was set. */
+                lost = supervisor_lost_need(m, c);
+                if (lost || (m->reload_skipped & COMP_BIT(i))) {
                         log_warning("Not restarting %s for the new configuration: %s, which it needs, is down "
                                     "(a restart would start it again); it keeps its old settings",
-                                    c->def->name, lost);
+                                    c->def->name, lost ?: "a component");
+                        continue;
+                }
+                if (c->state != COMPONENT_ACTIVE) {
+                        log_warning("Not restarting %s for the new configuration: it is %s now", c->def->name,
+                                    component_state_to_string(c->state));
                         continue;
                 }
                 r = systemd_job(m, "RestartUnit", c->def->unit, on_restart_done, c);

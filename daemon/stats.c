@@ -41,21 +41,15 @@ static uint64_t self_cpu_usec(void) {
                (uint64_t) (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
 }
 
-/* "dom0Resources.memory: Domain 0 has ..." -> "dom0Resources.memory": a label of few values. */
-static int pending_options(char **reasons, char ***ret) {
+/* The options a reboot waits for, each once: a label of few values. */
+static int pending_options(const OptionReasons *reasons, char ***ret) {
         _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
 
         if (!l)
                 return -ENOMEM;
-        STRV_FOREACH(p, reasons) {
-                size_t n = strcspn(*p, ": ");
-                _cleanup_free_ char *o = (*p)[n] == ':' && n > 0 ? strndup(*p, n) : strdup("other");
-
-                if (!o)
+        for (size_t i = 0; i < reasons->n; i++)
+                if (!strv_contains(l, reasons->items[i].option) && strv_extend(&l, reasons->items[i].option) < 0)
                         return -ENOMEM;
-                if (!strv_contains(l, o) && strv_consume(&l, TAKE_PTR(o)) < 0)
-                        return -ENOMEM;
-        }
         *ret = TAKE_PTR(l);
         return 0;
 }
@@ -100,7 +94,7 @@ int stats_write(Manager *m, MetricsFormat format, FILE *f) {
                 memcpy(components[i].restarts, c->restarts_by_reason, sizeof components[i].restarts);
         }
         memcpy(s.reloads, m->reloads, sizeof s.reloads);
-        r = pending_options(m->pending_reboot, &pending);
+        r = pending_options(&m->pending_reboot, &pending);
         if (r < 0)
                 return r;
         s.pending_reboot = pending;

@@ -917,28 +917,15 @@ int bus_xen_register(Manager *m) {
 
 /* ---- what only a reboot of Xen applies ------------------------------------------------------- */
 
-static int add_reason(char ***l, const char *fmt, ...) _printf_(2, 3);
-static int add_reason(char ***l, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-        int r;
-
-        va_start(ap, fmt);
-        r = vasprintf(&s, fmt, ap);
-        va_end(ap);
-        if (r < 0)
-                return -ENOMEM;
-        return strv_consume(l, s);
-}
-
 static bool near(uint64_t have, uint64_t want) {
         uint64_t d = have > want ? have - want : want - have;
         return d <= DOM0_MEMORY_SLACK_KIB(want);
 }
 
-int xen_pending_reasons(Manager *m, char ***ret) {
+int xen_pending_reasons(Manager *m, const Config *c, OptionReasons *ret) {
         XenState *x = xen_get(m);
-        _cleanup_strv_free_ char **rendered = NULL, **l = NULL;
+        _cleanup_strv_free_ char **rendered = NULL;
+        _cleanup_(option_reasons_done) OptionReasons l = {};
         uint64_t cmd_mem = 0, cmd_max = 0;
         int64_t mem_mib, max_mib, vcpus;
         XenDomainInfo dom0;
@@ -946,38 +933,36 @@ int xen_pending_reasons(Manager *m, char ***ret) {
         size_t n_derived;
         int r;
 
-        *ret = NULL;
-        if (!x || !x->cmdline || !m->config)
+        *ret = (OptionReasons) {};
+        if (!x || !x->cmdline || !c)
                 return -ENXIO;
-        r = render_boot_params(m->config, &rendered);
+        r = render_boot_params(c, &rendered);
         if (r < 0)
                 return r;
-        l = calloc(1, sizeof(char *));
-        if (!l)
-                return -ENOMEM;
 
         /* The derived parameters come first, then xen.bootParams word for word. */
-        n_derived = strv_length(rendered) - strv_length(config_strv(m->config, OPT_BOOT_PARAMS));
+        n_derived = strv_length(rendered) - strv_length(config_strv(c, OPT_BOOT_PARAMS));
         for (size_t i = 0; i < strv_length(rendered); i++) {
-                const char *p = rendered[i], *option = "xen.bootParams";
+                const char *p = rendered[i], *option = option_table[OPT_BOOT_PARAMS].name;
 
                 if (i < n_derived) {
                         /* dom0's memory and vCPUs are compared with what dom0 has, below: a
                          * memory target set live is then no reason. */
                         if (startswith(p, "dom0_mem=") || startswith(p, "dom0_max_vcpus="))
                                 continue;
-                        option = "xen.trace";
+                        option = option_table[OPT_TRACE].name;
                 }
                 if (!xen_cmdline_has(x->cmdline, p) &&
-                    add_reason(&l, "%s: %s is not on the running Xen command line", option, p) < 0)
+                    option_reasons_addf(&l, option, "%s is not on the running Xen command line", p) < 0)
                         return -ENOMEM;
         }
 
-        mem_mib = config_int(m->config, OPT_DOM0_MEMORY);
-        max_mib = config_int(m->config, OPT_DOM0_MAX_MEMORY);
-        vcpus = config_int(m->config, OPT_DOM0_MAX_VCPUS);
+        mem_mib = config_int(c, OPT_DOM0_MEMORY);
+        max_mib = config_int(c, OPT_DOM0_MAX_MEMORY);
+        vcpus = config_int(c, OPT_DOM0_MAX_VCPUS);
         if ((mem_mib > 0 || vcpus > 0) && x->ops->domain_info(x->backend, 0, &dom0) < 0) {
-                *ret = TAKE_PTR(l); /* dom0 cannot be read: the words only */
+                *ret = l; /* dom0 cannot be read: the words only */
+                l = (OptionReasons) {};
                 return 0;
         }
         if (mem_mib > 0) {
@@ -987,14 +972,15 @@ int xen_pending_reasons(Manager *m, char ***ret) {
                 (void) xen_cmdline_dom0_mem(x->cmdline, &cmd_mem, &cmd_max);
                 booted_max = cmd_max ?: cmd_mem ?: dom0.max_memory_kib;
                 if (!near(have, want) &&
-                    add_reason(&l, "dom0Resources.memory: Domain 0 has %" PRIu64 " MiB, not the configured %" PRId64 " MiB",
-                               have >> 10, mem_mib) < 0)
+                    option_reasons_addf(&l, option_table[OPT_DOM0_MEMORY].name,
+                                        "Domain 0 has %" PRIu64 " MiB, not the configured %" PRId64 " MiB", have >> 10,
+                                        mem_mib) < 0)
                         return -ENOMEM;
                 if (!near(booted_max, want_max) &&
-                    add_reason(&l,
-                               "dom0Resources.maxMemory: Domain 0 booted with a maximum of %" PRIu64
-                               " MiB, not the configured %" PRIu64 " MiB",
-                               booted_max >> 10, want_max >> 10) < 0)
+                    option_reasons_addf(&l, option_table[OPT_DOM0_MAX_MEMORY].name,
+                                        "Domain 0 booted with a maximum of %" PRIu64 " MiB, not the configured %" PRIu64
+                                        " MiB",
+                                        booted_max >> 10, want_max >> 10) < 0)
                         return -ENOMEM;
         }
         if (vcpus > 0) {
@@ -1002,11 +988,13 @@ int xen_pending_reasons(Manager *m, char ***ret) {
                 /* Xen gives dom0 no more vCPUs than the host has CPUs. */
                 if ((int64_t) dom0.max_vcpus != vcpus &&
                     !(host.cpus > 0 && vcpus > host.cpus && dom0.max_vcpus == host.cpus) &&
-                    add_reason(&l, "dom0Resources.maxVCPUs: Domain 0 has %" PRIu32 " vCPUs, not the configured %" PRId64,
-                               dom0.max_vcpus, vcpus) < 0)
+                    option_reasons_addf(&l, option_table[OPT_DOM0_MAX_VCPUS].name,
+                                        "Domain 0 has %" PRIu32 " vCPUs, not the configured %" PRId64, dom0.max_vcpus,
+                                        vcpus) < 0)
                         return -ENOMEM;
         }
-        *ret = TAKE_PTR(l);
+        *ret = l;
+        l = (OptionReasons) {};
         return 0;
 }
 
@@ -1045,10 +1033,31 @@ static void memory_done(void *userdata, int error, const char *data, size_t size
                 done(m, error < 0 ? error : 1);
 }
 
+/* The most dom0 may have without a reboot, and what it has now. */
+static int dom0_booted_max(XenState *x, uint64_t *ret_max_kib, uint64_t *ret_have_kib) {
+        uint64_t cmd_mem = 0, cmd_max = 0;
+        XenDomainInfo dom0;
+        int r;
+
+        r = x->ops->domain_info(x->backend, 0, &dom0);
+        if (r < 0)
+                return r;
+        (void) xen_cmdline_dom0_mem(x->cmdline, &cmd_mem, &cmd_max);
+        *ret_max_kib = cmd_max > 0 && cmd_max < dom0.max_memory_kib ? cmd_max : dom0.max_memory_kib;
+        *ret_have_kib = dom0.memory_kib;
+        return 0;
+}
+
+bool xen_dom0_memory_fits(Manager *m, uint64_t mib) {
+        XenState *x = xen_get(m);
+        uint64_t max, have;
+
+        return x && mib > 0 && !x->memory && dom0_booted_max(x, &max, &have) >= 0 && (mib << 10) <= max;
+}
+
 int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done) {
         XenState *x = xen_get(m);
-        uint64_t target = mib << 10, max, cmd_mem = 0, cmd_max = 0;
-        XenDomainInfo dom0;
+        uint64_t target = mib << 10, max, have;
         int r;
 
         if (!x)
@@ -1057,11 +1066,9 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done) {
                 return 0; /* "all memory" is a boot-time notion */
         if (x->memory)
                 return -EBUSY;
-        r = x->ops->domain_info(x->backend, 0, &dom0);
+        r = dom0_booted_max(x, &max, &have);
         if (r < 0)
                 return log_warning_errno(r, "Cannot read Domain 0's memory");
-        (void) xen_cmdline_dom0_mem(x->cmdline, &cmd_mem, &cmd_max);
-        max = cmd_max > 0 && cmd_max < dom0.max_memory_kib ? cmd_max : dom0.max_memory_kib;
         if (target > max) {
                 log_info("Domain 0 memory %" PRIu64 " MiB is above its booted maximum of %" PRIu64
                          " MiB: it applies after a reboot",
@@ -1069,7 +1076,7 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done) {
                 return 0;
         }
         x->memory_target_kib = target;
-        x->memory_was_kib = dom0.memory_kib;
+        x->memory_was_kib = have;
         x->memory_max_kib = max;
         r = xen_child_start(m->event, "dom0 memory target", MEMORY_TIMEOUT_USEC, memory_run, memory_done, x,
                             &x->memory);

@@ -28,13 +28,15 @@ int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n,
 
 /* Reasons a reboot is pending that only the running hypervisor can tell: the rendered boot
  * parameters against its command line, dom0 memory and vCPUs against what dom0 has. */
-int xen_pending_reasons(Manager *m, char ***ret);
+int xen_pending_reasons(Manager *m, const Config *c, OptionReasons *ret);
 
 /* Applies a new dom0 memory target live when it fits the booted maximum. libxl writes it into
  * the store, which may not answer: it is set in a child with a deadline. Returns 1 when that
  * started, and done() follows with 1 (applied) or -errno; 0 when it needs a reboot; -errno on
  * failure. */
 typedef void (*XenMemoryDone)(Manager *m, int r);
+/* Whether xen_apply_dom0_memory() would set mib live (it fits the booted maximum). */
+bool xen_dom0_memory_fits(Manager *m, uint64_t mib);
 int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done);
 
 /* The store answers again after a silence: what it could not tell meanwhile is asked again. */

@@ -1,22 +1,104 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Reload plans. A reload restarts what reads a changed setting, not what reads a changed file:
  * a file holds settings of several components. */
+#include <stdarg.h>
+
 #include "plan.h"
 #include "strv.h"
 
-void reload_plan_done(ReloadPlan *p) {
-        strv_free(p->changed);
-        strv_free(p->reboot_reasons);
-        strv_free(p->notes);
-        *p = (ReloadPlan) {};
+void option_reasons_done(OptionReasons *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].text);
+        free(l->items);
+        *l = (OptionReasons) {};
 }
 
-static int add_reason(char ***l, const char *option, const char *reason) {
-        char *s;
+static bool has(const OptionReasons *l, const char *option, const char *text) {
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].option, option) && streq(l->items[i].text, text))
+                        return true;
+        return false;
+}
 
-        if (asprintf(&s, "%s: %s", option, reason) < 0)
+static int add_take(OptionReasons *l, const char *option, char *text) {
+        OptionReason *n;
+
+        if (!text)
                 return -ENOMEM;
-        return strv_consume(l, s);
+        if (has(l, option, text)) {
+                free(text);
+                return 0;
+        }
+        n = reallocarray(l->items, l->n + 1, sizeof(OptionReason));
+        if (!n) {
+                free(text);
+                return -ENOMEM;
+        }
+        l->items = n;
+        l->items[l->n++] = (OptionReason) { option, text };
+        return 0;
+}
+
+int option_reasons_add(OptionReasons *l, const char *option, const char *text) {
+        return add_take(l, option, strdup(text));
+}
+
+int option_reasons_addf(OptionReasons *l, const char *option, const char *fmt, ...) {
+        va_list ap;
+        char *t;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&t, fmt, ap);
+        va_end(ap);
+        return add_take(l, option, r < 0 ? NULL : t);
+}
+
+int option_reasons_merge(OptionReasons *l, const OptionReasons *src) {
+        for (size_t i = 0; i < src->n; i++)
+                if (option_reasons_add(l, src->items[i].option, src->items[i].text) < 0)
+                        return -ENOMEM;
+        return 0;
+}
+
+void option_reasons_drop(OptionReasons *l, const char *option) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < l->n; i++)
+                if (streq(l->items[i].option, option))
+                        free(l->items[i].text);
+                else
+                        l->items[k++] = l->items[i];
+        l->n = k;
+}
+
+bool option_reasons_equal(const OptionReasons *a, const OptionReasons *b) {
+        if (a->n != b->n)
+                return false;
+        for (size_t i = 0; i < a->n; i++)
+                if (!streq(a->items[i].option, b->items[i].option) || !streq(a->items[i].text, b->items[i].text))
+                        return false;
+        return true;
+}
+
+char **option_reasons_to_strv(const OptionReasons *l) {
+        _cleanup_strv_free_ char **s = calloc(l->n + 1, sizeof(char *));
+
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < l->n; i++)
+                if (asprintf(&s[i], "%s: %s", l->items[i].option, l->items[i].text) < 0) {
+                        s[i] = NULL;
+                        return NULL;
+                }
+        return TAKE_PTR(s);
+}
+
+void reload_plan_done(ReloadPlan *p) {
+        strv_free(p->changed);
+        option_reasons_done(&p->reboot);
+        option_reasons_done(&p->notes);
+        *p = (ReloadPlan) {};
 }
 
 /* Whether a change of id matters to anything running under either configuration. */
@@ -39,9 +121,9 @@ int reload_plan_compute(const Config *old, const Config *new, ReloadPlan *ret) {
                 if (!consumed(old, new, i))
                         continue;
                 p.restart |= oc->restart;
-                if (oc->reboot_reason && add_reason(&p.reboot_reasons, option_table[i].name, oc->reboot_reason) < 0)
+                if (oc->reboot_reason && option_reasons_add(&p.reboot, oc->name, oc->reboot_reason) < 0)
                         goto oom;
-                if (oc->note && add_reason(&p.notes, option_table[i].name, oc->note) < 0)
+                if (oc->note && option_reasons_add(&p.notes, oc->name, oc->note) < 0)
                         goto oom;
         }
         /* Defence in depth: only components that may be restarted for a change ever are. */
@@ -55,16 +137,15 @@ oom:
         return -ENOMEM;
 }
 
-int pending_reboot_reasons(const Config *booted, const Config *current, char ***ret) {
-        _cleanup_strv_free_ char **l = calloc(1, sizeof(char *));
+int pending_reboot_reasons(const Config *booted, const Config *current, OptionReasons *ret) {
+        _cleanup_(option_reasons_done) OptionReasons l = {};
 
-        if (!l)
-                return -ENOMEM;
         for (size_t i = 0; i < _OPTION_MAX; i++)
                 if (option_table[i].reboot_reason && !config_value_equal(booted, current, i) &&
                     consumed(booted, current, i))
-                        if (add_reason(&l, option_table[i].name, option_table[i].reboot_reason) < 0)
+                        if (option_reasons_add(&l, option_table[i].name, option_table[i].reboot_reason) < 0)
                                 return -ENOMEM;
-        *ret = TAKE_PTR(l);
+        *ret = l;
+        l = (OptionReasons) {};
         return 0;
 }

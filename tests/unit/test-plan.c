@@ -2,6 +2,7 @@
 /* The component graph and reload plans: the start order, and for each class of option change
  * the exact plan (restarts, pending reboot, notes). */
 #include "components.h"
+#include "plan-cases.h"
 #include "plan.h"
 #include "strv.h"
 #include "test-util.h"
@@ -73,34 +74,6 @@ static Config *cfg(const char *text) {
         return c;
 }
 
-static const struct {
-        const char *what;
-        const char *old, *new;
-        uint32_t restart;
-        const char *changed;  /* joined by blanks */
-        size_t n_reboot;
-        size_t n_notes;
-} plans[] = {
-        { "no-op", "[xen]\n", "[xen]\ndebug = false\n", 0, "", 0, 0 },
-        { "trace", "[xen]\n", "[xen]\ntrace = true\n", COMP_BIT(COMP_XENCONSOLED),
-          "xen.trace store.settings.xenstored.log.level", 2, 0 },
-        { "debug", "[xen]\n", "[xen]\ndebug = true\n", COMP_BIT(COMP_XENCONSOLED),
-          "xen.debug xen.trace store.settings.testEAGAIN store.settings.xenstored.log.level", 3, 1 },
-        { "boot params", "[xen]\n", "[xen]\nbootParams = iommu=1\n", 0, "xen.bootParams", 1, 0 },
-        { "dom0 memory", "[xen]\n", "[dom0Resources]\nmemory = 1024\n", 0,
-          "dom0Resources.memory dom0Resources.maxMemory", 2, 0 },
-        { "store quota", "[xen]\n", "[store.settings.quota]\nmaxSize = 4096\n", 0, "store.settings.quota.maxSize", 1, 0 },
-        { "quota with the C store", "[store]\npath = /usr/sbin/xenstored\n",
-          "[store]\npath = /usr/sbin/xenstored\n[store.settings.quota]\nmaxSize = 4096\n", 0,
-          "store.settings.quota.maxSize", 0, 0 },
-        { "store path", "[xen]\n", "[store]\npath = /usr/lib/xen-4.17/bin/xenstored\n", 0, "store.path store.type", 2, 0 },
-        { "qemu binary", "[xen]\n", "[qemu]\npackage = /usr/bin/qemu-system-i386\n", 0, "qemu.package", 1, 0 },
-        { "xendomains extra config", "[xen]\n", "[domains]\nextraConfig = XENDOMAINS_SAVE=\n", 0,
-          "domains.extraConfig", 0, 1 },
-        { "efi verbosity", "[xen]\n", "[efi]\nbootBuilderVerbosity = quiet\n", 0, "efi.bootBuilderVerbosity", 0, 1 },
-        { "efi path", "[xen]\n", "[efi]\npath = /boot/efi/xen.efi\n", 0, "efi.path", 1, 0 },
-};
-
 START_TEST(test_plans) {
         _cleanup_config_free_ Config *old = cfg(plans[_i].old), *new = cfg(plans[_i].new);
         _cleanup_(reload_plan_done) ReloadPlan p = {};
@@ -110,10 +83,12 @@ START_TEST(test_plans) {
         changed = strv_join(p.changed, " ");
         ck_assert_msg(streq(changed, plans[_i].changed), "%s: changed %s", plans[_i].what, changed);
         ck_assert_msg(p.restart == plans[_i].restart, "%s: restart %x", plans[_i].what, p.restart);
-        ck_assert_msg(strv_length(p.reboot_reasons) == plans[_i].n_reboot, "%s: %zu reboot reasons", plans[_i].what,
-                      strv_length(p.reboot_reasons));
-        ck_assert_msg(strv_length(p.notes) == plans[_i].n_notes, "%s: %zu notes", plans[_i].what,
-                      strv_length(p.notes));
+        ck_assert_msg(p.reboot.n == plans[_i].n_reboot, "%s: %zu reboot reasons", plans[_i].what, p.reboot.n);
+        ck_assert_msg(p.notes.n == plans[_i].n_notes, "%s: %zu notes", plans[_i].what, p.notes.n);
+        /* each reason names a changed option */
+        for (size_t i = 0; i < p.reboot.n; i++)
+                ck_assert_msg(strv_contains(p.changed, p.reboot.items[i].option), "%s: reason of %s", plans[_i].what,
+                              p.reboot.items[i].option);
 }
 END_TEST
 
@@ -126,7 +101,7 @@ START_TEST(test_never_restarted_by_any_change) {
 
         ck_assert_int_eq(reload_plan_compute(old, new, &p), 0);
         ck_assert_uint_eq(p.restart, COMP_BIT(COMP_XENCONSOLED));
-        ck_assert_uint_ge(strv_length(p.reboot_reasons), 5);
+        ck_assert_uint_ge(p.reboot.n, 5);
 }
 END_TEST
 
@@ -142,13 +117,36 @@ END_TEST
 START_TEST(test_pending_reboot) {
         _cleanup_config_free_ Config *booted = cfg("[xen]\n"),
                                      *now = cfg("[xen]\nbootParams = x=1\n[domains]\nextraConfig = A=1\n");
-        _cleanup_strv_free_ char **r = NULL, **none = NULL;
+        _cleanup_(option_reasons_done) OptionReasons r = {}, none = {};
+        _cleanup_strv_free_ char **shown = NULL;
 
         ck_assert_int_eq(pending_reboot_reasons(booted, now, &r), 0);
-        ck_assert_uint_eq(strv_length(r), 1);
-        ck_assert_str_eq(r[0], "xen.bootParams: the Xen hypervisor command line");
+        ck_assert_uint_eq(r.n, 1);
+        ck_assert_str_eq(r.items[0].option, "xen.bootParams");
+        ck_assert_str_eq(r.items[0].text, "the Xen hypervisor command line");
+        shown = option_reasons_to_strv(&r);
+        ck_assert_str_eq(shown[0], "xen.bootParams: the Xen hypervisor command line");
+        ck_assert_ptr_null(shown[1]);
         ck_assert_int_eq(pending_reboot_reasons(booted, booted, &none), 0);
-        ck_assert_uint_eq(strv_length(none), 0);
+        ck_assert_uint_eq(none.n, 0);
+}
+END_TEST
+
+START_TEST(test_option_reasons) {
+        _cleanup_(option_reasons_done) OptionReasons a = {}, b = {};
+
+        ck_assert_int_eq(option_reasons_add(&a, "xen.trace", "one"), 0);
+        ck_assert_int_eq(option_reasons_addf(&a, "dom0Resources.memory", "has %d MiB", 512), 0);
+        ck_assert_int_eq(option_reasons_add(&a, "xen.trace", "one"), 0); /* once */
+        ck_assert_int_eq(option_reasons_add(&a, "dom0Resources.memory", "two"), 0);
+        ck_assert_uint_eq(a.n, 3);
+        ck_assert_int_eq(option_reasons_merge(&b, &a), 0);
+        ck_assert(option_reasons_equal(&a, &b));
+        option_reasons_drop(&b, "dom0Resources.memory");
+        ck_assert_uint_eq(b.n, 1);
+        ck_assert_str_eq(b.items[0].text, "one");
+        ck_assert(!option_reasons_equal(&a, &b));
+        ck_assert_str_eq(a.items[1].text, "has 512 MiB");
 }
 END_TEST
 
@@ -165,6 +163,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_never_restarted_by_any_change);
         tcase_add_test(tc, test_every_option_has_consumers);
         tcase_add_test(tc, test_pending_reboot);
+        tcase_add_test(tc, test_option_reasons);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -777,6 +777,55 @@ expect "reload window: xen-watchdog, dead during the reload, is started again" \
 	"$(calls_after "$t_reload" | grep -c "StartUnit xen-watchdog")" 1
 scenario_end
 
+# ---- 6a: Diff predicts what Reload does, for every case of the plan table ----------------------
+# plan-cases writes out the table that test-plan checks. For each case the daemon reloads the
+# old file, then Diff and Reload of the new one must agree on the files, the restarts and the
+# pending reboot. The fake hypervisor's command line lacks what xen.trace adds, so its own
+# reasons take part; the fake systemd's log shows what was restarted. Then, with the store
+# down, a change that would restart xenconsoled: neither Diff nor Reload restarts it.
+cases=$BUS_DIR/plan-cases
+mkdir -p "$cases"
+n_cases=$("$TOP_BUILDDIR/tests/unit/plan-cases" "$cases")
+# diff_reload WHAT: Diff, then Reload, of the file now in place; compares them.
+diff_reload() {
+	local what=$1 diff reload after restarted
+	ctl log "case $what"
+	wait_until 5 has "CTL log case $what"
+	local t=$(at "CTL log case $what")
+	diff=$(B --timeout=$((10 * slow)) --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)
+	reload=$(B --timeout=$((20 * slow)) --json=short call org.xenproject.Dom0 $P $I Reload 2>&1)
+	restarted=$(calls_after "$t" | awk '$1 == "RestartUnit" { sub(/\.service$/, "", $2); print $2 }' | sort | tr '\n' ' ')
+	check "Diff then Reload, $what: Diff's files, restarts and pending reboot are Reload's" \
+		python3 -c 'import json,sys; d, r = (json.loads(a)["data"] for a in sys.argv[1:3]); sys.exit(0 if d[1:] == r else 1)' \
+		"$diff" "$reload"
+	expect "Diff then Reload, $what: what Diff said restarts is what systemd was asked to restart" \
+		"$restarted" "$(python3 -c 'import json,sys; print("".join(n + " " for n in sorted(json.loads(sys.argv[1])["data"][2])))' "$diff")"
+	after=$(B --timeout=$((10 * slow)) --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)
+	check "Diff then Reload, $what: afterwards Diff finds nothing to do, and the same pending reboot" \
+		python3 -c 'import json,sys; a, r = (json.loads(x)["data"] for x in sys.argv[1:3]); sys.exit(0 if a[:3] == [[], [], []] and a[3] == r[2] else 1)' \
+		"$after" "$reload"
+}
+export XEN_DOM0D_FAKE_CMDLINE="console=com1 dom0_mem=2048M,max:4096M"
+scenario diff-reload
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+for ((i = 0; i < n_cases; i++)); do
+	cp "$cases/$i.old" "$S/xen-dom0.conf"
+	B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+	cp "$cases/$i.new" "$S/xen-dom0.conf"
+	diff_reload "$(cat "$cases/$i.what")"
+done
+printf '[xen]\n' >"$S/xen-dom0.conf"
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+ctl kill xenstored
+wait_until 5 test "$(cprop xenstored State)" = failed
+printf '[xen]\ntrace = true\n' >"$S/xen-dom0.conf"
+diff_reload "the store down, trace"
+check "Diff then Reload, the store down: the plan's restart of xenconsoled is left out, and said why" \
+	dlog "Not restarting xenconsoled for the new configuration: xenstored, which it needs, is down"
+scenario_end
+unset XEN_DOM0D_FAKE_CMDLINE
+
 # ---- 6b: SIGHUP during the bring-up, and during a reload ---------------------------------------
 # xendomains' start outlasts the pause after the SIGHUP, however slow the daemon runs (a pause
 # under valgrind lasts up to 5 s more).
