@@ -23,12 +23,13 @@ int config_dump(const Config *c, FILE *f) {
                 }
                 if (def->flags & OPTION_READONLY)
                         ini_write_read_only(f, def->key, value, def->default_value);
+                else if ((def->flags & OPTION_COMPUTED) && !v->set)
+                        /* not pinned: read back, it follows what it derives from */
+                        ini_write_derived(f, def->key, value, def->default_value);
                 else {
                         /* On a line of its own: a ';' after the value would be part of it. */
                         if (v->set)
                                 fprintf(f, "; set on line %u\n", v->line);
-                        else if (def->flags & OPTION_COMPUTED)
-                                fprintf(f, "; default (%s)\n", def->default_value);
                         else
                                 fputs("; default\n", f);
                         ini_write_assignment(f, "", def->key, value);

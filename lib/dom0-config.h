@@ -73,7 +73,8 @@ void format_float(double f, char buf[static 32]);
 bool config_value_equal(const Config *a, const Config *b, OptionId id);
 
 /* Effective values as an INI document that parses back to the same configuration, each line
- * marked as a default or as set on its line. */
+ * marked as a default or as set on its line. A dependent default not set in the file is
+ * written commented out, so that it still follows its source when the document is edited. */
 int config_dump(const Config *c, FILE *f);
 /* The shipped conf file: every key commented out with its default and its help line. */
 int options_write_template(FILE *f);

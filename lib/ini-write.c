@@ -17,3 +17,7 @@ void ini_write_assignment(FILE *f, const char *prefix, const char *key, const ch
 void ini_write_read_only(FILE *f, const char *key, const char *value, const char *why) {
         fprintf(f, "# %s = %s  (read-only, %s)\n", key, value, why);
 }
+
+void ini_write_derived(FILE *f, const char *key, const char *value, const char *how) {
+        fprintf(f, "# %s = %s  (derived: %s)\n", key, value, how);
+}

@@ -12,3 +12,7 @@ void ini_write_assignment(FILE *f, const char *prefix, const char *key, const ch
 /* Writes "# KEY = VALUE  (read-only, WHY)" and a newline: a value nobody may set, shown in a
  * file the reader takes back. */
 void ini_write_read_only(FILE *f, const char *key, const char *value, const char *why);
+
+/* Writes "# KEY = VALUE  (derived: HOW)" and a newline: a dependent default, shown but not
+ * pinned, so that it keeps following what it derives from when the file is read back. */
+void ini_write_derived(FILE *f, const char *key, const char *value, const char *how);

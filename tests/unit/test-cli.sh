@@ -168,9 +168,17 @@ follows() { # follows DESCRIPTION FILE LINE NEXT-LINE
 }
 follows "--dump-config marks explicit values" "$tmp/out" "; set on line 2" "debug = true"
 follows "--dump-config marks defaults" "$tmp/out" "; default" "maxSize = 2048"
-follows "--dump-config marks computed defaults" "$tmp/out" "; default (same as xen.debug)" "testEAGAIN = true"
+contains "--dump-config shows a dependent default commented out, not pinned" "$tmp/out" \
+        "# testEAGAIN = true  (derived: same as xen.debug)"
 cp "$tmp/out" "$tmp/dump.conf"
 expect "the dump is itself a valid configuration" 0 "$bin" --check --config "$tmp/dump.conf"
+# A dump of the defaults, then debug turned on: trace follows debug, as in the original file.
+expect "--dump-config of the defaults" 0 "$bin" --dump-config --config "$data/render/defaults.conf"
+sed 's/^debug = false$/debug = true/' "$tmp/out" >"$tmp/dump.conf"
+expect "a dump edited to debug = true is valid: trace was not pinned to false" 0 \
+        "$bin" --check --config "$tmp/dump.conf"
+expect "and its trace follows debug" 0 "$bin" --dump-config --config "$tmp/dump.conf"
+contains "and its trace follows debug (true)" "$tmp/out" "# trace = true  (derived: same as xen.debug)"
 
 expect "--print-template succeeds" 0 "$bin" --print-template
 cmp -s "$tmp/out" "${TOP_SRCDIR}/conf/xen-dom0.conf" && ok "the template is the shipped conf file" || nok "conf/xen-dom0.conf is stale"
