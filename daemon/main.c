@@ -63,7 +63,7 @@ static void help(void) {
                "Supervise the Xen Domain 0 stack, configured by one INI file.\n\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"
-               "  -c --config=FILE       Configuration file (default: %s)\n"
+               "  -c --config=FILE       Configuration file (default: %s; - is standard input)\n"
                "     --check             Validate the configuration, print every error, exit\n"
                "     --render=DIR        Write every rendered file under DIR as a root prefix, exit\n"
                "     --render-host       Write every rendered file into this host's /etc and /run, exit\n"
@@ -122,6 +122,12 @@ int main(int argc, char *argv[]) {
                 }
         if (optind < argc) {
                 fprintf(stderr, "Unexpected argument: %s\n", argv[optind]);
+                return 2;
+        }
+
+        if (streq(config, "-") && IN_SET(mode, 0, ARG_RENDER_HOST)) {
+                fprintf(stderr, "--config=- (standard input) is for --check, --dump-config and --render: the "
+                                "daemon reads its file again at every reload.\n");
                 return 2;
         }
 

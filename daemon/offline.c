@@ -13,6 +13,7 @@ int offline_check(const char *path) {
         int r;
 
         r = config_load(path, NULL, &c, &d);
+        path = config_display_path(path);
         diagnostics_print(&d, stderr);
         if (r == -ENOMEM) {
                 fprintf(stderr, "%s: out of memory\n", path);
@@ -33,6 +34,7 @@ int offline_dump(const char *path) {
         int r;
 
         r = config_load(path, NULL, &c, &d);
+        path = config_display_path(path);
         diagnostics_print(&d, stderr);
         if (r < 0)
                 return 1;
@@ -48,6 +50,7 @@ int offline_render(const char *path, const char *root) {
         int r;
 
         r = config_load(path, NULL, &c, &d);
+        path = config_display_path(path);
         diagnostics_print(&d, stderr);
         if (r < 0) {
                 fprintf(stderr, "%s: configuration rejected, nothing written\n", path);

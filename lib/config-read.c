@@ -576,14 +576,36 @@ int config_parse_data(const char *path, const char *data, size_t size, Config **
 }
 
 /* Reads the whole file into *ret_buf; a file that cannot be read is a finding in d (-EINVAL). */
+const char *config_display_path(const char *path) {
+        return streq(path, "-") ? CONFIG_STDIN_NAME : path;
+}
+
 static int read_config_file(const char *path, char **ret_buf, size_t *ret_size, Diagnostics *d) {
         _cleanup_close_ int fd = -EBADF;
         _cleanup_free_ char *buf = NULL;
+        bool is_stdin = streq(path, "-");
         struct stat st;
         size_t n = 0;
 
-        /* O_NONBLOCK: a FIFO must not hang us; O_NOCTTY: a terminal must not become ours. */
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (is_stdin) {
+                /* read to its end, blocking: what a pipe or a redirection gives */
+                fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+                if (fd < 0) {
+                        diag_add(d, DIAG_ERROR, DIAG_PLAIN, CONFIG_STDIN_NAME, 0, NULL, "cannot read: %s",
+                                 strerror(errno));
+                        return -EINVAL;
+                }
+                path = CONFIG_STDIN_NAME;
+        } else
+                /* O_NONBLOCK: a FIFO must not hang us; O_NOCTTY: a terminal must not become ours. */
+                fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 && errno == ENOENT) {
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL,
+                         "cannot open: %s (to start one with every option at its default: "
+                         "xen-dom0d --print-template > %s)",
+                         strerror(errno), path);
+                return -EINVAL;
+        }
         if (fd < 0) {
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "cannot open: %s", strerror(errno));
                 return errno == ENOMEM ? -ENOMEM : -EINVAL;
@@ -596,7 +618,12 @@ static int read_config_file(const char *path, char **ret_buf, size_t *ret_size, 
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "is a directory, not a configuration file");
                 return -EINVAL;
         }
-        if (!S_ISREG(st.st_mode)) {
+        if (is_stdin && S_ISCHR(st.st_mode)) {
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL,
+                         "is a terminal: give the file on standard input (< FILE, or a pipe)");
+                return -EINVAL;
+        }
+        if (!S_ISREG(st.st_mode) && !(is_stdin && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))) {
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL, "is not a regular file");
                 return -EINVAL;
         }
@@ -652,7 +679,7 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d) {
         r = read_config_file(path, &buf, &n, d);
         if (r < 0)
                 return r;
-        return config_parse_data(path, buf, n, ret, d);
+        return config_parse_data(config_display_path(path), buf, n, ret, d);
 }
 
 int config_check_data(const char *path, const char *data, size_t size, const char *machine, Config **ret,
@@ -682,5 +709,5 @@ int config_load(const char *path, const char *machine, Config **ret, Diagnostics
         r = read_config_file(path, &buf, &n, d);
         if (r < 0)
                 return r;
-        return config_check_data(path, buf, n, machine, ret, d);
+        return config_check_data(config_display_path(path), buf, n, machine, ret, d);
 }

@@ -51,7 +51,12 @@ int config_parse_file(const char *path, Config **ret, Diagnostics *d);
 /* Runs the module's assertions and the cross-option checks. machine is the uname machine
  * (NULL: this host's). Adds errors to d; returns 0 or -EINVAL. */
 int config_validate(const Config *c, const char *machine, Diagnostics *d);
-/* Reads the file, then as config_check_data(): returns 0 and the config only when both parse
+/* The name of standard input in messages, read for the path "-". */
+#define CONFIG_STDIN_NAME "<stdin>"
+/* The file's name in messages: CONFIG_STDIN_NAME for "-". */
+const char *config_display_path(const char *path);
+
+/* Reads the file ("-": standard input), then as config_check_data(): returns 0 and the config only when both parse
  * and validation succeed, with every independent error of the file in d, in line order. */
 int config_load(const char *path, const char *machine, Config **ret, Diagnostics *d);
 /* config_load() on data already read: parse and validate, every independent error in one run

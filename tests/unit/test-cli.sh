@@ -180,6 +180,19 @@ expect "a dump edited to debug = true is valid: trace was not pinned to false" 0
 expect "and its trace follows debug" 0 "$bin" --dump-config --config "$tmp/dump.conf"
 contains "and its trace follows debug (true)" "$tmp/out" "# trace = true  (derived: same as xen.debug)"
 
+# A missing file names what writes one; "-" is standard input, for the offline modes only.
+expect "a missing file is refused" 1 "$bin" --check --config "$tmp/missing.conf"
+contains "a missing file: the message says how to write one" "$tmp/err" \
+        "$tmp/missing.conf: cannot open: No such file or directory (to start one with every option at its default: xen-dom0d --print-template > $tmp/missing.conf)"
+expect "--check --config - reads standard input" 0 sh -c '"$1" --check --config - <"$2"' sh "$bin" "$data/render/nixos-wiki.conf"
+contains "--check --config - names it <stdin>" "$tmp/out" "<stdin>: configuration is valid"
+expect "--check --config - from a pipe, with an error" 1 sh -c 'printf "[xen]\ndebgu = true\n" | "$1" --check -c -' sh "$bin"
+contains "the error names <stdin> and its line" "$tmp/err" "<stdin>:2: xen.debgu: unknown key (did you mean debug?)"
+expect "--dump-config --config - reads standard input" 0 sh -c '"$1" --dump-config -c - <"$2"' sh "$bin" "$data/render/trace-debug.conf"
+follows "--dump-config --config - dumps what it read" "$tmp/out" "; set on line 2" "debug = true"
+expect "the daemon refuses --config -: it reads its file again at every reload" 2 "$bin" --config -
+contains "and says why" "$tmp/err" "--config=- (standard input) is for --check, --dump-config and --render"
+
 expect "--print-template succeeds" 0 "$bin" --print-template
 cmp -s "$tmp/out" "${TOP_SRCDIR}/conf/xen-dom0.conf" && ok "the template is the shipped conf file" || nok "conf/xen-dom0.conf is stale"
 
