@@ -5,11 +5,52 @@
 #include <sys/utsname.h>
 
 #include "dom0-config.h"
+#include "strv.h"
 
 /* The line to blame for a cross-option finding: the last of the given keys that was set. */
 static unsigned blame_line(const Config *c, OptionId a, OptionId b) {
         unsigned la = c->v[a].set ? c->v[a].line : 0, lb = c->v[b].set ? c->v[b].line : 0;
         return la > lb ? la : lb;
+}
+
+/* Warnings about xen.bootParams: a parameter an option sets already (Xen takes the last one
+ * given, the one from bootParams, and the option then says something the host does not do),
+ * and commas where blanks separate parameters. */
+static void boot_params_warnings(const Config *c, Diagnostics *d) {
+        static const struct {
+                const char *param;
+                OptionId by;
+        } derived[] = {
+                { "dom0_mem", OPT_DOM0_MEMORY },
+                { "dom0_max_vcpus", OPT_DOM0_MAX_VCPUS },
+                { "loglvl", OPT_TRACE },
+                { "guest_loglvl", OPT_TRACE },
+        };
+        const OptionValue *v = &c->v[OPT_BOOT_PARAMS];
+
+        if (!v->set || v->invalid)
+                return;
+        STRV_FOREACH(w, v->l) {
+                size_t n = strcspn(*w, "=");
+
+                for (size_t i = 0; i < ELEMENTSOF(derived); i++) {
+                        const OptionValue *o = &c->v[derived[i].by];
+
+                        if (strlen(derived[i].param) != n || strncmp(*w, derived[i].param, n) != 0 || o->invalid ||
+                            !(option_table[derived[i].by].type == OPTION_BOOL ? o->b : o->i != 0))
+                                continue;
+                        diag_add(d, DIAG_WARNING, DIAG_VALUE, c->path, v->line, "xen.bootParams",
+                                 "\"%s\" overrides %s, which sets %s= already (Xen takes the last one given); "
+                                 "set %s alone",
+                                 *w, option_table[derived[i].by].name, derived[i].param,
+                                 option_table[derived[i].by].name);
+                }
+                if (**w == ',' || endswith(*w, ","))
+                        diag_add(d, DIAG_WARNING, DIAG_VALUE, c->path, v->line, "xen.bootParams",
+                                 "\"%s\": parameters are separated by blanks, not commas; the comma becomes part "
+                                 "of a parameter",
+                                 *w);
+        }
 }
 
 int config_validate(const Config *c, const char *machine, Diagnostics *d) {
@@ -55,6 +96,7 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                          "%s is taken as the OCaml oxenstored because its name ends in oxenstored",
                          v[OPT_STORE_PATH].s);
 #undef VALID
+        boot_params_warnings(c, d);
 
         return d->oom ? -ENOMEM : d->n_errors > errors_before ? -EINVAL : 0;
 }

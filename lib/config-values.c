@@ -75,11 +75,16 @@ int check_boot_words(char *const *words, char **reason) {
                 for (const char *p = *w; *p; p++)
                         if (!boot_word_char_ok(*p)) {
                                 char nb[8];
+                                /* "[ iommu=1 ]", as a Nix list is written */
+                                bool list = *p == '[' || *p == ']';
                                 return asprintf(reason,
                                                 "\"%s\" contains %s, which cannot be passed to the boot loader (a "
                                                 "boot parameter may hold letters, digits and = , . : _ - + / @ %% "
-                                                "only)",
-                                                *w, char_name(*p, nb)) < 0
+                                                "only)%s",
+                                                *w, char_name(*p, nb),
+                                                list ? "; a list is written as parameters separated by blanks, "
+                                                       "without brackets"
+                                                     : "") < 0
                                                ? -ENOMEM
                                                : -EINVAL;
                         }

@@ -423,6 +423,43 @@ START_TEST(test_read_sized_to_file) {
 }
 END_TEST
 
+/* Loads text that is valid and returns the warnings. */
+static char *load_warnings(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = test_load(text, &d);
+
+        ck_assert_msg(c, "unexpected errors:\n%s", test_diag_text(&d));
+        ck_assert_uint_eq(d.n_errors, 0);
+        return test_diag_text(&d);
+}
+
+START_TEST(test_boot_params_warnings) {
+        _cleanup_free_ char *twice = load_warnings("[xen]\ntrace = true\nbootParams = dom0_mem=512M loglvl=all iommu=1\n"
+                                                   "[dom0Resources]\nmemory = 1024\nmaxVCPUs = 2\n"),
+                            *commas = load_warnings("[xen]\nbootParams = iommu=1, vga=ask , dom0=pvh\n"),
+                            *alone = load_warnings("[xen]\nbootParams = dom0_mem=512M dom0_max_vcpus=2 loglvl=all "
+                                                   "dom0_mem_extra=1 iommu=1,verbose\n"),
+                            *list = parse_fail("[xen]\nbootParams = [ iommu=1 ]\n");
+
+        /* an option that sets the parameter already: the override is named */
+        ck_assert_str_eq(twice,
+                         "/etc/xen/xen-dom0.conf:3: warning: xen.bootParams: \"dom0_mem=512M\" overrides "
+                         "dom0Resources.memory, which sets dom0_mem= already (Xen takes the last one given); set "
+                         "dom0Resources.memory alone\n"
+                         "/etc/xen/xen-dom0.conf:3: warning: xen.bootParams: \"loglvl=all\" overrides xen.trace, which "
+                         "sets loglvl= already (Xen takes the last one given); set xen.trace alone\n");
+        /* commas between parameters, not inside one */
+        ck_assert_str_eq(commas,
+                         "/etc/xen/xen-dom0.conf:2: warning: xen.bootParams: \"iommu=1,\": parameters are separated by "
+                         "blanks, not commas; the comma becomes part of a parameter\n"
+                         "/etc/xen/xen-dom0.conf:2: warning: xen.bootParams: \",\": parameters are separated by blanks, "
+                         "not commas; the comma becomes part of a parameter\n");
+        /* with the options unset, the same parameters are the only ones: nothing to say */
+        ck_assert_str_eq(alone, "");
+        ck_assert_msg(strstr(list, "a list is written as parameters separated by blanks, without brackets"), "%s", list);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("semantics");
@@ -446,6 +483,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_read_sized_to_file);
         tcase_add_test(tc, test_large_value_linear);
         tcase_add_test(tc, test_boot_params_length);
+        tcase_add_test(tc, test_boot_params_warnings);
         suite_add_tcase(s, tc);
         return s;
 }
