@@ -406,8 +406,13 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
         [ "$(complete_words xen-dom0ctl --json restart xenc)" = "xenconsoled" ] && ok "completion: components for restart" ||
                 nok "completion: components"
         # the completion's component list is the daemon's
-        [ "$(complete_words xen-dom0ctl restart '')" = "$components" ] && ok "completion: every component" ||
+        [ "$(complete_words xen-dom0ctl logs '')" = "$components" ] && ok "completion: every component" ||
                 nok "completion: component list differs from the daemon's"
+        restartable=$("$ctl" --json status | python3 -c 'import json,sys
+print(" ".join(c["name"] for c in json.load(sys.stdin)["components"] if c["restartable"]))')
+        [ "$(complete_words xen-dom0ctl restart '')" = "$restartable" ] &&
+                ok "completion: restart offers the components the daemon says are restartable ($restartable)" ||
+                nok "completion: restart offers $(complete_words xen-dom0ctl restart ''), the daemon restarts $restartable"
         [ "$(complete_words xen-dom0ctl config --ch)" = "--changed" ] && ok "completion: --changed for config" ||
                 nok "completion: --changed"
         [ "$(complete_words xen-dom0ctl lo)" = "logs" ] && ok "completion: logs" || nok "completion: logs"
