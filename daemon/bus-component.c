@@ -39,11 +39,16 @@ static int enumerate_components(sd_bus *bus, const char *path, void *userdata, c
         return 1;
 }
 
+/* Since when the component is active: the unit's own ActiveEnterTimestamp, as systemctl shows
+ * it (for an adopted unit, its start before this daemon ran, not the adoption), else the time
+ * the daemon saw it come up. */
 static uint64_t activation_realtime(const Component *c) {
         usec_t mono = now_usec(CLOCK_MONOTONIC), real = now_usec(CLOCK_REALTIME);
 
         if (!c->active_since || c->active_since > mono)
                 return 0;
+        if (c->active_enter_realtime > 0)
+                return c->active_enter_realtime;
         return real - (mono - c->active_since);
 }
 

@@ -67,6 +67,9 @@ struct xsd_sockmsg {
 };
 #define XS_PAYLOAD_MAX 4096
 
+/* How long before the fake started a unit given as active became so (ActiveEnterTimestamp). */
+#define INITIALLY_ACTIVE_AGE_USEC (7200ULL * 1000000ULL)
+
 typedef enum Outcome { OUTCOME_OK, OUTCOME_FAIL, OUTCOME_HANG, OUTCOME_REFUSE } Outcome;
 
 typedef struct Behaviour {
@@ -852,7 +855,8 @@ int main(int argc, char *argv[]) {
                         u->initially_active = def_active;
                 }
                 u->active_state = u->initially_active ? "active" : "inactive";
-                u->active_enter = u->initially_active ? realtime_usec() : 0;
+                /* active since an earlier boot of the daemon: two hours ago */
+                u->active_enter = u->initially_active ? realtime_usec() - INITIALLY_ACTIVE_AGE_USEC : 0;
                 u->sub_state = u->initially_active ? (u->is_mount ? "mounted" : "running") : "dead";
                 u->result = "success";
                 if (sd_bus_path_encode(UNIT_PREFIX, u->name, &u->path) < 0)

@@ -705,7 +705,7 @@ scenario_end
 scenario adopt --unit proc-xen=active --unit xenstored=active --unit xen-init-dom0=active \
 	--unit xenconsoled=active
 "$XEN_DOM0D" --render="$S/root" --config "$S/xen-dom0.conf" >/dev/null
-touch -d '-1 hour' "$S/root/run/xen-dom0/xencommons"
+touch -d '-3 hours' "$S/root/run/xen-dom0/xencommons"
 daemon_up
 wait_until 10 has "NOTIFY READY=1"
 pause 0.3
@@ -713,6 +713,10 @@ for u in proc-xen xenstored xen-init-dom0 xenconsoled; do
 	expect "adoption: no StartUnit of the active $u" "$(count "$(start_of "$(unit_of $u)")")" 0
 	check "adoption: 'Adopted $u' logged" dlog "Adopted $u, already active"
 	expect "adoption: $u's Adopted is true" "$(cprop $u Adopted)" true
+	# active since the unit's own start, two hours before the fake started, not the adoption
+	since=$(cprop $u ActivationTimestamp)
+	check "adoption: $u's ActivationTimestamp is the unit's ActiveEnterTimestamp" \
+		test $((($(date +%s) - ${since:-0} / 1000000) / 60)) -ge 119
 done
 for u in xen-qemu-dom0-disk-backend.service xendomains.service xen-watchdog.service; do
 	expect "adoption: the inactive $u started" "$(count "$(start_of $u)")" 1
