@@ -94,7 +94,8 @@ typedef struct ComponentInfo {
         char *name, *unit, *state, *active_state, *sub_state, *result, *last_error, *path;
         uint32_t restarts;
         uint64_t startup_msec, activation_usec;
-        bool restartable, adopted, have_object;
+        bool restartable, adopted;
+        ComponentId id;
 } ComponentInfo;
 
 typedef struct ComponentList {
@@ -116,6 +117,16 @@ static void component_list_done(ComponentList *l) {
         }
         free(l->items);
         *l = (ComponentList) {};
+}
+
+static ComponentInfo *component_list_add(ComponentList *l) {
+        ComponentInfo *items = reallocarray(l->items, l->n + 1, sizeof(ComponentInfo));
+
+        if (!items)
+                return NULL;
+        l->items = items;
+        items[l->n] = (ComponentInfo) {};
+        return &items[l->n++];
 }
 
 /* Takes the struct's signature out of an array's "(...)": sd-bus enters structs by contents. */
@@ -205,27 +216,6 @@ static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error)
         return 0;
 }
 
-/* Fills in what only the component's own object tells; a server without component objects
- * leaves the ListComponents view. */
-static void component_read_object(sd_bus *bus, ComponentInfo *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const BusProperty map[] = {
-                { "State", "s", &c->state },
-                { "ActiveState", "s", &c->active_state },
-                { "SubState", "s", &c->sub_state },
-                { "Result", "s", &c->result },
-                { "Restartable", "b", &c->restartable },
-                { "Restarts", "u", &c->restarts },
-                { "LastError", "s", &c->last_error },
-                { "ActivationTimestamp", "t", &c->activation_usec },
-                { "StartupMilliseconds", "t", &c->startup_msec },
-                { "Adopted", "b", &c->adopted },
-                {}
-        };
-
-        c->have_object = bus_get_all(bus, c->path, DOM0_COMPONENT_IFACE, map, &error) >= 0;
-}
-
 static const char *component_color(const char *state) {
         if (streq(state, "active"))
                 return ANSI_GREEN;
@@ -252,7 +242,7 @@ static struct json_object *component_json(const ComponentInfo *c, bool full) {
             json_add(o, "startup_ms", json_object_new_uint64(c->startup_msec)) < 0 ||
             json_add(o, "object_path", json_object_new_string(c->path)) < 0)
                 return NULL;
-        if (full && c->have_object &&
+        if (full &&
             (json_add(o, "result", json_object_new_string(c->result)) < 0 ||
              json_add(o, "restartable", json_object_new_boolean(c->restartable)) < 0 ||
              json_add(o, "last_error", json_object_new_string(c->last_error)) < 0 ||
@@ -489,24 +479,6 @@ static int verb_domains(sd_bus *bus, char **args) {
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
-/* Guests: every domain but Domain-0. -1 when the daemon cannot list domains. */
-static int count_guests(sd_bus *bus) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        int n = 0;
-
-        if (list_domains(bus, &a, NULL, &error) < 0)
-                return -1;
-        for (size_t i = 0; i < json_object_array_length(a); i++) {
-                struct json_object *domid;
-                if (json_object_object_get_ex(json_object_array_get_idx(a, i), "domid", &domid) &&
-                    json_object_get_int64(domid) == 0)
-                        continue;
-                n++;
-        }
-        return n;
-}
-
 /* ---- status ---------------------------------------------------------------------------- */
 
 typedef struct ManagerInfo {
@@ -518,6 +490,8 @@ typedef struct ManagerInfo {
         char *xen_version, *xen_command_line;
         uint64_t host_memory_kib, free_memory_kib, dom0_memory_kib;
         uint32_t host_cpus, dom0_vcpus;
+        /* Domains but Domain-0. */
+        uint32_t guests;
 } ManagerInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -529,6 +503,130 @@ static void manager_info_done(ManagerInfo *i) {
         strv_free(i->boot_params);
         free(i->xen_version);
         free(i->xen_command_line);
+}
+
+static int read_manager(sd_bus_message *m, ManagerInfo *info) {
+        const BusProperty map[] = {
+                { "State", "s", &info->state },
+                { "StatusText", "s", &info->status_text },
+                { "Version", "s", &info->version },
+                { "ConfigPath", "s", &info->config_path },
+                { "ConfigLoadedTimestamp", "t", &info->config_loaded },
+                { "PendingReboot", "b", &info->pending_reboot },
+                { "PendingRebootReasons", "as", &info->pending_reboot_reasons },
+                { "BootParams", "as", &info->boot_params },
+                { "XenVersion", "s", &info->xen_version },
+                { "XenCommandLine", "s", &info->xen_command_line },
+                { "HostMemory", "t", &info->host_memory_kib },
+                { "FreeMemory", "t", &info->free_memory_kib },
+                { "HostCPUs", "u", &info->host_cpus },
+                { "Dom0Memory", "t", &info->dom0_memory_kib },
+                { "Dom0VCPUs", "u", &info->dom0_vcpus },
+                {}
+        };
+
+        return bus_read_properties(m, map);
+}
+
+static int read_component(sd_bus_message *m, const char *path, ComponentList *l) {
+        ComponentInfo *c = component_list_add(l);
+        const ComponentDef *def;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->path = strdup(path);
+        if (!c->path)
+                return -ENOMEM;
+        r = bus_read_properties(m, (const BusProperty[]) {
+                { "Name", "s", &c->name },
+                { "Unit", "s", &c->unit },
+                { "State", "s", &c->state },
+                { "ActiveState", "s", &c->active_state },
+                { "SubState", "s", &c->sub_state },
+                { "Result", "s", &c->result },
+                { "Restartable", "b", &c->restartable },
+                { "Restarts", "u", &c->restarts },
+                { "LastError", "s", &c->last_error },
+                { "ActivationTimestamp", "t", &c->activation_usec },
+                { "StartupMilliseconds", "t", &c->startup_msec },
+                { "Adopted", "b", &c->adopted },
+                {}
+        });
+        if (r < 0)
+                return r;
+        def = component_find(c->name);
+        if (!def)
+                return -EBADMSG;
+        c->id = def->id;
+        return 0;
+}
+
+static int component_compare(const void *a, const void *b) {
+        const ComponentInfo *x = a, *y = b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Everything status shows, from the reply of one GetManagedObjects: the Manager object, the
+ * component objects and the domain objects (counted). */
+static int read_managed_objects(sd_bus_message *m, ManagerInfo *info, ComponentList *l) {
+        bool have_manager = false;
+        const char *path, *iface;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+                r = sd_bus_message_read_basic(m, 'o', &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+                        r = sd_bus_message_read_basic(m, 's', &iface);
+                        if (r < 0)
+                                return r;
+                        if (streq(iface, DOM0_MANAGER_IFACE) && streq(path, DOM0_OBJECT_PATH)) {
+                                r = read_manager(m, info);
+                                have_manager = true;
+                        } else if (streq(iface, DOM0_COMPONENT_IFACE))
+                                r = read_component(m, path, l);
+                        else if (streq(iface, DOM0_DOMAIN_IFACE)) {
+                                uint32_t domid;
+                                r = bus_read_properties(m, (const BusProperty[]) { { "DomID", "u", &domid }, {} });
+                                if (r >= 0 && domid != 0)
+                                        info->guests++;
+                        } else
+                                r = sd_bus_message_skip(m, "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(m);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (!have_manager)
+                return -EBADMSG;
+        /* Objects come in no promised order: the stack's, as ListComponents has it. */
+        if (l->n > 0)
+                qsort(l->items, l->n, sizeof(ComponentInfo), component_compare);
+        return 0;
 }
 
 static const char *manager_color(const char *state) {
@@ -570,7 +668,55 @@ static void print_component_line(const ComponentInfo *c, int name_width) {
                 printf("  %*s %*s Last error: %s\n", output_on_tty() ? 1 : 0, "", name_width, "", c->last_error);
 }
 
-static int status_json(const ManagerInfo *info, const ComponentList *l, int guests) {
+/* The text is a summary, not the record field by field: a line may join several fields (Host:
+ * CPUs, memory, free), what is unknown is left out, and each component is a sentence. */
+static void print_status(const ManagerInfo *info, const ComponentList *l) {
+        int name_width = 0;
+
+        if (output_on_tty())
+                printf("%s●%s ", ansi(manager_color(info->state)), ansi(ANSI_NORMAL));
+        printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info->version));
+        printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info->state)), info->state, ansi(ANSI_NORMAL));
+        if (!isempty_str(info->status_text))
+                printf(LABEL "%s\n", "Status", info->status_text);
+        printf(LABEL "%s\n", "Config", strna(info->config_path));
+        if (info->config_loaded > 0) {
+                _cleanup_free_ char *ts = format_timestamp(info->config_loaded);
+                _cleanup_free_ char *ago = format_timestamp_relative(info->config_loaded);
+                printf(LABEL "%s; %s\n", "Loaded", strna(ts), strna(ago));
+        }
+        if (info->boot_params && *info->boot_params) {
+                _cleanup_free_ char *p = strv_join(info->boot_params, " ");
+                printf(LABEL "%s\n", "Boot params", strna(p));
+        }
+        if (!isempty_str(info->xen_version))
+                printf(LABEL "%s\n", "Xen", info->xen_version);
+        if (!isempty_str(info->xen_command_line))
+                printf(LABEL "%s\n", "Booted with", info->xen_command_line);
+        if (info->host_cpus > 0 || info->host_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info->host_memory_kib);
+                _cleanup_free_ char *free_mem = format_bytes_kib(info->free_memory_kib);
+                printf(LABEL "%" PRIu32 " CPUs, %s memory, %s free\n", "Host", info->host_cpus, strna(mem),
+                       strna(free_mem));
+        }
+        if (info->dom0_vcpus > 0 || info->dom0_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info->dom0_memory_kib);
+                printf(LABEL "%" PRIu32 " vCPUs, %s memory\n", "Domain 0", info->dom0_vcpus, strna(mem));
+        }
+        printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info->pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
+               info->pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
+        STRV_FOREACH(reason, info->pending_reboot_reasons)
+                printf("%16s%s\n", "", *reason);
+        printf(LABEL "%" PRIu32 "\n", "Guests", info->guests);
+        printf("\n%sComponents:%s\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL));
+        for (size_t i = 0; i < l->n; i++)
+                if ((int) strlen(l->items[i].name) > name_width)
+                        name_width = (int) strlen(l->items[i].name);
+        for (size_t i = 0; i < l->n; i++)
+                print_component_line(&l->items[i], name_width);
+}
+
+static int status_json(const ManagerInfo *info, const ComponentList *l) {
         _cleanup_json_ struct json_object *o = json_object_new_object();
 
         if (!o || json_add(o, "state", json_object_new_string(info->state)) < 0 ||
@@ -588,7 +734,7 @@ static int status_json(const ManagerInfo *info, const ComponentList *l, int gues
             json_add(o, "host_cpus", json_object_new_int64(info->host_cpus)) < 0 ||
             json_add(o, "dom0_memory_kib", json_object_new_uint64(info->dom0_memory_kib)) < 0 ||
             json_add(o, "dom0_vcpus", json_object_new_int64(info->dom0_vcpus)) < 0 ||
-            (guests >= 0 && json_add(o, "guests", json_object_new_int(guests)) < 0) ||
+            json_add(o, "guests", json_object_new_int64(info->guests)) < 0 ||
             json_add(o, "components", components_json(l, true)) < 0)
                 return oom();
         return print_json(json_object_get(o));
@@ -596,91 +742,27 @@ static int status_json(const ManagerInfo *info, const ComponentList *l, int gues
 
 static int verb_status(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(manager_info_done) ManagerInfo info = {};
         _cleanup_(component_list_done) ComponentList l = {};
-        const BusProperty map[] = {
-                { "State", "s", &info.state },
-                { "StatusText", "s", &info.status_text },
-                { "Version", "s", &info.version },
-                { "ConfigPath", "s", &info.config_path },
-                { "ConfigLoadedTimestamp", "t", &info.config_loaded },
-                { "PendingReboot", "b", &info.pending_reboot },
-                { "PendingRebootReasons", "as", &info.pending_reboot_reasons },
-                { "BootParams", "as", &info.boot_params },
-                { "XenVersion", "s", &info.xen_version },
-                { "XenCommandLine", "s", &info.xen_command_line },
-                { "HostMemory", "t", &info.host_memory_kib },
-                { "FreeMemory", "t", &info.free_memory_kib },
-                { "HostCPUs", "u", &info.host_cpus },
-                { "Dom0Memory", "t", &info.dom0_memory_kib },
-                { "Dom0VCPUs", "u", &info.dom0_vcpus },
-                {}
-        };
-        int r, guests, name_width = 0;
+        int r;
 
-        r = bus_get_all(bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, map, &error);
+        /* One round trip: the object manager's view has the Manager, its components and the
+         * domains. */
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
         if (r < 0)
                 return call_failed("get the daemon's status", &error, r);
-        if (!info.state) {
-                fprintf(stderr, "The daemon reports no State.\n");
-                return EXIT_FAILED;
-        }
-        r = list_components(bus, &l, &error);
+        r = read_managed_objects(reply, &info, &l);
         if (r < 0)
-                return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
-                                                   : parse_failed("ListComponents", r);
-        for (size_t i = 0; i < l.n; i++) {
-                component_read_object(bus, &l.items[i]);
-                if ((int) strlen(l.items[i].name) > name_width)
-                        name_width = (int) strlen(l.items[i].name);
-        }
-        guests = count_guests(bus);
+                return parse_failed("GetManagedObjects", r);
 
         if (arg_json) {
-                r = status_json(&info, &l, guests);
-                return r != EXIT_OK ? r : streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
-        }
-
-        if (output_on_tty())
-                printf("%s●%s ", ansi(manager_color(info.state)), ansi(ANSI_NORMAL));
-        printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info.version));
-        printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info.state)), info.state, ansi(ANSI_NORMAL));
-        if (!isempty_str(info.status_text))
-                printf(LABEL "%s\n", "Status", info.status_text);
-        printf(LABEL "%s\n", "Config", strna(info.config_path));
-        if (info.config_loaded > 0) {
-                _cleanup_free_ char *ts = format_timestamp(info.config_loaded);
-                _cleanup_free_ char *ago = format_timestamp_relative(info.config_loaded);
-                printf(LABEL "%s; %s\n", "Loaded", strna(ts), strna(ago));
-        }
-        if (info.boot_params && *info.boot_params) {
-                _cleanup_free_ char *p = strv_join(info.boot_params, " ");
-                printf(LABEL "%s\n", "Boot params", strna(p));
-        }
-        if (!isempty_str(info.xen_version))
-                printf(LABEL "%s\n", "Xen", info.xen_version);
-        if (!isempty_str(info.xen_command_line))
-                printf(LABEL "%s\n", "Booted with", info.xen_command_line);
-        if (info.host_cpus > 0 || info.host_memory_kib > 0) {
-                _cleanup_free_ char *mem = format_bytes_kib(info.host_memory_kib);
-                _cleanup_free_ char *free_mem = format_bytes_kib(info.free_memory_kib);
-                printf(LABEL "%" PRIu32 " CPUs, %s memory, %s free\n", "Host", info.host_cpus, strna(mem),
-                       strna(free_mem));
-        }
-        if (info.dom0_vcpus > 0 || info.dom0_memory_kib > 0) {
-                _cleanup_free_ char *mem = format_bytes_kib(info.dom0_memory_kib);
-                printf(LABEL "%" PRIu32 " vCPUs, %s memory\n", "Domain 0", info.dom0_vcpus, strna(mem));
-        }
-        printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info.pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
-               info.pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
-        STRV_FOREACH(reason, info.pending_reboot_reasons)
-                printf("%16s%s\n", "", *reason);
-        if (guests >= 0)
-                printf(LABEL "%d\n", "Guests", guests);
-        printf("\n%sComponents:%s\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL));
-        for (size_t i = 0; i < l.n; i++)
-                print_component_line(&l.items[i], name_width);
-
+                r = status_json(&info, &l);
+                if (r != EXIT_OK)
+                        return r;
+        } else
+                print_status(&info, &l);
         return streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
 }
 
