@@ -198,41 +198,6 @@ Table *table_new(size_t n_columns, ...) {
         return TAKE_PTR(t);
 }
 
-Table *table_new_strv(char *const *header) {
-        _cleanup_(table_freep) Table *t = NULL;
-
-        t = calloc(1, sizeof *t);
-        if (!t)
-                return NULL;
-        t->n_columns = strv_length(header);
-        t->right = calloc(t->n_columns ?: 1, sizeof(bool));
-        t->rows = calloc(1, sizeof(char **));
-        if (!t->right || !t->rows)
-                return NULL;
-        t->rows[0] = strv_copy(header);
-        if (!t->rows[0])
-                return NULL;
-        t->n_rows = 1;
-        return TAKE_PTR(t);
-}
-
-int table_add_row_strv(Table *t, char *const *row) {
-        _cleanup_strv_free_ char **copy = NULL;
-        char ***rows;
-
-        if (strv_length(row) != t->n_columns)
-                return -EINVAL;
-        for (size_t i = 0; i < t->n_columns; i++)
-                if (strv_extend(&copy, *row[i] ? row[i] : "-") < 0)
-                        return -ENOMEM;
-        rows = realloc(t->rows, sizeof(char **) * (t->n_rows + 1));
-        if (!rows)
-                return -ENOMEM;
-        t->rows = rows;
-        t->rows[t->n_rows++] = TAKE_PTR(copy);
-        return 0;
-}
-
 Table *table_free(Table *t) {
         if (!t)
                 return NULL;

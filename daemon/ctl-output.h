@@ -46,9 +46,6 @@ static inline void table_freep(Table **t) {
 }
 /* Appends one row of exactly n_columns strings (NULL shown as "-"). Returns 0 or -ENOMEM. */
 int table_add_row(Table *t, ...);
-/* The same, for a table whose columns are known only at run time: row has n_columns entries. */
-Table *table_new_strv(char *const *header);
-int table_add_row_strv(Table *t, char *const *row);
 /* Right-aligns a column (numbers). */
 void table_set_align_right(Table *t, size_t column);
 size_t table_rows(const Table *t);

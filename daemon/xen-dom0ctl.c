@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl: the administrator's client of xen-dom0d on the system bus. Options, command
  * dispatch and the commands themselves. */
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 
@@ -129,81 +128,39 @@ static ComponentInfo *component_list_add(ComponentList *l) {
         return &items[l->n++];
 }
 
-/* Takes the struct's signature out of an array's "(...)": sd-bus enters structs by contents. */
-static char *struct_contents(const char *array_contents) {
-        size_t n = strlen(array_contents);
-
-        if (n < 2 || array_contents[0] != '(' || array_contents[n - 1] != ')')
-                return NULL;
-        return strndup(array_contents + 1, n - 2);
-}
-
-/* ListComponents; the object path is taken from the reply, or encoded from the name when
- * the server's signature lacks it. Returns 0, or -errno with error set for a failed call. */
+/* ListComponents. Returns 0, or -errno with error set for a failed call. */
 static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(component_list_done) ComponentList l = {};
-        _cleanup_free_ char *inner = NULL;
-        const char *contents;
-        char type;
+        const char *name, *unit, *state, *active, *sub, *path;
+        uint32_t restarts;
+        uint64_t msec;
         int r;
 
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListComponents", error,
                                &reply, NULL);
         if (r < 0)
                 return r;
-        r = sd_bus_message_peek_type(reply, &type, &contents);
-        if (r <= 0 || type != 'a')
-                return r < 0 ? r : -EBADMSG;
-        inner = struct_contents(contents);
-        if (!inner || !startswith(inner, "sssssut"))
-                return -EBADMSG;
-        r = sd_bus_message_enter_container(reply, 'a', contents);
+        r = sd_bus_message_enter_container(reply, 'a', "(sssssuto)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
-                const char *name, *unit, *state, *active, *sub, *path = NULL;
-                ComponentInfo *items, *c;
-                uint32_t restarts;
-                uint64_t msec;
+        while ((r = sd_bus_message_read(reply, "(sssssuto)", &name, &unit, &state, &active, &sub, &restarts, &msec,
+                                        &path)) > 0) {
+                ComponentInfo *c = component_list_add(&l);
 
-                r = sd_bus_message_read(reply, "sssssut", &name, &unit, &state, &active, &sub, &restarts, &msec);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(reply, &type, NULL);
-                if (r < 0)
-                        return r;
-                if (r > 0 && type == 'o') {
-                        r = sd_bus_message_read_basic(reply, 'o', &path);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-
-                items = realloc(l.items, sizeof(ComponentInfo) * (l.n + 1));
-                if (!items)
+                if (!c)
                         return -ENOMEM;
-                l.items = items;
-                c = &l.items[l.n++];
                 *c = (ComponentInfo) {
                         .name = strdup(name),
                         .unit = strdup(unit),
                         .state = strdup(state),
                         .active_state = strdup(active),
                         .sub_state = strdup(sub),
-                        .result = strdup(""),
-                        .last_error = strdup(""),
+                        .path = strdup(path),
                         .restarts = restarts,
                         .startup_msec = msec,
                 };
-                if (path)
-                        c->path = strdup(path);
-                else if (sd_bus_path_encode(DOM0_COMPONENT_PREFIX, name, &c->path) < 0)
-                        c->path = NULL;
-                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->result ||
-                    !c->last_error || !c->path)
+                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->path)
                         return -ENOMEM;
         }
         if (r < 0)
@@ -299,183 +256,59 @@ static int verb_components(sd_bus *bus, char **args) {
 
 /* ---- domains ----------------------------------------------------------------------------- */
 
-/* The fields of ListDomains' entries, (ussstuto) in the contract; a server whose struct differs
- * gets numbered fields, shown as they come. */
-static const char *const domain_fields[] = {
-        "domid", "name", "uuid", "state", "memory_kib", "vcpus", "cpu_time_ns", "object_path",
-};
-#define DOMAIN_SIGNATURE "ussstuto"
-
-static char **domain_field_names(const char *signature) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = strlen(signature);
-
-        for (size_t i = 0; i < n; i++) {
-                char *f = NULL;
-                /* The contract's struct, or its prefix (no object paths). */
-                if (strncmp(signature, DOMAIN_SIGNATURE, n) == 0)
-                        f = strdup(domain_fields[i]);
-                else if (asprintf(&f, "field%zu", i) < 0)
-                        f = NULL;
-                if (strv_consume(&l, f) < 0)
-                        return NULL;
-        }
-        return l ? TAKE_PTR(l) : calloc(1, sizeof(char *));
-}
-
-static int read_basic_json(sd_bus_message *m, char type, struct json_object **ret) {
-        union {
-                uint8_t y;
-                int b;
-                int16_t n;
-                uint16_t q;
-                int32_t i;
-                uint32_t u;
-                int64_t x;
-                uint64_t t;
-                double d;
-                const char *s;
-        } v;
-        int r;
-
-        r = sd_bus_message_read_basic(m, type, &v);
-        if (r < 0)
-                return r;
-        switch (type) {
-        case 'y': *ret = json_object_new_int64(v.y); break;
-        case 'b': *ret = json_object_new_boolean(v.b); break;
-        case 'n': *ret = json_object_new_int64(v.n); break;
-        case 'q': *ret = json_object_new_int64(v.q); break;
-        case 'i': *ret = json_object_new_int64(v.i); break;
-        case 'u': *ret = json_object_new_int64(v.u); break;
-        case 'x': *ret = json_object_new_int64(v.x); break;
-        case 't': *ret = json_object_new_uint64(v.t); break;
-        case 'd': *ret = json_object_new_double(v.d); break;
-        default: *ret = json_object_new_string(v.s); break;
-        }
-        return *ret ? 0 : -ENOMEM;
-}
-
-/* ListDomains as a JSON array of objects, whatever basic fields the server's struct has; the
- * field names in ret_fields. Returns 0, or -errno with error set for a failed call. */
-static int list_domains(sd_bus *bus, struct json_object **ret, char ***ret_fields, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        _cleanup_free_ char *inner = NULL;
-        _cleanup_strv_free_ char **fields = NULL;
-        const char *contents;
-        char type;
-        int r;
-
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", error, &reply,
-                               NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_peek_type(reply, &type, &contents);
-        if (r <= 0 || type != 'a')
-                return r < 0 ? r : -EBADMSG;
-        inner = struct_contents(contents);
-        if (!inner)
-                return -EBADMSG;
-        for (const char *p = inner; *p; p++)
-                if (!strchr("ybnqiuxtdsog", *p))
-                        return -EBADMSG;
-        fields = domain_field_names(inner);
-        a = json_object_new_array();
-        if (!fields || !a)
-                return -ENOMEM;
-        r = sd_bus_message_enter_container(reply, 'a', contents);
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-
-                if (!o)
-                        return -ENOMEM;
-                for (size_t i = 0; fields[i]; i++) {
-                        struct json_object *v = NULL;
-
-                        r = read_basic_json(reply, inner[i], &v);
-                        if (r < 0)
-                                return r;
-                        r = json_add(o, fields[i], v);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-                if (json_object_array_add(a, o) < 0)
-                        return -ENOMEM;
-                o = NULL;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(a);
-        if (ret_fields)
-                *ret_fields = TAKE_PTR(fields);
-        return 0;
-}
-
-static char *domain_value(const char *field, struct json_object *v) {
-        if (json_object_is_type(v, json_type_int)) {
-                uint64_t u = json_object_get_uint64(v);
-                char *s;
-
-                if (streq(field, "memory_kib"))
-                        return format_bytes_kib(u);
-                if (streq(field, "cpu_time_ns"))
-                        return asprintf(&s, "%.1fs", (double) u / 1e9) < 0 ? NULL : s;
-        }
-        return strdup(json_object_get_string(v));
-}
-
-static char *domain_column_title(const char *field) {
-        char *h = strdup(streq(field, "memory_kib") ? "memory" : streq(field, "cpu_time_ns") ? "cpu time" : field);
-
-        if (h)
-                for (char *p = h; *p; p++)
-                        *p = *p == '_' ? ' ' : (char) toupper((unsigned char) *p);
-        return h;
-}
-
 static int verb_domains(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        _cleanup_strv_free_ char **fields = NULL, **header = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_json_ struct json_object *a = json_object_new_array();
         _cleanup_(table_freep) Table *t = NULL;
+        const char *name, *uuid, *state, *path;
+        uint64_t memory_kib, cpu_ns;
+        uint32_t domid, vcpus;
         int r;
 
-        r = list_domains(bus, &a, &fields, &error);
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", &error, &reply,
+                               NULL);
         if (r < 0)
-                return sd_bus_error_is_set(&error) ? call_failed("list domains", &error, r)
-                                                   : parse_failed("ListDomains", r);
+                return call_failed("list domains", &error, r);
+
+        t = table_new(7, "DOMID", "NAME", "UUID", "STATE", "MEMORY", "VCPUS", "CPU TIME");
+        if (!t || !a)
+                return oom();
+        table_set_align_right(t, 0);
+        table_set_align_right(t, 4);
+        table_set_align_right(t, 5);
+        table_set_align_right(t, 6);
+        r = sd_bus_message_enter_container(reply, 'a', "(ussstuto)");
+        if (r < 0)
+                return parse_failed("ListDomains", r);
+        while ((r = sd_bus_message_read(reply, "(ussstuto)", &domid, &name, &uuid, &state, &memory_kib, &vcpus, &cpu_ns,
+                                        &path)) > 0) {
+                _cleanup_json_ struct json_object *o = json_object_new_object();
+                _cleanup_free_ char *memory = format_bytes_kib(memory_kib), *cpu = NULL;
+                char id[16], n[16];
+
+                if (!o || json_add(o, "domid", json_object_new_int64(domid)) < 0 ||
+                    json_add(o, "name", json_object_new_string(name)) < 0 ||
+                    json_add(o, "uuid", json_object_new_string(uuid)) < 0 ||
+                    json_add(o, "state", json_object_new_string(state)) < 0 ||
+                    json_add(o, "memory_kib", json_object_new_uint64(memory_kib)) < 0 ||
+                    json_add(o, "vcpus", json_object_new_int64(vcpus)) < 0 ||
+                    json_add(o, "cpu_time_ns", json_object_new_uint64(cpu_ns)) < 0 ||
+                    json_add(o, "object_path", json_object_new_string(path)) < 0 || json_object_array_add(a, o) < 0)
+                        return oom();
+                o = NULL;
+                /* Object paths are for programs: --json has them. */
+                snprintf(id, sizeof id, "%" PRIu32, domid);
+                snprintf(n, sizeof n, "%" PRIu32, vcpus);
+                if (!memory || asprintf(&cpu, "%.1fs", (double) cpu_ns / 1e9) < 0 ||
+                    table_add_row(t, id, name, uuid, state, memory, n, cpu) < 0)
+                        return oom();
+        }
+        if (r < 0)
+                return parse_failed("ListDomains", r);
+
         if (arg_json)
                 return print_json(json_object_get(a));
-
-        /* Object paths are for programs: --json has them. */
-        STRV_FOREACH(f, fields)
-                if (!streq(*f, "object_path") && strv_consume(&header, domain_column_title(*f)) < 0)
-                        return oom();
-        t = table_new_strv(header);
-        if (!t)
-                return oom();
-        size_t column = 0;
-        STRV_FOREACH(f, fields) {
-                if (streq(*f, "object_path"))
-                        continue;
-                if (streq(*f, "domid") || streq(*f, "memory_kib") || streq(*f, "vcpus") || streq(*f, "cpu_time_ns"))
-                        table_set_align_right(t, column);
-                column++;
-        }
-        for (size_t i = 0; i < json_object_array_length(a); i++) {
-                _cleanup_strv_free_ char **row = NULL;
-                json_object_object_foreach(json_object_array_get_idx(a, i), field, value)
-                        if (!streq(field, "object_path") && strv_consume(&row, domain_value(field, value)) < 0)
-                                return oom();
-                if (table_add_row_strv(t, row) < 0)
-                        return oom();
-        }
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
