@@ -59,22 +59,13 @@ static int oom(void) {
         return EXIT_FAILED;
 }
 
-/* Prints o and drops the reference the caller handed over. */
-static int print_json(struct json_object *o) {
-        _cleanup_json_ struct json_object *owned = o;
+/* --json: the view's table as JSON. */
+static int print_table_json(const Table *t) {
+        int r = table_print_json(t);
 
-        if (!owned)
+        if (r == -ENOMEM)
                 return oom();
-        return json_print(owned) < 0 ? EXIT_FAILED : EXIT_OK;
-}
-
-/* A titled list, "Title:" then one indented line per entry; nothing when the list is empty. */
-static void print_list(const char *title, char *const *l) {
-        if (!l || !*l)
-                return;
-        printf("%s%s:%s\n", ansi(ANSI_HIGHLIGHT), title, ansi(ANSI_NORMAL));
-        STRV_FOREACH(s, l)
-                printf("  %s\n", *s);
+        return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* Findings of an InvalidConfig error arrive one per line in its message. A caller other than
@@ -187,41 +178,33 @@ static const char *component_bullet(const char *state) {
         return streq(state, "pending") || streq(state, "stopped") || streq(state, "skipped") ? "○" : "●";
 }
 
-static struct json_object *component_json(const ComponentInfo *c, bool full) {
-        _cleanup_json_ struct json_object *o = json_object_new_object();
+/* The components view; full adds what only the component objects tell (status has it). */
+static Table *components_table(const ComponentList *l, bool full) {
+        _cleanup_(table_freep) Table *t = NULL;
 
-        if (!o || json_add(o, "name", json_object_new_string(c->name)) < 0 ||
-            json_add(o, "unit", json_object_new_string(c->unit)) < 0 ||
-            json_add(o, "state", json_object_new_string(c->state)) < 0 ||
-            json_add(o, "active_state", json_object_new_string(c->active_state)) < 0 ||
-            json_add(o, "sub_state", json_object_new_string(c->sub_state)) < 0 ||
-            json_add(o, "restarts", json_object_new_int64(c->restarts)) < 0 ||
-            json_add(o, "startup_ms", json_object_new_uint64(c->startup_msec)) < 0 ||
-            json_add(o, "object_path", json_object_new_string(c->path)) < 0)
+        t = full ? table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH", "RESULT",
+                             "RESTARTABLE", "LAST ERROR", "ACTIVATION TIMESTAMP", "ADOPTED")
+                 : table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH");
+        if (!t || table_set_json_field_name(t, 3, "active_state") < 0 ||
+            table_set_json_field_name(t, 4, "sub_state") < 0 || table_set_json_field_name(t, 6, "startup_ms") < 0)
                 return NULL;
-        if (full &&
-            (json_add(o, "result", json_object_new_string(c->result)) < 0 ||
-             json_add(o, "restartable", json_object_new_boolean(c->restartable)) < 0 ||
-             json_add(o, "last_error", json_object_new_string(c->last_error)) < 0 ||
-             json_add(o, "activation_timestamp", json_object_new_uint64(c->activation_usec)) < 0 ||
-             json_add(o, "adopted", json_object_new_boolean(c->adopted)) < 0))
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-static struct json_object *components_json(const ComponentList *l, bool full) {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
+        table_set_align_right(t, 5);
+        table_set_align_right(t, 6);
+        /* Object paths are for programs: --json has them. */
+        table_hide_column(t, 7);
         for (size_t i = 0; i < l->n; i++) {
-                struct json_object *o = component_json(&l->items[i], full);
-                if (!o || json_object_array_add(a, o) < 0) {
-                        json_object_put(o);
+                const ComponentInfo *c = &l->items[i];
+
+                if (table_add_many(t, TABLE_STRING, c->name, TABLE_STRING, c->unit, TABLE_STRING, c->state,
+                                   TABLE_STRING, c->active_state, TABLE_STRING, c->sub_state, TABLE_UINT32, c->restarts,
+                                   TABLE_TIMESPAN_MSEC, c->startup_msec, TABLE_STRING, c->path) < 0)
                         return NULL;
-                }
+                if (full && table_add_many(t, TABLE_STRING, c->result, TABLE_BOOLEAN, c->restartable, TABLE_STRING,
+                                           c->last_error, TABLE_TIMESTAMP, c->activation_usec, TABLE_BOOLEAN,
+                                           c->adopted) < 0)
+                        return NULL;
         }
-        return TAKE_PTR(a);
+        return TAKE_PTR(t);
 }
 
 static int verb_components(sd_bus *bus, char **args) {
@@ -234,23 +217,11 @@ static int verb_components(sd_bus *bus, char **args) {
         if (r < 0)
                 return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
                                                    : parse_failed("ListComponents", r);
-        if (arg_json)
-                return print_json(components_json(&l, false));
-
-        t = table_new(7, "NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP");
+        t = components_table(&l, false);
         if (!t)
                 return oom();
-        table_set_align_right(t, 5);
-        table_set_align_right(t, 6);
-        for (size_t i = 0; i < l.n; i++) {
-                ComponentInfo *c = &l.items[i];
-                _cleanup_free_ char *startup = c->startup_msec > 0 ? format_timespan_msec(c->startup_msec) : NULL;
-                char restarts[16];
-
-                snprintf(restarts, sizeof restarts, "%" PRIu32, c->restarts);
-                if (table_add_row(t, c->name, c->unit, c->state, c->active_state, c->sub_state, restarts, startup) < 0)
-                        return oom();
-        }
+        if (arg_json)
+                return print_table_json(t);
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -259,7 +230,6 @@ static int verb_components(sd_bus *bus, char **args) {
 static int verb_domains(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_json_ struct json_object *a = json_object_new_array();
         _cleanup_(table_freep) Table *t = NULL;
         const char *name, *uuid, *state, *path;
         uint64_t memory_kib, cpu_ns;
@@ -271,44 +241,28 @@ static int verb_domains(sd_bus *bus, char **args) {
         if (r < 0)
                 return call_failed("list domains", &error, r);
 
-        t = table_new(7, "DOMID", "NAME", "UUID", "STATE", "MEMORY", "VCPUS", "CPU TIME");
-        if (!t || !a)
+        t = table_new("DOMID", "NAME", "UUID", "STATE", "MEMORY", "VCPUS", "CPU TIME", "OBJECT PATH");
+        if (!t || table_set_json_field_name(t, 4, "memory_kib") < 0 || table_set_json_field_name(t, 6, "cpu_time_ns") < 0)
                 return oom();
         table_set_align_right(t, 0);
         table_set_align_right(t, 4);
         table_set_align_right(t, 5);
         table_set_align_right(t, 6);
+        table_hide_column(t, 7);
         r = sd_bus_message_enter_container(reply, 'a', "(ussstuto)");
         if (r < 0)
                 return parse_failed("ListDomains", r);
         while ((r = sd_bus_message_read(reply, "(ussstuto)", &domid, &name, &uuid, &state, &memory_kib, &vcpus, &cpu_ns,
-                                        &path)) > 0) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                _cleanup_free_ char *memory = format_bytes_kib(memory_kib), *cpu = NULL;
-                char id[16], n[16];
-
-                if (!o || json_add(o, "domid", json_object_new_int64(domid)) < 0 ||
-                    json_add(o, "name", json_object_new_string(name)) < 0 ||
-                    json_add(o, "uuid", json_object_new_string(uuid)) < 0 ||
-                    json_add(o, "state", json_object_new_string(state)) < 0 ||
-                    json_add(o, "memory_kib", json_object_new_uint64(memory_kib)) < 0 ||
-                    json_add(o, "vcpus", json_object_new_int64(vcpus)) < 0 ||
-                    json_add(o, "cpu_time_ns", json_object_new_uint64(cpu_ns)) < 0 ||
-                    json_add(o, "object_path", json_object_new_string(path)) < 0 || json_object_array_add(a, o) < 0)
+                                        &path)) > 0)
+                if (table_add_many(t, TABLE_UINT32, domid, TABLE_STRING, name, TABLE_STRING, uuid, TABLE_STRING, state,
+                                   TABLE_SIZE_KIB, memory_kib, TABLE_UINT32, vcpus, TABLE_NSEC_SECONDS, cpu_ns,
+                                   TABLE_STRING, path) < 0)
                         return oom();
-                o = NULL;
-                /* Object paths are for programs: --json has them. */
-                snprintf(id, sizeof id, "%" PRIu32, domid);
-                snprintf(n, sizeof n, "%" PRIu32, vcpus);
-                if (!memory || asprintf(&cpu, "%.1fs", (double) cpu_ns / 1e9) < 0 ||
-                    table_add_row(t, id, name, uuid, state, memory, n, cpu) < 0)
-                        return oom();
-        }
         if (r < 0)
                 return parse_failed("ListDomains", r);
 
         if (arg_json)
-                return print_json(json_object_get(a));
+                return print_table_json(t);
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
@@ -472,6 +426,31 @@ static const char *manager_color(const char *state) {
         return ANSI_NORMAL;
 }
 
+/* The status view as a record; its components are a nested table. */
+static Table *status_table(const ManagerInfo *info, const ComponentList *l) {
+        _cleanup_(table_freep) Table *t = table_new_vertical();
+
+        if (!t || table_add_field(t, "State", "state", TABLE_STRING, info->state) < 0 ||
+            table_add_field(t, "Status", "status_text", TABLE_STRING, info->status_text) < 0 ||
+            table_add_field(t, "Version", "version", TABLE_STRING, info->version) < 0 ||
+            table_add_field(t, "Config", "config_path", TABLE_STRING, info->config_path) < 0 ||
+            table_add_field(t, "Loaded", "config_loaded_timestamp", TABLE_TIMESTAMP, info->config_loaded) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_BOOLEAN, info->pending_reboot) < 0 ||
+            table_add_field(t, "Reasons", "pending_reboot_reasons", TABLE_STRV, info->pending_reboot_reasons) < 0 ||
+            table_add_field(t, "Boot params", "boot_params", TABLE_STRV, info->boot_params) < 0 ||
+            table_add_field(t, "Xen", "xen_version", TABLE_STRING, info->xen_version) < 0 ||
+            table_add_field(t, "Booted with", "xen_command_line", TABLE_STRING, info->xen_command_line) < 0 ||
+            table_add_field(t, "Host memory", "host_memory_kib", TABLE_SIZE_KIB, info->host_memory_kib) < 0 ||
+            table_add_field(t, "Free memory", "free_memory_kib", TABLE_SIZE_KIB, info->free_memory_kib) < 0 ||
+            table_add_field(t, "Host CPUs", "host_cpus", TABLE_UINT32, info->host_cpus) < 0 ||
+            table_add_field(t, "Domain 0 memory", "dom0_memory_kib", TABLE_SIZE_KIB, info->dom0_memory_kib) < 0 ||
+            table_add_field(t, "Domain 0 vCPUs", "dom0_vcpus", TABLE_UINT32, info->dom0_vcpus) < 0 ||
+            table_add_field(t, "Guests", "guests", TABLE_UINT32, info->guests) < 0 ||
+            table_add_field(t, "Components", "components", TABLE_TABLE, components_table(l, true)) < 0)
+                return NULL;
+        return TAKE_PTR(t);
+}
+
 #define LABEL "%14s: "
 
 static void print_component_line(const ComponentInfo *c, int name_width) {
@@ -549,30 +528,6 @@ static void print_status(const ManagerInfo *info, const ComponentList *l) {
                 print_component_line(&l->items[i], name_width);
 }
 
-static int status_json(const ManagerInfo *info, const ComponentList *l) {
-        _cleanup_json_ struct json_object *o = json_object_new_object();
-
-        if (!o || json_add(o, "state", json_object_new_string(info->state)) < 0 ||
-            json_add(o, "status_text", json_object_new_string(strempty(info->status_text))) < 0 ||
-            json_add(o, "version", json_object_new_string(strempty(info->version))) < 0 ||
-            json_add(o, "config_path", json_object_new_string(strempty(info->config_path))) < 0 ||
-            json_add(o, "config_loaded_timestamp", json_object_new_uint64(info->config_loaded)) < 0 ||
-            json_add(o, "pending_reboot", json_object_new_boolean(info->pending_reboot)) < 0 ||
-            json_add(o, "pending_reboot_reasons", json_strv(info->pending_reboot_reasons)) < 0 ||
-            json_add(o, "boot_params", json_strv(info->boot_params)) < 0 ||
-            json_add(o, "xen_version", json_object_new_string(strempty(info->xen_version))) < 0 ||
-            json_add(o, "xen_command_line", json_object_new_string(strempty(info->xen_command_line))) < 0 ||
-            json_add(o, "host_memory_kib", json_object_new_uint64(info->host_memory_kib)) < 0 ||
-            json_add(o, "free_memory_kib", json_object_new_uint64(info->free_memory_kib)) < 0 ||
-            json_add(o, "host_cpus", json_object_new_int64(info->host_cpus)) < 0 ||
-            json_add(o, "dom0_memory_kib", json_object_new_uint64(info->dom0_memory_kib)) < 0 ||
-            json_add(o, "dom0_vcpus", json_object_new_int64(info->dom0_vcpus)) < 0 ||
-            json_add(o, "guests", json_object_new_int64(info->guests)) < 0 ||
-            json_add(o, "components", components_json(l, true)) < 0)
-                return oom();
-        return print_json(json_object_get(o));
-}
-
 static int verb_status(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -591,7 +546,10 @@ static int verb_status(sd_bus *bus, char **args) {
                 return parse_failed("GetManagedObjects", r);
 
         if (arg_json) {
-                r = status_json(&info, &l);
+                _cleanup_(table_freep) Table *t = status_table(&info, &l);
+                if (!t)
+                        return oom();
+                r = print_table_json(t);
                 if (r != EXIT_OK)
                         return r;
         } else
@@ -601,73 +559,15 @@ static int verb_status(sd_bus *bus, char **args) {
 
 /* ---- config ---------------------------------------------------------------------------- */
 
-typedef struct Option {
-        char *name;
-        char *value;
-        bool is_default;
-} Option;
-
-static void options_free(Option **o) {
-        for (Option *i = *o; i && i->name; i++) {
-                free(i->name);
-                free(i->value);
-        }
-        free(*o);
-}
-
-static int verb_config(sd_bus *bus, char **args) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(options_free) Option *opts = NULL;
+/* The text is the configuration file the daemon takes back (xen-dom0ctl config > f;
+ * xen-dom0ctl check f): each section's keys under its header, in the daemon's order. */
+static int print_config(const Table *t) {
         _cleanup_strv_free_ char **sections = NULL;
-        const char *name, *value;
-        size_t n = 0;
-        int b, r;
+        size_t n = table_rows(t);
 
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetConfig", &error, &reply,
-                               NULL);
-        if (r < 0)
-                return call_failed("get the configuration", &error, r);
-        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
-        if (r < 0)
-                return parse_failed("GetConfig", r);
-        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0) {
-                Option *m;
-
-                if (arg_changed && b)
-                        continue;
-                m = realloc(opts, sizeof(Option) * (n + 2));
-                if (!m)
-                        return oom();
-                opts = m;
-                opts[n] = (Option) { .name = strdup(name), .value = strdup(value), .is_default = b };
-                opts[++n] = (Option) {};
-                if (!opts[n - 1].name || !opts[n - 1].value)
-                        return oom();
-        }
-        if (r < 0)
-                return parse_failed("GetConfig", r);
-
-        if (arg_json) {
-                _cleanup_json_ struct json_object *a = json_object_new_array();
-                if (!a)
-                        return oom();
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_json_ struct json_object *o = json_object_new_object();
-                        if (!o || json_add(o, "name", json_object_new_string(opts[i].name)) < 0 ||
-                            json_add(o, "value", json_object_new_string(opts[i].value)) < 0 ||
-                            json_add(o, "is_default", json_object_new_boolean(opts[i].is_default)) < 0 ||
-                            json_object_array_add(a, o) < 0)
-                                return oom();
-                        o = NULL;
-                }
-                return print_json(json_object_get(a));
-        }
-
-        /* Sections in the order the daemon lists them, each key under its own. */
         for (size_t i = 0; i < n; i++) {
-                const char *dot = strrchr(opts[i].name, '.');
-                _cleanup_free_ char *section = dot ? strndup(opts[i].name, dot - opts[i].name) : strdup("");
+                const char *name = table_get_string(t, i, 0), *dot = strrchr(name, '.');
+                _cleanup_free_ char *section = dot ? strndup(name, dot - name) : strdup("");
 
                 if (!section)
                         return oom();
@@ -680,25 +580,52 @@ static int verb_config(sd_bus *bus, char **args) {
                 if (**section)
                         printf("%s[%s]%s\n", ansi(ANSI_HIGHLIGHT), *section, ansi(ANSI_NORMAL));
                 for (size_t i = 0; i < n; i++) {
-                        const char *dot = strrchr(opts[i].name, '.');
-                        size_t len = dot ? (size_t) (dot - opts[i].name) : 0;
+                        const char *name = table_get_string(t, i, 0), *value = table_get_string(t, i, 1);
+                        const char *dot = strrchr(name, '.');
+                        size_t len = dot ? (size_t) (dot - name) : 0;
 
-                        if (strlen(*section) != len || strncmp(opts[i].name, *section, len) != 0)
+                        if (strlen(*section) != len || strncmp(name, *section, len) != 0)
                                 continue;
-                        const OptionDef *def = option_by_name(opts[i].name);
-                        const char *key = dot ? dot + 1 : opts[i].name;
+                        const OptionDef *def = option_by_name(name);
+                        const char *key = dot ? dot + 1 : name;
 
-                        /* What nobody may set is shown as a comment: the output is a file the
-                         * daemon takes back (xen-dom0ctl config > f; xen-dom0ctl check f). */
+                        /* What nobody may set is shown as a comment, which check takes back. */
                         if (def && (def->flags & OPTION_READONLY))
-                                ini_write_read_only(stdout, key, opts[i].value, def->default_value);
+                                ini_write_read_only(stdout, key, value, def->default_value);
                         else {
-                                ini_write_assignment(stdout, "", key, opts[i].value);
+                                ini_write_assignment(stdout, "", key, value);
                                 putchar('\n');
                         }
                 }
         }
         return EXIT_OK;
+}
+
+static int verb_config(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *name, *value;
+        int b, r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetConfig", &error, &reply,
+                               NULL);
+        if (r < 0)
+                return call_failed("get the configuration", &error, r);
+        t = table_new("NAME", "VALUE", "DEFAULT");
+        if (!t || table_set_json_field_name(t, 2, "is_default") < 0)
+                return oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0)
+                if (!(arg_changed && b) &&
+                    table_add_many(t, TABLE_STRING, name, TABLE_STRING, value, TABLE_BOOLEAN, b) < 0)
+                        return oom();
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+
+        return arg_json ? print_table_json(t) : print_config(t);
 }
 
 /* ---- check ----------------------------------------------------------------------------- */
@@ -732,7 +659,7 @@ static int read_findings(sd_bus_message *m, bool warning, Findings *f) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read(m, "(suss)", &file, &line, &key, &message)) > 0) {
-                Finding *items = realloc(f->items, sizeof(Finding) * (f->n + 1));
+                Finding *items = reallocarray(f->items, f->n + 1, sizeof(Finding));
                 if (!items)
                         return -ENOMEM;
                 f->items = items;
@@ -771,26 +698,17 @@ static void print_finding(FILE *out, const Finding *f) {
         fprintf(out, "%s%s%s\n", f->key, *f->key ? ": " : "", f->message);
 }
 
-static struct json_object *findings_json(const Findings *f, bool warnings) {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
+static Table *findings_table(const Findings *f, bool warnings) {
+        _cleanup_(table_freep) Table *t = table_new("FILE", "LINE", "KEY", "MESSAGE");
 
-        if (!a)
+        if (!t)
                 return NULL;
-        for (size_t i = 0; i < f->n; i++) {
-                _cleanup_json_ struct json_object *o = NULL;
-
-                if (f->items[i].warning != warnings)
-                        continue;
-                o = json_object_new_object();
-                if (!o || json_add(o, "file", json_object_new_string(f->items[i].file)) < 0 ||
-                    json_add(o, "line", json_object_new_int64(f->items[i].line)) < 0 ||
-                    json_add(o, "key", json_object_new_string(f->items[i].key)) < 0 ||
-                    json_add(o, "message", json_object_new_string(f->items[i].message)) < 0 ||
-                    json_object_array_add(a, o) < 0)
+        for (size_t i = 0; i < f->n; i++)
+                if (f->items[i].warning == warnings &&
+                    table_add_many(t, TABLE_STRING, f->items[i].file, TABLE_UINT32, f->items[i].line, TABLE_STRING,
+                                   f->items[i].key, TABLE_STRING, f->items[i].message) < 0)
                         return NULL;
-                o = NULL;
-        }
-        return TAKE_PTR(a);
+        return TAKE_PTR(t);
 }
 
 /* An absolute form of path: the daemon resolves nothing against the client's directory. */
@@ -840,17 +758,18 @@ static int verb_check(sd_bus *bus, char **args) {
         n_warnings = f.n - n_errors;
 
         if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "file", json_object_new_string(strempty(path))) < 0 ||
-                    json_add(o, "valid", json_object_new_boolean(n_errors == 0)) < 0 ||
-                    json_add(o, "errors", findings_json(&f, false)) < 0 ||
-                    json_add(o, "warnings", findings_json(&f, true)) < 0)
+                _cleanup_(table_freep) Table *t = table_new_vertical();
+                if (!t || table_add_field(t, "File", "file", TABLE_STRING, path) < 0 ||
+                    table_add_field(t, "Valid", "valid", TABLE_BOOLEAN, n_errors == 0) < 0 ||
+                    table_add_field(t, "Errors", "errors", TABLE_TABLE, findings_table(&f, false)) < 0 ||
+                    table_add_field(t, "Warnings", "warnings", TABLE_TABLE, findings_table(&f, true)) < 0)
                         return oom();
-                r = print_json(json_object_get(o));
+                r = print_table_json(t);
                 return r != EXIT_OK ? r : n_errors == 0 ? EXIT_OK : EXIT_FAILED;
         }
 
-        /* Both lists are in file order: a stable merge keeps it. */
+        /* The text is the daemon's log form, errors and warnings merged in file order: both lists
+         * are in file order, a stable merge keeps it. */
         for (size_t i = 1; i < f.n; i++)
                 for (size_t j = i; j > 0 && finding_compare(&f.items[j - 1], &f.items[j]) > 0; j--) {
                         Finding t = f.items[j];
@@ -875,6 +794,7 @@ static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
         int r;
 
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff", &error, &reply, NULL);
@@ -886,22 +806,18 @@ static int verb_diff(sd_bus *bus, char **args) {
             (r = sd_bus_message_read_strv(reply, &restarts)) < 0 || (r = sd_bus_message_read_strv(reply, &pending)) < 0)
                 return parse_failed("Diff", r);
 
-        if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "changed_options", json_strv(changed)) < 0 ||
-                    json_add(o, "files", json_strv(files)) < 0 || json_add(o, "restarts", json_strv(restarts)) < 0 ||
-                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
-                        return oom();
-                return print_json(json_object_get(o));
-        }
-        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0) {
+        t = table_new_vertical();
+        if (!t || table_add_field(t, "Changed options", "changed_options", TABLE_STRV, changed) < 0 ||
+            table_add_field(t, "Files to write", "files", TABLE_STRV, files) < 0 ||
+            table_add_field(t, "Components to restart", "restarts", TABLE_STRV, restarts) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)
+                return oom();
+        if (arg_json)
+                return print_table_json(t);
+        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0)
                 printf("No changes: a reload would do nothing.\n");
-                return EXIT_OK;
-        }
-        print_list("Changed options", changed);
-        print_list("Files to write", files);
-        print_list("Components to restart", restarts);
-        print_list("Pending reboot", pending);
+        else
+                table_print_lists(t, stdout);
         return EXIT_OK;
 }
 
@@ -909,6 +825,7 @@ static int verb_reload(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_strv_free_ char **files = NULL, **restarted = NULL, **pending = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reload");
@@ -923,22 +840,19 @@ static int verb_reload(sd_bus *bus, char **args) {
             (r = sd_bus_message_read_strv(reply, &pending)) < 0)
                 return parse_failed("Reload", r);
 
-        if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "files", json_strv(files)) < 0 ||
-                    json_add(o, "restarted", json_strv(restarted)) < 0 ||
-                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
-                        return oom();
-                return print_json(json_object_get(o));
-        }
+        t = table_new_vertical();
+        if (!t || table_add_field(t, "Files written", "files", TABLE_STRV, files) < 0 ||
+            table_add_field(t, "Components restarted", "restarted", TABLE_STRV, restarted) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)
+                return oom();
+        if (arg_json)
+                return print_table_json(t);
         if (strv_length(files) + strv_length(restarted) + strv_length(pending) == 0) {
                 printf("Reloaded: nothing changed.\n");
                 return EXIT_OK;
         }
         printf("Reloaded.\n");
-        print_list("Files written", files);
-        print_list("Components restarted", restarted);
-        print_list("Pending reboot", pending);
+        table_print_lists(t, stdout);
         return EXIT_OK;
 }
 
