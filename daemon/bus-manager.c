@@ -547,7 +547,7 @@ int bus_manager_register(Manager *m) {
         r = bus_xen_register(m);
         if (r < 0)
                 return r;
-        r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_PATH);
+        r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_MANAGER_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager");
         return 0;

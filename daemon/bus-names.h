@@ -7,6 +7,9 @@
 
 #define DOM0_BUS_NAME "org.xenproject.Dom0"
 #define DOM0_OBJECT_PATH "/org/xenproject/Dom0"
+/* The object manager sits above the Manager object, so that one GetManagedObjects() returns
+ * the Manager's properties along with every component and domain below it. */
+#define DOM0_OBJECT_MANAGER_PATH "/org/xenproject"
 #define DOM0_MANAGER_IFACE "org.xenproject.Dom0.Manager"
 #define DOM0_COMPONENT_PREFIX "/org/xenproject/Dom0/component"
 #define DOM0_COMPONENT_IFACE "org.xenproject.Dom0.Component"

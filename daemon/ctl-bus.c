@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl's bus side: reading properties, mapping D-Bus errors to exit statuses, the
  * polkit agent for interactive authorization. */
+#include <assert.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -14,18 +15,11 @@
 #define PKTTYAGENT "/usr/bin/pkttyagent"
 
 static int read_property(sd_bus_message *m, const BusProperty *p) {
-        const char *contents;
-        char type;
         int r;
 
-        r = sd_bus_message_peek_type(m, &type, &contents);
-        if (r < 0)
-                return r;
-        /* A property of another type than the client knows: leave the default in place. */
-        if (type != SD_BUS_TYPE_VARIANT || !streq(contents, p->signature))
-                return sd_bus_message_skip(m, "v");
-
-        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, contents);
+        r = sd_bus_message_enter_container(m, SD_BUS_TYPE_VARIANT, p->signature);
+        if (r == 0 || r == -ENXIO) /* a variant of another type */
+                return -EBADMSG;
         if (r < 0)
                 return r;
         if (streq(p->signature, "s")) {
@@ -65,42 +59,42 @@ static int read_property(sd_bus_message *m, const BusProperty *p) {
         return sd_bus_message_exit_container(m);
 }
 
-int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusProperty *map, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+int bus_read_properties(sd_bus_message *m, const BusProperty *map) {
+        uint64_t seen = 0, all = 0;
         const char *name;
+        size_t n = 0;
         int r;
 
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", error, &reply,
-                               "s", iface);
+        for (const BusProperty *i = map; i->name; i++) {
+                assert(n < 64);
+                all |= UINT64_C(1) << n++;
+        }
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
         if (r < 0)
                 return r;
-        r = sd_bus_message_enter_container(reply, 'a', "{sv}");
-        if (r < 0)
-                goto bad;
-        while ((r = sd_bus_message_enter_container(reply, 'e', "sv")) > 0) {
-                const BusProperty *p = NULL;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                size_t k = 0;
 
-                r = sd_bus_message_read_basic(reply, 's', &name);
+                r = sd_bus_message_read_basic(m, 's', &name);
                 if (r < 0)
-                        goto bad;
-                for (const BusProperty *i = map; i->name; i++)
-                        if (streq(i->name, name))
-                                p = i;
-                r = p ? read_property(reply, p) : sd_bus_message_skip(reply, "v");
+                        return r;
+                while (map[k].name && !streq(map[k].name, name))
+                        k++;
+                r = map[k].name ? read_property(m, &map[k]) : sd_bus_message_skip(m, "v");
                 if (r < 0)
-                        goto bad;
-                r = sd_bus_message_exit_container(reply);
+                        return r;
+                if (map[k].name)
+                        seen |= UINT64_C(1) << k;
+                r = sd_bus_message_exit_container(m);
                 if (r < 0)
-                        goto bad;
+                        return r;
         }
         if (r < 0)
-                goto bad;
-        r = sd_bus_message_exit_container(reply);
+                return r;
+        r = sd_bus_message_exit_container(m);
         if (r < 0)
-                goto bad;
-        return 0;
-bad:
-        return sd_bus_error_set_errnof(error, r, "Cannot parse the properties of %s: %s", path, strerror(-r));
+                return r;
+        return seen == all ? 0 : -EBADMSG;
 }
 
 bool bus_error_is_not_running(const sd_bus_error *error) {

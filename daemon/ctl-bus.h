@@ -19,7 +19,7 @@ enum {
         EXIT_TIMEOUT = 6,         /* the daemon did not answer in time */
 };
 
-/* One property to pick out of GetAll: signature "s" (char **, replaced), "b" (bool *),
+/* One property to pick out of an a{sv}: signature "s" (char **, replaced), "b" (bool *),
  * "u" (uint32_t *), "t" (uint64_t *) or "as" (char ***, replaced). */
 typedef struct BusProperty {
         const char *name;
@@ -27,9 +27,10 @@ typedef struct BusProperty {
         void *ptr;
 } BusProperty;
 
-/* Calls GetAll(iface) on path and stores the listed properties; others are skipped.
- * Returns 0, or a negative errno with error set when the call failed. */
-int bus_get_all(sd_bus *bus, const char *path, const char *iface, const BusProperty *map, sd_bus_error *error);
+/* Reads the a{sv} of an interface's properties at m's position and stores the listed ones;
+ * others are skipped. The client and the daemon ship together: a listed property that is
+ * missing or of another type is -EBADMSG. */
+int bus_read_properties(sd_bus_message *m, const BusProperty *map);
 
 /* The exit status for a failed call: the daemon not running 3, NoSuchComponent 4, access denied
  * 5, no answer in time 6, otherwise 1. */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl's terminal side: colors, the pager, aligned tables, JSON, human-readable times. */
+#include <ctype.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -163,121 +164,227 @@ char *format_bytes_kib(uint64_t kib) {
         return s;
 }
 
+typedef struct TableCell {
+        TableDataType type;
+        union {
+                char *string;
+                char **strv;
+                bool boolean;
+                uint64_t number;
+                Table *table;
+        };
+} TableCell;
+
+typedef struct TableColumn {
+        char *header, *json_name;
+        bool right, hidden;
+} TableColumn;
+
 struct Table {
+        TableColumn *columns;
         size_t n_columns;
-        char ***rows; /* rows[0] is the header */
-        size_t n_rows;
-        bool *right;
+        TableCell *cells; /* row after row */
+        size_t n_cells;
+        bool vertical;
 };
 
-Table *table_new(size_t n_columns, ...) {
-        _cleanup_(table_freep) Table *t = NULL;
-        char **header;
-        va_list ap;
-
-        t = calloc(1, sizeof *t);
-        if (!t)
-                return NULL;
-        t->n_columns = n_columns;
-        t->right = calloc(n_columns, sizeof(bool));
-        t->rows = calloc(1, sizeof(char **));
-        header = calloc(n_columns + 1, sizeof(char *));
-        if (!t->right || !t->rows || !header) {
-                free(header);
-                return NULL;
-        }
-        t->rows[0] = header;
-        t->n_rows = 1;
-        va_start(ap, n_columns);
-        for (size_t i = 0; i < n_columns; i++)
-                header[i] = strdup(va_arg(ap, const char *));
-        va_end(ap);
-        for (size_t i = 0; i < n_columns; i++)
-                if (!header[i])
-                        return NULL;
-        return TAKE_PTR(t);
-}
-
-Table *table_new_strv(char *const *header) {
-        _cleanup_(table_freep) Table *t = NULL;
-
-        t = calloc(1, sizeof *t);
-        if (!t)
-                return NULL;
-        t->n_columns = strv_length(header);
-        t->right = calloc(t->n_columns ?: 1, sizeof(bool));
-        t->rows = calloc(1, sizeof(char **));
-        if (!t->right || !t->rows)
-                return NULL;
-        t->rows[0] = strv_copy(header);
-        if (!t->rows[0])
-                return NULL;
-        t->n_rows = 1;
-        return TAKE_PTR(t);
-}
-
-int table_add_row_strv(Table *t, char *const *row) {
-        _cleanup_strv_free_ char **copy = NULL;
-        char ***rows;
-
-        if (strv_length(row) != t->n_columns)
-                return -EINVAL;
-        for (size_t i = 0; i < t->n_columns; i++)
-                if (strv_extend(&copy, *row[i] ? row[i] : "-") < 0)
-                        return -ENOMEM;
-        rows = realloc(t->rows, sizeof(char **) * (t->n_rows + 1));
-        if (!rows)
-                return -ENOMEM;
-        t->rows = rows;
-        t->rows[t->n_rows++] = TAKE_PTR(copy);
-        return 0;
+static void cell_done(TableCell *c) {
+        if (c->type == TABLE_STRING)
+                free(c->string);
+        else if (c->type == TABLE_STRV)
+                strv_free(c->strv);
+        else if (c->type == TABLE_TABLE)
+                table_free(c->table);
 }
 
 Table *table_free(Table *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n_rows; i++)
-                strv_free(t->rows[i]);
-        free(t->rows);
-        free(t->right);
+        for (size_t i = 0; i < t->n_cells; i++)
+                cell_done(&t->cells[i]);
+        free(t->cells);
+        for (size_t i = 0; i < t->n_columns; i++) {
+                free(t->columns[i].header);
+                free(t->columns[i].json_name);
+        }
+        free(t->columns);
         free(t);
         return NULL;
 }
 
-int table_add_row(Table *t, ...) {
-        _cleanup_strv_free_ char **row = NULL;
-        char ***rows;
-        va_list ap;
-        bool oom = false;
+static int table_add_column(Table *t, const char *header) {
+        TableColumn *c = reallocarray(t->columns, t->n_columns + 1, sizeof(TableColumn));
+        char *json;
 
-        row = calloc(t->n_columns + 1, sizeof(char *));
-        if (!row)
+        if (!c)
                 return -ENOMEM;
-        va_start(ap, t);
-        for (size_t i = 0; i < t->n_columns; i++) {
-                const char *s = va_arg(ap, const char *);
-                row[i] = strdup(s && *s ? s : "-");
-                if (!row[i])
-                        oom = true;
-        }
+        t->columns = c;
+        c = &t->columns[t->n_columns];
+        *c = (TableColumn) { .header = strdup(header), .json_name = json = strdup(header) };
+        t->n_columns++; /* freed with the table from here on */
+        if (!c->header || !json)
+                return -ENOMEM;
+        for (; *json; json++)
+                *json = *json == ' ' ? '_' : (char) tolower((unsigned char) *json);
+        return 0;
+}
+
+Table *table_new_internal(const char *first_header, ...) {
+        _cleanup_(table_freep) Table *t = calloc(1, sizeof(Table));
+        va_list ap;
+        int r = 0;
+
+        if (!t)
+                return NULL;
+        va_start(ap, first_header);
+        for (const char *h = first_header; h && r >= 0; h = va_arg(ap, const char *))
+                r = table_add_column(t, h);
         va_end(ap);
-        if (oom)
+        return r < 0 ? NULL : TAKE_PTR(t);
+}
+
+Table *table_new_vertical(void) {
+        Table *t = table_new("TITLE", "KEY", "VALUE");
+
+        if (t)
+                t->vertical = true;
+        return t;
+}
+
+int table_set_json_field_name(Table *t, size_t column, const char *name) {
+        char *s;
+
+        if (column >= t->n_columns)
+                return -EINVAL;
+        s = strdup(name);
+        if (!s)
                 return -ENOMEM;
-        rows = realloc(t->rows, sizeof(char **) * (t->n_rows + 1));
-        if (!rows)
-                return -ENOMEM;
-        t->rows = rows;
-        t->rows[t->n_rows++] = TAKE_PTR(row);
+        free(t->columns[column].json_name);
+        t->columns[column].json_name = s;
         return 0;
 }
 
 void table_set_align_right(Table *t, size_t column) {
         if (column < t->n_columns)
-                t->right[column] = true;
+                t->columns[column].right = true;
+}
+
+void table_hide_column(Table *t, size_t column) {
+        if (column < t->n_columns)
+                t->columns[column].hidden = true;
+}
+
+static int table_add_cell_va(Table *t, TableDataType type, va_list *ap) {
+        TableCell c = { .type = type }, *cells;
+
+        switch (type) {
+        case TABLE_STRING:
+                c.string = strdup(strempty(va_arg(*ap, const char *)));
+                if (!c.string)
+                        return -ENOMEM;
+                break;
+        case TABLE_STRV:
+                c.strv = strv_copy(va_arg(*ap, char *const *) ?: (char *const[]) { NULL });
+                if (!c.strv)
+                        return -ENOMEM;
+                break;
+        case TABLE_BOOLEAN:
+                c.boolean = va_arg(*ap, int);
+                break;
+        case TABLE_UINT32:
+                c.number = va_arg(*ap, uint32_t);
+                break;
+        case TABLE_UINT64:
+        case TABLE_TIMESPAN_MSEC:
+        case TABLE_TIMESTAMP:
+        case TABLE_SIZE_KIB:
+        case TABLE_NSEC_SECONDS:
+                c.number = va_arg(*ap, uint64_t);
+                break;
+        case TABLE_TABLE:
+                c.table = va_arg(*ap, Table *);
+                if (!c.table)
+                        return -ENOMEM;
+                break;
+        default:
+                return -EINVAL;
+        }
+        cells = reallocarray(t->cells, t->n_cells + 1, sizeof(TableCell));
+        if (!cells) {
+                cell_done(&c);
+                return -ENOMEM;
+        }
+        t->cells = cells;
+        t->cells[t->n_cells++] = c;
+        return 0;
+}
+
+int table_add_many_internal(Table *t, ...) {
+        TableDataType type;
+        va_list ap;
+        int r = 0;
+
+        va_start(ap, t);
+        while (r >= 0 && (type = va_arg(ap, TableDataType)) != _TABLE_DATA_TYPE_MAX)
+                r = table_add_cell_va(t, type, &ap);
+        va_end(ap);
+        return r;
+}
+
+int table_add_field(Table *t, const char *title, const char *json_key, TableDataType type, ...) {
+        va_list ap;
+        int r;
+
+        r = table_add_many(t, TABLE_STRING, title, TABLE_STRING, json_key);
+        if (r < 0)
+                return r;
+        va_start(ap, type);
+        r = table_add_cell_va(t, type, &ap);
+        va_end(ap);
+        return r;
 }
 
 size_t table_rows(const Table *t) {
-        return t->n_rows - 1;
+        return t->n_cells / t->n_columns;
+}
+
+static const TableCell *table_cell(const Table *t, size_t row, size_t column) {
+        size_t i = row * t->n_columns + column;
+
+        return column < t->n_columns && i < t->n_cells ? &t->cells[i] : NULL;
+}
+
+const char *table_get_string(const Table *t, size_t row, size_t column) {
+        const TableCell *c = table_cell(t, row, column);
+
+        return c && c->type == TABLE_STRING ? c->string : "";
+}
+
+/* The text of a cell; NULL on allocation failure. */
+static char *cell_format(const TableCell *c) {
+        char *s;
+
+        switch (c->type) {
+        case TABLE_STRING:
+                return strdup(isempty_str(c->string) ? "-" : c->string);
+        case TABLE_STRV:
+                return *c->strv ? strv_join(c->strv, " ") : strdup("-");
+        case TABLE_BOOLEAN:
+                return strdup(c->boolean ? "yes" : "no");
+        case TABLE_UINT32:
+        case TABLE_UINT64:
+                return asprintf(&s, "%" PRIu64, c->number) < 0 ? NULL : s;
+        case TABLE_TIMESPAN_MSEC:
+                return c->number > 0 ? format_timespan_msec(c->number) : strdup("-");
+        case TABLE_TIMESTAMP:
+                return c->number > 0 ? format_timestamp(c->number) : strdup("-");
+        case TABLE_SIZE_KIB:
+                return format_bytes_kib(c->number);
+        case TABLE_NSEC_SECONDS:
+                return asprintf(&s, "%.1fs", (double) c->number / 1e9) < 0 ? NULL : s;
+        default: /* a nested table has a JSON form only */
+                return strdup("-");
+        }
 }
 
 /* Display width of UTF-8 text: the code points, which is right for the names shown here. */
@@ -290,29 +397,49 @@ static size_t text_width(const char *s) {
 }
 
 int table_print(const Table *t, FILE *f) {
+        size_t n_rows = table_rows(t), last = 0;
         _cleanup_free_ size_t *width = calloc(t->n_columns, sizeof(size_t));
+        _cleanup_strv_free_ char **text = calloc(t->n_cells + 1, sizeof(char *));
 
-        if (!width)
+        if (!width || !text)
                 return -ENOMEM;
-        for (size_t r = 0; r < t->n_rows; r++)
-                for (size_t c = 0; c < t->n_columns; c++) {
-                        size_t w = text_width(t->rows[r][c]);
-                        if (w > width[c])
-                                width[c] = w;
+        for (size_t c = 0; c < t->n_columns; c++)
+                if (!t->columns[c].hidden) {
+                        width[c] = text_width(t->columns[c].header);
+                        last = c;
                 }
-        for (size_t r = 0; r < t->n_rows; r++) {
+        for (size_t i = 0; i < n_rows * t->n_columns; i++) {
+                size_t c = i % t->n_columns, w;
+
+                if (t->columns[c].hidden) {
+                        text[i] = strdup("");
+                        if (!text[i])
+                                return -ENOMEM;
+                        continue;
+                }
+                text[i] = cell_format(&t->cells[i]);
+                if (!text[i])
+                        return -ENOMEM;
+                w = text_width(text[i]);
+                if (w > width[c])
+                        width[c] = w;
+        }
+        /* The header first, then the rows. */
+        for (size_t r = 0; r <= n_rows; r++) {
                 if (r == 0)
                         fputs(ansi(ANSI_HIGHLIGHT), f);
                 for (size_t c = 0; c < t->n_columns; c++) {
-                        const char *s = t->rows[r][c];
-                        size_t pad = width[c] - text_width(s);
-                        bool last = c + 1 == t->n_columns;
+                        const char *s = r == 0 ? t->columns[c].header : text[(r - 1) * t->n_columns + c];
+                        size_t pad;
 
-                        if (t->right[c])
+                        if (t->columns[c].hidden)
+                                continue;
+                        pad = width[c] - text_width(s);
+                        if (t->columns[c].right)
                                 fprintf(f, "%*s%s", (int) pad, "", s);
                         else
-                                fprintf(f, "%s%*s", s, last ? 0 : (int) pad, "");
-                        if (!last)
+                                fprintf(f, "%s%*s", s, c == last ? 0 : (int) pad, "");
+                        if (c != last)
                                 fputs(" ", f);
                 }
                 if (r == 0)
@@ -322,7 +449,54 @@ int table_print(const Table *t, FILE *f) {
         return ferror(f) ? -EIO : 0;
 }
 
-int json_add(struct json_object *o, const char *key, struct json_object *v) {
+size_t table_print_lists(const Table *t, FILE *f) {
+        size_t n = 0;
+
+        for (size_t r = 0; r < table_rows(t); r++) {
+                const TableCell *c = table_cell(t, r, 2);
+
+                if (c->type != TABLE_STRV || !*c->strv)
+                        continue;
+                fprintf(f, "%s%s:%s\n", ansi(ANSI_HIGHLIGHT), table_get_string(t, r, 0), ansi(ANSI_NORMAL));
+                STRV_FOREACH(s, c->strv) {
+                        fprintf(f, "  %s\n", *s);
+                        n++;
+                }
+        }
+        return n;
+}
+
+static struct json_object *cell_json(const TableCell *c) {
+        switch (c->type) {
+        case TABLE_STRING:
+                return json_object_new_string(c->string);
+        case TABLE_STRV: {
+                _cleanup_json_ struct json_object *a = json_object_new_array();
+
+                if (!a)
+                        return NULL;
+                STRV_FOREACH(s, c->strv) {
+                        struct json_object *v = json_object_new_string(*s);
+                        if (!v || json_object_array_add(a, v) < 0) {
+                                json_object_put(v);
+                                return NULL;
+                        }
+                }
+                return TAKE_PTR(a);
+        }
+        case TABLE_BOOLEAN:
+                return json_object_new_boolean(c->boolean);
+        case TABLE_UINT32:
+                return json_object_new_int64((int64_t) c->number);
+        case TABLE_TABLE:
+                return table_to_json(c->table);
+        default:
+                return json_object_new_uint64(c->number);
+        }
+}
+
+/* Adds v under key, taking the reference; -ENOMEM when v is NULL or adding fails. */
+static int json_add(struct json_object *o, const char *key, struct json_object *v) {
         if (!v)
                 return -ENOMEM;
         if (json_object_object_add(o, key, v) < 0) {
@@ -332,19 +506,36 @@ int json_add(struct json_object *o, const char *key, struct json_object *v) {
         return 0;
 }
 
-struct json_object *json_strv(char *const *l) {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
+struct json_object *table_to_json(const Table *t) {
+        _cleanup_json_ struct json_object *j = t->vertical ? json_object_new_object() : json_object_new_array();
 
-        if (!a)
+        if (!j)
                 return NULL;
-        STRV_FOREACH(s, l) {
-                struct json_object *v = json_object_new_string(*s);
-                if (!v || json_object_array_add(a, v) < 0) {
-                        json_object_put(v);
-                        return NULL;
+        for (size_t r = 0; r < table_rows(t); r++) {
+                _cleanup_json_ struct json_object *o = NULL;
+
+                if (t->vertical) {
+                        if (json_add(j, table_get_string(t, r, 1), cell_json(table_cell(t, r, 2))) < 0)
+                                return NULL;
+                        continue;
                 }
+                o = json_object_new_object();
+                if (!o)
+                        return NULL;
+                for (size_t c = 0; c < t->n_columns; c++)
+                        if (json_add(o, t->columns[c].json_name, cell_json(table_cell(t, r, c))) < 0)
+                                return NULL;
+                if (json_object_array_add(j, o) < 0)
+                        return NULL;
+                o = NULL;
         }
-        return TAKE_PTR(a);
+        return TAKE_PTR(j);
+}
+
+int table_print_json(const Table *t) {
+        _cleanup_json_ struct json_object *j = table_to_json(t);
+
+        return j ? json_print(j) : -ENOMEM;
 }
 
 int json_print(struct json_object *o) {

@@ -37,22 +37,57 @@ char *format_timestamp_relative(uint64_t usec_realtime);
 char *format_timespan_msec(uint64_t msec);
 char *format_bytes_kib(uint64_t kib);
 
-/* Columns padded to the widest cell; the last column is not padded. */
+/* One model per view, printed as text or as JSON (as systemd's format-table): a table of typed
+ * cells whose columns have names, the text header and (lowercased, spaces as underscores, unless
+ * set) the JSON key. A horizontal table prints as aligned columns or as a JSON array of objects;
+ * a vertical one holds one record, a row per field, and prints as a JSON object. */
+typedef enum TableDataType {
+        TABLE_STRING,           /* const char *: NULL or "" shown as "-" */
+        TABLE_STRV,             /* char *const *: a JSON array; the text joins it with spaces */
+        TABLE_BOOLEAN,          /* bool, passed as int: "yes" or "no" */
+        TABLE_UINT32,           /* uint32_t */
+        TABLE_UINT64,           /* uint64_t */
+        TABLE_TIMESPAN_MSEC,    /* uint64_t milliseconds: "1.500s"; 0 (never) shown as "-" */
+        TABLE_TIMESTAMP,        /* uint64_t µs of CLOCK_REALTIME: a date; 0 (never) shown as "-" */
+        TABLE_SIZE_KIB,         /* uint64_t KiB: "1.5G" */
+        TABLE_NSEC_SECONDS,     /* uint64_t ns: seconds with a decimal, "12.5s" */
+        TABLE_TABLE,            /* Table *, taken over: a nested value, a JSON array or object */
+        _TABLE_DATA_TYPE_MAX,
+} TableDataType;
+
 typedef struct Table Table;
-Table *table_new(size_t n_columns, ...);
+Table *table_new_internal(const char *first_header, ...);
+/* The column headers, in order. */
+#define table_new(...) table_new_internal(__VA_ARGS__, NULL)
+/* A table of one record: table_add_field() adds its fields. */
+Table *table_new_vertical(void);
 Table *table_free(Table *t);
 static inline void table_freep(Table **t) {
         table_free(*t);
 }
-/* Appends one row of exactly n_columns strings (NULL shown as "-"). Returns 0 or -ENOMEM. */
-int table_add_row(Table *t, ...);
-/* The same, for a table whose columns are known only at run time: row has n_columns entries. */
-Table *table_new_strv(char *const *header);
-int table_add_row_strv(Table *t, char *const *row);
+/* The JSON key of a column, when it is not the header's lowercase form. */
+int table_set_json_field_name(Table *t, size_t column, const char *name);
 /* Right-aligns a column (numbers). */
 void table_set_align_right(Table *t, size_t column);
+/* A column for programs only: in the JSON, not in the text. */
+void table_hide_column(Table *t, size_t column);
+/* Appends cells, row after row: pairs of a type and its value. Returns 0 or -ENOMEM. */
+int table_add_many_internal(Table *t, ...);
+#define table_add_many(t, ...) table_add_many_internal(t, __VA_ARGS__, _TABLE_DATA_TYPE_MAX)
+/* A field of a vertical table: its title in text, its key in JSON, its value. */
+int table_add_field(Table *t, const char *title, const char *json_key, TableDataType type, ...);
 size_t table_rows(const Table *t);
+/* The string of a TABLE_STRING cell (never NULL); "" for a cell of another type. */
+const char *table_get_string(const Table *t, size_t row, size_t column);
+/* Aligned columns under a highlighted header; the last column is not padded. */
 int table_print(const Table *t, FILE *f);
+/* A vertical table of lists, as "Title:" and one indented line per entry; a field whose
+ * list is empty is left out. Returns the number of entries printed. */
+size_t table_print_lists(const Table *t, FILE *f);
+/* A new reference to the table's JSON: an array of objects, or the object of a vertical table. */
+struct json_object *table_to_json(const Table *t);
+/* Prints the JSON on stdout, as json_print(). */
+int table_print_json(const Table *t);
 
 static inline void json_object_putp(struct json_object **j) {
         if (*j)
@@ -60,8 +95,5 @@ static inline void json_object_putp(struct json_object **j) {
 }
 #define _cleanup_json_ _cleanup_(json_object_putp)
 
-/* Adds v under key, taking the reference; returns -ENOMEM when v is NULL or adding fails. */
-int json_add(struct json_object *o, const char *key, struct json_object *v);
-struct json_object *json_strv(char *const *l);
 /* Prints o on stdout: pretty on a terminal, one line otherwise. Returns 0 or -EIO. */
 int json_print(struct json_object *o);

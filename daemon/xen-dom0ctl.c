@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl: the administrator's client of xen-dom0d on the system bus. Options, command
  * dispatch and the commands themselves. */
-#include <ctype.h>
 #include <getopt.h>
 #include <inttypes.h>
 
@@ -60,22 +59,13 @@ static int oom(void) {
         return EXIT_FAILED;
 }
 
-/* Prints o and drops the reference the caller handed over. */
-static int print_json(struct json_object *o) {
-        _cleanup_json_ struct json_object *owned = o;
+/* --json: the view's table as JSON. */
+static int print_table_json(const Table *t) {
+        int r = table_print_json(t);
 
-        if (!owned)
+        if (r == -ENOMEM)
                 return oom();
-        return json_print(owned) < 0 ? EXIT_FAILED : EXIT_OK;
-}
-
-/* A titled list, "Title:" then one indented line per entry; nothing when the list is empty. */
-static void print_list(const char *title, char *const *l) {
-        if (!l || !*l)
-                return;
-        printf("%s%s:%s\n", ansi(ANSI_HIGHLIGHT), title, ansi(ANSI_NORMAL));
-        STRV_FOREACH(s, l)
-                printf("  %s\n", *s);
+        return r < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* Findings of an InvalidConfig error arrive one per line in its message. A caller other than
@@ -94,7 +84,8 @@ typedef struct ComponentInfo {
         char *name, *unit, *state, *active_state, *sub_state, *result, *last_error, *path;
         uint32_t restarts;
         uint64_t startup_msec, activation_usec;
-        bool restartable, adopted, have_object;
+        bool restartable, adopted;
+        ComponentId id;
 } ComponentInfo;
 
 typedef struct ComponentList {
@@ -118,81 +109,49 @@ static void component_list_done(ComponentList *l) {
         *l = (ComponentList) {};
 }
 
-/* Takes the struct's signature out of an array's "(...)": sd-bus enters structs by contents. */
-static char *struct_contents(const char *array_contents) {
-        size_t n = strlen(array_contents);
+static ComponentInfo *component_list_add(ComponentList *l) {
+        ComponentInfo *items = reallocarray(l->items, l->n + 1, sizeof(ComponentInfo));
 
-        if (n < 2 || array_contents[0] != '(' || array_contents[n - 1] != ')')
+        if (!items)
                 return NULL;
-        return strndup(array_contents + 1, n - 2);
+        l->items = items;
+        items[l->n] = (ComponentInfo) {};
+        return &items[l->n++];
 }
 
-/* ListComponents; the object path is taken from the reply, or encoded from the name when
- * the server's signature lacks it. Returns 0, or -errno with error set for a failed call. */
+/* ListComponents. Returns 0, or -errno with error set for a failed call. */
 static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(component_list_done) ComponentList l = {};
-        _cleanup_free_ char *inner = NULL;
-        const char *contents;
-        char type;
+        const char *name, *unit, *state, *active, *sub, *path;
+        uint32_t restarts;
+        uint64_t msec;
         int r;
 
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListComponents", error,
                                &reply, NULL);
         if (r < 0)
                 return r;
-        r = sd_bus_message_peek_type(reply, &type, &contents);
-        if (r <= 0 || type != 'a')
-                return r < 0 ? r : -EBADMSG;
-        inner = struct_contents(contents);
-        if (!inner || !startswith(inner, "sssssut"))
-                return -EBADMSG;
-        r = sd_bus_message_enter_container(reply, 'a', contents);
+        r = sd_bus_message_enter_container(reply, 'a', "(sssssuto)");
         if (r < 0)
                 return r;
-        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
-                const char *name, *unit, *state, *active, *sub, *path = NULL;
-                ComponentInfo *items, *c;
-                uint32_t restarts;
-                uint64_t msec;
+        while ((r = sd_bus_message_read(reply, "(sssssuto)", &name, &unit, &state, &active, &sub, &restarts, &msec,
+                                        &path)) > 0) {
+                ComponentInfo *c = component_list_add(&l);
 
-                r = sd_bus_message_read(reply, "sssssut", &name, &unit, &state, &active, &sub, &restarts, &msec);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(reply, &type, NULL);
-                if (r < 0)
-                        return r;
-                if (r > 0 && type == 'o') {
-                        r = sd_bus_message_read_basic(reply, 'o', &path);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-
-                items = realloc(l.items, sizeof(ComponentInfo) * (l.n + 1));
-                if (!items)
+                if (!c)
                         return -ENOMEM;
-                l.items = items;
-                c = &l.items[l.n++];
                 *c = (ComponentInfo) {
                         .name = strdup(name),
                         .unit = strdup(unit),
                         .state = strdup(state),
                         .active_state = strdup(active),
                         .sub_state = strdup(sub),
-                        .result = strdup(""),
-                        .last_error = strdup(""),
+                        .path = strdup(path),
                         .restarts = restarts,
                         .startup_msec = msec,
                 };
-                if (path)
-                        c->path = strdup(path);
-                else if (sd_bus_path_encode(DOM0_COMPONENT_PREFIX, name, &c->path) < 0)
-                        c->path = NULL;
-                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->result ||
-                    !c->last_error || !c->path)
+                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->path)
                         return -ENOMEM;
         }
         if (r < 0)
@@ -203,27 +162,6 @@ static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error)
         *ret = l;
         l = (ComponentList) {};
         return 0;
-}
-
-/* Fills in what only the component's own object tells; a server without component objects
- * leaves the ListComponents view. */
-static void component_read_object(sd_bus *bus, ComponentInfo *c) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        const BusProperty map[] = {
-                { "State", "s", &c->state },
-                { "ActiveState", "s", &c->active_state },
-                { "SubState", "s", &c->sub_state },
-                { "Result", "s", &c->result },
-                { "Restartable", "b", &c->restartable },
-                { "Restarts", "u", &c->restarts },
-                { "LastError", "s", &c->last_error },
-                { "ActivationTimestamp", "t", &c->activation_usec },
-                { "StartupMilliseconds", "t", &c->startup_msec },
-                { "Adopted", "b", &c->adopted },
-                {}
-        };
-
-        c->have_object = bus_get_all(bus, c->path, DOM0_COMPONENT_IFACE, map, &error) >= 0;
 }
 
 static const char *component_color(const char *state) {
@@ -240,41 +178,33 @@ static const char *component_bullet(const char *state) {
         return streq(state, "pending") || streq(state, "stopped") || streq(state, "skipped") ? "○" : "●";
 }
 
-static struct json_object *component_json(const ComponentInfo *c, bool full) {
-        _cleanup_json_ struct json_object *o = json_object_new_object();
+/* The components view; full adds what only the component objects tell (status has it). */
+static Table *components_table(const ComponentList *l, bool full) {
+        _cleanup_(table_freep) Table *t = NULL;
 
-        if (!o || json_add(o, "name", json_object_new_string(c->name)) < 0 ||
-            json_add(o, "unit", json_object_new_string(c->unit)) < 0 ||
-            json_add(o, "state", json_object_new_string(c->state)) < 0 ||
-            json_add(o, "active_state", json_object_new_string(c->active_state)) < 0 ||
-            json_add(o, "sub_state", json_object_new_string(c->sub_state)) < 0 ||
-            json_add(o, "restarts", json_object_new_int64(c->restarts)) < 0 ||
-            json_add(o, "startup_ms", json_object_new_uint64(c->startup_msec)) < 0 ||
-            json_add(o, "object_path", json_object_new_string(c->path)) < 0)
+        t = full ? table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH", "RESULT",
+                             "RESTARTABLE", "LAST ERROR", "ACTIVATION TIMESTAMP", "ADOPTED")
+                 : table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH");
+        if (!t || table_set_json_field_name(t, 3, "active_state") < 0 ||
+            table_set_json_field_name(t, 4, "sub_state") < 0 || table_set_json_field_name(t, 6, "startup_ms") < 0)
                 return NULL;
-        if (full && c->have_object &&
-            (json_add(o, "result", json_object_new_string(c->result)) < 0 ||
-             json_add(o, "restartable", json_object_new_boolean(c->restartable)) < 0 ||
-             json_add(o, "last_error", json_object_new_string(c->last_error)) < 0 ||
-             json_add(o, "activation_timestamp", json_object_new_uint64(c->activation_usec)) < 0 ||
-             json_add(o, "adopted", json_object_new_boolean(c->adopted)) < 0))
-                return NULL;
-        return TAKE_PTR(o);
-}
-
-static struct json_object *components_json(const ComponentList *l, bool full) {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
-
-        if (!a)
-                return NULL;
+        table_set_align_right(t, 5);
+        table_set_align_right(t, 6);
+        /* Object paths are for programs: --json has them. */
+        table_hide_column(t, 7);
         for (size_t i = 0; i < l->n; i++) {
-                struct json_object *o = component_json(&l->items[i], full);
-                if (!o || json_object_array_add(a, o) < 0) {
-                        json_object_put(o);
+                const ComponentInfo *c = &l->items[i];
+
+                if (table_add_many(t, TABLE_STRING, c->name, TABLE_STRING, c->unit, TABLE_STRING, c->state,
+                                   TABLE_STRING, c->active_state, TABLE_STRING, c->sub_state, TABLE_UINT32, c->restarts,
+                                   TABLE_TIMESPAN_MSEC, c->startup_msec, TABLE_STRING, c->path) < 0)
                         return NULL;
-                }
+                if (full && table_add_many(t, TABLE_STRING, c->result, TABLE_BOOLEAN, c->restartable, TABLE_STRING,
+                                           c->last_error, TABLE_TIMESTAMP, c->activation_usec, TABLE_BOOLEAN,
+                                           c->adopted) < 0)
+                        return NULL;
         }
-        return TAKE_PTR(a);
+        return TAKE_PTR(t);
 }
 
 static int verb_components(sd_bus *bus, char **args) {
@@ -287,224 +217,53 @@ static int verb_components(sd_bus *bus, char **args) {
         if (r < 0)
                 return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
                                                    : parse_failed("ListComponents", r);
-        if (arg_json)
-                return print_json(components_json(&l, false));
-
-        t = table_new(7, "NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP");
+        t = components_table(&l, false);
         if (!t)
                 return oom();
-        table_set_align_right(t, 5);
-        table_set_align_right(t, 6);
-        for (size_t i = 0; i < l.n; i++) {
-                ComponentInfo *c = &l.items[i];
-                _cleanup_free_ char *startup = c->startup_msec > 0 ? format_timespan_msec(c->startup_msec) : NULL;
-                char restarts[16];
-
-                snprintf(restarts, sizeof restarts, "%" PRIu32, c->restarts);
-                if (table_add_row(t, c->name, c->unit, c->state, c->active_state, c->sub_state, restarts, startup) < 0)
-                        return oom();
-        }
+        if (arg_json)
+                return print_table_json(t);
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- domains ----------------------------------------------------------------------------- */
 
-/* The fields of ListDomains' entries, (ussstuto) in the contract; a server whose struct differs
- * gets numbered fields, shown as they come. */
-static const char *const domain_fields[] = {
-        "domid", "name", "uuid", "state", "memory_kib", "vcpus", "cpu_time_ns", "object_path",
-};
-#define DOMAIN_SIGNATURE "ussstuto"
-
-static char **domain_field_names(const char *signature) {
-        _cleanup_strv_free_ char **l = NULL;
-        size_t n = strlen(signature);
-
-        for (size_t i = 0; i < n; i++) {
-                char *f = NULL;
-                /* The contract's struct, or its prefix (no object paths). */
-                if (strncmp(signature, DOMAIN_SIGNATURE, n) == 0)
-                        f = strdup(domain_fields[i]);
-                else if (asprintf(&f, "field%zu", i) < 0)
-                        f = NULL;
-                if (strv_consume(&l, f) < 0)
-                        return NULL;
-        }
-        return l ? TAKE_PTR(l) : calloc(1, sizeof(char *));
-}
-
-static int read_basic_json(sd_bus_message *m, char type, struct json_object **ret) {
-        union {
-                uint8_t y;
-                int b;
-                int16_t n;
-                uint16_t q;
-                int32_t i;
-                uint32_t u;
-                int64_t x;
-                uint64_t t;
-                double d;
-                const char *s;
-        } v;
-        int r;
-
-        r = sd_bus_message_read_basic(m, type, &v);
-        if (r < 0)
-                return r;
-        switch (type) {
-        case 'y': *ret = json_object_new_int64(v.y); break;
-        case 'b': *ret = json_object_new_boolean(v.b); break;
-        case 'n': *ret = json_object_new_int64(v.n); break;
-        case 'q': *ret = json_object_new_int64(v.q); break;
-        case 'i': *ret = json_object_new_int64(v.i); break;
-        case 'u': *ret = json_object_new_int64(v.u); break;
-        case 'x': *ret = json_object_new_int64(v.x); break;
-        case 't': *ret = json_object_new_uint64(v.t); break;
-        case 'd': *ret = json_object_new_double(v.d); break;
-        default: *ret = json_object_new_string(v.s); break;
-        }
-        return *ret ? 0 : -ENOMEM;
-}
-
-/* ListDomains as a JSON array of objects, whatever basic fields the server's struct has; the
- * field names in ret_fields. Returns 0, or -errno with error set for a failed call. */
-static int list_domains(sd_bus *bus, struct json_object **ret, char ***ret_fields, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        _cleanup_free_ char *inner = NULL;
-        _cleanup_strv_free_ char **fields = NULL;
-        const char *contents;
-        char type;
-        int r;
-
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", error, &reply,
-                               NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_peek_type(reply, &type, &contents);
-        if (r <= 0 || type != 'a')
-                return r < 0 ? r : -EBADMSG;
-        inner = struct_contents(contents);
-        if (!inner)
-                return -EBADMSG;
-        for (const char *p = inner; *p; p++)
-                if (!strchr("ybnqiuxtdsog", *p))
-                        return -EBADMSG;
-        fields = domain_field_names(inner);
-        a = json_object_new_array();
-        if (!fields || !a)
-                return -ENOMEM;
-        r = sd_bus_message_enter_container(reply, 'a', contents);
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(reply, 'r', inner)) > 0) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-
-                if (!o)
-                        return -ENOMEM;
-                for (size_t i = 0; fields[i]; i++) {
-                        struct json_object *v = NULL;
-
-                        r = read_basic_json(reply, inner[i], &v);
-                        if (r < 0)
-                                return r;
-                        r = json_add(o, fields[i], v);
-                        if (r < 0)
-                                return r;
-                }
-                r = sd_bus_message_exit_container(reply);
-                if (r < 0)
-                        return r;
-                if (json_object_array_add(a, o) < 0)
-                        return -ENOMEM;
-                o = NULL;
-        }
-        if (r < 0)
-                return r;
-        *ret = TAKE_PTR(a);
-        if (ret_fields)
-                *ret_fields = TAKE_PTR(fields);
-        return 0;
-}
-
-static char *domain_value(const char *field, struct json_object *v) {
-        if (json_object_is_type(v, json_type_int)) {
-                uint64_t u = json_object_get_uint64(v);
-                char *s;
-
-                if (streq(field, "memory_kib"))
-                        return format_bytes_kib(u);
-                if (streq(field, "cpu_time_ns"))
-                        return asprintf(&s, "%.1fs", (double) u / 1e9) < 0 ? NULL : s;
-        }
-        return strdup(json_object_get_string(v));
-}
-
-static char *domain_column_title(const char *field) {
-        char *h = strdup(streq(field, "memory_kib") ? "memory" : streq(field, "cpu_time_ns") ? "cpu time" : field);
-
-        if (h)
-                for (char *p = h; *p; p++)
-                        *p = *p == '_' ? ' ' : (char) toupper((unsigned char) *p);
-        return h;
-}
-
 static int verb_domains(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        _cleanup_strv_free_ char **fields = NULL, **header = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(table_freep) Table *t = NULL;
+        const char *name, *uuid, *state, *path;
+        uint64_t memory_kib, cpu_ns;
+        uint32_t domid, vcpus;
         int r;
 
-        r = list_domains(bus, &a, &fields, &error);
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListDomains", &error, &reply,
+                               NULL);
         if (r < 0)
-                return sd_bus_error_is_set(&error) ? call_failed("list domains", &error, r)
-                                                   : parse_failed("ListDomains", r);
-        if (arg_json)
-                return print_json(json_object_get(a));
+                return call_failed("list domains", &error, r);
 
-        /* Object paths are for programs: --json has them. */
-        STRV_FOREACH(f, fields)
-                if (!streq(*f, "object_path") && strv_consume(&header, domain_column_title(*f)) < 0)
-                        return oom();
-        t = table_new_strv(header);
-        if (!t)
+        t = table_new("DOMID", "NAME", "UUID", "STATE", "MEMORY", "VCPUS", "CPU TIME", "OBJECT PATH");
+        if (!t || table_set_json_field_name(t, 4, "memory_kib") < 0 || table_set_json_field_name(t, 6, "cpu_time_ns") < 0)
                 return oom();
-        size_t column = 0;
-        STRV_FOREACH(f, fields) {
-                if (streq(*f, "object_path"))
-                        continue;
-                if (streq(*f, "domid") || streq(*f, "memory_kib") || streq(*f, "vcpus") || streq(*f, "cpu_time_ns"))
-                        table_set_align_right(t, column);
-                column++;
-        }
-        for (size_t i = 0; i < json_object_array_length(a); i++) {
-                _cleanup_strv_free_ char **row = NULL;
-                json_object_object_foreach(json_object_array_get_idx(a, i), field, value)
-                        if (!streq(field, "object_path") && strv_consume(&row, domain_value(field, value)) < 0)
-                                return oom();
-                if (table_add_row_strv(t, row) < 0)
+        table_set_align_right(t, 0);
+        table_set_align_right(t, 4);
+        table_set_align_right(t, 5);
+        table_set_align_right(t, 6);
+        table_hide_column(t, 7);
+        r = sd_bus_message_enter_container(reply, 'a', "(ussstuto)");
+        if (r < 0)
+                return parse_failed("ListDomains", r);
+        while ((r = sd_bus_message_read(reply, "(ussstuto)", &domid, &name, &uuid, &state, &memory_kib, &vcpus, &cpu_ns,
+                                        &path)) > 0)
+                if (table_add_many(t, TABLE_UINT32, domid, TABLE_STRING, name, TABLE_STRING, uuid, TABLE_STRING, state,
+                                   TABLE_SIZE_KIB, memory_kib, TABLE_UINT32, vcpus, TABLE_NSEC_SECONDS, cpu_ns,
+                                   TABLE_STRING, path) < 0)
                         return oom();
-        }
+        if (r < 0)
+                return parse_failed("ListDomains", r);
+
+        if (arg_json)
+                return print_table_json(t);
         return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
-}
-
-/* Guests: every domain but Domain-0. -1 when the daemon cannot list domains. */
-static int count_guests(sd_bus *bus) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_json_ struct json_object *a = NULL;
-        int n = 0;
-
-        if (list_domains(bus, &a, NULL, &error) < 0)
-                return -1;
-        for (size_t i = 0; i < json_object_array_length(a); i++) {
-                struct json_object *domid;
-                if (json_object_object_get_ex(json_object_array_get_idx(a, i), "domid", &domid) &&
-                    json_object_get_int64(domid) == 0)
-                        continue;
-                n++;
-        }
-        return n;
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -518,6 +277,8 @@ typedef struct ManagerInfo {
         char *xen_version, *xen_command_line;
         uint64_t host_memory_kib, free_memory_kib, dom0_memory_kib;
         uint32_t host_cpus, dom0_vcpus;
+        /* Domains but Domain-0. */
+        uint32_t guests;
 } ManagerInfo;
 
 static void manager_info_done(ManagerInfo *i) {
@@ -531,6 +292,130 @@ static void manager_info_done(ManagerInfo *i) {
         free(i->xen_command_line);
 }
 
+static int read_manager(sd_bus_message *m, ManagerInfo *info) {
+        const BusProperty map[] = {
+                { "State", "s", &info->state },
+                { "StatusText", "s", &info->status_text },
+                { "Version", "s", &info->version },
+                { "ConfigPath", "s", &info->config_path },
+                { "ConfigLoadedTimestamp", "t", &info->config_loaded },
+                { "PendingReboot", "b", &info->pending_reboot },
+                { "PendingRebootReasons", "as", &info->pending_reboot_reasons },
+                { "BootParams", "as", &info->boot_params },
+                { "XenVersion", "s", &info->xen_version },
+                { "XenCommandLine", "s", &info->xen_command_line },
+                { "HostMemory", "t", &info->host_memory_kib },
+                { "FreeMemory", "t", &info->free_memory_kib },
+                { "HostCPUs", "u", &info->host_cpus },
+                { "Dom0Memory", "t", &info->dom0_memory_kib },
+                { "Dom0VCPUs", "u", &info->dom0_vcpus },
+                {}
+        };
+
+        return bus_read_properties(m, map);
+}
+
+static int read_component(sd_bus_message *m, const char *path, ComponentList *l) {
+        ComponentInfo *c = component_list_add(l);
+        const ComponentDef *def;
+        int r;
+
+        if (!c)
+                return -ENOMEM;
+        c->path = strdup(path);
+        if (!c->path)
+                return -ENOMEM;
+        r = bus_read_properties(m, (const BusProperty[]) {
+                { "Name", "s", &c->name },
+                { "Unit", "s", &c->unit },
+                { "State", "s", &c->state },
+                { "ActiveState", "s", &c->active_state },
+                { "SubState", "s", &c->sub_state },
+                { "Result", "s", &c->result },
+                { "Restartable", "b", &c->restartable },
+                { "Restarts", "u", &c->restarts },
+                { "LastError", "s", &c->last_error },
+                { "ActivationTimestamp", "t", &c->activation_usec },
+                { "StartupMilliseconds", "t", &c->startup_msec },
+                { "Adopted", "b", &c->adopted },
+                {}
+        });
+        if (r < 0)
+                return r;
+        def = component_find(c->name);
+        if (!def)
+                return -EBADMSG;
+        c->id = def->id;
+        return 0;
+}
+
+static int component_compare(const void *a, const void *b) {
+        const ComponentInfo *x = a, *y = b;
+
+        return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Everything status shows, from the reply of one GetManagedObjects: the Manager object, the
+ * component objects and the domain objects (counted). */
+static int read_managed_objects(sd_bus_message *m, ManagerInfo *info, ComponentList *l) {
+        bool have_manager = false;
+        const char *path, *iface;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{oa{sa{sv}}}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "oa{sa{sv}}")) > 0) {
+                r = sd_bus_message_read_basic(m, 'o', &path);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_enter_container(m, 'a', "{sa{sv}}");
+                if (r < 0)
+                        return r;
+                while ((r = sd_bus_message_enter_container(m, 'e', "sa{sv}")) > 0) {
+                        r = sd_bus_message_read_basic(m, 's', &iface);
+                        if (r < 0)
+                                return r;
+                        if (streq(iface, DOM0_MANAGER_IFACE) && streq(path, DOM0_OBJECT_PATH)) {
+                                r = read_manager(m, info);
+                                have_manager = true;
+                        } else if (streq(iface, DOM0_COMPONENT_IFACE))
+                                r = read_component(m, path, l);
+                        else if (streq(iface, DOM0_DOMAIN_IFACE)) {
+                                uint32_t domid;
+                                r = bus_read_properties(m, (const BusProperty[]) { { "DomID", "u", &domid }, {} });
+                                if (r >= 0 && domid != 0)
+                                        info->guests++;
+                        } else
+                                r = sd_bus_message_skip(m, "a{sv}");
+                        if (r < 0)
+                                return r;
+                        r = sd_bus_message_exit_container(m);
+                        if (r < 0)
+                                return r;
+                }
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        if (!have_manager)
+                return -EBADMSG;
+        /* Objects come in no promised order: the stack's, as ListComponents has it. */
+        if (l->n > 0)
+                qsort(l->items, l->n, sizeof(ComponentInfo), component_compare);
+        return 0;
+}
+
 static const char *manager_color(const char *state) {
         if (streq(state, "running"))
                 return ANSI_GREEN;
@@ -539,6 +424,31 @@ static const char *manager_color(const char *state) {
         if (streq(state, "starting") || streq(state, "reloading") || streq(state, "stopping"))
                 return ANSI_YELLOW;
         return ANSI_NORMAL;
+}
+
+/* The status view as a record; its components are a nested table. */
+static Table *status_table(const ManagerInfo *info, const ComponentList *l) {
+        _cleanup_(table_freep) Table *t = table_new_vertical();
+
+        if (!t || table_add_field(t, "State", "state", TABLE_STRING, info->state) < 0 ||
+            table_add_field(t, "Status", "status_text", TABLE_STRING, info->status_text) < 0 ||
+            table_add_field(t, "Version", "version", TABLE_STRING, info->version) < 0 ||
+            table_add_field(t, "Config", "config_path", TABLE_STRING, info->config_path) < 0 ||
+            table_add_field(t, "Loaded", "config_loaded_timestamp", TABLE_TIMESTAMP, info->config_loaded) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_BOOLEAN, info->pending_reboot) < 0 ||
+            table_add_field(t, "Reasons", "pending_reboot_reasons", TABLE_STRV, info->pending_reboot_reasons) < 0 ||
+            table_add_field(t, "Boot params", "boot_params", TABLE_STRV, info->boot_params) < 0 ||
+            table_add_field(t, "Xen", "xen_version", TABLE_STRING, info->xen_version) < 0 ||
+            table_add_field(t, "Booted with", "xen_command_line", TABLE_STRING, info->xen_command_line) < 0 ||
+            table_add_field(t, "Host memory", "host_memory_kib", TABLE_SIZE_KIB, info->host_memory_kib) < 0 ||
+            table_add_field(t, "Free memory", "free_memory_kib", TABLE_SIZE_KIB, info->free_memory_kib) < 0 ||
+            table_add_field(t, "Host CPUs", "host_cpus", TABLE_UINT32, info->host_cpus) < 0 ||
+            table_add_field(t, "Domain 0 memory", "dom0_memory_kib", TABLE_SIZE_KIB, info->dom0_memory_kib) < 0 ||
+            table_add_field(t, "Domain 0 vCPUs", "dom0_vcpus", TABLE_UINT32, info->dom0_vcpus) < 0 ||
+            table_add_field(t, "Guests", "guests", TABLE_UINT32, info->guests) < 0 ||
+            table_add_field(t, "Components", "components", TABLE_TABLE, components_table(l, true)) < 0)
+                return NULL;
+        return TAKE_PTR(t);
 }
 
 #define LABEL "%14s: "
@@ -570,189 +480,94 @@ static void print_component_line(const ComponentInfo *c, int name_width) {
                 printf("  %*s %*s Last error: %s\n", output_on_tty() ? 1 : 0, "", name_width, "", c->last_error);
 }
 
-static int status_json(const ManagerInfo *info, const ComponentList *l, int guests) {
-        _cleanup_json_ struct json_object *o = json_object_new_object();
+/* The text is a summary, not the record field by field: a line may join several fields (Host:
+ * CPUs, memory, free), what is unknown is left out, and each component is a sentence. */
+static void print_status(const ManagerInfo *info, const ComponentList *l) {
+        int name_width = 0;
 
-        if (!o || json_add(o, "state", json_object_new_string(info->state)) < 0 ||
-            json_add(o, "status_text", json_object_new_string(strempty(info->status_text))) < 0 ||
-            json_add(o, "version", json_object_new_string(strempty(info->version))) < 0 ||
-            json_add(o, "config_path", json_object_new_string(strempty(info->config_path))) < 0 ||
-            json_add(o, "config_loaded_timestamp", json_object_new_uint64(info->config_loaded)) < 0 ||
-            json_add(o, "pending_reboot", json_object_new_boolean(info->pending_reboot)) < 0 ||
-            json_add(o, "pending_reboot_reasons", json_strv(info->pending_reboot_reasons)) < 0 ||
-            json_add(o, "boot_params", json_strv(info->boot_params)) < 0 ||
-            json_add(o, "xen_version", json_object_new_string(strempty(info->xen_version))) < 0 ||
-            json_add(o, "xen_command_line", json_object_new_string(strempty(info->xen_command_line))) < 0 ||
-            json_add(o, "host_memory_kib", json_object_new_uint64(info->host_memory_kib)) < 0 ||
-            json_add(o, "free_memory_kib", json_object_new_uint64(info->free_memory_kib)) < 0 ||
-            json_add(o, "host_cpus", json_object_new_int64(info->host_cpus)) < 0 ||
-            json_add(o, "dom0_memory_kib", json_object_new_uint64(info->dom0_memory_kib)) < 0 ||
-            json_add(o, "dom0_vcpus", json_object_new_int64(info->dom0_vcpus)) < 0 ||
-            (guests >= 0 && json_add(o, "guests", json_object_new_int(guests)) < 0) ||
-            json_add(o, "components", components_json(l, true)) < 0)
-                return oom();
-        return print_json(json_object_get(o));
+        if (output_on_tty())
+                printf("%s●%s ", ansi(manager_color(info->state)), ansi(ANSI_NORMAL));
+        printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info->version));
+        printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info->state)), info->state, ansi(ANSI_NORMAL));
+        if (!isempty_str(info->status_text))
+                printf(LABEL "%s\n", "Status", info->status_text);
+        printf(LABEL "%s\n", "Config", strna(info->config_path));
+        if (info->config_loaded > 0) {
+                _cleanup_free_ char *ts = format_timestamp(info->config_loaded);
+                _cleanup_free_ char *ago = format_timestamp_relative(info->config_loaded);
+                printf(LABEL "%s; %s\n", "Loaded", strna(ts), strna(ago));
+        }
+        if (info->boot_params && *info->boot_params) {
+                _cleanup_free_ char *p = strv_join(info->boot_params, " ");
+                printf(LABEL "%s\n", "Boot params", strna(p));
+        }
+        if (!isempty_str(info->xen_version))
+                printf(LABEL "%s\n", "Xen", info->xen_version);
+        if (!isempty_str(info->xen_command_line))
+                printf(LABEL "%s\n", "Booted with", info->xen_command_line);
+        if (info->host_cpus > 0 || info->host_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info->host_memory_kib);
+                _cleanup_free_ char *free_mem = format_bytes_kib(info->free_memory_kib);
+                printf(LABEL "%" PRIu32 " CPUs, %s memory, %s free\n", "Host", info->host_cpus, strna(mem),
+                       strna(free_mem));
+        }
+        if (info->dom0_vcpus > 0 || info->dom0_memory_kib > 0) {
+                _cleanup_free_ char *mem = format_bytes_kib(info->dom0_memory_kib);
+                printf(LABEL "%" PRIu32 " vCPUs, %s memory\n", "Domain 0", info->dom0_vcpus, strna(mem));
+        }
+        printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info->pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
+               info->pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
+        STRV_FOREACH(reason, info->pending_reboot_reasons)
+                printf("%16s%s\n", "", *reason);
+        printf(LABEL "%" PRIu32 "\n", "Guests", info->guests);
+        printf("\n%sComponents:%s\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL));
+        for (size_t i = 0; i < l->n; i++)
+                if ((int) strlen(l->items[i].name) > name_width)
+                        name_width = (int) strlen(l->items[i].name);
+        for (size_t i = 0; i < l->n; i++)
+                print_component_line(&l->items[i], name_width);
 }
 
 static int verb_status(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_(manager_info_done) ManagerInfo info = {};
         _cleanup_(component_list_done) ComponentList l = {};
-        const BusProperty map[] = {
-                { "State", "s", &info.state },
-                { "StatusText", "s", &info.status_text },
-                { "Version", "s", &info.version },
-                { "ConfigPath", "s", &info.config_path },
-                { "ConfigLoadedTimestamp", "t", &info.config_loaded },
-                { "PendingReboot", "b", &info.pending_reboot },
-                { "PendingRebootReasons", "as", &info.pending_reboot_reasons },
-                { "BootParams", "as", &info.boot_params },
-                { "XenVersion", "s", &info.xen_version },
-                { "XenCommandLine", "s", &info.xen_command_line },
-                { "HostMemory", "t", &info.host_memory_kib },
-                { "FreeMemory", "t", &info.free_memory_kib },
-                { "HostCPUs", "u", &info.host_cpus },
-                { "Dom0Memory", "t", &info.dom0_memory_kib },
-                { "Dom0VCPUs", "u", &info.dom0_vcpus },
-                {}
-        };
-        int r, guests, name_width = 0;
+        int r;
 
-        r = bus_get_all(bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, map, &error);
+        /* One round trip: the object manager's view has the Manager, its components and the
+         * domains. */
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
+                               "GetManagedObjects", &error, &reply, NULL);
         if (r < 0)
                 return call_failed("get the daemon's status", &error, r);
-        if (!info.state) {
-                fprintf(stderr, "The daemon reports no State.\n");
-                return EXIT_FAILED;
-        }
-        r = list_components(bus, &l, &error);
+        r = read_managed_objects(reply, &info, &l);
         if (r < 0)
-                return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
-                                                   : parse_failed("ListComponents", r);
-        for (size_t i = 0; i < l.n; i++) {
-                component_read_object(bus, &l.items[i]);
-                if ((int) strlen(l.items[i].name) > name_width)
-                        name_width = (int) strlen(l.items[i].name);
-        }
-        guests = count_guests(bus);
+                return parse_failed("GetManagedObjects", r);
 
         if (arg_json) {
-                r = status_json(&info, &l, guests);
-                return r != EXIT_OK ? r : streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
-        }
-
-        if (output_on_tty())
-                printf("%s●%s ", ansi(manager_color(info.state)), ansi(ANSI_NORMAL));
-        printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info.version));
-        printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info.state)), info.state, ansi(ANSI_NORMAL));
-        if (!isempty_str(info.status_text))
-                printf(LABEL "%s\n", "Status", info.status_text);
-        printf(LABEL "%s\n", "Config", strna(info.config_path));
-        if (info.config_loaded > 0) {
-                _cleanup_free_ char *ts = format_timestamp(info.config_loaded);
-                _cleanup_free_ char *ago = format_timestamp_relative(info.config_loaded);
-                printf(LABEL "%s; %s\n", "Loaded", strna(ts), strna(ago));
-        }
-        if (info.boot_params && *info.boot_params) {
-                _cleanup_free_ char *p = strv_join(info.boot_params, " ");
-                printf(LABEL "%s\n", "Boot params", strna(p));
-        }
-        if (!isempty_str(info.xen_version))
-                printf(LABEL "%s\n", "Xen", info.xen_version);
-        if (!isempty_str(info.xen_command_line))
-                printf(LABEL "%s\n", "Booted with", info.xen_command_line);
-        if (info.host_cpus > 0 || info.host_memory_kib > 0) {
-                _cleanup_free_ char *mem = format_bytes_kib(info.host_memory_kib);
-                _cleanup_free_ char *free_mem = format_bytes_kib(info.free_memory_kib);
-                printf(LABEL "%" PRIu32 " CPUs, %s memory, %s free\n", "Host", info.host_cpus, strna(mem),
-                       strna(free_mem));
-        }
-        if (info.dom0_vcpus > 0 || info.dom0_memory_kib > 0) {
-                _cleanup_free_ char *mem = format_bytes_kib(info.dom0_memory_kib);
-                printf(LABEL "%" PRIu32 " vCPUs, %s memory\n", "Domain 0", info.dom0_vcpus, strna(mem));
-        }
-        printf(LABEL "%s%s%s\n", "Pending reboot", ansi(info.pending_reboot ? ANSI_YELLOW : ANSI_NORMAL),
-               info.pending_reboot ? "yes" : "no", ansi(ANSI_NORMAL));
-        STRV_FOREACH(reason, info.pending_reboot_reasons)
-                printf("%16s%s\n", "", *reason);
-        if (guests >= 0)
-                printf(LABEL "%d\n", "Guests", guests);
-        printf("\n%sComponents:%s\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL));
-        for (size_t i = 0; i < l.n; i++)
-                print_component_line(&l.items[i], name_width);
-
+                _cleanup_(table_freep) Table *t = status_table(&info, &l);
+                if (!t)
+                        return oom();
+                r = print_table_json(t);
+                if (r != EXIT_OK)
+                        return r;
+        } else
+                print_status(&info, &l);
         return streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
 }
 
 /* ---- config ---------------------------------------------------------------------------- */
 
-typedef struct Option {
-        char *name;
-        char *value;
-        bool is_default;
-} Option;
-
-static void options_free(Option **o) {
-        for (Option *i = *o; i && i->name; i++) {
-                free(i->name);
-                free(i->value);
-        }
-        free(*o);
-}
-
-static int verb_config(sd_bus *bus, char **args) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(options_free) Option *opts = NULL;
+/* The text is the configuration file the daemon takes back (xen-dom0ctl config > f;
+ * xen-dom0ctl check f): each section's keys under its header, in the daemon's order. */
+static int print_config(const Table *t) {
         _cleanup_strv_free_ char **sections = NULL;
-        const char *name, *value;
-        size_t n = 0;
-        int b, r;
+        size_t n = table_rows(t);
 
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetConfig", &error, &reply,
-                               NULL);
-        if (r < 0)
-                return call_failed("get the configuration", &error, r);
-        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
-        if (r < 0)
-                return parse_failed("GetConfig", r);
-        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0) {
-                Option *m;
-
-                if (arg_changed && b)
-                        continue;
-                m = realloc(opts, sizeof(Option) * (n + 2));
-                if (!m)
-                        return oom();
-                opts = m;
-                opts[n] = (Option) { .name = strdup(name), .value = strdup(value), .is_default = b };
-                opts[++n] = (Option) {};
-                if (!opts[n - 1].name || !opts[n - 1].value)
-                        return oom();
-        }
-        if (r < 0)
-                return parse_failed("GetConfig", r);
-
-        if (arg_json) {
-                _cleanup_json_ struct json_object *a = json_object_new_array();
-                if (!a)
-                        return oom();
-                for (size_t i = 0; i < n; i++) {
-                        _cleanup_json_ struct json_object *o = json_object_new_object();
-                        if (!o || json_add(o, "name", json_object_new_string(opts[i].name)) < 0 ||
-                            json_add(o, "value", json_object_new_string(opts[i].value)) < 0 ||
-                            json_add(o, "is_default", json_object_new_boolean(opts[i].is_default)) < 0 ||
-                            json_object_array_add(a, o) < 0)
-                                return oom();
-                        o = NULL;
-                }
-                return print_json(json_object_get(a));
-        }
-
-        /* Sections in the order the daemon lists them, each key under its own. */
         for (size_t i = 0; i < n; i++) {
-                const char *dot = strrchr(opts[i].name, '.');
-                _cleanup_free_ char *section = dot ? strndup(opts[i].name, dot - opts[i].name) : strdup("");
+                const char *name = table_get_string(t, i, 0), *dot = strrchr(name, '.');
+                _cleanup_free_ char *section = dot ? strndup(name, dot - name) : strdup("");
 
                 if (!section)
                         return oom();
@@ -765,25 +580,52 @@ static int verb_config(sd_bus *bus, char **args) {
                 if (**section)
                         printf("%s[%s]%s\n", ansi(ANSI_HIGHLIGHT), *section, ansi(ANSI_NORMAL));
                 for (size_t i = 0; i < n; i++) {
-                        const char *dot = strrchr(opts[i].name, '.');
-                        size_t len = dot ? (size_t) (dot - opts[i].name) : 0;
+                        const char *name = table_get_string(t, i, 0), *value = table_get_string(t, i, 1);
+                        const char *dot = strrchr(name, '.');
+                        size_t len = dot ? (size_t) (dot - name) : 0;
 
-                        if (strlen(*section) != len || strncmp(opts[i].name, *section, len) != 0)
+                        if (strlen(*section) != len || strncmp(name, *section, len) != 0)
                                 continue;
-                        const OptionDef *def = option_by_name(opts[i].name);
-                        const char *key = dot ? dot + 1 : opts[i].name;
+                        const OptionDef *def = option_by_name(name);
+                        const char *key = dot ? dot + 1 : name;
 
-                        /* What nobody may set is shown as a comment: the output is a file the
-                         * daemon takes back (xen-dom0ctl config > f; xen-dom0ctl check f). */
+                        /* What nobody may set is shown as a comment, which check takes back. */
                         if (def && (def->flags & OPTION_READONLY))
-                                ini_write_read_only(stdout, key, opts[i].value, def->default_value);
+                                ini_write_read_only(stdout, key, value, def->default_value);
                         else {
-                                ini_write_assignment(stdout, "", key, opts[i].value);
+                                ini_write_assignment(stdout, "", key, value);
                                 putchar('\n');
                         }
                 }
         }
         return EXIT_OK;
+}
+
+static int verb_config(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *name, *value;
+        int b, r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "GetConfig", &error, &reply,
+                               NULL);
+        if (r < 0)
+                return call_failed("get the configuration", &error, r);
+        t = table_new("NAME", "VALUE", "DEFAULT");
+        if (!t || table_set_json_field_name(t, 2, "is_default") < 0)
+                return oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0)
+                if (!(arg_changed && b) &&
+                    table_add_many(t, TABLE_STRING, name, TABLE_STRING, value, TABLE_BOOLEAN, b) < 0)
+                        return oom();
+        if (r < 0)
+                return parse_failed("GetConfig", r);
+
+        return arg_json ? print_table_json(t) : print_config(t);
 }
 
 /* ---- check ----------------------------------------------------------------------------- */
@@ -817,7 +659,7 @@ static int read_findings(sd_bus_message *m, bool warning, Findings *f) {
         if (r < 0)
                 return r;
         while ((r = sd_bus_message_read(m, "(suss)", &file, &line, &key, &message)) > 0) {
-                Finding *items = realloc(f->items, sizeof(Finding) * (f->n + 1));
+                Finding *items = reallocarray(f->items, f->n + 1, sizeof(Finding));
                 if (!items)
                         return -ENOMEM;
                 f->items = items;
@@ -856,26 +698,17 @@ static void print_finding(FILE *out, const Finding *f) {
         fprintf(out, "%s%s%s\n", f->key, *f->key ? ": " : "", f->message);
 }
 
-static struct json_object *findings_json(const Findings *f, bool warnings) {
-        _cleanup_json_ struct json_object *a = json_object_new_array();
+static Table *findings_table(const Findings *f, bool warnings) {
+        _cleanup_(table_freep) Table *t = table_new("FILE", "LINE", "KEY", "MESSAGE");
 
-        if (!a)
+        if (!t)
                 return NULL;
-        for (size_t i = 0; i < f->n; i++) {
-                _cleanup_json_ struct json_object *o = NULL;
-
-                if (f->items[i].warning != warnings)
-                        continue;
-                o = json_object_new_object();
-                if (!o || json_add(o, "file", json_object_new_string(f->items[i].file)) < 0 ||
-                    json_add(o, "line", json_object_new_int64(f->items[i].line)) < 0 ||
-                    json_add(o, "key", json_object_new_string(f->items[i].key)) < 0 ||
-                    json_add(o, "message", json_object_new_string(f->items[i].message)) < 0 ||
-                    json_object_array_add(a, o) < 0)
+        for (size_t i = 0; i < f->n; i++)
+                if (f->items[i].warning == warnings &&
+                    table_add_many(t, TABLE_STRING, f->items[i].file, TABLE_UINT32, f->items[i].line, TABLE_STRING,
+                                   f->items[i].key, TABLE_STRING, f->items[i].message) < 0)
                         return NULL;
-                o = NULL;
-        }
-        return TAKE_PTR(a);
+        return TAKE_PTR(t);
 }
 
 /* An absolute form of path: the daemon resolves nothing against the client's directory. */
@@ -925,17 +758,18 @@ static int verb_check(sd_bus *bus, char **args) {
         n_warnings = f.n - n_errors;
 
         if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "file", json_object_new_string(strempty(path))) < 0 ||
-                    json_add(o, "valid", json_object_new_boolean(n_errors == 0)) < 0 ||
-                    json_add(o, "errors", findings_json(&f, false)) < 0 ||
-                    json_add(o, "warnings", findings_json(&f, true)) < 0)
+                _cleanup_(table_freep) Table *t = table_new_vertical();
+                if (!t || table_add_field(t, "File", "file", TABLE_STRING, path) < 0 ||
+                    table_add_field(t, "Valid", "valid", TABLE_BOOLEAN, n_errors == 0) < 0 ||
+                    table_add_field(t, "Errors", "errors", TABLE_TABLE, findings_table(&f, false)) < 0 ||
+                    table_add_field(t, "Warnings", "warnings", TABLE_TABLE, findings_table(&f, true)) < 0)
                         return oom();
-                r = print_json(json_object_get(o));
+                r = print_table_json(t);
                 return r != EXIT_OK ? r : n_errors == 0 ? EXIT_OK : EXIT_FAILED;
         }
 
-        /* Both lists are in file order: a stable merge keeps it. */
+        /* The text is the daemon's log form, errors and warnings merged in file order: both lists
+         * are in file order, a stable merge keeps it. */
         for (size_t i = 1; i < f.n; i++)
                 for (size_t j = i; j > 0 && finding_compare(&f.items[j - 1], &f.items[j]) > 0; j--) {
                         Finding t = f.items[j];
@@ -960,6 +794,7 @@ static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
         int r;
 
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff", &error, &reply, NULL);
@@ -971,22 +806,18 @@ static int verb_diff(sd_bus *bus, char **args) {
             (r = sd_bus_message_read_strv(reply, &restarts)) < 0 || (r = sd_bus_message_read_strv(reply, &pending)) < 0)
                 return parse_failed("Diff", r);
 
-        if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "changed_options", json_strv(changed)) < 0 ||
-                    json_add(o, "files", json_strv(files)) < 0 || json_add(o, "restarts", json_strv(restarts)) < 0 ||
-                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
-                        return oom();
-                return print_json(json_object_get(o));
-        }
-        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0) {
+        t = table_new_vertical();
+        if (!t || table_add_field(t, "Changed options", "changed_options", TABLE_STRV, changed) < 0 ||
+            table_add_field(t, "Files to write", "files", TABLE_STRV, files) < 0 ||
+            table_add_field(t, "Components to restart", "restarts", TABLE_STRV, restarts) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)
+                return oom();
+        if (arg_json)
+                return print_table_json(t);
+        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0)
                 printf("No changes: a reload would do nothing.\n");
-                return EXIT_OK;
-        }
-        print_list("Changed options", changed);
-        print_list("Files to write", files);
-        print_list("Components to restart", restarts);
-        print_list("Pending reboot", pending);
+        else
+                table_print_lists(t, stdout);
         return EXIT_OK;
 }
 
@@ -994,6 +825,7 @@ static int verb_reload(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         _cleanup_strv_free_ char **files = NULL, **restarted = NULL, **pending = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
         int r;
 
         r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reload");
@@ -1008,22 +840,19 @@ static int verb_reload(sd_bus *bus, char **args) {
             (r = sd_bus_message_read_strv(reply, &pending)) < 0)
                 return parse_failed("Reload", r);
 
-        if (arg_json) {
-                _cleanup_json_ struct json_object *o = json_object_new_object();
-                if (!o || json_add(o, "files", json_strv(files)) < 0 ||
-                    json_add(o, "restarted", json_strv(restarted)) < 0 ||
-                    json_add(o, "pending_reboot", json_strv(pending)) < 0)
-                        return oom();
-                return print_json(json_object_get(o));
-        }
+        t = table_new_vertical();
+        if (!t || table_add_field(t, "Files written", "files", TABLE_STRV, files) < 0 ||
+            table_add_field(t, "Components restarted", "restarted", TABLE_STRV, restarted) < 0 ||
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)
+                return oom();
+        if (arg_json)
+                return print_table_json(t);
         if (strv_length(files) + strv_length(restarted) + strv_length(pending) == 0) {
                 printf("Reloaded: nothing changed.\n");
                 return EXIT_OK;
         }
         printf("Reloaded.\n");
-        print_list("Files written", files);
-        print_list("Components restarted", restarted);
-        print_list("Pending reboot", pending);
+        table_print_lists(t, stdout);
         return EXIT_OK;
 }
 

@@ -38,7 +38,7 @@ static const struct {
         S("\x00\x03\x09\x03\x1borg.xenproject.Dom0.Manager\x05State\x00\x03" "foo"), /* Set */
         S("\x06\x04\x0a\x00"),                                              /* Introspect("/") */
         S("\x03\x04\x0a\x00"),                                              /* Introspect(component/) */
-        S("\x00\x05\x0b\x00"),                                              /* GetManagedObjects() */
+        S("\x05\x05\x0b\x00"),                                              /* GetManagedObjects() */
         S("\x00\x07\x00\x01\x00"),                                          /* Check("") without interface */
         S("\x00\x00\x00\xf0\x04" "a(s)\x01\x01" "a"),                     /* Check with a fuzzed signature */
 };

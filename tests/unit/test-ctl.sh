@@ -154,6 +154,61 @@ else
         skip "status --json: component object properties" "no component objects"
 fi
 
+# ---- status in one round trip ----------------------------------------------------------------
+# A monitor on the private bus sees every method call in the order the bus routes them: the
+# calls a client sends to the daemon are those between two marker calls to the bus driver
+# (NameHasOwner of a made-up name), the second sent once the client has exited.
+marker() { B call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s "$1" >/dev/null; }
+# calls_to_daemon MARK COMMAND...: the daemon's interfaces and members COMMAND calls, one a line.
+calls_to_daemon() {
+        local mark=$1 monitor=$tmp/monitor-$1 monitor_pid seen=""
+        shift
+        # busctl itself, not through B: $! is then the monitor, which kill ends
+        busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" --json=short monitor --match "type='method_call'" \
+                >"$monitor" 2>/dev/null &
+        monitor_pid=$!
+        # the monitor is up once it shows a marker (re-sent: those before it are not seen)
+        for _ in $(seq $((100 * ${TEST_SLOWDOWN:-1}))); do
+                marker "$mark-begin"
+                grep -q "$mark-begin" "$monitor" && seen=1 && break
+                sleep 0.05
+        done
+        "$@" >/dev/null 2>&1 </dev/null
+        marker "$mark-end"
+        for _ in $(seq $((100 * ${TEST_SLOWDOWN:-1}))); do
+                grep -q "$mark-end" "$monitor" && break
+                sleep 0.05
+        done
+        kill "$monitor_pid" 2>/dev/null
+        wait "$monitor_pid" 2>/dev/null
+        [ -n "$seen" ] || { echo "the monitor did not start"; return 1; }
+        python3 - "$monitor" "$mark" <<'EOF2'
+import json, sys
+on = False
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    data = m.get("payload", {}).get("data")
+    if data == [sys.argv[2] + "-begin"]:
+        on = True
+    elif data == [sys.argv[2] + "-end"]:
+        sys.exit(0 if on else 1)
+    elif on and m.get("destination") == "org.xenproject.Dom0":
+        print(m["path"], m["interface"] + "." + m["member"])
+sys.exit(1)
+EOF2
+}
+for mode in "" --json; do
+        if calls_to_daemon "status$mode" "$ctl" $mode status >"$tmp/calls"; then
+                [ "$(wc -l <"$tmp/calls")" -eq 1 ] &&
+                        grep -qx "/org/xenproject org.freedesktop.DBus.ObjectManager.GetManagedObjects" "$tmp/calls" &&
+                        ok "status${mode:+ $mode} makes one call to the daemon: GetManagedObjects" ||
+                        { nok "status${mode:+ $mode} makes $(wc -l <"$tmp/calls") calls to the daemon, not one:"; show "$tmp/calls"; }
+        else
+                nok "status${mode:+ $mode}: the monitor saw no markers"
+                show "$tmp/monitor-status$mode"
+        fi
+done
+
 # ---- components ------------------------------------------------------------------------------
 expect "components exits 0" 0 "$ctl" components
 [ "$(wc -l <"$tmp/out")" -eq 8 ] && ok "components: a header and seven rows" || { nok "components row count"; show "$tmp/out"; }

@@ -144,7 +144,7 @@ send_fails "Properties.Set with a mistyped value" org.freedesktop.DBus.Error.Pro
 send_fails "a component's Properties.Get with an int32" org.freedesktop.DBus.Error.InvalidArgs $P/component/xenstored $PR.Get string:org.xenproject.Dom0.Component int32:3
 send_fails "Properties.Set on a component" org.freedesktop.DBus.Error.PropertyReadOnly $P/component/xenstored $PR.Set string:org.xenproject.Dom0.Component string:Restarts variant:uint32:0
 send_fails "Introspect with an argument" org.freedesktop.DBus.Error.InvalidArgs $P org.freedesktop.DBus.Introspectable.Introspect string:x
-send_fails "GetManagedObjects with an argument" org.freedesktop.DBus.Error.InvalidArgs $P org.freedesktop.DBus.ObjectManager.GetManagedObjects int32:1
+send_fails "GetManagedObjects with an argument" org.freedesktop.DBus.Error.InvalidArgs /org/xenproject org.freedesktop.DBus.ObjectManager.GetManagedObjects int32:1
 send_fails "a Manager method on a component object" org.freedesktop.DBus.Error.UnknownMethod $P/component/xenstored "$I.Check" string:/x
 send_fails "a Manager method under an unknown interface" org.freedesktop.DBus.Error.UnknownMethod $P org.xenproject.Dom0.Nope.Check string:/x
 send_fails "an object path that is not a component" org.freedesktop.DBus.Error.UnknownObject $P/component/_2e_2e $PR.GetAll string:org.xenproject.Dom0.Component

@@ -72,7 +72,7 @@ if out=$(B get-property org.xenproject.Dom0 "$P/domain/nosuch" $DI Name 2>&1); t
 else
 	ok "an unknown domain has no object"
 fi
-B --json=short call org.xenproject.Dom0 $P org.freedesktop.DBus.ObjectManager GetManagedObjects |
+B --json=short call org.xenproject.Dom0 /org/xenproject org.freedesktop.DBus.ObjectManager GetManagedObjects |
 	py "GetManagedObjects includes the domains" '"/org/xenproject/Dom0/domain/guest_2d1" in d["data"][0]'
 
 # ---- guests coming and going
