@@ -5,13 +5,16 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "ctl-output.h"
 #include "strv.h"
 
-static bool on_tty = false, colors = false;
+static bool on_tty = false, colors = false, legend = true;
+static size_t columns; /* what a table may take: the terminal's width, 0 for no limit */
+static int json_pretty = -1; /* -1: pretty on a terminal */
 static pid_t pager_pid = 0;
 
 void output_init(void) {
@@ -24,6 +27,35 @@ void output_init(void) {
                 colors = !strv_contains((char *const[]) { "0", "false", "no", "off", NULL }, sc);
         else
                 colors = on_tty && !getenv("NO_COLOR") && !streq_ptr(term, "dumb");
+        /* As systemd: $COLUMNS first, then the terminal's own width; not on a pipe. */
+        if (on_tty) {
+                const char *e = getenv("COLUMNS");
+                struct winsize ws = {};
+                char *end;
+                unsigned long n = e ? strtoul(e, &end, 10) : 0;
+
+                if (e && *e && !*end && n > 0 && n < 100000)
+                        columns = n;
+                else if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0 && ws.ws_col > 0)
+                        columns = ws.ws_col;
+        }
+}
+
+void output_set_full(bool full) {
+        if (full)
+                columns = 0;
+}
+
+void output_set_legend(bool on) {
+        legend = on;
+}
+
+bool output_legend(void) {
+        return legend;
+}
+
+void output_set_json_pretty(int pretty) {
+        json_pretty = pretty;
 }
 
 bool output_on_tty(void) {
@@ -396,8 +428,25 @@ static size_t text_width(const char *s) {
         return n;
 }
 
+/* Writes s in at most width columns, ending with "…" when it is cut. */
+static void put_cut(FILE *f, const char *s, size_t width) {
+        size_t n = 0;
+        const char *p = s;
+
+        if (text_width(s) <= width) {
+                fputs(s, f);
+                return;
+        }
+        for (; *p && n + 1 < width; p++) {
+                fputc(*p, f);
+                if (((unsigned char) p[1] & 0xC0) != 0x80)
+                        n++;
+        }
+        fputs("…", f);
+}
+
 int table_print(const Table *t, FILE *f) {
-        size_t n_rows = table_rows(t), last = 0;
+        size_t n_rows = table_rows(t), last = 0, total = 0, n_visible = 0;
         _cleanup_free_ size_t *width = calloc(t->n_columns, sizeof(size_t));
         _cleanup_strv_free_ char **text = calloc(t->n_cells + 1, sizeof(char *));
 
@@ -424,21 +473,42 @@ int table_print(const Table *t, FILE *f) {
                 if (w > width[c])
                         width[c] = w;
         }
-        /* The header first, then the rows. */
-        for (size_t r = 0; r <= n_rows; r++) {
+        /* Wider than the terminal: the widest columns give way, down to 4 characters, as
+         * systemctl's tables do; --full (or a pipe) keeps every cell whole. */
+        for (size_t c = 0; c < t->n_columns; c++)
+                if (!t->columns[c].hidden) {
+                        total += width[c];
+                        n_visible++;
+                }
+        total += n_visible > 0 ? n_visible - 1 : 0;
+        while (columns > 0 && total > columns) {
+                size_t widest = 0;
+
+                for (size_t c = 1; c < t->n_columns; c++)
+                        if (width[c] > width[widest])
+                                widest = c;
+                if (width[widest] <= 4)
+                        break;
+                width[widest]--;
+                total--;
+        }
+        /* The header first (unless --no-legend), then the rows. */
+        for (size_t r = legend ? 0 : 1; r <= n_rows; r++) {
                 if (r == 0)
                         fputs(ansi(ANSI_HIGHLIGHT), f);
                 for (size_t c = 0; c < t->n_columns; c++) {
                         const char *s = r == 0 ? t->columns[c].header : text[(r - 1) * t->n_columns + c];
-                        size_t pad;
+                        size_t w, pad;
 
                         if (t->columns[c].hidden)
                                 continue;
-                        pad = width[c] - text_width(s);
+                        w = text_width(s);
+                        pad = w < width[c] ? width[c] - w : 0;
                         if (t->columns[c].right)
-                                fprintf(f, "%*s%s", (int) pad, "", s);
-                        else
-                                fprintf(f, "%s%*s", s, c == last ? 0 : (int) pad, "");
+                                fprintf(f, "%*s", (int) pad, "");
+                        put_cut(f, s, width[c]);
+                        if (!t->columns[c].right)
+                                fprintf(f, "%*s", c == last ? 0 : (int) pad, "");
                         if (c != last)
                                 fputs(" ", f);
                 }
@@ -539,7 +609,8 @@ int table_print_json(const Table *t) {
 }
 
 int json_print(struct json_object *o) {
-        int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (on_tty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
+        bool pretty = json_pretty < 0 ? on_tty : json_pretty;
+        int flags = JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
         const char *s = json_object_to_json_string_ext(o, flags);
 
         if (!s)

@@ -15,6 +15,13 @@ static inline bool isempty_str(const char *s) {
 void output_init(void);
 bool output_on_tty(void);
 bool output_colors(void);
+/* --full: no table is cut to the terminal's width. */
+void output_set_full(bool full);
+/* --no-legend (and --quiet): no column headers, no "N listed" footers. */
+void output_set_legend(bool on);
+bool output_legend(void);
+/* --json=pretty (1), --json=short (0); -1, the default, is pretty on a terminal. */
+void output_set_json_pretty(int pretty);
 
 #define ANSI_GREEN "\x1B[0;1;32m"
 #define ANSI_RED "\x1B[0;1;31m"
@@ -79,7 +86,8 @@ int table_add_field(Table *t, const char *title, const char *json_key, TableData
 size_t table_rows(const Table *t);
 /* The string of a TABLE_STRING cell (never NULL); "" for a cell of another type. */
 const char *table_get_string(const Table *t, size_t row, size_t column);
-/* Aligned columns under a highlighted header; the last column is not padded. */
+/* Aligned columns under a highlighted header (none with --no-legend), cut to the terminal's
+ * width unless --full; the last column is not padded. */
 int table_print(const Table *t, FILE *f);
 /* A vertical table of lists, as "Title:" and one indented line per entry; a field whose
  * list is empty is left out. Returns the number of entries printed. */

@@ -17,6 +17,7 @@
 #define TIMEOUT_INFINITY UINT64_MAX
 
 static bool arg_json = false;
+static bool arg_quiet = false;
 static bool arg_no_pager = false;
 static bool arg_ask_password = false;
 static bool arg_changed = false;
@@ -66,6 +67,18 @@ static int print_table_json(const Table *t) {
         if (r == -ENOMEM)
                 return oom();
         return r < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* A list view as text: the table, and "N things listed." under it as systemctl's list
+ * commands end, unless --no-legend or --quiet. */
+static int print_list(const Table *t, const char *noun) {
+        size_t n = table_rows(t);
+
+        if (table_print(t, stdout) < 0)
+                return -EIO;
+        if (output_legend())
+                printf("\n%zu %s%s listed.\n", n, noun, n == 1 ? "" : "s");
+        return 0;
 }
 
 /* Findings of an InvalidConfig error arrive one per line in its message. A caller other than
@@ -222,7 +235,7 @@ static int verb_components(sd_bus *bus, char **args) {
                 return oom();
         if (arg_json)
                 return print_table_json(t);
-        return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+        return print_list(t, "component") < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- domains ----------------------------------------------------------------------------- */
@@ -263,7 +276,7 @@ static int verb_domains(sd_bus *bus, char **args) {
 
         if (arg_json)
                 return print_table_json(t);
-        return table_print(t, stdout) < 0 ? EXIT_FAILED : EXIT_OK;
+        return print_list(t, "domain") < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- status ---------------------------------------------------------------------------- */
@@ -778,7 +791,7 @@ static int verb_check(sd_bus *bus, char **args) {
                 }
         for (size_t i = 0; i < f.n; i++)
                 print_finding(stdout, &f.items[i]);
-        if (output_on_tty()) {
+        if (output_on_tty() && !arg_quiet) {
                 if (n_errors > 0)
                         printf("%zu error%s, %zu warning%s: the configuration is invalid.\n", n_errors,
                                n_errors == 1 ? "" : "s", n_warnings, n_warnings == 1 ? "" : "s");
@@ -847,6 +860,8 @@ static int verb_reload(sd_bus *bus, char **args) {
                 return oom();
         if (arg_json)
                 return print_table_json(t);
+        if (arg_quiet)
+                return EXIT_OK;
         if (strv_length(files) + strv_length(restarted) + strv_length(pending) == 0) {
                 printf("Reloaded: nothing changed.\n");
                 return EXIT_OK;
@@ -968,7 +983,11 @@ static void help(void) {
                "     --version           Show the version\n"
                "     --system            Connect to the system bus (the default)\n"
                "  -H --host=[USER@]HOST  Operate on a remote host, over ssh\n"
-               "     --json              Output JSON\n"
+               "     --json=MODE         Output JSON: pretty, short or off (--json alone: pretty\n"
+               "                         on a terminal, short otherwise)\n"
+               "  -q --quiet             Print only errors and the data asked for\n"
+               "     --no-legend         Do not print column headers and \"listed\" footers\n"
+               "  -l --full              Do not cut tables to the terminal's width\n"
                "     --no-pager          Do not pipe output into a pager\n"
                "     --no-ask-password   Do not ask for authorization interactively\n"
                "     --changed           config: only the options that differ from their default\n"
@@ -979,13 +998,25 @@ static void help(void) {
 
 /* Returns -1 to go on, or the exit status. */
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_SYSTEM, ARG_JSON, ARG_NO_PAGER, ARG_NO_ASK_PASSWORD, ARG_CHANGED, ARG_FORMAT };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_SYSTEM,
+                ARG_JSON,
+                ARG_NO_PAGER,
+                ARG_NO_ASK_PASSWORD,
+                ARG_CHANGED,
+                ARG_FORMAT,
+                ARG_NO_LEGEND,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "system", no_argument, NULL, ARG_SYSTEM },
                 { "host", required_argument, NULL, 'H' },
-                { "json", no_argument, NULL, ARG_JSON },
+                { "json", optional_argument, NULL, ARG_JSON },
+                { "quiet", no_argument, NULL, 'q' },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "full", no_argument, NULL, 'l' },
                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "changed", no_argument, NULL, ARG_CHANGED },
@@ -994,7 +1025,7 @@ static int parse_argv(int argc, char *argv[]) {
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hH:ql", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -1009,7 +1040,31 @@ static int parse_argv(int argc, char *argv[]) {
                         arg_host = optarg;
                         break;
                 case ARG_JSON:
-                        arg_json = true;
+                        /* as systemctl's --json=pretty|short|off */
+                        if (!optarg)
+                                arg_json = true;
+                        else if (streq(optarg, "pretty") || streq(optarg, "short")) {
+                                arg_json = true;
+                                output_set_json_pretty(streq(optarg, "pretty"));
+                        } else if (streq(optarg, "off"))
+                                arg_json = false;
+                        else if (streq(optarg, "help")) {
+                                puts("pretty\nshort\noff");
+                                return EXIT_OK;
+                        } else {
+                                fprintf(stderr, "Unknown --json=%s: expected pretty, short or off.\n", optarg);
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'q':
+                        arg_quiet = true;
+                        output_set_legend(false);
+                        break;
+                case ARG_NO_LEGEND:
+                        output_set_legend(false);
+                        break;
+                case 'l':
+                        output_set_full(true);
                         break;
                 case ARG_NO_PAGER:
                         arg_no_pager = true;

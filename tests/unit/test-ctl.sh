@@ -211,12 +211,30 @@ done
 
 # ---- components ------------------------------------------------------------------------------
 expect "components exits 0" 0 "$ctl" components
-[ "$(wc -l <"$tmp/out")" -eq 8 ] && ok "components: a header and seven rows" || { nok "components row count"; show "$tmp/out"; }
+[ "$(wc -l <"$tmp/out")" -eq 10 ] && ok "components: a header, seven rows, a blank line and a footer" ||
+        { nok "components row count"; show "$tmp/out"; }
+[ "$(tail -n1 "$tmp/out")" = "7 components listed." ] && ok "components: the footer counts the rows, as list-units does" ||
+        { nok "components footer"; show "$tmp/out"; }
 head -n1 "$tmp/out" | grep -q "^NAME  *UNIT  *STATE" && ok "components: header" || { nok "components header"; show "$tmp/out"; }
 grep -qE "^xenstored +xenstored\.service +pending " "$tmp/out" && ok "components: xenstored's row" ||
         { nok "components: xenstored's row"; show "$tmp/out"; }
 grep -qE "^proc-xen +proc-xen\.mount +pending " "$tmp/out" && ok "components: proc-xen is a mount" ||
         { nok "components: proc-xen's row"; show "$tmp/out"; }
+expect "components --no-legend exits 0" 0 "$ctl" --no-legend components
+[ "$(wc -l <"$tmp/out")" -eq 7 ] && ! grep -q "NAME\|listed" "$tmp/out" &&
+        ok "components --no-legend: seven rows, no header, no footer" || { nok "components --no-legend"; show "$tmp/out"; }
+expect "components -q exits 0" 0 "$ctl" -q components
+[ "$(wc -l <"$tmp/out")" -eq 7 ] && ok "components -q: the rows alone" || { nok "components -q"; show "$tmp/out"; }
+expect "--json=short exits 0" 0 "$ctl" --json=short components
+[ "$(wc -l <"$tmp/out")" -eq 1 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" &&
+        ok "--json=short: one line of JSON" || { nok "--json=short"; show "$tmp/out"; }
+expect "--json=pretty exits 0" 0 "$ctl" --json=pretty components
+[ "$(wc -l <"$tmp/out")" -gt 7 ] && python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" &&
+        ok "--json=pretty: indented JSON, also on a pipe" || { nok "--json=pretty"; show "$tmp/out"; }
+expect "--json=off exits 0" 0 "$ctl" --json --json=off components
+[ "$(tail -n1 "$tmp/out")" = "7 components listed." ] && ok "--json=off: the text" || { nok "--json=off"; show "$tmp/out"; }
+expect "--json=bogus is a usage error" 2 "$ctl" --json=bogus components
+contains "--json=bogus names the modes" "$tmp/err" "expected pretty, short or off"
 expect "components --json exits 0" 0 "$ctl" --json components
 busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListComponents
 pycheck "components --json is ListComponents, field by field" "
@@ -358,6 +376,8 @@ if [ "$(id -u)" -eq 0 ]; then
         pycheck "reload --json: files, restarted, pending_reboot (nothing, the stack is disabled)" "
 assert j == {'files': [], 'restarted': [], 'pending_reboot': []}, j
 "
+        expect "reload -q exits 0" 0 "$ctl" -q reload
+        [ ! -s "$tmp/out" ] && ok "reload -q prints nothing on success" || { nok "reload -q printed"; show "$tmp/out"; }
         expect "config --changed after the reload" 0 "$ctl" config --changed
         ini_check "the reload applied dom0Resources.memory" "
 assert c == {'xen': {'enable': 'false'}, 'dom0Resources': {'memory': '2048', 'maxVCPUs': '2'}}, c
@@ -401,7 +421,7 @@ expect "restart of a restartable component of a disabled stack fails: exit 1" 1 
 expect "domains exits 0" 0 "$ctl" domains
 head -n1 "$tmp/out" | grep -qE "^ *DOMID +NAME +UUID +STATE +MEMORY +VCPUS +CPU TIME$" &&
         ok "domains: the header names the contract's fields" || { nok "domains header"; show "$tmp/out"; }
-[ "$(($(wc -l <"$tmp/out") - 1))" -eq "$(($guests + $(grep -c '^ *0 ' "$tmp/out")))" ] &&
+[ "$(($(wc -l <"$tmp/out") - 3))" -eq "$(($guests + $(grep -v ' listed\.$' "$tmp/out" | grep -c '^ *0 ')))" ] &&
         ok "domains: one row per domain" || { nok "domains rows"; show "$tmp/out"; }
 expect "domains --json exits 0" 0 "$ctl" --json domains
 busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListDomains
@@ -421,6 +441,18 @@ if command -v script >/dev/null; then
         lacks "--no-pager on a terminal" "$tmp/out" "PAGED:"
         PAGER='sed s/^/PAGED:/' "$ctl" components >"$tmp/out" 2>&1
         lacks "no pager off a terminal" "$tmp/out" "PAGED:"
+        # A table wider than the terminal gives way, unless --full; a pipe is never cut.
+        COLUMNS=60 script -qec "'$ctl' --no-pager components" /dev/null </dev/null >"$tmp/out" 2>&1
+        long=$(python3 -c 'import re,sys
+print(max(len(re.sub(r"\x1b\[[0-9;]*m", "", l.rstrip("\r\n"))) for l in open(sys.argv[1], encoding="utf-8")))' "$tmp/out")
+        [ "${long:-0}" -le 60 ] && grep -q "…" "$tmp/out" && ok "on a 60-column terminal the table is cut to 60, with …" ||
+                { nok "table cut to the terminal ($long columns)"; show "$tmp/out"; }
+        COLUMNS=60 script -qec "'$ctl' --no-pager --full components" /dev/null </dev/null >"$tmp/out" 2>&1
+        grep -q "xen-qemu-dom0-disk-backend.service" "$tmp/out" && ! grep -q "…" "$tmp/out" &&
+                ok "--full: no cell is cut" || { nok "--full"; show "$tmp/out"; }
+        COLUMNS=60 "$ctl" components >"$tmp/out" 2>&1
+        grep -q "xen-qemu-dom0-disk-backend.service" "$tmp/out" && ok "on a pipe nothing is cut" ||
+                { nok "cut on a pipe"; show "$tmp/out"; }
         PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
         contains "status on a terminal has bullets" "$tmp/out" "●"
         contains "status on a terminal has colors" "$tmp/out" $'\e['
