@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pwd.h>
 
+#include "bus-domain.h"
 #include "bus-names.h"
 #include "bus-polkit.h"
 #include "log.h"
@@ -555,7 +556,7 @@ int bus_manager_register(Manager *m) {
         r = bus_component_register(m);
         if (r < 0)
                 return r;
-        r = bus_xen_register(m);
+        r = bus_domain_register(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_PATH);
