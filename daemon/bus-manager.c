@@ -565,6 +565,11 @@ int bus_manager_register(Manager *m) {
         return 0;
 }
 
+void bus_manager_emit_changed_strv(Manager *m, char **properties) {
+        if (m->bus && properties && properties[0])
+                (void) sd_bus_emit_properties_changed_strv(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, properties);
+}
+
 void bus_manager_emit_changed(Manager *m, const char *property, ...) {
         char *names[8] = {};
         size_t n = 0;

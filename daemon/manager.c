@@ -15,6 +15,7 @@
 #include "strv.h"
 #include "systemd-client.h"
 #include "xen.h"
+#include "xs-probe.h"
 
 #define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
 
@@ -285,11 +286,24 @@ static int load_booted_config(Manager *m) {
 
 /* libxenstore and libxl block while no store answers: the Xen backend is opened only once the
  * store is known to be up (probed or adopted), never before. */
+static void on_xen_properties(Manager *m, char **properties, void *userdata) {
+        bus_manager_emit_changed_strv(m, properties);
+}
+
+static void on_xen_opened(Manager *m, void *userdata) {
+        (void) manager_compute_pending(m);
+}
+
+static const XenCallbacks xen_callbacks = {
+        .properties_changed = on_xen_properties,
+        .opened = on_xen_opened,
+};
+
 static int on_store_ready(sd_event_source *s, void *userdata) {
         Manager *m = userdata;
         int r;
 
-        r = xen_start(m);
+        r = xen_start(m, &xen_callbacks);
         if (r < 0)
                 log_warning_errno(r, "Failed to open the Xen backend; guests and host facts are unavailable");
         (void) manager_compute_pending(m);

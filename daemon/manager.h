@@ -57,6 +57,7 @@ typedef struct Component {
         usec_t restart_times[RESTART_BURST];
         sd_event_source *restart_timer;
         sd_bus_slot *properties_slot;
+        const struct SystemdUnitCallbacks *unit_callbacks; /* who hears of the unit's state */
         usec_t start_requested;     /* CLOCK_MONOTONIC */
         usec_t active_since;        /* CLOCK_MONOTONIC */
         uint64_t active_enter_realtime; /* systemd's ActiveEnterTimestamp of the unit */
@@ -66,6 +67,8 @@ typedef struct Component {
         sd_event_source *probe_timer;
         usec_t probe_deadline;
         usec_t probe_started;       /* CLOCK_MONOTONIC */
+        sd_event *probe_event;
+        const struct XsProbeCallbacks *probe_callbacks;
         /* what the bus was last told */
         ComponentState announced_state;
         char *announced_active;
@@ -169,7 +172,6 @@ void manager_crash_points_init(const Manager *m);
 /* supervisor.c */
 int supervisor_begin(Manager *m);
 void supervisor_dispatch(Manager *m);
-void supervisor_unit_properties(Component *c, const char *active_state, const char *sub_state);
 void supervisor_component_done(Manager *m);
 int supervisor_restart(Component *c, RestartReason why, const char *reason);
 /* The name of a component c needs that is failed or stopped (starting c would start it
@@ -188,6 +190,8 @@ void manager_store_ready(Manager *m);
 /* bus-manager.c, bus-component.c */
 int bus_manager_register(Manager *m);
 void bus_manager_emit_changed(Manager *m, const char *property, ...);
+/* The same, the names in a NULL-terminated list. */
+void bus_manager_emit_changed_strv(Manager *m, char **properties);
 void bus_manager_emit_reloaded(Manager *m, bool success, char **errors);
 int bus_component_register(Manager *m);
 int bus_component_path(const Component *c, char **ret);
@@ -208,10 +212,5 @@ void stats_configure(Manager *m);
 void stats_stop(Manager *m);
 int bus_stats_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
-/* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
-int xs_probe_start(Component *c, usec_t deadline);
-void xs_probe_cancel(Component *c);
-/* supervisor.c: the store answered (ok) or the probe gave up. */
-void supervisor_store_probed(Component *c, bool ok, const char *error);
 /* supervisor.c: starts the periodic liveness probe of an active store (idempotent). */
 int supervisor_watch_store(Manager *m);

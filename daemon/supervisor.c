@@ -14,6 +14,7 @@
 #include "systemd-client.h"
 #include "xen.h"
 #include "xen-watchdog.h"
+#include "xs-probe.h"
 
 #define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
 #define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
@@ -42,6 +43,9 @@ static const char *const *module_args(bool store) {
         return a;
 }
 static const char *const store_devices[] = { "/dev/xen/evtchn", "/dev/xen/gntdev", "/dev/xen/privcmd" };
+
+static const SystemdUnitCallbacks unit_callbacks;
+static const XsProbeCallbacks store_probe_callbacks;
 
 unsigned manager_components_up(Manager *m) {
         unsigned n = 0;
@@ -187,7 +191,8 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
         } else if (c->def->id == COMP_XENSTORED) {
                 /* Debian's store cannot tell systemd it is ready: ask it ourselves. */
                 c->state = COMPONENT_PROBING;
-                if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_READY_TIMEOUT_USEC) < 0) {
+                if (xs_probe_start(c, m->event, now_usec(CLOCK_MONOTONIC) + STORE_READY_TIMEOUT_USEC,
+                                   &store_probe_callbacks) < 0) {
                         set_error(c, "cannot probe the store");
                         c->state = COMPONENT_FAILED;
                 }
@@ -442,7 +447,7 @@ static void component_lost_before_adoption(Component *c) {
                   c->def->name, c->active_state);
 }
 
-void supervisor_unit_properties(Component *c, const char *active, const char *sub) {
+static void on_unit_state(Component *c, const char *active, const char *sub, void *userdata) {
         Manager *m = c->manager;
         bool first = !c->active_state;
 
@@ -576,7 +581,7 @@ int supervisor_begin(Manager *m) {
                 m->backend_modules_loaded = true;
         }
         for (size_t i = 0; i < _COMP_MAX; i++) {
-                r = systemd_watch_unit(&m->components[i]);
+                r = systemd_watch_unit(&m->components[i], &unit_callbacks);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch %s", m->components[i].def->unit);
         }
@@ -603,7 +608,8 @@ static int on_store_watch(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         if (c->probe_pid > 0 || c->probe_timer)
                 return 0; /* the last probe is still waiting for its answer */
-        if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_SILENT_AFTER_USEC) < 0)
+        if (xs_probe_start(c, m->event, now_usec(CLOCK_MONOTONIC) + STORE_SILENT_AFTER_USEC,
+                           &store_probe_callbacks) < 0)
                 log_warning("Cannot start a liveness probe of the store; trying again in %" PRIu64 " ms",
                             m->store_watch_usec / 1000);
         return 0;
@@ -649,7 +655,7 @@ static void store_liveness(Component *c, bool ok, const char *error) {
         }
 }
 
-void supervisor_store_probed(Component *c, bool ok, const char *error) {
+static void on_store_probed(Component *c, bool ok, const char *error, void *userdata) {
         Manager *m = c->manager;
 
         /* For the metrics: how long the store took to answer, readiness probes included. */
@@ -686,3 +692,11 @@ void supervisor_store_probed(Component *c, bool ok, const char *error) {
         }
         supervisor_dispatch(m);
 }
+
+static const SystemdUnitCallbacks unit_callbacks = {
+        .unit_state = on_unit_state,
+};
+
+static const XsProbeCallbacks store_probe_callbacks = {
+        .probed = on_store_probed,
+};

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The hypervisor's side of the daemon: which backend runs (XEN_DOM0D_BACKEND=libxl, the
- * default, or fake:N), the table of domains kept from the backend's change events (their bus
- * objects are bus-domain.c's), ListDomains, the host facts, what only a reboot of Xen applies,
- * and dom0's memory target set live. */
+ * default, or fake:N), the table of domains kept from the backend's change events, the domain
+ * objects and ListDomains, the host facts, what only a reboot of Xen applies, and dom0's
+ * memory target set live. */
 #include <inttypes.h>
 #include <stdarg.h>
 
@@ -84,6 +84,7 @@ typedef struct XenState {
         XenChild *memory;    /* setting dom0's memory target */
         uint64_t memory_target_kib, memory_was_kib, memory_max_kib;
         XenMemoryDone memory_done;
+        const XenCallbacks *callbacks;
 } XenState;
 
 static XenState *xen_get(Manager *m) {
@@ -441,9 +442,11 @@ static void opened(XenState *x) {
                 log_warning_errno(r, "Cannot read the Xen version");
         log_info("Xen %s through the %s backend; Xen command line: %s", strna(x->version), x->ops->name,
                  strna(x->cmdline));
-        bus_manager_emit_changed(m, "XenVersion", "XenCommandLine", "HostMemory", "FreeMemory", "HostCPUs",
-                                 "Dom0Memory", "Dom0VCPUs", NULL);
-        (void) manager_compute_pending(m);
+        x->callbacks->properties_changed(m,
+                                         (char *[]) { "XenVersion", "XenCommandLine", "HostMemory", "FreeMemory",
+                                                       "HostCPUs", "Dom0Memory", "Dom0VCPUs", NULL },
+                                         x->callbacks->userdata);
+        x->callbacks->opened(m, x->callbacks->userdata);
 }
 
 static int try_open(XenState *x, char **ret_why) {
@@ -496,7 +499,7 @@ static XenState *xen_state_free(XenState *x) {
         return NULL;
 }
 
-int xen_start(Manager *m) {
+int xen_start(Manager *m, const XenCallbacks *callbacks) {
         const char *spec = getenv("XEN_DOM0D_BACKEND");
         static const XenBackendOps *const backends[] = { &xen_backend_libxl, &xen_backend_fake };
         _cleanup_free_ char *why = NULL;
@@ -510,6 +513,7 @@ int xen_start(Manager *m) {
         if (!x)
                 return log_error_errno(-ENOMEM, "Cannot set up the Xen backend");
         x->manager = m;
+        x->callbacks = callbacks;
         colon = strchr(spec, ':');
         for (size_t i = 0; i < ELEMENTSOF(backends); i++)
                 if (strlen(backends[i]->name) == (colon ? (size_t) (colon - spec) : strlen(spec)) &&
@@ -926,7 +930,7 @@ static void memory_done(void *userdata, int error, const char *data, size_t size
                 log_info("Set Domain 0's memory target to %" PRIu64 " MiB live (was %" PRIu64
                          " MiB, booted maximum %" PRIu64 " MiB)",
                          mib, x->memory_was_kib >> 10, x->memory_max_kib >> 10);
-                bus_manager_emit_changed(m, "Dom0Memory", "FreeMemory", NULL);
+                x->callbacks->properties_changed(m, (char *[]) { "Dom0Memory", "FreeMemory", NULL }, x->callbacks->userdata);
         }
         if (done)
                 done(m, error < 0 ? error : 1);

@@ -19,9 +19,18 @@ typedef struct XenDomain {
         char *name;
 } XenDomain;
 
-/* Opens the backend and starts watching domains; the bus objects follow. A failure leaves the
- * daemon running without Xen facts (logged). */
-int xen_start(Manager *m);
+typedef struct XenCallbacks {
+        /* Manager properties the hypervisor tells (host facts, dom0's memory) changed; properties
+         * is NULL-terminated. */
+        void (*properties_changed)(Manager *m, char **properties, void *userdata);
+        /* The backend opened: what only the running hypervisor tells can be compared now. */
+        void (*opened)(Manager *m, void *userdata);
+        void *userdata;
+} XenCallbacks;
+
+/* Opens the backend and starts watching domains; the bus objects follow; callbacks (which must
+ * outlive it) hear of changes. A failure leaves the daemon running without Xen facts (logged). */
+int xen_start(Manager *m, const XenCallbacks *callbacks);
 void xen_stop(Manager *m);
 
 /* Manager properties XenVersion, XenCommandLine, HostMemory, FreeMemory, HostCPUs, Dom0Memory,
