@@ -26,24 +26,12 @@ static const char *const manager_states[_MANAGER_STATE_MAX] = {
         [MANAGER_RELOADING] = "reloading", [MANAGER_STOPPING] = "stopping", [MANAGER_DISABLED] = "disabled",
 };
 
-static const char *const component_states[_COMPONENT_STATE_MAX] = {
-        [COMPONENT_PENDING] = "pending", [COMPONENT_STARTING] = "starting", [COMPONENT_PROBING] = "probing",
-        [COMPONENT_ACTIVE] = "active",   [COMPONENT_FAILED] = "failed",     [COMPONENT_SKIPPED] = "skipped",
-        [COMPONENT_STOPPED] = "stopped", [COMPONENT_RESTARTING] = "restarting",
-};
-
 const char *manager_state_to_string(ManagerState s) {
         return s >= 0 && s < _MANAGER_STATE_MAX ? manager_states[s] : NULL;
 }
 
-const char *component_state_to_string(ComponentState s) {
-        return s >= 0 && s < _COMPONENT_STATE_MAX ? component_states[s] : NULL;
-}
-
-usec_t now_usec(clockid_t clock) {
-        struct timespec ts;
-        clock_gettime(clock, &ts);
-        return (usec_t) ts.tv_sec * 1000000ULL + (usec_t) ts.tv_nsec / 1000ULL;
+unsigned manager_components_up(Manager *m) {
+        return component_count_active(m->components);
 }
 
 void manager_notify(Manager *m, const char *fmt, ...) {
@@ -77,8 +65,7 @@ int manager_new(const char *config_path, Manager **ret) {
                         m->store_watch_usec = v * 1000ULL;
         }
         for (size_t i = 0; i < _COMP_MAX; i++)
-                m->components[i] = (Component) { .def = &component_table[i], .manager = m,
-                                                 .announced_state = _COMPONENT_STATE_MAX };
+                component_init(&m->components[i], &component_table[i], m);
         *ret = m;
         return 0;
 }
@@ -87,17 +74,8 @@ Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
         for (size_t i = 0; i < _COMP_MAX; i++) {
-                Component *c = &m->components[i];
-                xs_probe_cancel(c);
-                sd_event_source_unref(c->restart_timer);
-                sd_bus_slot_unref(c->properties_slot);
-                free(c->object_path);
-                free(c->active_state);
-                free(c->sub_state);
-                free(c->result);
-                free(c->last_error);
-                free(c->announced_active);
-                free(c->announced_sub);
+                xs_probe_cancel(&m->components[i]);
+                component_done(&m->components[i]);
         }
         systemd_jobs_free(m);
         free(m->systemd_owner);

@@ -6,13 +6,12 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "component.h"
 #include "components.h"
 #include "dom0-config.h"
 #include "fileset.h"
 #include "metrics.h"
 #include "plan.h"
-
-typedef uint64_t usec_t;
 
 typedef enum ManagerState {
         MANAGER_STARTING,
@@ -23,58 +22,6 @@ typedef enum ManagerState {
         MANAGER_DISABLED,
         _MANAGER_STATE_MAX,
 } ManagerState;
-
-typedef enum ComponentState {
-        COMPONENT_PENDING,    /* waiting for its dependencies */
-        COMPONENT_STARTING,   /* a start job is in flight */
-        COMPONENT_PROBING,    /* started; readiness is being checked (the store) */
-        COMPONENT_ACTIVE,
-        COMPONENT_FAILED,
-        COMPONENT_SKIPPED,    /* a dependency failed: not started */
-        COMPONENT_STOPPED,    /* stopped cleanly by someone else */
-        COMPONENT_RESTARTING, /* failed, a restart is scheduled or in flight */
-        _COMPONENT_STATE_MAX,
-} ComponentState;
-
-#define RESTART_BURST 5
-#define RESTART_INTERVAL_USEC (30 * 1000000ULL)
-
-typedef struct Manager Manager;
-
-typedef struct Component {
-        const ComponentDef *def;
-        Manager *manager;
-        ComponentState state;
-        char *object_path;          /* systemd's unit object */
-        char *active_state;
-        char *sub_state;
-        char *result;               /* the unit's Result, after a failure */
-        char *last_error;
-        bool adopted;
-        unsigned restarts;
-        uint64_t restarts_by_reason[_RESTART_REASON_MAX]; /* for the metrics */
-        uint64_t last_restart_realtime;
-        usec_t restart_times[RESTART_BURST];
-        sd_event_source *restart_timer;
-        sd_bus_slot *properties_slot;
-        const struct SystemdUnitCallbacks *unit_callbacks; /* who hears of the unit's state */
-        usec_t start_requested;     /* CLOCK_MONOTONIC */
-        usec_t active_since;        /* CLOCK_MONOTONIC */
-        uint64_t active_enter_realtime; /* systemd's ActiveEnterTimestamp of the unit */
-        uint64_t startup_msec;
-        pid_t probe_pid;
-        sd_event_source *probe_child;
-        sd_event_source *probe_timer;
-        usec_t probe_deadline;
-        usec_t probe_started;       /* CLOCK_MONOTONIC */
-        sd_event *probe_event;
-        const struct XsProbeCallbacks *probe_callbacks;
-        /* what the bus was last told */
-        ComponentState announced_state;
-        char *announced_active;
-        char *announced_sub;
-        unsigned announced_restarts;
-} Component;
 
 struct Manager {
         sd_event *event;
@@ -152,8 +99,6 @@ const char *manager_root(void);
 char *manager_root_path(const char *path);
 
 const char *manager_state_to_string(ManagerState s);
-const char *component_state_to_string(ComponentState s);
-usec_t now_usec(clockid_t clock);
 
 int manager_new(const char *config_path, Manager **ret);
 Manager *manager_free(Manager *m);
@@ -172,11 +117,11 @@ void manager_crash_points_init(const Manager *m);
 /* supervisor.c */
 int supervisor_begin(Manager *m);
 void supervisor_dispatch(Manager *m);
-void supervisor_component_done(Manager *m);
 int supervisor_restart(Component *c, RestartReason why, const char *reason);
-/* The name of a component c needs that is failed or stopped (starting c would start it
- * again), NULL when none is. */
-const char *supervisor_lost_need(Manager *m, const Component *c);
+/* A restart of c (a health restart, by request, for a reload) did not come up: error is why
+ * systemd refused it, else result is the job's. One more failure: c is restarted within the
+ * same limit when it is restartable. */
+void supervisor_restart_failed(Component *c, const char *error, const char *result);
 unsigned manager_components_up(Manager *m);
 
 /* reload.c: replies to message (NULL for SIGHUP) when the reload is done. */
@@ -202,9 +147,7 @@ int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
 /* The message of an InvalidConfig error for d, as the caller of msg may see it. */
 int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
 
-/* stats.c: the metrics. Counts a restart the supervisor did. */
-void stats_count_restart(Component *c, RestartReason why);
-/* Writes the metrics text of the moment to f. */
+/* stats.c: the metrics. Writes the metrics text of the moment to f. */
 int stats_write(Manager *m, MetricsFormat format, FILE *f);
 /* Starts, moves or stops the textfile writer as the configuration says. */
 void stats_configure(Manager *m);
@@ -212,5 +155,3 @@ void stats_configure(Manager *m);
 void stats_stop(Manager *m);
 int bus_stats_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 
-/* supervisor.c: starts the periodic liveness probe of an active store (idempotent). */
-int supervisor_watch_store(Manager *m);

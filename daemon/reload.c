@@ -6,6 +6,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "bus-names.h"
+#include "component.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
@@ -112,11 +113,10 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
                 log_error("Restart of %s for the new configuration did not complete: %s", c->def->name,
                           error ?: result);
                 m->reload_restart_failed = true;
-                c->state = COMPONENT_FAILED;
+                component_failed(c);
                 (void) systemd_fetch_result(c);
         } else {
-                c->state = COMPONENT_ACTIVE;
-                c->active_since = now_usec(CLOCK_MONOTONIC);
+                component_restart_done(c);
                 log_info("Restarted %s for the new configuration", c->def->name);
         }
         if (--m->reload_jobs == 0)
@@ -258,7 +258,7 @@ static void reload_continue(Manager *m) {
                 if (!(plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
                         continue;
                 /* Its unit Requires= what is down (the store): a restart would start that again. */
-                const char *lost = supervisor_lost_need(m, c);
+                const char *lost = component_lost_need(m->components, c);
                 if (lost) {
                         log_warning("Not restarting %s for the new configuration: %s, which it needs, is down "
                                     "(a restart would start it again); it keeps its old settings",
@@ -270,8 +270,7 @@ static void reload_continue(Manager *m) {
                         log_error_errno(r, "Failed to restart %s", c->def->name);
                         continue;
                 }
-                c->state = COMPONENT_RESTARTING;
-                stats_count_restart(c, RESTART_REASON_RELOAD);
+                component_restarting(c, RESTART_REASON_RELOAD);
                 (void) strv_extend(&m->reload_restarted, c->def->name);
                 m->reload_jobs++;
                 log_info("Restarting %s for the new configuration", c->def->name);

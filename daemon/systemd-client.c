@@ -451,8 +451,7 @@ static int on_result(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
 
         if (sd_bus_message_get_error(reply) || sd_bus_message_read(reply, "v", "s", &result) < 0)
                 return 0;
-        free(c->result);
-        c->result = strdup(result);
+        component_set_result(c, result);
         manager_update_state(c->manager);
         return 0;
 }

@@ -5,7 +5,7 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "manager.h"
+#include "component.h"
 
 typedef struct XsProbeCallbacks {
         /* The store answered (ok), or the probe gave up: error says why. */
