@@ -393,11 +393,10 @@ static void on_component_restarted(Manager *m, const char *unit, const char *res
         Component *c = rc->component;
 
         if (error || !streq(result, "done")) {
-                component_failed(c);
-                (void) systemd_fetch_result(c);
                 log_error("Restart of %s on request failed: %s", c->def->name, error ?: result);
                 (void) sd_bus_reply_method_errorf(rc->msg, SD_BUS_ERROR_FAILED, "Restart of %s failed: %s",
                                                   c->def->name, error ?: result);
+                supervisor_restart_failed(c, error, result);
         } else {
                 component_restart_done(c);
                 log_info("Restarted %s on request", c->def->name);

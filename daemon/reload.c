@@ -113,8 +113,7 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
                 log_error("Restart of %s for the new configuration did not complete: %s", c->def->name,
                           error ?: result);
                 m->reload_restart_failed = true;
-                component_failed(c);
-                (void) systemd_fetch_result(c);
+                supervisor_restart_failed(c, error, result);
         } else {
                 component_restart_done(c);
                 log_info("Restarted %s for the new configuration", c->def->name);
