@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Component objects under /org/xenproject/Dom0/component/<name>: a fallback vtable with a node
  * enumerator, and change signals computed from what was last announced. */
+#include "bus-component.h"
 #include "bus-names.h"
 #include "component.h"
 #include "log.h"
 #include "manager.h"
+
+int bus_component_path(const Component *c, char **ret) {
+        return sd_bus_path_encode(DOM0_COMPONENT_PREFIX, c->def->name, ret);
+}
 
 static int find_component(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
                           sd_bus_error *error) {

@@ -7,7 +7,9 @@
 #include <limits.h>
 #include <pwd.h>
 
+#include "bus-component.h"
 #include "bus-domain.h"
+#include "bus-manager.h"
 #include "bus-names.h"
 #include "bus-polkit.h"
 #include "component.h"
@@ -15,8 +17,11 @@
 #include "manager.h"
 #include "plan.h"
 #include "read-as.h"
+#include "reload.h"
 #include "render.h"
+#include "stats.h"
 #include "strv.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 
@@ -352,10 +357,6 @@ static int method_get_config(sd_bus_message *msg, void *userdata, sd_bus_error *
 }
 
 /* ---- ListComponents, RestartComponent ------------------------------------------------- */
-
-int bus_component_path(const Component *c, char **ret) {
-        return sd_bus_path_encode(DOM0_COMPONENT_PREFIX, c->def->name, ret);
-}
 
 static int method_list_components(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;

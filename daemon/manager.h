@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The supervisor's state: one Manager owning the event loop, the bus, the live configuration
- * and the seven components. */
+ * and the seven components; the State and StatusText that systemd and the bus see. */
 #pragma once
 
 #include <systemd/sd-bus.h>
@@ -78,6 +78,8 @@ struct Manager {
 
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;
+        /* Set by the daemon: the store is up (probed or adopted), the hypervisor may be opened. */
+        void (*store_ready)(Manager *m);
 
         /* the store's liveness: probed every store_watch_usec once it is up */
         sd_event_source *store_watch;
@@ -99,11 +101,7 @@ const char *manager_root(void);
 char *manager_root_path(const char *path);
 
 const char *manager_state_to_string(ManagerState s);
-
-int manager_new(const char *config_path, Manager **ret);
-Manager *manager_free(Manager *m);
-int manager_startup(Manager *m);
-int manager_run(Manager *m);
+unsigned manager_components_up(Manager *m);
 
 /* Recomputes State and StatusText and tells systemd and the bus when they changed. */
 void manager_update_state(Manager *m);
@@ -113,45 +111,3 @@ void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
  * kills itself with SIGKILL at that step of a reload. */
 void manager_crash_point(const char *point);
 void manager_crash_points_init(const Manager *m);
-
-/* supervisor.c */
-int supervisor_begin(Manager *m);
-void supervisor_dispatch(Manager *m);
-int supervisor_restart(Component *c, RestartReason why, const char *reason);
-/* A restart of c (a health restart, by request, for a reload) did not come up: error is why
- * systemd refused it, else result is the job's. One more failure: c is restarted within the
- * same limit when it is restartable. */
-void supervisor_restart_failed(Component *c, const char *error, const char *result);
-unsigned manager_components_up(Manager *m);
-
-/* reload.c: replies to message (NULL for SIGHUP) when the reload is done. */
-int manager_reload(Manager *m, sd_bus_message *message);
-/* Writes the files c renders. On error, ret_error is the failure in a sentence (NULL when out
- * of memory). */
-int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error);
-int manager_compute_pending(Manager *m);
-void manager_store_ready(Manager *m);
-
-/* bus-manager.c, bus-component.c */
-int bus_manager_register(Manager *m);
-void bus_manager_emit_changed(Manager *m, const char *property, ...);
-/* The same, the names in a NULL-terminated list. */
-void bus_manager_emit_changed_strv(Manager *m, char **properties);
-void bus_manager_emit_reloaded(Manager *m, bool success, char **errors);
-int bus_component_register(Manager *m);
-int bus_component_path(const Component *c, char **ret);
-void bus_component_emit_changes(Manager *m);
-/* Replies with one "as" per list; the lists end with a NULL, and an empty list is passed as
- * a pointer to { NULL }. */
-int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
-/* The message of an InvalidConfig error for d, as the caller of msg may see it. */
-int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
-
-/* stats.c: the metrics. Writes the metrics text of the moment to f. */
-int stats_write(Manager *m, MetricsFormat format, FILE *f);
-/* Starts, moves or stops the textfile writer as the configuration says. */
-void stats_configure(Manager *m);
-/* Stops writing and removes the file written, whose values would go stale. */
-void stats_stop(Manager *m);
-int bus_stats_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-

@@ -5,13 +5,18 @@
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-manager.h"
 #include "bus-names.h"
 #include "component.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
+#include "reboot.h"
+#include "reload.h"
 #include "render.h"
+#include "stats.h"
 #include "strv.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 
@@ -220,7 +225,8 @@ static void reload_continue(Manager *m) {
         int r;
 
         m->reload_plan = (ReloadPlan) {};
-        (void) manager_compute_pending(m);
+        if (reboot_pending_update(m) > 0)
+                bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
         bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
         stats_configure(m);
 

@@ -13,6 +13,7 @@
 #include "component.h"
 #include "log.h"
 #include "manager.h"
+#include "stats.h"
 #include "strv.h"
 #include "xen.h"
 

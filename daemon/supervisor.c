@@ -12,6 +12,7 @@
 #include "log.h"
 #include "paths.h"
 #include "render.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 #include "xen-watchdog.h"
@@ -97,7 +98,8 @@ static void component_became_active(Component *c) {
         mark_started(c);
         component_start_done(c);
         if (c->def->id == COMP_XENSTORED) {
-                manager_store_ready(c->manager);
+                if (c->manager->store_ready)
+                        c->manager->store_ready(c->manager);
                 (void) watch_store(c->manager);
         }
 }
