@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Component objects under /org/xenproject/Dom0/component/<name>: a fallback vtable with a node
  * enumerator, and change signals computed from what was last announced. */
+#include "bus-component.h"
 #include "bus-names.h"
+#include "component.h"
 #include "log.h"
 #include "manager.h"
+
+int bus_component_path(const Component *c, char **ret) {
+        return sd_bus_path_encode(DOM0_COMPONENT_PREFIX, c->def->name, ret);
+}
 
 static int find_component(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
                           sd_bus_error *error) {
@@ -71,7 +77,7 @@ static int component_property(sd_bus *bus, const char *path, const char *iface, 
         if (streq(property, "Restartable"))
                 return sd_bus_message_append(reply, "b", c->def->restart == RESTART_ON_FAILURE);
         if (streq(property, "Restarts"))
-                return sd_bus_message_append(reply, "u", c->restarts);
+                return sd_bus_message_append(reply, "u", component_restarts(c));
         if (streq(property, "LastError"))
                 return sd_bus_message_append(reply, "s", strempty(c->last_error));
         if (streq(property, "ActivationTimestamp"))
@@ -117,12 +123,13 @@ void bus_component_emit_changes(Manager *m) {
         for (size_t i = 0; i < _COMP_MAX; i++) {
                 Component *c = &m->components[i];
                 _cleanup_free_ char *path = NULL;
+                unsigned restarts = component_restarts(c);
 
                 if (c->announced_state == c->state && streq_ptr(c->announced_active, c->active_state) &&
-                    streq_ptr(c->announced_sub, c->sub_state) && c->announced_restarts == c->restarts)
+                    streq_ptr(c->announced_sub, c->sub_state) && c->announced_restarts == restarts)
                         continue;
                 c->announced_state = c->state;
-                c->announced_restarts = c->restarts;
+                c->announced_restarts = restarts;
                 free(c->announced_active);
                 free(c->announced_sub);
                 c->announced_active = c->active_state ? strdup(c->active_state) : NULL;

@@ -7,14 +7,21 @@
 #include <limits.h>
 #include <pwd.h>
 
+#include "bus-component.h"
+#include "bus-domain.h"
+#include "bus-manager.h"
 #include "bus-names.h"
 #include "bus-polkit.h"
+#include "component.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
 #include "read-as.h"
+#include "reload.h"
 #include "render.h"
+#include "stats.h"
 #include "strv.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 
@@ -340,10 +347,6 @@ static int method_get_config(sd_bus_message *msg, void *userdata, sd_bus_error *
 
 /* ---- ListComponents, RestartComponent ------------------------------------------------- */
 
-int bus_component_path(const Component *c, char **ret) {
-        return sd_bus_path_encode(DOM0_COMPONENT_PREFIX, c->def->name, ret);
-}
-
 static int method_list_components(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -360,7 +363,7 @@ static int method_list_components(sd_bus_message *msg, void *userdata, sd_bus_er
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "(sssssuto)", c->def->name, c->def->unit,
                                                   component_state_to_string(c->state), strempty(c->active_state),
-                                                  strempty(c->sub_state), c->restarts, c->startup_msec, path);
+                                                  strempty(c->sub_state), component_restarts(c), c->startup_msec, path);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -380,14 +383,12 @@ static void on_component_restarted(Manager *m, const char *unit, const char *res
         Component *c = rc->component;
 
         if (error || !streq(result, "done")) {
-                c->state = COMPONENT_FAILED;
-                (void) systemd_fetch_result(c);
                 log_error("Restart of %s on request failed: %s", c->def->name, error ?: result);
                 (void) sd_bus_reply_method_errorf(rc->msg, SD_BUS_ERROR_FAILED, "Restart of %s failed: %s",
                                                   c->def->name, error ?: result);
+                supervisor_restart_failed(c, error, result);
         } else {
-                c->state = COMPONENT_ACTIVE;
-                c->active_since = now_usec(CLOCK_MONOTONIC);
+                component_restart_done(c);
                 log_info("Restarted %s on request", c->def->name);
                 (void) sd_bus_reply_method_return(rc->msg, NULL);
         }
@@ -425,8 +426,7 @@ static void do_restart_component(Manager *m, sd_bus_message *msg) {
                 return;
         }
         *rc = (RestartCall) { .msg = sd_bus_message_ref(msg), .component = c };
-        stats_count_restart(c, RESTART_REASON_REQUESTED);
-        c->state = COMPONENT_RESTARTING;
+        component_restarting(c, RESTART_REASON_REQUESTED);
         log_info("%s %s on request of %s", start_only ? "Starting" : "Restarting", def->name,
                  strna(sd_bus_message_get_sender(msg)));
         r = systemd_job(m, start_only ? "StartUnit" : "RestartUnit", def->unit, on_component_restarted, rc);
@@ -450,7 +450,7 @@ static int restart_refused(Manager *m, const ComponentDef *def, sd_bus_error *er
                                          "The stack is disabled (xen.enable = false)");
         if (m->components[def->id].state == COMPONENT_RESTARTING)
                 return sd_bus_error_setf(error, BUS_ERROR_BUSY, "%s is already being restarted", def->name);
-        const char *lost = supervisor_lost_need(m, &m->components[def->id]);
+        const char *lost = component_lost_need(m->components, &m->components[def->id]);
         if (lost)
                 return sd_bus_error_setf(error, BUS_ERROR_NOT_RESTARTABLE,
                                          "%s needs a component that is down (%s); starting it would start that "
@@ -544,13 +544,18 @@ int bus_manager_register(Manager *m) {
         r = bus_component_register(m);
         if (r < 0)
                 return r;
-        r = bus_xen_register(m);
+        r = bus_domain_register(m);
         if (r < 0)
                 return r;
         r = sd_bus_add_object_manager(m->bus, NULL, DOM0_OBJECT_MANAGER_PATH);
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager");
         return 0;
+}
+
+void bus_manager_emit_changed_strv(Manager *m, char **properties) {
+        if (m->bus && properties && properties[0])
+                (void) sd_bus_emit_properties_changed_strv(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, properties);
 }
 
 void bus_manager_emit_changed(Manager *m, const char *property, ...) {

@@ -4,12 +4,12 @@
 #include <getopt.h>
 #include <malloc.h>
 
+#include "daemon.h"
 #include "dom0-config.h"
 #include "fileset.h"
+#include "log.h"
 #include "macro.h"
 #include "offline.h"
-#include "log.h"
-#include "manager.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/xen/xen-dom0.conf"
 

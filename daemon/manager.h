@@ -1,18 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The supervisor's state: one Manager owning the event loop, the bus, the live configuration
- * and the seven components. */
+ * and the seven components; the State and StatusText that systemd and the bus see. */
 #pragma once
 
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "component.h"
 #include "components.h"
 #include "dom0-config.h"
 #include "fileset.h"
 #include "metrics.h"
 #include "plan.h"
-
-typedef uint64_t usec_t;
 
 typedef enum ManagerState {
         MANAGER_STARTING,
@@ -23,55 +22,6 @@ typedef enum ManagerState {
         MANAGER_DISABLED,
         _MANAGER_STATE_MAX,
 } ManagerState;
-
-typedef enum ComponentState {
-        COMPONENT_PENDING,    /* waiting for its dependencies */
-        COMPONENT_STARTING,   /* a start job is in flight */
-        COMPONENT_PROBING,    /* started; readiness is being checked (the store) */
-        COMPONENT_ACTIVE,
-        COMPONENT_FAILED,
-        COMPONENT_SKIPPED,    /* a dependency failed: not started */
-        COMPONENT_STOPPED,    /* stopped cleanly by someone else */
-        COMPONENT_RESTARTING, /* failed, a restart is scheduled or in flight */
-        _COMPONENT_STATE_MAX,
-} ComponentState;
-
-#define RESTART_BURST 5
-#define RESTART_INTERVAL_USEC (30 * 1000000ULL)
-
-typedef struct Manager Manager;
-
-typedef struct Component {
-        const ComponentDef *def;
-        Manager *manager;
-        ComponentState state;
-        char *object_path;          /* systemd's unit object */
-        char *active_state;
-        char *sub_state;
-        char *result;               /* the unit's Result, after a failure */
-        char *last_error;
-        bool adopted;
-        unsigned restarts;
-        uint64_t restarts_by_reason[_RESTART_REASON_MAX]; /* for the metrics */
-        uint64_t last_restart_realtime;
-        usec_t restart_times[RESTART_BURST];
-        sd_event_source *restart_timer;
-        sd_bus_slot *properties_slot;
-        usec_t start_requested;     /* CLOCK_MONOTONIC */
-        usec_t active_since;        /* CLOCK_MONOTONIC */
-        uint64_t active_enter_realtime; /* systemd's ActiveEnterTimestamp of the unit */
-        uint64_t startup_msec;
-        pid_t probe_pid;
-        sd_event_source *probe_child;
-        sd_event_source *probe_timer;
-        usec_t probe_deadline;
-        usec_t probe_started;       /* CLOCK_MONOTONIC */
-        /* what the bus was last told */
-        ComponentState announced_state;
-        char *announced_active;
-        char *announced_sub;
-        unsigned announced_restarts;
-} Component;
 
 struct Manager {
         sd_event *event;
@@ -130,6 +80,8 @@ struct Manager {
 
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;
+        /* Set by the daemon: the store is up (probed or adopted), the hypervisor may be opened. */
+        void (*store_ready)(Manager *m);
 
         /* the store's liveness: probed every store_watch_usec once it is up */
         sd_event_source *store_watch;
@@ -151,13 +103,7 @@ const char *manager_root(void);
 char *manager_root_path(const char *path);
 
 const char *manager_state_to_string(ManagerState s);
-const char *component_state_to_string(ComponentState s);
-usec_t now_usec(clockid_t clock);
-
-int manager_new(const char *config_path, Manager **ret);
-Manager *manager_free(Manager *m);
-int manager_startup(Manager *m);
-int manager_run(Manager *m);
+unsigned manager_components_up(Manager *m);
 
 /* Recomputes State and StatusText and tells systemd and the bus when they changed. */
 void manager_update_state(Manager *m);
@@ -167,75 +113,3 @@ void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
  * kills itself with SIGKILL at that step of a reload. */
 void manager_crash_point(const char *point);
 void manager_crash_points_init(const Manager *m);
-
-/* supervisor.c */
-int supervisor_begin(Manager *m);
-void supervisor_dispatch(Manager *m);
-void supervisor_unit_properties(Component *c, const char *active_state, const char *sub_state);
-void supervisor_component_done(Manager *m);
-int supervisor_restart(Component *c, RestartReason why, const char *reason);
-/* The name of a component c needs that is failed or stopped (starting c would start it
- * again), NULL when none is. */
-const char *supervisor_lost_need(Manager *m, const Component *c);
-unsigned manager_components_up(Manager *m);
-
-/* reload.c. What reloading the file would do, computed without doing any of it: Diff's answer
- * is this, and Reload is this, then carried out. */
-typedef struct ReloadPrepared {
-        Config *config;          /* the new configuration, validated */
-        FileSet files;           /* what it renders; nothing while xen.enable is false */
-        char **changed_files;    /* of those, the files that differ from what is on disk */
-        ReloadPlan plan;
-        uint32_t restart;        /* the components the reload restarts: the plan's, where the stack's
-                                  * state lets them (running, bring-up settled, needs up) */
-        uint32_t skipped;        /* the plan's that are not restarted: a dependency is down */
-        bool memory_live;        /* dom0's new memory target is set live (within the booted maximum) */
-        OptionReasons pending;   /* what waits for a reboot once it is in effect: against the
-                                  * booted configuration and against the running hypervisor */
-} ReloadPrepared;
-
-void reload_prepared_done(ReloadPrepared *p);
-/* Loads and validates the file (findings in d; -EINVAL when it is invalid), renders it,
- * compares with the disk and plans. Returns 0, -EINVAL or -ENOMEM. */
-int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d);
-/* Replies to message (NULL for SIGHUP) when the reload is done. */
-int manager_reload(Manager *m, sd_bus_message *message);
-/* Writes the files c renders. On error, ret_error is the failure in a sentence (NULL when out
- * of memory). */
-int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error);
-/* The reboot reasons of configuration c: against the booted configuration and the running
- * hypervisor; with memory_live, dom0's memory is taken as set live (no reason). */
-int manager_pending_for(Manager *m, const Config *c, bool memory_live, OptionReasons *ret);
-int manager_compute_pending(Manager *m);
-void manager_store_ready(Manager *m);
-
-/* bus-manager.c, bus-component.c */
-int bus_manager_register(Manager *m);
-void bus_manager_emit_changed(Manager *m, const char *property, ...);
-void bus_manager_emit_reloaded(Manager *m, bool success, char **errors);
-int bus_component_register(Manager *m);
-int bus_component_path(const Component *c, char **ret);
-void bus_component_emit_changes(Manager *m);
-/* Replies with one "as" per list; the lists end with a NULL, and an empty list is passed as
- * a pointer to { NULL }. */
-int bus_reply_strvs(sd_bus_message *msg, char **first, ...);
-/* The message of an InvalidConfig error for d, as the caller of msg may see it. */
-int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **ret);
-
-/* stats.c: the metrics. Counts a restart the supervisor did. */
-void stats_count_restart(Component *c, RestartReason why);
-/* Writes the metrics text of the moment to f. */
-int stats_write(Manager *m, MetricsFormat format, FILE *f);
-/* Starts, moves or stops the textfile writer as the configuration says. */
-void stats_configure(Manager *m);
-/* Stops writing and removes the file written, whose values would go stale. */
-void stats_stop(Manager *m);
-int bus_stats_get_metrics(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-
-/* xs-probe.c: probes the store in a child with a deadline; calls supervisor back. */
-int xs_probe_start(Component *c, usec_t deadline);
-void xs_probe_cancel(Component *c);
-/* supervisor.c: the store answered (ok) or the probe gave up. */
-void supervisor_store_probed(Component *c, bool ok, const char *error);
-/* supervisor.c: starts the periodic liveness probe of an active store (idempotent). */
-int supervisor_watch_store(Manager *m);

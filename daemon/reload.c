@@ -6,12 +6,18 @@
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
+#include "bus-manager.h"
 #include "bus-names.h"
+#include "component.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
+#include "reboot.h"
+#include "reload.h"
 #include "render.h"
+#include "stats.h"
 #include "strv.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 
@@ -73,7 +79,7 @@ static void plan_restarts(Manager *m, const Config *new, ReloadPrepared *p) {
                 if (!(p->plan.restart & COMP_BIT(i)) || c->state != COMPONENT_ACTIVE)
                         continue;
                 /* Its unit Requires= what is down (the store): a restart would start that again. */
-                if (supervisor_lost_need(m, c))
+                if (component_lost_need(m->components, c))
                         p->skipped |= COMP_BIT(i);
                 else
                         p->restart |= COMP_BIT(i);
@@ -108,8 +114,8 @@ int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
         mem = config_int(p.config, OPT_DOM0_MEMORY);
         p.memory_live = config_bool(p.config, OPT_ENABLE) && mem > 0 && mem != config_int(m->config, OPT_DOM0_MEMORY) &&
                         xen_dom0_memory_fits(m, (uint64_t) mem);
-        r = manager_pending_for(m, p.config,
-                                p.memory_live || (m->dom0_memory_live != 0 && m->dom0_memory_live == mem), &p.pending);
+        r = reboot_pending_for(m, p.config, p.memory_live || (m->dom0_memory_live != 0 && m->dom0_memory_live == mem),
+                               &p.pending);
         if (r < 0)
                 return r;
         *ret = p;
@@ -191,11 +197,9 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
                 log_error("Restart of %s for the new configuration did not complete: %s", c->def->name,
                           error ?: result);
                 m->reload_restart_failed = true;
-                c->state = COMPONENT_FAILED;
-                (void) systemd_fetch_result(c);
+                supervisor_restart_failed(c, error, result);
         } else {
-                c->state = COMPONENT_ACTIVE;
-                c->active_since = now_usec(CLOCK_MONOTONIC);
+                component_restart_done(c);
                 log_info("Restarted %s for the new configuration", c->def->name);
         }
         if (--m->reload_jobs == 0)
@@ -296,7 +300,8 @@ static void reload_continue(Manager *m) {
         int r;
 
         m->reload_plan = (ReloadPlan) {};
-        (void) manager_compute_pending(m);
+        if (reboot_pending_update(m) > 0)
+                bus_manager_emit_changed(m, "PendingReboot", "PendingRebootReasons", NULL);
         bus_manager_emit_changed(m, "ConfigLoadedTimestamp", "BootParams", NULL);
         stats_configure(m);
 
@@ -334,7 +339,7 @@ static void reload_continue(Manager *m) {
                 if (!((m->reload_restart | m->reload_skipped) & COMP_BIT(i)))
                         continue;
                 /* As prepared; the stack may have moved while dom0's memory target was set. */
-                lost = supervisor_lost_need(m, c);
+                lost = component_lost_need(m->components, c);
                 if (lost || (m->reload_skipped & COMP_BIT(i))) {
                         log_warning("Not restarting %s for the new configuration: %s, which it needs, is down "
                                     "(a restart would start it again); it keeps its old settings",
@@ -351,8 +356,7 @@ static void reload_continue(Manager *m) {
                         log_error_errno(r, "Failed to restart %s", c->def->name);
                         continue;
                 }
-                c->state = COMPONENT_RESTARTING;
-                stats_count_restart(c, RESTART_REASON_RELOAD);
+                component_restarting(c, RESTART_REASON_RELOAD);
                 (void) strv_extend(&m->reload_restarted, c->def->name);
                 m->reload_jobs++;
                 log_info("Restarting %s for the new configuration", c->def->name);

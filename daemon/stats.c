@@ -10,18 +10,14 @@
 #include <unistd.h>
 
 #include "bus-names.h"
+#include "component.h"
 #include "log.h"
 #include "manager.h"
+#include "stats.h"
 #include "strv.h"
 #include "xen.h"
 
 #define METRICS_FILE "xen-dom0.prom"
-
-void stats_count_restart(Component *c, RestartReason why) {
-        c->restarts++;
-        c->restarts_by_reason[why]++;
-        c->last_restart_realtime = now_usec(CLOCK_REALTIME);
-}
 
 static uint64_t self_rss_bytes(void) {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/statm", "re");

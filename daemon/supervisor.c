@@ -8,16 +8,17 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include "component.h"
 #include "log.h"
 #include "paths.h"
 #include "render.h"
+#include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
 #include "xen-watchdog.h"
+#include "xs-probe.h"
 
 #define STORE_READY_TIMEOUT_USEC (30 * 1000000ULL)
-#define RESTART_BACKOFF_BASE_USEC (100 * 1000ULL)
-#define RESTART_BACKOFF_MAX_USEC (4 * 1000000ULL)
 
 /* modprobe of one set of dom0_modules: the store's, or the backends'. The store's set alone
  * holds back xenstored, and only when its devices are missing (normally boot loaded every name
@@ -43,13 +44,6 @@ static const char *const *module_args(bool store) {
 }
 static const char *const store_devices[] = { "/dev/xen/evtchn", "/dev/xen/gntdev", "/dev/xen/privcmd" };
 
-unsigned manager_components_up(Manager *m) {
-        unsigned n = 0;
-        for (size_t i = 0; i < _COMP_MAX; i++)
-                n += m->components[i].state == COMPONENT_ACTIVE;
-        return n;
-}
-
 static bool deps_active(Manager *m, const Component *c) {
         for (size_t i = 0; i < _COMP_MAX; i++)
                 if ((c->def->after & COMP_BIT(i)) && m->components[i].state != COMPONENT_ACTIVE)
@@ -57,26 +51,9 @@ static bool deps_active(Manager *m, const Component *c) {
         return true;
 }
 
-const char *supervisor_lost_need(Manager *m, const Component *c) {
-        for (size_t i = 0; i < _COMP_MAX; i++)
-                if ((c->def->after & COMP_BIT(i)) &&
-                    IN_SET(m->components[i].state, COMPONENT_FAILED, COMPONENT_SKIPPED, COMPONENT_STOPPED))
-                        return m->components[i].def->name;
-        return NULL;
-}
-
-static void set_error(Component *c, const char *fmt, ...) _printf_(2, 3);
-static void set_error(Component *c, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) >= 0) {
-                free(c->last_error);
-                c->last_error = s;
-        }
-        va_end(ap);
-}
+static const SystemdUnitCallbacks unit_callbacks;
+static const XsProbeCallbacks store_probe_callbacks;
+static int watch_store(Manager *m);
 
 /* Which once-a-boot components this boot has started: a file each under /run, which the next
  * boot starts without. It outlives the daemon, so that a restarted daemon (it exits on purpose
@@ -118,16 +95,12 @@ static bool was_started(const Component *c) {
 }
 
 static void component_became_active(Component *c) {
-        usec_t now = now_usec(CLOCK_MONOTONIC);
-
         mark_started(c);
-        c->state = COMPONENT_ACTIVE;
-        c->active_since = now;
-        if (c->start_requested)
-                c->startup_msec = (now - c->start_requested) / 1000;
+        component_start_done(c);
         if (c->def->id == COMP_XENSTORED) {
-                manager_store_ready(c->manager);
-                (void) supervisor_watch_store(c->manager);
+                if (c->manager->store_ready)
+                        c->manager->store_ready(c->manager);
+                (void) watch_store(c->manager);
         }
 }
 
@@ -163,33 +136,27 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
         Component *c = userdata;
 
         if (c->state == COMPONENT_RESTARTING && (error || !streq(result, "done"))) {
-                /* A health restart that did not come up is one more failure, within the same limit. */
-                char reason[256];
-
-                snprintf(reason, sizeof reason, "its restart %s %s", error ? "was refused:" : "ended with result",
-                         error ?: result);
-                (void) systemd_fetch_result(c);
-                c->state = COMPONENT_FAILED;
-                (void) supervisor_restart(c, RESTART_REASON_RESTART_FAILED, reason);
+                supervisor_restart_failed(c, error, result);
                 return;
         }
         if (error) {
-                set_error(c, "systemd refused to start %s: %s", unit, error);
+                component_set_error(c, "systemd refused to start %s: %s", unit, error);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "Failed to start %s: %s", c->def->name,
                           error);
-                c->state = COMPONENT_FAILED;
+                component_failed(c);
         } else if (!streq(result, "done")) {
-                set_error(c, "start job of %s ended with result '%s'", unit, result);
+                component_set_error(c, "start job of %s ended with result '%s'", unit, result);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "%s failed to start: job %s; its dependents are not started",
                           c->def->name, result);
-                c->state = COMPONENT_FAILED;
+                component_failed(c);
                 (void) systemd_fetch_result(c);
         } else if (c->def->id == COMP_XENSTORED) {
                 /* Debian's store cannot tell systemd it is ready: ask it ourselves. */
-                c->state = COMPONENT_PROBING;
-                if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_READY_TIMEOUT_USEC) < 0) {
-                        set_error(c, "cannot probe the store");
-                        c->state = COMPONENT_FAILED;
+                component_probing(c);
+                if (xs_probe_start(c, m->event, now_usec(CLOCK_MONOTONIC) + STORE_READY_TIMEOUT_USEC,
+                                   &store_probe_callbacks) < 0) {
+                        component_set_error(c, "cannot probe the store");
+                        component_failed(c);
                 }
         } else {
                 unsigned up;
@@ -205,22 +172,17 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
         supervisor_dispatch(m);
 }
 
-void supervisor_component_done(Manager *m) {
-        supervisor_dispatch(m);
-}
-
 static int start_component(Component *c) {
         Manager *m = c->manager;
         int r;
 
         if (m->last_trigger && m->n_gaps < ELEMENTSOF(m->gap_samples) && m->bringup_end == 0)
                 m->gap_samples[m->n_gaps++] = now_usec(CLOCK_MONOTONIC) - m->last_trigger;
-        c->state = COMPONENT_STARTING;
-        c->start_requested = now_usec(CLOCK_MONOTONIC);
+        component_starting(c);
         r = systemd_job(m, "StartUnit", c->def->unit, on_start_done, c);
         if (r < 0) {
-                set_error(c, "cannot queue the start of %s: %s", c->def->unit, strerror(-r));
-                c->state = COMPONENT_FAILED;
+                component_set_error(c, "cannot queue the start of %s: %s", c->def->unit, strerror(-r));
+                component_failed(c);
                 return log_error_errno(r, "Failed to start %s", c->def->name);
         }
         manager_notify(m, "STATUS=starting %s, %u of %d up", c->def->name, manager_components_up(m), _COMP_MAX);
@@ -242,9 +204,9 @@ void supervisor_dispatch(Manager *m) {
                         busy = true;
                         continue;
                 }
-                if (supervisor_lost_need(m, c)) {
-                        c->state = COMPONENT_SKIPPED;
-                        set_error(c, "not started: a component it needs is not up");
+                if (component_lost_need(m->components, c)) {
+                        component_skipped(c);
+                        component_set_error(c, "not started: a component it needs is not up");
                         log_warning("Not starting %s: a component it needs is not up", c->def->name);
                         continue;
                 }
@@ -263,8 +225,8 @@ void supervisor_dispatch(Manager *m) {
                         }
                         m->control_d = is_control_domain();
                         if (!m->control_d) {
-                                c->state = COMPONENT_SKIPPED;
-                                set_error(c, "/proc/xen/capabilities has no control_d: this is not Domain 0");
+                                component_skipped(c);
+                                component_set_error(c, "/proc/xen/capabilities has no control_d: this is not Domain 0");
                                 log_error("This host is not Xen's Domain 0 (no control_d in /proc/xen/capabilities): "
                                           "the stack is not started");
                                 continue;
@@ -307,18 +269,18 @@ static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         c->restart_timer = sd_event_source_unref(c->restart_timer);
         if (c->manager->shutting_down)
                 return 0;
-        const char *lost = supervisor_lost_need(c->manager, c);
+        const char *lost = component_lost_need(c->manager->components, c);
         if (lost) {
-                c->state = COMPONENT_FAILED;
-                set_error(c, "not restarted: %s, which it needs, went down meanwhile", lost);
+                component_failed(c);
+                component_set_error(c, "not restarted: %s, which it needs, went down meanwhile", lost);
                 log_warning("Not restarting %s: %s, which it needs, went down meanwhile", c->def->name, lost);
                 manager_update_state(c->manager);
                 return 0;
         }
-        c->start_requested = now_usec(CLOCK_MONOTONIC);
+        component_restart_queued(c);
         if (systemd_job(c->manager, "StartUnit", c->def->unit, on_start_done, c) < 0) {
-                c->state = COMPONENT_FAILED;
-                set_error(c, "cannot queue a restart");
+                component_failed(c);
+                component_set_error(c, "cannot queue a restart");
                 manager_update_state(c->manager);
         }
         return 0;
@@ -326,46 +288,42 @@ static int on_restart_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
 int supervisor_restart(Component *c, RestartReason why, const char *reason) {
         Manager *m = c->manager;
-        usec_t now = now_usec(CLOCK_MONOTONIC), delay;
-        unsigned recent = 0;
+        usec_t delay;
         int r;
 
         if (c->restart_timer || c->state == COMPONENT_RESTARTING)
                 return 0;
-        for (size_t i = 0; i < RESTART_BURST; i++)
-                recent += c->restart_times[i] && now - c->restart_times[i] < RESTART_INTERVAL_USEC;
-        if (recent >= RESTART_BURST) {
-                c->state = COMPONENT_FAILED;
-                set_error(c, "%s; restart limit reached (%d in %llu s), giving up", reason, RESTART_BURST,
-                          RESTART_INTERVAL_USEC / 1000000ULL);
-                log_event(LOG_ERR, MESSAGE_RESTART_LIMIT, c->def->name,
-                          "%s: %s; %d restarts in %llu s, giving up until a restart is requested", c->def->name, reason,
-                          RESTART_BURST, RESTART_INTERVAL_USEC / 1000000ULL);
+        r = component_restart(c, why, reason, &delay);
+        if (r < 0) {
                 manager_update_state(m);
-                return -EBUSY;
+                return r;
         }
-        /* Back off: 0 for the first failure, then 100 ms doubling up to 4 s. */
-        delay = recent == 0 ? 0 : RESTART_BACKOFF_BASE_USEC << (recent - 1);
-        if (delay > RESTART_BACKOFF_MAX_USEC)
-                delay = RESTART_BACKOFF_MAX_USEC;
-        memmove(c->restart_times + 1, c->restart_times, sizeof(usec_t) * (RESTART_BURST - 1));
-        c->restart_times[0] = now;
-        stats_count_restart(c, why);
-        c->state = COMPONENT_RESTARTING;
-        set_error(c, "%s", reason);
-        log_event(LOG_WARNING, MESSAGE_COMPONENT_RESTARTED, c->def->name,
-                  "Restarting %s: %s (restart %u, %u in the last %llu s, after %" PRIu64 " ms)", c->def->name, reason,
-                  c->restarts, recent + 1, RESTART_INTERVAL_USEC / 1000000ULL, delay / 1000);
         r = sd_event_add_time_relative(m->event, &c->restart_timer, CLOCK_MONOTONIC, delay, 1000, on_restart_timer, c);
         if (r < 0) {
-                c->state = COMPONENT_FAILED;
+                component_failed(c);
                 return log_error_errno(r, "Failed to schedule the restart of %s", c->def->name);
         }
         manager_update_state(m);
         return 0;
 }
 
-static void component_failed(Component *c, const char *active, const char *sub) {
+/* One policy for every restart that did not come up, whoever asked for it (the health check, a
+ * request on the bus, a reload): it is one more failure, and a restartable component is
+ * restarted again within the same limit; xen-dom0d(8) promises this of a failure. */
+void supervisor_restart_failed(Component *c, const char *error, const char *result) {
+        char reason[256];
+
+        snprintf(reason, sizeof reason, "its restart %s %s", error ? "was refused:" : "ended with result",
+                 error ?: result);
+        (void) systemd_fetch_result(c);
+        component_failed(c);
+        if (c->def->restart == RESTART_ON_FAILURE)
+                (void) supervisor_restart(c, RESTART_REASON_RESTART_FAILED, reason);
+        else
+                manager_update_state(c->manager);
+}
+
+static void unit_failed(Component *c, const char *active, const char *sub) {
         Manager *m = c->manager;
         char reason[256];
 
@@ -377,8 +335,9 @@ static void component_failed(Component *c, const char *active, const char *sub) 
         (void) systemd_fetch_result(c);
 
         if (c->def->id == COMP_XENSTORED) {
-                c->state = COMPONENT_FAILED;
-                set_error(c, "the store daemon died; it is never restarted, only a reboot recovers the store");
+                component_failed(c);
+                component_set_error(c,
+                                    "the store daemon died; it is never restarted, only a reboot recovers the store");
                 xs_probe_cancel(c);
                 log_event(LOG_CRIT, MESSAGE_XENSTORED_LOST, c->def->name,
                           "xenstored died (%s): guests can no longer be managed. It is not restarted (a new store "
@@ -398,11 +357,11 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                                     "have reset the host); the restarted one arms its own",
                                     n, n == 1 ? "" : "s");
         }
-        const char *lost = supervisor_lost_need(m, c);
+        const char *lost = component_lost_need(m->components, c);
         if (c->def->restart == RESTART_ON_FAILURE && lost) {
                 /* Its unit Requires= what is down: a start would pull the store back up. */
-                c->state = COMPONENT_FAILED;
-                set_error(c, "%s; not restarted: %s, which it needs, is down", reason, lost);
+                component_failed(c);
+                component_set_error(c, "%s; not restarted: %s, which it needs, is down", reason, lost);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
                           "%s failed: %s; not restarted, because %s, which it needs, is down (starting it would "
                           "start that one again)",
@@ -414,8 +373,8 @@ static void component_failed(Component *c, const char *active, const char *sub) 
                 (void) supervisor_restart(c, RESTART_REASON_FAILED, reason);
                 return;
         }
-        c->state = COMPONENT_FAILED;
-        set_error(c, "%s", reason);
+        component_failed(c);
+        component_set_error(c, "%s", reason);
         log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name, "%s failed: %s; it is not restarted automatically",
                   c->def->name, reason);
         manager_update_state(m);
@@ -424,10 +383,11 @@ static void component_failed(Component *c, const char *active, const char *sub) 
 /* A once-a-boot component that this boot started, found down by a daemon that (re)started
  * since: what failed while no daemon watched is reported as if it had been watched. */
 static void component_lost_before_adoption(Component *c) {
-        c->state = COMPONENT_FAILED;
+        component_failed(c);
         (void) systemd_fetch_result(c);
         if (c->def->id == COMP_XENSTORED) {
-                set_error(c, "the store daemon died; it is never restarted, only a reboot recovers the store");
+                component_set_error(c,
+                                    "the store daemon died; it is never restarted, only a reboot recovers the store");
                 log_event(LOG_CRIT, MESSAGE_XENSTORED_LOST, c->def->name,
                           "xenstored was started in this boot and is no longer running (%s): guests can no longer "
                           "be managed. It is not started again (a new store would not know the running guests); "
@@ -435,32 +395,24 @@ static void component_lost_before_adoption(Component *c) {
                           c->active_state);
                 return;
         }
-        set_error(c, "%s was started in this boot and is %s now; it is not started again before a reboot",
-                  c->def->unit, c->active_state);
+        component_set_error(c, "%s was started in this boot and is %s now; it is not started again before a reboot",
+                            c->def->unit, c->active_state);
         log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
                   "%s was started in this boot and is %s now; it is not started again before a reboot",
                   c->def->name, c->active_state);
 }
 
-void supervisor_unit_properties(Component *c, const char *active, const char *sub) {
+static void on_unit_state(Component *c, const char *active, const char *sub, void *userdata) {
         Manager *m = c->manager;
-        bool first = !c->active_state;
+        bool first = component_set_unit_state(c, active, sub);
 
-        if (active) {
-                free(c->active_state);
-                c->active_state = strdup(active);
-        }
-        if (sub) {
-                free(c->sub_state);
-                c->sub_state = strdup(sub);
-        }
         if (!c->active_state)
                 return;
 
         if (first) {
                 /* The initial state: adopt what already runs, and start the rest in order. */
                 if (streq(c->active_state, "active") && c->state == COMPONENT_PENDING) {
-                        c->adopted = true;
+                        component_adopted(c);
                         component_became_active(c);
                         log_info("Adopted %s, already active", c->def->name);
                         if (c->def->reload_restartable && environment_newer(c) && m->bringup_start) {
@@ -469,11 +421,10 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
                                           "Restarting %s: its environment file is newer than it (a reload was "
                                           "interrupted before restarting it)",
                                           c->def->name);
-                                c->state = COMPONENT_STARTING;
-                                c->start_requested = now_usec(CLOCK_MONOTONIC);
-                                stats_count_restart(c, RESTART_REASON_RELOAD);
+                                component_starting(c);
+                                component_count_restart(c, RESTART_REASON_RELOAD);
                                 if (systemd_job(m, "RestartUnit", c->def->unit, on_start_done, c) < 0)
-                                        c->state = COMPONENT_FAILED;
+                                        component_failed(c);
                         }
                 }
                 else if (c->def->once_per_boot && c->state == COMPONENT_PENDING && was_started(c))
@@ -487,11 +438,11 @@ void supervisor_unit_properties(Component *c, const char *active, const char *su
 
         if (streq(c->active_state, "failed")) {
                 if (IN_SET(c->state, COMPONENT_ACTIVE, COMPONENT_PROBING))
-                        component_failed(c, c->active_state, c->sub_state);
+                        unit_failed(c, c->active_state, c->sub_state);
         } else if (streq(c->active_state, "inactive")) {
                 if (c->state == COMPONENT_ACTIVE) {
-                        c->state = COMPONENT_STOPPED;
-                        set_error(c, "stopped (%s)", strna(c->sub_state));
+                        component_stopped(c);
+                        component_set_error(c, "stopped (%s)", strna(c->sub_state));
                         log_warning("%s was stopped from outside xen-dom0d; it is not started again until asked",
                                     c->def->name);
                 }
@@ -576,7 +527,7 @@ int supervisor_begin(Manager *m) {
                 m->backend_modules_loaded = true;
         }
         for (size_t i = 0; i < _COMP_MAX; i++) {
-                r = systemd_watch_unit(&m->components[i]);
+                r = systemd_watch_unit(&m->components[i], &unit_callbacks);
                 if (r < 0)
                         return log_error_errno(r, "Failed to watch %s", m->components[i].def->unit);
         }
@@ -603,13 +554,15 @@ static int on_store_watch(sd_event_source *s, uint64_t usec, void *userdata) {
         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         if (c->probe_pid > 0 || c->probe_timer)
                 return 0; /* the last probe is still waiting for its answer */
-        if (xs_probe_start(c, now_usec(CLOCK_MONOTONIC) + STORE_SILENT_AFTER_USEC) < 0)
+        if (xs_probe_start(c, m->event, now_usec(CLOCK_MONOTONIC) + STORE_SILENT_AFTER_USEC,
+                           &store_probe_callbacks) < 0)
                 log_warning("Cannot start a liveness probe of the store; trying again in %" PRIu64 " ms",
                             m->store_watch_usec / 1000);
         return 0;
 }
 
-int supervisor_watch_store(Manager *m) {
+/* Starts the periodic liveness probe of an active store (idempotent). */
+static int watch_store(Manager *m) {
         int r;
 
         if (m->store_watch_usec == 0)
@@ -632,8 +585,8 @@ static void store_liveness(Component *c, bool ok, const char *error) {
 
         if (!ok && !m->store_unresponsive) {
                 m->store_unresponsive = true;
-                set_error(c, "the store does not answer: %s within %llu s", strna(error),
-                          STORE_SILENT_AFTER_USEC / 1000000ULL);
+                component_set_error(c, "the store does not answer: %s within %llu s", strna(error),
+                                    STORE_SILENT_AFTER_USEC / 1000000ULL);
                 log_event(LOG_CRIT, MESSAGE_XENSTORED_SILENT, c->def->name,
                           "xenstored does not answer (%s within %llu s): guests cannot be managed until it does. "
                           "It is not restarted; its dependents are left alone.",
@@ -641,15 +594,14 @@ static void store_liveness(Component *c, bool ok, const char *error) {
                 manager_update_state(m);
         } else if (ok && m->store_unresponsive) {
                 m->store_unresponsive = false;
-                free(c->last_error);
-                c->last_error = NULL;
+                component_clear_error(c);
                 log_event(LOG_NOTICE, MESSAGE_XENSTORED_ANSWERS, c->def->name, "xenstored answers again");
                 manager_update_state(m);
                 xen_store_answers(m);
         }
 }
 
-void supervisor_store_probed(Component *c, bool ok, const char *error) {
+static void on_store_probed(Component *c, bool ok, const char *error, void *userdata) {
         Manager *m = c->manager;
 
         /* For the metrics: how long the store took to answer, readiness probes included. */
@@ -678,11 +630,19 @@ void supervisor_store_probed(Component *c, bool ok, const char *error) {
                           c->startup_msec, up, _COMP_MAX);
                 return;
         } else {
-                c->state = COMPONENT_FAILED;
-                set_error(c, "%s within %llu s", error, STORE_READY_TIMEOUT_USEC / 1000000ULL);
+                component_failed(c);
+                component_set_error(c, "%s within %llu s", error, STORE_READY_TIMEOUT_USEC / 1000000ULL);
                 log_event(LOG_ERR, MESSAGE_COMPONENT_FAILED, c->def->name,
                           "xenstored started but %s within %llu s; its dependents are not started", error,
                           STORE_READY_TIMEOUT_USEC / 1000000ULL);
         }
         supervisor_dispatch(m);
 }
+
+static const SystemdUnitCallbacks unit_callbacks = {
+        .unit_state = on_unit_state,
+};
+
+static const XsProbeCallbacks store_probe_callbacks = {
+        .probed = on_store_probed,
+};

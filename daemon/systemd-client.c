@@ -342,7 +342,7 @@ static int read_unit_props(sd_bus_message *msg, char **active, char **sub, uint6
 }
 
 static void deliver(Component *c, char *active, char *sub) {
-        supervisor_unit_properties(c, active, sub);
+        c->unit_callbacks->unit_state(c, active, sub, c->unit_callbacks->userdata);
         free(active);
         free(sub);
 }
@@ -439,7 +439,8 @@ static int on_load_unit(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         return 0;
 }
 
-int systemd_watch_unit(Component *c) {
+int systemd_watch_unit(Component *c, const SystemdUnitCallbacks *callbacks) {
+        c->unit_callbacks = callbacks;
         return sd_bus_call_method_async(c->manager->systemd_bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "LoadUnit", on_load_unit,
                                         c, "s", c->def->unit);
 }
@@ -450,8 +451,7 @@ static int on_result(sd_bus_message *reply, void *userdata, sd_bus_error *ret_er
 
         if (sd_bus_message_get_error(reply) || sd_bus_message_read(reply, "v", "s", &result) < 0)
                 return 0;
-        free(c->result);
-        c->result = strdup(result);
+        component_set_result(c, result);
         manager_update_state(c->manager);
         return 0;
 }

@@ -13,8 +13,16 @@ typedef void (*job_callback_t)(Manager *m, const char *unit, const char *result,
 int systemd_subscribe(Manager *m);
 /* Queues method ("StartUnit", "RestartUnit", "StopUnit") on unit in "replace" mode. */
 int systemd_job(Manager *m, const char *method, const char *unit, job_callback_t cb, void *userdata);
-/* Loads the unit, follows its ActiveState/SubState, and reports the current state once. */
-int systemd_watch_unit(Component *c);
+typedef struct SystemdUnitCallbacks {
+        /* The unit's ActiveState and SubState (either NULL: unchanged), the first time with the
+         * state it has, then at every change; "unknown" when it cannot be read. */
+        void (*unit_state)(Component *c, const char *active_state, const char *sub_state, void *userdata);
+        void *userdata;
+} SystemdUnitCallbacks;
+
+/* Loads the unit, follows its ActiveState/SubState, and reports the current state once, then
+ * every change, to callbacks (which must outlive c). */
+int systemd_watch_unit(Component *c, const SystemdUnitCallbacks *callbacks);
 /* Reads the unit's Result property (why it failed) into c->result, asynchronously. */
 int systemd_fetch_result(Component *c);
 /* Asks systemd to reload its unit files (daemon-reload); cb gets error NULL on success. */

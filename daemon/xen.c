@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "bus-domain.h"
 #include "bus-names.h"
 #include "log.h"
 #include "render.h"
@@ -47,20 +48,6 @@ const char *xen_shutdown_reason_to_string(XenShutdownReason r) {
         return r < _XEN_SHUTDOWN_MAX ? shutdown_reasons[r] : "unknown";
 }
 
-/* One domain as the bus sees it. Kept small: a host may run thousands. */
-typedef struct XenDomain {
-        uint32_t domid;
-        uint8_t state;
-        uint8_t flags;
-        uint8_t shutdown_reason;
-        uint8_t uuid[16];
-        uint32_t vcpus, max_vcpus;
-        uint64_t memory_kib, max_memory_kib;
-        uint64_t cpu_time_ns;
-        uint64_t start_usec; /* CLOCK_REALTIME, 0: unknown */
-        char *name;
-} XenDomain;
-
 /* A domain whose name is asked of the store, and the answer. */
 typedef struct NameLookup {
         uint32_t domid;
@@ -97,6 +84,7 @@ typedef struct XenState {
         XenChild *memory;    /* setting dom0's memory target */
         uint64_t memory_target_kib, memory_was_kib, memory_max_kib;
         XenMemoryDone memory_done;
+        const XenCallbacks *callbacks;
 } XenState;
 
 static XenState *xen_get(Manager *m) {
@@ -123,7 +111,7 @@ static int index_names(XenState *x) {
         return 0;
 }
 
-static XenDomain *domain_by_name(XenState *x, const char *name) {
+static XenDomain *domain_find(XenState *x, const char *name) {
         size_t lo = 0, hi = x->n_domains;
 
         while (lo < hi) {
@@ -153,22 +141,6 @@ static void domain_update(XenDomain *d, const XenDomainInfo *i) {
         d->memory_kib = i->memory_kib;
         d->max_memory_kib = i->max_memory_kib;
         d->cpu_time_ns = i->cpu_time_ns;
-}
-
-static int domain_path(const char *name, char **ret) {
-        return sd_bus_path_encode(DOM0_DOMAIN_PREFIX, name, ret);
-}
-
-static void emit_domain(Manager *m, const char *signal, const XenDomain *d) {
-        _cleanup_free_ char *path = NULL;
-
-        if (!m->bus || domain_path(d->name, &path) < 0)
-                return;
-        if (streq(signal, "DomainRemoved"))
-                (void) sd_bus_emit_object_removed(m->bus, path);
-        (void) sd_bus_emit_signal(m->bus, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, signal, "uso", d->domid, d->name, path);
-        if (streq(signal, "DomainAdded"))
-                (void) sd_bus_emit_object_added(m->bus, path);
 }
 
 static int on_settle(sd_event_source *s, uint64_t usec, void *userdata);
@@ -271,7 +243,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                 if (!kept[i]) {
                         if (x->populated) {
                                 log_info("Domain %s (%" PRIu32 ") is gone", x->domains[i].name, x->domains[i].domid);
-                                emit_domain(m, "DomainRemoved", &x->domains[i]);
+                                bus_domain_emit(m, "DomainRemoved", &x->domains[i]);
                         }
                         free(x->domains[i].name);
                 }
@@ -290,13 +262,10 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                 for (size_t i = 0; i < n_added; i++) {
                         log_info("Domain %s (%" PRIu32 ") appeared", x->domains[added[i]].name,
                                  x->domains[added[i]].domid);
-                        emit_domain(m, "DomainAdded", &x->domains[added[i]]);
+                        bus_domain_emit(m, "DomainAdded", &x->domains[added[i]]);
                 }
-        for (size_t i = 0; m->bus && i < n_moved; i++) {
-                _cleanup_free_ char *path = NULL;
-                if (domain_path(x->domains[moved[i]].name, &path) >= 0)
-                        (void) sd_bus_emit_properties_changed(m->bus, path, DOM0_DOMAIN_IFACE, "State", NULL);
-        }
+        for (size_t i = 0; i < n_moved; i++)
+                bus_domain_emit_state_changed(m, &x->domains[moved[i]]);
         /* The first listing is complete once the store was asked for its names. */
         if (!x->populated && (n_want == 0 || x->names_tried)) {
                 x->populated = true;
@@ -473,9 +442,11 @@ static void opened(XenState *x) {
                 log_warning_errno(r, "Cannot read the Xen version");
         log_info("Xen %s through the %s backend; Xen command line: %s", strna(x->version), x->ops->name,
                  strna(x->cmdline));
-        bus_manager_emit_changed(m, "XenVersion", "XenCommandLine", "HostMemory", "FreeMemory", "HostCPUs",
-                                 "Dom0Memory", "Dom0VCPUs", NULL);
-        (void) manager_compute_pending(m);
+        x->callbacks->properties_changed(m,
+                                         (char *[]) { "XenVersion", "XenCommandLine", "HostMemory", "FreeMemory",
+                                                       "HostCPUs", "Dom0Memory", "Dom0VCPUs", NULL },
+                                         x->callbacks->userdata);
+        x->callbacks->opened(m, x->callbacks->userdata);
 }
 
 static int try_open(XenState *x, char **ret_why) {
@@ -528,7 +499,7 @@ static XenState *xen_state_free(XenState *x) {
         return NULL;
 }
 
-int xen_start(Manager *m) {
+int xen_start(Manager *m, const XenCallbacks *callbacks) {
         const char *spec = getenv("XEN_DOM0D_BACKEND");
         static const XenBackendOps *const backends[] = { &xen_backend_libxl, &xen_backend_fake };
         _cleanup_free_ char *why = NULL;
@@ -542,6 +513,7 @@ int xen_start(Manager *m) {
         if (!x)
                 return log_error_errno(-ENOMEM, "Cannot set up the Xen backend");
         x->manager = m;
+        x->callbacks = callbacks;
         colon = strchr(spec, ':');
         for (size_t i = 0; i < ELEMENTSOF(backends); i++)
                 if (strlen(backends[i]->name) == (colon ? (size_t) (colon - spec) : strlen(spec)) &&
@@ -609,7 +581,7 @@ int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const cha
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
 }
 
-static void format_uuid(const uint8_t u[16], char buf[static 37]) {
+void xen_format_uuid(const uint8_t u[16], char buf[static 37]) {
         snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", u[0], u[1], u[2],
                  u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
 }
@@ -648,7 +620,7 @@ static int append_identity(sd_bus_message *reply, const XenDomain *d) {
         char uuid[37];
         int r;
 
-        format_uuid(d->uuid, uuid);
+        xen_format_uuid(d->uuid, uuid);
         r = sd_bus_message_append_basic(reply, 'u', &d->domid);
         if (r >= 0)
                 r = sd_bus_message_append_basic(reply, 's', d->name);
@@ -664,7 +636,7 @@ static int append_listed(sd_bus_message *reply, const XenDomain *d) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        r = domain_path(d->name, &path);
+        r = bus_domain_path(d->name, &path);
         if (r >= 0)
                 r = append_identity(reply, d);
         if (r >= 0)
@@ -720,7 +692,7 @@ int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         return r != 0 ? r : list_domains_reply(x, msg);
 }
 
-static int append_flags(sd_bus_message *reply, uint8_t flags) {
+int bus_xen_append_flags(sd_bus_message *reply, uint8_t flags) {
         int r = sd_bus_message_open_container(reply, 'a', "s");
 
         for (unsigned b = 0; r >= 0 && b < _METRICS_DOMAIN_FLAG_COUNT; b++)
@@ -729,7 +701,7 @@ static int append_flags(sd_bus_message *reply, uint8_t flags) {
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-static const char *domain_shutdown_reason(const XenDomain *d) {
+const char *xen_domain_shutdown_reason(const XenDomain *d) {
         return d->flags & METRICS_DOMAIN_SHUTDOWN ? xen_shutdown_reason_to_string(d->shutdown_reason) : "";
 }
 
@@ -750,9 +722,9 @@ static int append_stats(sd_bus_message *reply, const XenDomain *d) {
         if (r >= 0)
                 r = sd_bus_message_append_basic(reply, 'u', &d->max_vcpus);
         if (r >= 0)
-                r = append_flags(reply, d->flags);
+                r = bus_xen_append_flags(reply, d->flags);
         if (r >= 0)
-                r = sd_bus_message_append_basic(reply, 's', domain_shutdown_reason(d));
+                r = sd_bus_message_append_basic(reply, 's', xen_domain_shutdown_reason(d));
         if (r >= 0)
                 r = sd_bus_message_append_basic(reply, 't', &d->start_usec);
         return r;
@@ -798,7 +770,7 @@ int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n,
                         .max_vcpus = d->max_vcpus,
                         .start_time_usec = d->start_usec,
                 };
-                format_uuid(d->uuid, l[i].uuid);
+                xen_format_uuid(d->uuid, l[i].uuid);
         }
         (void) x->ops->host_info(x->backend, &host);
         *ret_domains = l;
@@ -808,111 +780,30 @@ int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n,
         return 0;
 }
 
-/* ---- domain objects ------------------------------------------------------------------------ */
+/* ---- the domains, for their bus objects ------------------------------------------------ */
 
-static int find_domain(sd_bus *bus, const char *path, const char *iface, void *userdata, void **found,
-                       sd_bus_error *error) {
-        XenState *x = xen_get(userdata);
-        _cleanup_free_ char *name = NULL;
+const XenDomain *xen_domains(Manager *m, size_t *ret_n) {
+        XenState *x = xen_get(m);
+
+        *ret_n = x ? x->n_domains : 0;
+        return x ? x->domains : NULL;
+}
+
+XenDomain *xen_domain_by_name(Manager *m, const char *name) {
+        XenState *x = xen_get(m);
         XenDomainInfo info;
         XenDomain *d;
-        int r;
 
         if (!x)
-                return 0;
-        r = sd_bus_path_decode(path, DOM0_DOMAIN_PREFIX, &name);
-        if (r <= 0)
-                return r;
-        d = domain_by_name(x, name);
+                return NULL;
+        d = domain_find(x, name);
         if (!d)
-                return 0;
+                return NULL;
         /* Fresh memory and CPU time for this one; a domain that just died stays until the
          * watch says so. */
         if (x->ops->domain_info(x->backend, d->domid, &info) >= 0)
                 domain_update(d, &info);
-        *found = d;
-        return 1;
-}
-
-static int enumerate_domains(sd_bus *bus, const char *path, void *userdata, char ***nodes, sd_bus_error *error) {
-        XenState *x = xen_get(userdata);
-        size_t n = x ? x->n_domains : 0;
-        char **l = calloc(n + 1, sizeof(char *));
-
-        if (!l)
-                return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                if (domain_path(x->domains[i].name, &l[i]) < 0) {
-                        strv_free(l);
-                        return -ENOMEM;
-                }
-        *nodes = l;
-        return 1;
-}
-
-static int domain_property(sd_bus *bus, const char *path, const char *iface, const char *property,
-                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        const XenDomain *d = userdata;
-        char uuid[37];
-
-        if (streq(property, "DomID"))
-                return sd_bus_message_append(reply, "u", d->domid);
-        if (streq(property, "Name"))
-                return sd_bus_message_append(reply, "s", d->name);
-        if (streq(property, "UUID")) {
-                format_uuid(d->uuid, uuid);
-                return sd_bus_message_append(reply, "s", uuid);
-        }
-        if (streq(property, "State"))
-                return sd_bus_message_append(reply, "s", xen_domain_state_to_string(d->state));
-        if (streq(property, "MemoryKiB"))
-                return sd_bus_message_append(reply, "t", d->memory_kib);
-        if (streq(property, "VCPUs"))
-                return sd_bus_message_append(reply, "u", d->vcpus);
-        if (streq(property, "CPUTimeNanoseconds"))
-                return sd_bus_message_append(reply, "t", d->cpu_time_ns);
-        if (streq(property, "MaxMemoryKiB"))
-                return sd_bus_message_append(reply, "t", d->max_memory_kib);
-        if (streq(property, "MaxVCPUs"))
-                return sd_bus_message_append(reply, "u", d->max_vcpus);
-        if (streq(property, "Flags"))
-                return append_flags(reply, d->flags);
-        if (streq(property, "ShutdownReason"))
-                return sd_bus_message_append(reply, "s", domain_shutdown_reason(d));
-        if (streq(property, "StartTimestamp"))
-                return sd_bus_message_append(reply, "t", d->start_usec);
-        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
-}
-
-static const sd_bus_vtable domain_vtable[] = {
-        SD_BUS_VTABLE_START(0),
-        SD_BUS_PROPERTY("DomID", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("Name", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_PROPERTY("UUID", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        /* State changes are announced (as seen on the next change event); memory and CPU time
-         * change all the time and are read when asked for. */
-        SD_BUS_PROPERTY("State", "s", domain_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("MemoryKiB", "t", domain_property, 0, 0),
-        SD_BUS_PROPERTY("VCPUs", "u", domain_property, 0, 0),
-        SD_BUS_PROPERTY("CPUTimeNanoseconds", "t", domain_property, 0, 0),
-        SD_BUS_PROPERTY("MaxMemoryKiB", "t", domain_property, 0, 0),
-        SD_BUS_PROPERTY("MaxVCPUs", "u", domain_property, 0, 0),
-        SD_BUS_PROPERTY("Flags", "as", domain_property, 0, 0),
-        SD_BUS_PROPERTY("ShutdownReason", "s", domain_property, 0, 0),
-        SD_BUS_PROPERTY("StartTimestamp", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
-        SD_BUS_VTABLE_END
-};
-
-int bus_xen_register(Manager *m) {
-        int r;
-
-        r = sd_bus_add_fallback_vtable(m->bus, NULL, DOM0_DOMAIN_PREFIX, DOM0_DOMAIN_IFACE, domain_vtable, find_domain,
-                                       m);
-        if (r >= 0)
-                r = sd_bus_add_node_enumerator(m->bus, NULL, DOM0_DOMAIN_PREFIX, enumerate_domains, m);
-        if (r < 0)
-                return log_error_errno(r, "Failed to register the domain objects");
-        return 0;
+        return d;
 }
 
 /* ---- what only a reboot of Xen applies ------------------------------------------------------- */
@@ -1027,7 +918,7 @@ static void memory_done(void *userdata, int error, const char *data, size_t size
                 log_info("Set Domain 0's memory target to %" PRIu64 " MiB live (was %" PRIu64
                          " MiB, booted maximum %" PRIu64 " MiB)",
                          mib, x->memory_was_kib >> 10, x->memory_max_kib >> 10);
-                bus_manager_emit_changed(m, "Dom0Memory", "FreeMemory", NULL);
+                x->callbacks->properties_changed(m, (char *[]) { "Dom0Memory", "FreeMemory", NULL }, x->callbacks->userdata);
         }
         if (done)
                 done(m, error < 0 ? error : 1);

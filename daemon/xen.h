@@ -5,9 +5,32 @@
 
 #include "manager.h"
 
-/* Opens the backend and starts watching domains; the bus objects follow. A failure leaves the
- * daemon running without Xen facts (logged). */
-int xen_start(Manager *m);
+/* One domain as the bus sees it. Kept small: a host may run thousands. */
+typedef struct XenDomain {
+        uint32_t domid;
+        uint8_t state;
+        uint8_t flags;
+        uint8_t shutdown_reason;
+        uint8_t uuid[16];
+        uint32_t vcpus, max_vcpus;
+        uint64_t memory_kib, max_memory_kib;
+        uint64_t cpu_time_ns;
+        uint64_t start_usec; /* CLOCK_REALTIME, 0: unknown */
+        char *name;
+} XenDomain;
+
+typedef struct XenCallbacks {
+        /* Manager properties the hypervisor tells (host facts, dom0's memory) changed; properties
+         * is NULL-terminated. */
+        void (*properties_changed)(Manager *m, char **properties, void *userdata);
+        /* The backend opened: what only the running hypervisor tells can be compared now. */
+        void (*opened)(Manager *m, void *userdata);
+        void *userdata;
+} XenCallbacks;
+
+/* Opens the backend and starts watching domains; the bus objects follow; callbacks (which must
+ * outlive it) hear of changes. A failure leaves the daemon running without Xen facts (logged). */
+int xen_start(Manager *m, const XenCallbacks *callbacks);
 void xen_stop(Manager *m);
 
 /* Manager properties XenVersion, XenCommandLine, HostMemory, FreeMemory, HostCPUs, Dom0Memory,
@@ -17,8 +40,15 @@ int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const cha
 int bus_xen_list_domains(sd_bus_message *msg, void *userdata, sd_bus_error *error);
 /* GetDomainStats: every domain's statistics, read in one pass. */
 int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error);
-/* Domain objects under /org/xenproject/Dom0/domain. */
-int bus_xen_register(Manager *m);
+/* The domains known, ordered by domid; none while the hypervisor cannot be read. */
+const XenDomain *xen_domains(Manager *m, size_t *ret_n);
+/* The domain called name, its memory and CPU time read afresh; NULL when there is none. */
+XenDomain *xen_domain_by_name(Manager *m, const char *name);
+void xen_format_uuid(const uint8_t u[16], char buf[static 37]);
+/* Its shutdown reason when it shut down, else "". */
+const char *xen_domain_shutdown_reason(const XenDomain *d);
+/* The domain's flags as an "as". */
+int bus_xen_append_flags(sd_bus_message *reply, uint8_t flags);
 
 /* The domains' statistics, read in one pass over the hypervisor, and the host's memory, for
  * the metrics; the names are borrowed until the loop runs again. -ENXIO while the hypervisor

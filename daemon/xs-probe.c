@@ -5,12 +5,16 @@
 #include <xenstore.h>
 
 #include "log.h"
-#include "manager.h"
+#include "xs-probe.h"
 
 #define ATTEMPT_TIMEOUT_USEC (2 * 1000000ULL)
 #define RETRY_USEC (20 * 1000ULL)
 
 static int attempt(Component *c);
+
+static void report(Component *c, bool ok, const char *error) {
+        c->probe_callbacks->probed(c, ok, error, c->probe_callbacks->userdata);
+}
 
 static void probe_reset(Component *c) {
         c->probe_child = sd_event_source_unref(c->probe_child);
@@ -35,18 +39,18 @@ static int on_retry(sd_event_source *s, uint64_t usec, void *userdata) {
 
         c->probe_timer = sd_event_source_unref(c->probe_timer);
         if (attempt(c) < 0)
-                supervisor_store_probed(c, false, "cannot start a store probe");
+                report(c, false, "cannot start a store probe");
         return 0;
 }
 
 static void attempt_failed(Component *c, const char *why) {
         if (now_usec(CLOCK_MONOTONIC) >= c->probe_deadline) {
-                supervisor_store_probed(c, false, why);
+                report(c, false, why);
                 return;
         }
-        if (sd_event_add_time_relative(c->manager->event, &c->probe_timer, CLOCK_MONOTONIC, RETRY_USEC, 1000, on_retry,
+        if (sd_event_add_time_relative(c->probe_event, &c->probe_timer, CLOCK_MONOTONIC, RETRY_USEC, 1000, on_retry,
                                        c) < 0)
-                supervisor_store_probed(c, false, "cannot schedule a store probe");
+                report(c, false, "cannot schedule a store probe");
 }
 
 static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
@@ -61,7 +65,7 @@ static int on_child(sd_event_source *s, const siginfo_t *si, void *userdata) {
 
         probe_reset(c);
         if (ok)
-                supervisor_store_probed(c, true, NULL);
+                report(c, true, NULL);
         else
                 attempt_failed(c, "the store did not answer");
         return 0;
@@ -77,7 +81,7 @@ static int on_attempt_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 }
 
 static int attempt(Component *c) {
-        sd_event *e = c->manager->event;
+        sd_event *e = c->probe_event;
         pid_t pid;
         int r;
 
@@ -114,8 +118,10 @@ static int attempt(Component *c) {
         return 0;
 }
 
-int xs_probe_start(Component *c, usec_t deadline) {
+int xs_probe_start(Component *c, sd_event *e, usec_t deadline, const XsProbeCallbacks *callbacks) {
         xs_probe_cancel(c);
+        c->probe_event = e;
+        c->probe_callbacks = callbacks;
         c->probe_deadline = deadline;
         c->probe_started = now_usec(CLOCK_MONOTONIC);
         return attempt(c);

@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "bus-manager.h"
 #include "bus-names.h"
+#include "daemon.h"
 #include "log.h"
 #include "manager.h"
 

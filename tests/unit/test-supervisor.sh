@@ -482,6 +482,53 @@ expect "failed restart: nothing else was started, stopped or restarted" \
 	"$(calls_after "$t_up" | grep -vc xenconsoled)" 0
 scenario_end
 
+# ---- 3d: so is a restart on request or for a reload that does not come up ----------------------
+# One policy for every restart: a failed one is a failure of a restartable component, which is
+# restarted within the same limit, whoever asked for the restart that failed.
+scenario restart-request-fails
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+load_paths
+ctl behaviour xenconsoled fail:20
+ctl log restart-request
+wait_until 5 has "CTL log restart-request"
+t_req=$(at "CTL log restart-request")
+err=$(B --timeout=5 call org.xenproject.Dom0 $P $I RestartComponent s xenconsoled 2>&1)
+contains "failed restart on request: the caller is told" "$err" "Restart of xenconsoled failed"
+pause 2.5 # the back-off of five restarts: 0.1 + 0.2 + 0.4 + 0.8 s
+expect "failed restart on request: restarted again until the limit" \
+	"$(calls_after "$t_req" | tr '\n' ' ')" \
+	"RestartUnit xenconsoled.service $(printf 'StartUnit xenconsoled.service %.0s' 1 2 3 4 5)"
+expect "failed restart on request: giving up logged" "$(grep -c "giving up" "$S/daemon.log")" 1
+expect "failed restart on request: xenconsoled is failed" "$(cprop xenconsoled State)" failed
+expect "failed restart on request: the metrics count the request" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="requested"}')" 1
+expect "failed restart on request: and 5 restarts that did not come up" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="restart_failed"}')" 5
+expect "failed restart on request: Restarts counts all six" "$(cprop xenconsoled Restarts)" 6
+scenario_end
+
+scenario reload-restart-fails
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+load_paths
+ctl behaviour xenconsoled fail:20
+printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+ctl log reload-fails
+wait_until 5 has "CTL log reload-fails"
+t_reload=$(at "CTL log reload-fails")
+B --timeout=5 call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+pause 2.5
+expect "failed restart for a reload: restarted again until the limit" \
+	"$(calls_after "$t_reload" | tr '\n' ' ')" \
+	"RestartUnit xenconsoled.service $(printf 'StartUnit xenconsoled.service %.0s' 1 2 3 4 5)"
+expect "failed restart for a reload: xenconsoled is failed" "$(cprop xenconsoled State)" failed
+expect "failed restart for a reload: the metrics count the reload's restart" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="reload"}')" 1
+expect "failed restart for a reload: and 5 restarts that did not come up" \
+	"$(metric 'xen_component_restarts_by_reason_total{component="xenconsoled",reason="restart_failed"}')" 5
+scenario_end
+
 # ---- 3e: signals that claim to be systemd's -------------------------------------------------------
 # Any client may send a signal with systemd's path and interface, to every listener or with the
 # daemon as its destination: dbus-daemon checks a signal's sender against a match's well-known

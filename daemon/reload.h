@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reloading the configuration: one prepare step that Diff answers with, and its commit:
+ * write the files, restart what reads a changed setting. */
+#pragma once
+
+#include "manager.h"
+
+/* What reloading the file would do, computed without doing any of it: Diff's answer is this,
+ * and Reload is this, then carried out. */
+typedef struct ReloadPrepared {
+        Config *config;          /* the new configuration, validated */
+        FileSet files;           /* what it renders; nothing while xen.enable is false */
+        char **changed_files;    /* of those, the files that differ from what is on disk */
+        ReloadPlan plan;
+        uint32_t restart;        /* the components the reload restarts: the plan's, where the stack's
+                                  * state lets them (running, bring-up settled, needs up) */
+        uint32_t skipped;        /* the plan's that are not restarted: a dependency is down */
+        bool memory_live;        /* dom0's new memory target is set live (within the booted maximum) */
+        OptionReasons pending;   /* what waits for a reboot once it is in effect: against the
+                                  * booted configuration and against the running hypervisor */
+} ReloadPrepared;
+
+void reload_prepared_done(ReloadPrepared *p);
+/* Loads and validates the file (findings in d; -EINVAL when it is invalid), renders it,
+ * compares with the disk and plans. Returns 0, -EINVAL or -ENOMEM. */
+int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d);
+/* Replies to message (NULL for SIGHUP) when the reload is done. */
+int manager_reload(Manager *m, sd_bus_message *message);
+/* Writes the files c renders. On error, ret_error is the failure in a sentence (NULL when out
+ * of memory). */
+int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_error);
