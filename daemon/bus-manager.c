@@ -327,8 +327,12 @@ int bus_reply_strvs(sd_bus_message *msg, char **first, ...) {
 static int method_get_config(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         Manager *m = userdata;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        bool is_default[_OPTION_MAX];
         int r;
 
+        r = config_default_flags(m->config, is_default);
+        if (r < 0)
+                return r;
         r = sd_bus_message_new_method_return(msg, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "(ssb)");
@@ -336,7 +340,7 @@ static int method_get_config(sd_bus_message *msg, void *userdata, sd_bus_error *
                 _cleanup_free_ char *v = config_value_to_string(m->config, i);
                 if (!v)
                         return -ENOMEM;
-                r = sd_bus_message_append(reply, "(ssb)", option_table[i].name, v, !m->config->v[i].set);
+                r = sd_bus_message_append(reply, "(ssb)", option_table[i].name, v, is_default[i]);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);

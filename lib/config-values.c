@@ -395,6 +395,65 @@ char *config_value_to_string(const Config *c, OptionId id) {
         }
 }
 
+static int option_value_copy(const OptionDef *def, const OptionValue *src, OptionValue *dst) {
+        *dst = *src;
+        switch (def->type) {
+        case OPTION_PATH:
+        case OPTION_LINES:
+                dst->s = src->s ? strdup(src->s) : NULL;
+                return !src->s || dst->s ? 0 : -ENOMEM;
+        case OPTION_LIST:
+                dst->l = strv_copy(src->l);
+                return dst->l ? 0 : -ENOMEM;
+        default:
+                return 0;
+        }
+}
+
+static int config_copy(const Config *c, Config **ret) {
+        _cleanup_config_free_ Config *n = calloc(1, sizeof(Config));
+
+        if (!n || !(n->path = strdup(c->path)))
+                return -ENOMEM;
+        for (size_t i = 0; i < _OPTION_MAX; i++)
+                if (option_value_copy(&option_table[i], &c->v[i], &n->v[i]) < 0)
+                        return -ENOMEM;
+        *ret = TAKE_PTR(n);
+        return 0;
+}
+
+int config_default_flags(const Config *c, bool ret[static _OPTION_MAX]) {
+        _cleanup_config_free_ Config *plain = NULL;
+        int r;
+
+        r = config_new_default(NULL, &plain);
+        if (r >= 0)
+                r = config_finalize(plain);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < _OPTION_MAX; i++) {
+                const OptionDef *def = &option_table[i];
+                _cleanup_config_free_ Config *unset = NULL;
+
+                if (def->flags & OPTION_READONLY)
+                        ret[i] = true; /* derived, whatever it derives from */
+                else if (!(def->flags & OPTION_COMPUTED))
+                        ret[i] = config_value_equal(c, plain, i);
+                else {
+                        /* what the rest of c makes it, were it not set */
+                        r = config_copy(c, &unset);
+                        if (r < 0)
+                                return r;
+                        unset->v[i].set = false;
+                        r = config_finalize(unset);
+                        if (r < 0)
+                                return r;
+                        ret[i] = config_value_equal(c, unset, i);
+                }
+        }
+        return 0;
+}
+
 bool config_value_equal(const Config *a, const Config *b, OptionId id) {
         const OptionValue *x = &a->v[id], *y = &b->v[id];
 

@@ -74,6 +74,10 @@ char *config_value_to_string(const Config *c, OptionId id);
 /* Float text that reads back to the same double and always has a decimal point. */
 void format_float(double f, char buf[static 32]);
 
+/* For each option, whether c holds its default: the table's, or for a dependent default what
+ * c's own values make it (trace = true is the default when debug = true). Set in the file or
+ * not does not matter. Returns 0 or -ENOMEM. */
+int config_default_flags(const Config *c, bool ret[static _OPTION_MAX]);
 /* Whether the two configurations hold the same value for the option. */
 bool config_value_equal(const Config *a, const Config *b, OptionId id);
 

@@ -460,6 +460,29 @@ START_TEST(test_boot_params_warnings) {
 }
 END_TEST
 
+START_TEST(test_default_flags) {
+        _cleanup_config_free_ Config *a = load_ok("[xen]\ndebug = true\ntrace = true\n[dom0Resources]\nmemory = 512\n"
+                                                  "maxMemory = 512\n[qemu]\npidFile = /run/xen/qemu-dom0.pid\n"),
+                                     *b = load_ok("[xen]\ntrace = true\n[store]\npath = /usr/sbin/xenstored\n");
+        bool d[_OPTION_MAX];
+
+        ck_assert_int_eq(config_default_flags(a, d), 0);
+        ck_assert(!d[OPT_DEBUG]);           /* set, not the default */
+        ck_assert(d[OPT_TRACE]);            /* set, but what debug = true makes it */
+        ck_assert(!d[OPT_DOM0_MEMORY]);
+        ck_assert(d[OPT_DOM0_MAX_MEMORY]);  /* set, but the same as memory */
+        ck_assert(d[OPT_QEMU_PID_FILE]);    /* set to the table's default */
+        ck_assert(d[OPT_STORE_TEST_EAGAIN]); /* not set: it follows debug */
+        ck_assert(d[OPT_LOG_LEVEL]);        /* not set: debug, as trace = true makes it */
+        ck_assert(d[OPT_BOOT_PARAMS]);
+        ck_assert_int_eq(config_default_flags(b, d), 0);
+        ck_assert(!d[OPT_TRACE]);           /* set to what debug = false does not make it */
+        ck_assert(!d[OPT_STORE_PATH]);
+        ck_assert(d[OPT_STORE_TYPE]);       /* read-only: c, as the path makes it */
+        ck_assert(d[OPT_LOG_LEVEL]);        /* not set: debug, as the explicit trace = true makes it */
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("config");
         TCase *tc = tcase_create("semantics");
@@ -484,6 +507,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_large_value_linear);
         tcase_add_test(tc, test_boot_params_length);
         tcase_add_test(tc, test_boot_params_warnings);
+        tcase_add_test(tc, test_default_flags);
         suite_add_tcase(s, tc);
         return s;
 }

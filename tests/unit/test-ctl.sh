@@ -63,13 +63,18 @@ busctl_json() { B --json=short "$@" >"$tmp/busctl.json"; }
 # ---- a private system bus and the daemon on it -----------------------------------------------
 bus_start
 conf="$tmp/xen-dom0.conf"
+# debug and the store's pidFile are set to their defaults: config --changed leaves them out.
 cat >"$conf" <<EOF
 [xen]
 enable = false
+debug = false
 
 [dom0Resources]
 memory = 1024
 maxVCPUs = 2
+
+[store.settings]
+pidFile = /run/xen/xenstored.pid
 EOF
 
 daemon_start "$conf"
@@ -260,7 +265,7 @@ $2
 EOF
 }
 expect "config --changed exits 0" 0 "$ctl" config --changed
-ini_check "config --changed is exactly the keys the file sets" "
+ini_check "config --changed is exactly the keys that differ from their default, set or not" "
 assert c == {'xen': {'enable': 'false'}, 'dom0Resources': {'memory': '1024', 'maxVCPUs': '2'}}, c
 "
 expect "config exits 0" 0 "$ctl" config
