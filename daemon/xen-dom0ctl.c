@@ -35,6 +35,29 @@ typedef struct Verb {
         bool local;     /* runs without the bus (bus is NULL) */
 } Verb;
 
+/* --json: a failure as an object on stdout too, for programs; the sentence still goes to stderr.
+ * lines: the findings of an invalid configuration, one a line, or NULL. */
+static void json_failure(const char *what, const sd_bus_error *error, int r, const char *lines, int status) {
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_strv_free_ char **findings = calloc(1, sizeof(char *));
+
+        if (!arg_json || !findings)
+                return;
+        for (const char *p = lines, *nl; p && *p; p = nl ? nl + 1 : NULL) {
+                nl = strchr(p, '\n');
+                if (strv_consume(&findings, nl ? strndup(p, nl - p) : strdup(p)) < 0)
+                        return;
+        }
+        t = table_new_vertical();
+        if (!t || table_add_field(t, "Failed", "failed", TABLE_STRING, what) < 0 ||
+            table_add_field(t, "Error", "error", TABLE_STRING, sd_bus_error_is_set(error) ? error->name : "") < 0 ||
+            table_add_field(t, "Message", "message", TABLE_STRING, bus_error_text(error, r)) < 0 ||
+            table_add_field(t, "Exit status", "exit_status", TABLE_UINT32, (uint32_t) status) < 0 ||
+            table_add_field(t, "Findings", "findings", TABLE_STRV, findings) < 0)
+                return;
+        (void) table_print_json(t);
+}
+
 static int call_failed(const char *what, const sd_bus_error *error, int r) {
         /* The bus daemon's own words ("not provided by any .service files") do not say what to do. */
         if (bus_error_is_not_running(error))
@@ -47,6 +70,7 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
                         what, bus_error_text(error, r));
         else
                 fprintf(stderr, "Failed to %s: %s\n", what, bus_error_text(error, r));
+        json_failure(what, error, r, NULL, bus_error_exit_status(error, r));
         return bus_error_exit_status(error, r);
 }
 
@@ -88,6 +112,7 @@ static int print_invalid_config(const char *what, const sd_bus_error *error) {
         if (error->message && endswith(error->message, BUS_INVALID_CONFIG_REDACTED))
                 fprintf(stderr, "Run as root to see the values, or 'xen-dom0ctl check' to read the file with your "
                                 "own rights.\n");
+        json_failure(what, error, -EINVAL, error->message, EXIT_FAILED);
         return EXIT_FAILED;
 }
 

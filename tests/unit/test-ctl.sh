@@ -371,6 +371,12 @@ if [ "$(id -u)" -eq 0 ]; then
                 grep -qxF "$conf:5: dom0Resources.memory: \"lots\" is not an unsigned integer" "$tmp/err" &&
                 ok "reload prints each finding on its own line" || { nok "reload's findings"; show "$tmp/err"; }
         contains "reload names the failure" "$tmp/err" "Failed to reload"
+        expect "reload --json of an invalid file exits 1" 1 "$ctl" --json reload
+        pycheck "reload --json of an invalid file: the failure as JSON on stdout, each finding an entry" "
+assert j['failed'] == 'reload' and j['error'] == 'org.xenproject.Dom0.Error.InvalidConfig', j
+assert j['exit_status'] == 1, j
+assert any(f.startswith('$conf:3: xen.debug: ') and f.endswith('is not a boolean, expected true or false') for f in j['findings']), j['findings']
+"
         expect "config --changed after a refused reload" 0 "$ctl" config --changed
         ini_check "a refused reload keeps the running configuration" "assert c['dom0Resources']['memory'] == '1024', c"
 
@@ -548,6 +554,11 @@ expect "components without the daemon exits 3" 3 "$ctl" components
 contains "... with the same words" "$tmp/err" "xen-dom0d is not running (start it with: systemctl start xen-dom0)"
 expect "reload without the daemon exits 3" 3 "$ctl" reload
 lacks "... not the bus daemon's words" "$tmp/err" ".service files"
+expect "--json status without the daemon exits 3" 3 "$ctl" --json status
+pycheck "... and says so in JSON on stdout" "
+assert j['exit_status'] == 3 and j['findings'] == [], j
+assert j['error'] == 'org.freedesktop.DBus.Error.ServiceUnknown', j
+"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
