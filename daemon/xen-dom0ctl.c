@@ -566,6 +566,72 @@ static void print_status(const ManagerInfo *info, const ComponentList *l) {
                 print_component_line(&l->items[i], name_width);
 }
 
+/* status COMPONENT...: each as systemctl status UNIT shows a unit, one field a line. */
+static void print_component(const ComponentInfo *c) {
+        const ComponentDef *def = component_find(c->name);
+        _cleanup_free_ char *startup = c->startup_msec > 0 ? format_timespan_msec(c->startup_msec) : NULL;
+        _cleanup_free_ char *since = c->activation_usec > 0 ? format_timestamp(c->activation_usec) : NULL;
+        _cleanup_free_ char *ago = c->activation_usec > 0 ? format_timestamp_relative(c->activation_usec) : NULL;
+
+        if (output_on_tty())
+                printf("%s%s%s ", ansi(component_color(c->state)), component_bullet(c->state), ansi(ANSI_NORMAL));
+        printf("%s - %s (%s)\n", c->name, def ? def->description : "", c->unit);
+        printf(LABEL "%s%s%s", "State", ansi(component_color(c->state)), c->state, ansi(ANSI_NORMAL));
+        if (!isempty_str(c->active_state))
+                printf(" (%s%s%s)", c->active_state, isempty_str(c->sub_state) ? "" : "/", c->sub_state);
+        if (since)
+                printf(" since %s; %s", since, strna(ago));
+        printf("\n");
+        if (startup)
+                printf(LABEL "in %s\n", "Started", startup);
+        if (!isempty_str(c->result))
+                printf(LABEL "%s\n", "Result", c->result);
+        printf(LABEL "%" PRIu32 "%s\n", "Restarts", c->restarts,
+               c->restartable ? "" : " (never restarted while the host runs)");
+        if (c->adopted)
+                printf(LABEL "yes, it was running when xen-dom0d started\n", "Adopted");
+        if (!isempty_str(c->last_error))
+                printf(LABEL "%s\n", "Last error", c->last_error);
+        printf(LABEL "xen-dom0ctl logs %s\n", "Journal", c->name);
+}
+
+static int status_components(const ComponentList *l, char **names) {
+        /* a view of l's items: borrowed, freed with l */
+        _cleanup_free_ ComponentInfo *items = calloc(strv_length(names), sizeof(ComponentInfo));
+        ComponentList pick = { .items = items };
+        _cleanup_(table_freep) Table *t = NULL;
+        bool all_active = true;
+
+        if (!items)
+                return oom();
+        STRV_FOREACH(n, names) {
+                const ComponentInfo *found = NULL;
+
+                for (size_t i = 0; i < l->n && !found; i++)
+                        if (streq(l->items[i].name, *n) || streq(l->items[i].unit, *n))
+                                found = &l->items[i];
+                if (!found) {
+                        fprintf(stderr, "No component '%s': see xen-dom0ctl components.\n", *n);
+                        return EXIT_NO_COMPONENT;
+                }
+                all_active = all_active && streq(found->state, "active");
+                pick.items[pick.n++] = *found;
+        }
+        if (arg_json) {
+                /* the same objects as status's "components" */
+                t = components_table(&pick, true);
+                if (!t)
+                        return oom();
+                return print_table_json(t) ?: (all_active ? EXIT_OK : EXIT_NOT_RUNNING);
+        }
+        for (size_t i = 0; i < pick.n; i++) {
+                if (i > 0)
+                        printf("\n");
+                print_component(&pick.items[i]);
+        }
+        return all_active ? EXIT_OK : EXIT_NOT_RUNNING;
+}
+
 static int verb_status(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -582,6 +648,8 @@ static int verb_status(sd_bus *bus, char **args) {
         r = read_managed_objects(reply, &info, &l);
         if (r < 0)
                 return parse_failed("GetManagedObjects", r);
+        if (args[0])
+                return status_components(&l, args);
 
         if (arg_json) {
                 _cleanup_(table_freep) Table *t = status_table(&info, &l);
@@ -977,7 +1045,7 @@ static int verb_metrics(sd_bus *bus, char **args) {
 /* ---- command line ---------------------------------------------------------------------- */
 
 static const Verb verbs[] = {
-        { "status", 0, 0, true, false, verb_status },
+        { "status", 0, _COMP_MAX, true, false, verb_status },
         { "components", 0, 0, true, false, verb_components },
         { "config", 0, 0, true, false, verb_config },
         { "check", 0, 1, true, false, verb_check },
@@ -993,7 +1061,8 @@ static void help(void) {
         printf("%s [OPTIONS...] COMMAND ...\n\n"
                "Query and control the Xen Domain 0 stack supervised by xen-dom0d.\n\n"
                "Commands:\n"
-               "  status                 Show the stack's state, components, pending reboot\n"
+               "  status [COMPONENT...]  Show the stack's state, components, pending reboot; or\n"
+               "                         the components named\n"
                "  components             List the components and their states\n"
                "  config [--changed]     Show the effective configuration\n"
                "  check [FILE]           Validate FILE (default: the configured file)\n"

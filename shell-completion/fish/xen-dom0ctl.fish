@@ -30,7 +30,7 @@ complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a logs -
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a metrics -d 'Print the metrics'
 
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from restart" -a "$restartable"
-complete -c xen-dom0ctl -n "__fish_seen_subcommand_from logs" -a "$components"
+complete -c xen-dom0ctl -n "__fish_seen_subcommand_from logs status" -a "$components"
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from check" -F
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from config" -l changed -d 'Only the options that differ from the default'
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from metrics" -l format -x -a 'openmetrics prometheus' -d 'The text format'

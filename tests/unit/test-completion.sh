@@ -16,7 +16,7 @@ expect() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "wanted '$3'" "got   
 # What the programs say of themselves: the client's commands from its --help, the daemon's
 # long options from its --help. The components and which of them restart come from the
 # daemon's table through the bus tests; here they are the lists the three files must share.
-commands=$("$TOP_BUILDDIR/daemon/xen-dom0ctl" --help | sed -n '/^Commands:/,/^$/p' | awk 'NR > 1 && NF { print $1 }' | tr '\n' ' ')
+commands=$("$TOP_BUILDDIR/daemon/xen-dom0ctl" --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { print $1 }' | tr '\n' ' ')
 commands=${commands% }
 components="proc-xen xenstored xen-init-dom0 xenconsoled xen-qemu-dom0-disk-backend xendomains xen-watchdog"
 restartable="xenconsoled xen-qemu-dom0-disk-backend xen-watchdog"
@@ -39,6 +39,8 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl restart '')" "$restartable"
 	expect "bash: logs offers every component" \
 		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl logs '')" "$components"
+	expect "bash: status offers every component, after one too" \
+		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl status xenstored xen-w)" "xen-watchdog"
 	expect "bash: xen-dom0d's options are those of its --help" \
 		"$(bash_words "$sc/bash/xen-dom0d" _xen_dom0d xen-dom0d -- | sorted)" "$(sorted <<<"$daemon_opts")"
 	expect "bash: xen-dom0d --ch" "$(bash_words "$sc/bash/xen-dom0d" _xen_dom0d xen-dom0d --ch)" "--check"
@@ -57,6 +59,8 @@ if command -v fish >/dev/null; then
 		"$(fish_words "$sc/fish/xen-dom0ctl.fish" 'xen-dom0ctl restart ' | sorted)" "$(sorted <<<"$restartable")"
 	expect "fish: logs offers every component" \
 		"$(fish_words "$sc/fish/xen-dom0ctl.fish" 'xen-dom0ctl logs ' | sorted)" "$(sorted <<<"$components")"
+	expect "fish: status offers every component" \
+		"$(fish_words "$sc/fish/xen-dom0ctl.fish" 'xen-dom0ctl status ' | sorted)" "$(sorted <<<"$components")"
 	expect "fish: metrics --format= offers the formats" \
 		"$(fish_words "$sc/fish/xen-dom0ctl.fish" 'xen-dom0ctl metrics --format=' | sorted)" \
 		"--format=openmetrics --format=prometheus"

@@ -94,7 +94,7 @@ expect "an unknown command is a usage error" 2 "$ctl" frobnicate
 expect "an unknown option is a usage error" 2 "$ctl" --frobnicate status
 expect "restart without a component is a usage error" 2 "$ctl" restart
 expect "check with two files is a usage error" 2 "$ctl" check a b
-expect "status takes no argument" 2 "$ctl" status extra
+expect "status takes at most one argument per component" 2 "$ctl" status a b c d e f g h
 expect "--changed outside config is a usage error" 2 "$ctl" --changed status
 
 # ---- status ----------------------------------------------------------------------------------
@@ -114,6 +114,28 @@ for c in $components; do grep -qE "^ +$c +pending" "$tmp/out" || missing="$missi
 [ -z "$missing" ] && ok "status lists every component as pending" || { nok "status lacks:$missing"; show "$tmp/out"; }
 lacks "status uses no color or bullet off a terminal" "$tmp/out" $'\e'
 lacks "status uses no bullet off a terminal" "$tmp/out" "●"
+# status COMPONENT, as systemctl status UNIT: by name or unit, exit 3 when not active, 4 when unknown
+expect "status xenconsoled of a disabled stack exits 3 (not active)" 3 "$ctl" status xenconsoled
+contains "status xenconsoled: its name, description and unit" "$tmp/out" "xenconsoled - "
+contains "status xenconsoled: its state" "$tmp/out" "State: pending"
+contains "status xenconsoled: it may be restarted" "$tmp/out" "Restarts: 0"
+lacks "status xenconsoled: no other component" "$tmp/out" "xenstored"
+expect "status xenstored.service (a unit name) exits 3" 3 "$ctl" status xenstored.service
+contains "status xenstored: never restarted while the host runs" "$tmp/out" "Restarts: 0 (never restarted while the host runs)"
+expect "status of an unknown component exits 4" 4 "$ctl" status xenconsoled nosuch
+contains "status nosuch: names it and where to look" "$tmp/err" "No component 'nosuch': see xen-dom0ctl components."
+expect "status --json COMPONENT exits 3" 3 "$ctl" --json status xenconsoled xen-watchdog
+cp "$tmp/out" "$tmp/one.json"
+"$ctl" --json status >"$tmp/out" 2>/dev/null
+pycheck "status --json COMPONENT: the objects of status's components, same keys, same values" "
+one = json.load(open(d + '/one.json'))
+full = {c['name']: c for c in j['components']}
+assert [c['name'] for c in one] == ['xenconsoled', 'xen-watchdog'], one
+for c in one:
+    assert sorted(c) == sorted(full[c['name']]), (sorted(c), sorted(full[c['name']]))
+    assert {k: v for k, v in c.items() if k != 'activation_timestamp'} == {k: v for k, v in full[c['name']].items() if k != 'activation_timestamp'}, c
+"
+"$ctl" status >"$tmp/out" 2>/dev/null
 # The client and the daemon ship together: the daemon has ListDomains.
 guests=$(B --json=short call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListDomains |
         python3 -c 'import json,sys; print(sum(1 for d in json.load(sys.stdin)["data"][0] if d[0] != 0))')
