@@ -300,8 +300,40 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         pending = option_reasons_to_strv(&p.pending);
         if (!pending)
                 return -ENOMEM;
+
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         char *none[] = { NULL };
-        return bus_reply_strvs(msg, p.plan.changed ?: none, p.changed_files ?: none, restarts, pending, NULL);
+        uid_t uid;
+        /* The values themselves only to whom the file's findings are shown as they are. */
+        bool values = bus_caller_uid(msg, &uid) >= 0 && (uid == 0 || uid == geteuid());
+
+        r = sd_bus_message_new_method_return(msg, &reply);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, p.plan.changed ?: none);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, p.changed_files ?: none);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, restarts);
+        if (r >= 0)
+                r = sd_bus_message_append_strv(reply, pending);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        STRV_FOREACH(name, values ? p.plan.changed : NULL) {
+                const OptionDef *def = option_by_name(*name);
+                _cleanup_free_ char *old = def ? config_value_to_string(m->config, def->id) : NULL,
+                                    *new = def ? config_value_to_string(p.config, def->id) : NULL;
+
+                if (r < 0)
+                        break;
+                if (!old || !new)
+                        return -ENOMEM;
+                r = sd_bus_message_append(reply, "(sss)", *name, old, new);
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
 }
 
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...) {
@@ -512,9 +544,9 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Check", "s", SD_BUS_PARAM(path), "a(suss)a(suss)",
                                  SD_BUS_PARAM(errors) SD_BUS_PARAM(warnings), method_check,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("Diff", "", , "asasasas",
+        SD_BUS_METHOD_WITH_NAMES("Diff", "", , "asasasasa(sss)",
                                  SD_BUS_PARAM(changed_options) SD_BUS_PARAM(files) SD_BUS_PARAM(restarts)
-                                         SD_BUS_PARAM(pending_reboot),
+                                         SD_BUS_PARAM(pending_reboot) SD_BUS_PARAM(changed_values),
                                  method_diff, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetConfig", "", , "a(ssb)", SD_BUS_PARAM(options), method_get_config,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

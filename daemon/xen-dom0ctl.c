@@ -901,6 +901,9 @@ static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
         _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_strv_free_ char **shown = NULL;
+        _cleanup_(table_freep) Table *values = NULL;
+        const char *name, *old, *new;
         int r;
 
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff", &error, &reply, NULL);
@@ -911,9 +914,34 @@ static int verb_diff(sd_bus *bus, char **args) {
         if ((r = sd_bus_message_read_strv(reply, &changed)) < 0 || (r = sd_bus_message_read_strv(reply, &files)) < 0 ||
             (r = sd_bus_message_read_strv(reply, &restarts)) < 0 || (r = sd_bus_message_read_strv(reply, &pending)) < 0)
                 return parse_failed("Diff", r);
+        /* (option, old, new): given to root and the daemon's user only; the names alone otherwise */
+        values = table_new("OPTION", "OLD", "NEW");
+        shown = strv_copy(changed);
+        if (!values || !shown)
+                return oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &name, &old, &new)) > 0) {
+                if (table_add_many(values, TABLE_STRING, name, TABLE_STRING, old, TABLE_STRING, new) < 0)
+                        return oom();
+                for (size_t i = 0; shown[i]; i++)
+                        if (streq(shown[i], name)) {
+                                char *s;
+                                /* one line each: a value of several lines is shown joined */
+                                if (asprintf(&s, "%s: %s → %s", name, old, new) < 0)
+                                        return oom();
+                                for (char *p = s; *p; p++)
+                                        if (*p == '\n')
+                                                *p = ' ';
+                                free(shown[i]);
+                                shown[i] = s;
+                        }
+        }
+        if (r < 0)
+                return parse_failed("Diff", r);
 
         t = table_new_vertical();
-        if (!t || table_add_field(t, "Changed options", "changed_options", TABLE_STRV, changed) < 0 ||
+        if (!t || table_add_field(t, "Changed options", "changed_options", TABLE_STRV, arg_json ? changed : shown) < 0 ||
+            table_add_field(t, "Changed values", "changed_values", TABLE_TABLE, TAKE_PTR(values)) < 0 ||
             table_add_field(t, "Files to write", "files", TABLE_STRV, files) < 0 ||
             table_add_field(t, "Components to restart", "restarts", TABLE_STRV, restarts) < 0 ||
             table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)

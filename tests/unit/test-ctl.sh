@@ -359,13 +359,25 @@ contains "... store.type named as derived" "$tmp/out" "store.type: is derived"
 # ---- diff and reload -------------------------------------------------------------------------
 expect "diff with the file unchanged exits 0" 0 "$ctl" --json diff
 pycheck "diff --json with nothing changed" "
-assert j == {'changed_options': [], 'files': [], 'restarts': [], 'pending_reboot': []}, j
+assert j == {'changed_options': [], 'changed_values': [], 'files': [], 'restarts': [], 'pending_reboot': []}, j
 "
 sed -i 's/^memory = 1024$/memory = 2048/' "$conf"
 expect "diff after an edit exits 0" 0 "$ctl" --json diff
 pycheck "diff --json names the edited option" "assert 'dom0Resources.memory' in j['changed_options'], j"
+pycheck "diff --json gives root the old and new values, the dependent maxMemory too" "
+assert {'option': 'dom0Resources.memory', 'old': '1024', 'new': '2048'} in j['changed_values'], j
+assert {'option': 'dom0Resources.maxMemory', 'old': '1024', 'new': '2048'} in j['changed_values'], j
+assert [v['option'] for v in j['changed_values']] == j['changed_options'], j
+"
 expect "diff (text) exits 0" 0 "$ctl" diff
-grep -qx "  dom0Resources.memory" "$tmp/out" && ok "diff (text) lists the edited option" || { nok "diff text"; show "$tmp/out"; }
+grep -qx "  dom0Resources.memory: 1024 → 2048" "$tmp/out" && ok "diff (text) shows the edited option's old and new value" ||
+        { nok "diff text"; show "$tmp/out"; }
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+        expect "diff by an ordinary user exits 0" 0 as_nobody "$ctl" --json diff
+        pycheck "diff by an ordinary user: the names, not the values" "
+assert 'dom0Resources.memory' in j['changed_options'] and j['changed_values'] == [], j
+"
+fi
 
 cp "$conf" "$tmp/good.conf"
 printf '[xen]\nenable = false\ndebug = maybe\n[dom0Resources]\nmemory = lots\n' >"$conf"

@@ -847,13 +847,13 @@ diff_reload() {
 	reload=$(B --timeout=$((20 * slow)) --json=short call org.xenproject.Dom0 $P $I Reload 2>&1)
 	restarted=$(calls_after "$t" | awk '$1 == "RestartUnit" { sub(/\.service$/, "", $2); print $2 }' | sort | tr '\n' ' ')
 	check "Diff then Reload, $what: Diff's files, restarts and pending reboot are Reload's" \
-		python3 -c 'import json,sys; d, r = (json.loads(a)["data"] for a in sys.argv[1:3]); sys.exit(0 if d[1:] == r else 1)' \
+		python3 -c 'import json,sys; d, r = (json.loads(a)["data"] for a in sys.argv[1:3]); sys.exit(0 if d[1:4] == r else 1)' \
 		"$diff" "$reload"
 	expect "Diff then Reload, $what: what Diff said restarts is what systemd was asked to restart" \
 		"$restarted" "$(python3 -c 'import json,sys; print("".join(n + " " for n in sorted(json.loads(sys.argv[1])["data"][2])))' "$diff")"
 	after=$(B --timeout=$((10 * slow)) --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)
 	check "Diff then Reload, $what: afterwards Diff finds nothing to do, and the same pending reboot" \
-		python3 -c 'import json,sys; a, r = (json.loads(x)["data"] for x in sys.argv[1:3]); sys.exit(0 if a[:3] == [[], [], []] and a[3] == r[2] else 1)' \
+		python3 -c 'import json,sys; a, r = (json.loads(x)["data"] for x in sys.argv[1:3]); sys.exit(0 if a[:3] == [[], [], []] and a[3] == r[2] and a[4] == [] else 1)' \
 		"$after" "$reload"
 }
 export XEN_DOM0D_FAKE_CMDLINE="console=com1 dom0_mem=2048M,max:4096M"
