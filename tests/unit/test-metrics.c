@@ -132,7 +132,7 @@ static const struct {
 };
 
 START_TEST(test_golden) {
-        _cleanup_free_ char *rel = NULL, *path = NULL, *got = NULL, *want = NULL;
+        _cleanup_free_ char *rel = NULL, *got = NULL;
         Fixture f;
 
         fixture_init(&f, cases[_i].guests);
@@ -143,16 +143,7 @@ START_TEST(test_golden) {
         }
         got = write_text(&f.s, cases[_i].format, NULL);
         ck_assert_int_ge(asprintf(&rel, "tests/data/%s", cases[_i].golden), 0);
-        path = test_srcpath(rel);
-        if (getenv("UPDATE_GOLDEN")) {
-                FILE *out = fopen(path, "we");
-                ck_assert_ptr_nonnull(out);
-                fputs(got, out);
-                ck_assert_int_eq(fclose(out), 0);
-        }
-        want = test_read_file(path, NULL);
-        ck_assert_msg(want, "%s: no golden file", rel);
-        ck_assert_msg(streq(got, want), "%s differs from the golden file:\n--- expected\n%s--- got\n%s", rel, want, got);
+        test_check_golden(rel, got);
         fixture_done(&f);
 }
 END_TEST
