@@ -8,7 +8,7 @@
 # which sd-bus answers without reaching the daemon's code: a call the bus routes to a service
 # and back, with no work behind it. Three rounds; within a round they run back to back, so
 # their ratios are of one moment.
-# systest-timeout: 900
+# systest-timeout: 1050
 # shellcheck source=../../tests/system/lib/check.sh
 . "$SYSTEST_LIB/check.sh"
 
