@@ -15,9 +15,12 @@ data="$top/tests/data"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-command -v promtool >/dev/null || nok "promtool is needed (package prometheus, see tools/install-deps)"
-python3 -c 'import yaml' 2>/dev/null || nok "python3 with yaml is needed (package python3-yaml, see tools/install-deps)"
-[ "$fail" -eq 0 ] || { tap_done; exit 1; }
+missing=0
+command -v promtool >/dev/null ||
+        { nok "promtool is needed (package prometheus, see tools/install-deps)"; missing=1; }
+python3 -c 'import yaml' 2>/dev/null ||
+        { nok "python3 with yaml is needed (package python3-yaml, see tools/install-deps)"; missing=1; }
+[ "$missing" = 0 ] || { tap_done; exit 1; }
 
 # run DESCRIPTION COMMAND...: COMMAND must succeed; its output is shown when it does not.
 run() {
