@@ -318,8 +318,8 @@ flood_rc=$?
 wait $flood_reload
 flood_reload_rc=$?
 echo "# root under flood: $probe"
-echo "# flood by nobody: $(cat "$flood_log")"
-echo "# Reload flood by nobody: $(cat "$work/flood-reload.log")"
+echo "flood by nobody: $(cat "$flood_log")" | diag
+echo "Reload flood by nobody: $(cat "$work/flood-reload.log")" | diag
 [ "$probe_rc" = 0 ] && ok "root's calls during the flood: every one answered within $bound_ms ms" || nok "root's calls during the flood" "$probe"
 [ "$flood_rc" = 0 ] && ok "the flooding user's own calls are all answered (checks beyond 16 in flight: Busy)" ||
 	nok "flood calls failed" "$(cat "$flood_log")"
