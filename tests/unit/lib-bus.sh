@@ -4,8 +4,10 @@
 # Source it, then: bus_start; daemon_start CONFIG; ... ; everything ends on exit.
 # xen-dom0d runs with xen.enable = false in these tests: it then renders nothing and starts
 # nothing, so it needs neither Xen nor systemd, and serves the whole API.
+# What cannot start is reported in TAP (tests/unit/lib-tap.sh): a skip, or a bail-out.
 
 : "${TOP_BUILDDIR:?}" "${TOP_SRCDIR:?}"
+. "$TOP_SRCDIR/tests/unit/lib-tap.sh"
 XEN_DOM0D="$TOP_BUILDDIR/daemon/xen-dom0d"
 BUS_DIR=$(mktemp -d)
 chmod 755 "$BUS_DIR"
@@ -22,7 +24,7 @@ trap bus_cleanup EXIT
 # bus_start: a dbus-daemon whose policy lets anyone call anything, so that the daemon's own
 # authorization is what is tested.
 bus_start() {
-	command -v dbus-daemon >/dev/null || { echo "dbus-daemon is not installed"; exit 77; }
+	command -v dbus-daemon >/dev/null || skip_all "dbus-daemon is not installed"
 	cat >"$BUS_DIR/bus.conf" <<EOF
 <!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
@@ -40,7 +42,7 @@ bus_start() {
 EOF
 	dbus-daemon --config-file="$BUS_DIR/bus.conf" --nofork --nopidfile --nosyslog &
 	BUS_PID=$!
-	bus_wait "$DBUS_SYSTEM_BUS_ADDRESS" || { echo "the private bus did not start"; exit 1; }
+	bus_wait "$DBUS_SYSTEM_BUS_ADDRESS" || bail "the private bus did not start"
 }
 
 # bus_wait ADDRESS: until the bus at ADDRESS answers (10 s, times TEST_SLOWDOWN). The socket
@@ -64,9 +66,8 @@ daemon_start() {
 		kill -0 "$DAEMON_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	echo "xen-dom0d did not come up on the private bus:"
-	cat "$BUS_DIR/daemon.log"
-	exit 1
+	show "$BUS_DIR/daemon.log"
+	bail "xen-dom0d did not come up on the private bus (its log above)"
 }
 
 daemon_stop() {
@@ -105,11 +106,7 @@ as_nobody() { as_user --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 # B ARGS...: busctl on the private bus.
 B() { busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" "$@"; }
 
-# ---- what the D-Bus tests share: TAP lines, the object and its calls --------------------------
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s
-' "${@:2}"; }
+# ---- what the D-Bus tests share: the object and its calls ------------------------------------
 # shellcheck disable=SC2034 # used by the tests that source this
 P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager DI=org.xenproject.Dom0.Domain
 call() { B --json=short call org.xenproject.Dom0 $P $I "$@"; }

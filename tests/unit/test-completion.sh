@@ -7,10 +7,7 @@
 set -u
 : "${TOP_BUILDDIR:?}" "${TOP_SRCDIR:?}"
 sc=$TOP_SRCDIR/shell-completion
-n=0 failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-nok() { n=$((n + 1)) failed=1; echo "not ok $n - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; return 0; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+. "$TOP_SRCDIR/tests/unit/lib-tap.sh"
 expect() { if [ "$2" = "$3" ]; then ok "$1"; else nok "$1" "wanted '$3'" "got    '$2'"; fi; }
 
 # What the programs say of themselves: the client's commands from its --help, the daemon's
@@ -93,5 +90,4 @@ else
 	skip "zsh completion" "zsh is not installed"
 fi
 
-echo "1..$n"
-exit $failed
+tap_done

@@ -11,21 +11,22 @@ prom="$top/contrib/prometheus"
 play="$top/contrib/ansible/xen-dom0.yml"
 tpl="$top/contrib/ansible/xen-dom0.conf.j2"
 data="$top/tests/data"
+. "$top/tests/unit/lib-tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-command -v promtool >/dev/null || nok "promtool is needed (package prometheus, see tools/install-deps)"
-python3 -c 'import yaml' 2>/dev/null || nok "python3 with yaml is needed (package python3-yaml, see tools/install-deps)"
-if [ "$fail" -ne 0 ]; then echo "0 passed, $fail failed"; exit 1; fi
+missing=0
+command -v promtool >/dev/null ||
+        { nok "promtool is needed (package prometheus, see tools/install-deps)"; missing=1; }
+python3 -c 'import yaml' 2>/dev/null ||
+        { nok "python3 with yaml is needed (package python3-yaml, see tools/install-deps)"; missing=1; }
+[ "$missing" = 0 ] || { tap_done; exit 1; }
 
 # run DESCRIPTION COMMAND...: COMMAND must succeed; its output is shown when it does not.
 run() {
         local desc=$1
         shift
-        if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$desc"; cat "$tmp/out"; fi
+        if "$@" >"$tmp/out" 2>&1; then ok "$desc"; else nok "$desc"; show "$tmp/out"; fi
 }
 
 for f in "$prom/xen-dom0-alerts.yml" "$prom/xen-dom0-alerts.test.yml" "$prom/scrape.yml" "$play" "$tpl"; do
@@ -59,7 +60,7 @@ mutant() {
         elif grep -q "FAILED:" "$tmp/out"; then
                 ok "mutant '$1': promtool test rules fails"
         else
-                nok "mutant '$1': promtool failed without a failed test"; cat "$tmp/out"
+                nok "mutant '$1': promtool failed without a failed test"; show "$tmp/out"
         fi
 }
 mutant "a failed component ignored" 's/xen_component_state{state="failed"} == 1$/xen_component_state{state="failed"} == 2/'
@@ -109,7 +110,7 @@ run "the validate command accepts a valid file" validate_with "$data/render/full
 # Refused for what is in it: the daemon names the file's errors.
 if validate_with "$data/bad/many-errors.conf" >"$tmp/out" 2>&1; then nok "the validate command accepted a bad file"; else
         grep -q "many-errors.conf:[0-9]*:" "$tmp/out" && ok "the validate command refuses a bad file, naming its errors" ||
-                { nok "the validate command refuses a bad file, naming its errors"; cat "$tmp/out"; }; fi
+                { nok "the validate command refuses a bad file, naming its errors"; show "$tmp/out"; }; fi
 
 # The template rendered with the playbook's variables (the few Jinja forms it uses: {{ var }},
 # ansible_managed | comment, and if/else/endif lines, which Ansible's trim_blocks removes).
@@ -141,10 +142,9 @@ then
                 ok "the rendered file enables [metrics]"
         else nok "the rendered file does not enable [metrics]"; fi
         if validate_with "$tmp/xen-dom0.conf" >"$tmp/out" 2>&1; then ok "the validate command accepts the rendered template"; else
-                nok "the validate command refuses the rendered template"; cat "$tmp/out"; cat -n "$tmp/xen-dom0.conf"; fi
+                nok "the validate command refuses the rendered template"; show "$tmp/out"; cat -n "$tmp/xen-dom0.conf" | show; fi
 else
-        nok "xen-dom0.conf.j2 does not render"; cat "$tmp/err"
+        nok "xen-dom0.conf.j2 does not render"; show "$tmp/err"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done

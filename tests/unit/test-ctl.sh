@@ -12,9 +12,10 @@ ctl="$TOP_BUILDDIR/daemon/xen-dom0ctl"
 dom0d="$TOP_BUILDDIR/daemon/xen-dom0d"
 data=$(cd "$TOP_SRCDIR/tests/data" && pwd -P) # getcwd()'s form: relative names resolve to it
 
-command -v dbus-daemon >/dev/null || { echo "dbus-daemon is not installed"; exit 77; }
+. "$TOP_SRCDIR/tests/unit/lib-tap.sh"
+command -v dbus-daemon >/dev/null || skip_all "dbus-daemon is not installed"
 for tool in busctl python3; do
-        command -v "$tool" >/dev/null || { echo "not ok - $tool is needed"; echo "0 passed, 1 failed"; exit 1; }
+        command -v "$tool" >/dev/null || { nok "$tool is needed"; tap_done; exit 1; }
 done
 
 # The private bus and the daemon on it (lib-bus.sh ends both on exit).
@@ -23,11 +24,6 @@ tmp=$BUS_DIR/ctl
 mkdir -p "$tmp"
 chmod 755 "$tmp" # an unprivileged caller must reach the files it checks
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
-skip() { pass=$((pass + 1)); echo "ok - $1 # SKIP $2"; }
-show() { sed 's/^/#   /' "$@"; }
 # expect DESCRIPTION EXIT COMMAND...: runs the command, stdout in $tmp/out, stderr in $tmp/err.
 expect() {
         local desc=$1 want=$2 rc
@@ -594,5 +590,4 @@ assert j['exit_status'] == 3 and j['findings'] == [], j
 assert j['error'] == 'org.freedesktop.DBus.Error.ServiceUnknown', j
 "
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done

@@ -7,14 +7,12 @@
 set -u
 bin="${TOP_BUILDDIR:?}/daemon/xen-dom0d"
 data="${TOP_SRCDIR:?}/tests/data"
+. "$TOP_SRCDIR/tests/unit/lib-tap.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
 
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; }
 command -v grub-script-check >/dev/null ||
-        { nok "grub-script-check is needed (package grub-common, see tools/install-deps)"; echo "0 passed, 1 failed"; exit 1; }
+        { nok "grub-script-check is needed (package grub-common, see tools/install-deps)"; tap_done; exit 1; }
 
 # A grub.cfg entry built as 20_linux_xen builds it, for the Xen arguments $1.
 grub_entry() {
@@ -45,7 +43,7 @@ check_rendered() {
         local name=$1 conf=$2 want=$3 cfg value
         rm -rf "$tmp/root"
         if ! "$bin" --render "$tmp/root" --config "$conf" >"$tmp/out" 2>&1; then
-                nok "$name: not rendered"; cat "$tmp/out"; return
+                nok "$name: not rendered"; show "$tmp/out"; return
         fi
         cfg="$tmp/root/etc/default/grub.d/xen-dom0.cfg"
         if sh -n "$cfg"; then ok "$name: the GRUB snippet is valid shell"; else nok "$name: sh -n $cfg"; fi
@@ -55,7 +53,7 @@ check_rendered() {
         # 20_linux_xen: xen_args="${GRUB_CMDLINE_XEN} ${GRUB_CMDLINE_XEN_DEFAULT}", pasted as is.
         grub_entry " $value" >"$tmp/grub.cfg"
         if grub-script-check "$tmp/grub.cfg" >"$tmp/out" 2>&1; then ok "$name: grub-script-check accepts the entry"; else
-                nok "$name: grub-script-check refuses the entry"; cat "$tmp/out" "$tmp/grub.cfg"; fi
+                nok "$name: grub-script-check refuses the entry"; show "$tmp/out" "$tmp/grub.cfg"; fi
 }
 
 check_rendered "full.conf" "$data/render/full.conf" \
@@ -76,12 +74,11 @@ for c in ';' '#' '{' '}' '|' '&' '<' '>' '"' "'" '$' '\' '`' '(' ')' '[' ']' '*'
                 grep -qF "which cannot be passed to the boot loader" "$tmp/err"; then
                 ok "bootParams with $c: refused at its line"
         else
-                nok "bootParams with $c: refused without naming key and line"; cat "$tmp/err"
+                nok "bootParams with $c: refused without naming key and line"; show "$tmp/err"
         fi
         "$bin" --render "$tmp/root" --config "$tmp/hostile.conf" >/dev/null 2>&1
         if [ -e "$tmp/root" ]; then nok "bootParams with $c: --render wrote files"; fi
 done
-grep -qF "contains '^'," "$tmp/err" && ok "the message names the character" || { nok "character not named"; cat "$tmp/err"; }
+grep -qF "contains '^'," "$tmp/err" && ok "the message names the character" || { nok "character not named"; show "$tmp/err"; }
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done

@@ -10,13 +10,10 @@ shopt -s lastpipe
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
 
 LOAD="$TOP_BUILDDIR/tests/unit/bus-load"
-[ -x "$LOAD" ] || { echo "bus-load is not built"; exit 99; }
-command -v setpriv >/dev/null || { echo "setpriv is not installed"; exit 77; }
-[ "$(id -u)" = 0 ] || { echo "needs root: callers of other uids are simulated with setpriv"; exit 77; }
+[ -x "$LOAD" ] || bail "bus-load is not built"
+command -v setpriv >/dev/null || skip_all "setpriv is not installed"
+[ "$(id -u)" = 0 ] || skip_all "needs root: callers of other uids are simulated with setpriv"
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; }
 P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
 check_as() { # check_as root|nobody PATH: Check's JSON answer
 	local who=$1
@@ -74,7 +71,7 @@ alive() {
 	local what=$1 out
 	if ! kill -0 "$DAEMON_PID" 2>/dev/null; then
 		nok "the daemon survives $what" "it is gone:" "$(tail -5 "$BUS_DIR/daemon.log")"
-		echo "$pass passed, $fail failed"
+		tap_done
 		exit 1
 	fi
 	out=$(B --timeout=$((5 * slow)) --json=short get-property org.xenproject.Dom0 $P $I State 2>&1)
@@ -111,7 +108,7 @@ slow=${TEST_SLOWDOWN:-1}
 grep -q libasan "/proc/$DAEMON_PID/maps" && [ "$slow" = 1 ] && slow=5
 bound_ms=$((2000 * slow))
 tr '\0' '\n' <"/proc/$DAEMON_PID/environ" | grep -qxF "XEN_DOM0D_TEST_SECRET=$secret" ||
-	{ echo "the daemon did not get the secret in its environment"; exit 99; }
+	bail "the daemon did not get the secret in its environment"
 B call org.xenproject.Dom0 $P $I GetConfig >/dev/null
 check_as nobody "$conf" >/dev/null
 settled
@@ -321,8 +318,8 @@ flood_rc=$?
 wait $flood_reload
 flood_reload_rc=$?
 echo "# root under flood: $probe"
-echo "# flood by nobody: $(cat "$flood_log")"
-echo "# Reload flood by nobody: $(cat "$work/flood-reload.log")"
+echo "flood by nobody: $(cat "$flood_log")" | diag
+echo "Reload flood by nobody: $(cat "$work/flood-reload.log")" | diag
 [ "$probe_rc" = 0 ] && ok "root's calls during the flood: every one answered within $bound_ms ms" || nok "root's calls during the flood" "$probe"
 [ "$flood_rc" = 0 ] && ok "the flooding user's own calls are all answered (checks beyond 16 in flight: Busy)" ||
 	nok "flood calls failed" "$(cat "$flood_log")"
@@ -405,5 +402,4 @@ settled && ok "after 500 Check calls no reader is left" || nok "children left: $
 alive "all of it"
 
 kill "$notify_pid" 2>/dev/null
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done

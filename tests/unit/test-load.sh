@@ -8,12 +8,9 @@ set -u
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
 
 LOAD="$TOP_BUILDDIR/tests/unit/bus-load"
-[ -x "$LOAD" ] || { echo "bus-load is not built"; exit 99; }
+[ -x "$LOAD" ] || bail "bus-load is not built"
 CLIENTS=${LOAD_CLIENTS:-50} CALLS=${LOAD_CALLS:-2000} RELOADS=${LOAD_RELOADS:-20}
 
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() { fail=$((fail + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '# %s\n' "${@:2}"; }
 P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
 fds() { ls "/proc/$DAEMON_PID/fd" | wc -l; }
 rss_kib() { awk '/^RssAnon:/ { print $2 }' "/proc/$DAEMON_PID/status"; }
@@ -55,7 +52,7 @@ grep -q libasan "/proc/$DAEMON_PID/maps" && [ "$slow" = 1 ] && slow=5
 # before the baseline.
 reloads 5 >/dev/null 2>&1 &
 rl=$!
-"$LOAD" --clients "$CLIENTS" --calls 200 --depth 8 --timeout $((60 * slow)) --op getall >/dev/null || { echo "warm-up failed"; exit 1; }
+"$LOAD" --clients "$CLIENTS" --calls 200 --depth 8 --timeout $((60 * slow)) --op getall >/dev/null || bail "the warm-up calls failed"
 wait $rl
 
 reloads "$RELOADS" >"$work/reloads.out" 2>"$work/reloads.err" &
@@ -86,7 +83,7 @@ echo "# fds $fds0 -> $fds1, RssAnon $rss0 -> $rss1 kB"
 [ "$fds1" = "$fds0" ] && ok "fds: $fds0 before, $fds1 after" || nok "fds: $fds0 before, $fds1 after" "$(ls -l "/proc/$DAEMON_PID/fd")"
 diff=$((rss1 > rss0 ? rss1 - rss0 : rss0 - rss1))
 if [ "$slow" != 1 ]; then
-	ok "RssAnon within 5 % # SKIP an instrumented daemon keeps memory of its own"
+	skip "RssAnon within 5 %" "an instrumented daemon keeps memory of its own"
 elif [ $((diff * 100)) -le $((rss0 * 5)) ]; then
 	ok "RssAnon within 5 %: $rss0 kB before, $rss1 kB after"
 else
@@ -94,5 +91,4 @@ else
 fi
 kill -0 "$DAEMON_PID" && ok "the daemon is still running" || nok "the daemon is gone" "$(tail "$BUS_DIR/daemon.log")"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The metrics text (lib/metrics.c): golden files of fixed snapshots with 0 and 10 guests in
  * both formats (UPDATE_GOLDEN=1 rewrites them; review the diff), the size at 1,000 guests, and
- * properties that hold whatever the golden files say. test-metrics.sh checks the same text
+ * properties that hold whatever the golden files say. test-metrics-bus.sh checks the same text
  * with promtool and an OpenMetrics parser. */
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,7 @@
 set -u
 shopt -s lastpipe
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
-command -v python3 >/dev/null || { echo "python3 is not installed"; exit 77; }
+command -v python3 >/dev/null || skip_all "python3 is not installed"
 
 FAKE="$TOP_BUILDDIR/tests/unit/fake-systemd"
 SD=/org/freedesktop/systemd1
@@ -27,14 +27,8 @@ STORE_DEADLINE_S=30
 # this factor; lower bounds stay.
 slow=${TEST_SLOWDOWN:-1}
 
-pass=0 fail=0 scenario_failed=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-nok() {
-	fail=$((fail + 1)) scenario_failed=1
-	echo "not ok - $1"
-	[ $# -gt 1 ] && printf '# %s\n' "${@:2}"
-	return 0
-}
+# The failures so far when the scenario began: scenario_end shows the logs if there are more.
+scenario_fail0=0
 # check DESCRIPTION COMMAND...: the command succeeds.
 check() { local d=$1; shift; if "$@"; then ok "$d"; else nok "$d" "failed: $*"; fi; }
 # ---- one scenario: a directory, the fake, the daemon ----------------------------------
@@ -51,7 +45,7 @@ trap cleanup EXIT
 scenario() {
 	local name=$1
 	shift
-	S=$BUS_DIR/$name LOG=$BUS_DIR/$name/calls CTL=$BUS_DIR/$name/control scenario_failed=0
+	S=$BUS_DIR/$name LOG=$BUS_DIR/$name/calls CTL=$BUS_DIR/$name/control scenario_fail0=$fail
 	mkdir -p "$S/root/proc/xen"
 	echo control_d >"$S/root/proc/xen/capabilities"
 	printf '[xen]\nenable = true\n' >"$S/xen-dom0.conf"
@@ -59,7 +53,7 @@ scenario() {
 	"$FAKE" --log "$LOG" --control "$CTL" --notify "$S/notify" --xenstore "$S/xenstore" "$@" \
 		>"$S/fake.out" 2>&1 &
 	FAKE_PID=$!
-	wait_until 5 has READY || { echo "the fake systemd did not start:"; cat "$S/fake.out"; exit 1; }
+	wait_until 5 has READY || { show "$S/fake.out"; bail "the fake systemd did not start (its output above)"; }
 }
 
 # daemon_up: the real daemon, told where its root, store, notify socket and modprobe are, with
@@ -76,7 +70,7 @@ scenario_end() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
 	DPID="" FAKE_PID=""
-	if [ "$scenario_failed" = 1 ]; then
+	if [ "$fail" -gt "$scenario_fail0" ]; then
 		echo "# the fake's log:"
 		sed 's/^/#   /' "$LOG"
 		echo "# the daemon's log:"
@@ -156,7 +150,7 @@ store_silent() {
 	local out=$BUS_DIR/silent.tap
 	(
 		export DBUS_SYSTEM_BUS_ADDRESS="unix:path=$BUS_DIR/bus2_socket"
-		pass=0 fail=0
+		tap_n=0 pass=0 fail=0
 		exec >"$out" 2>&1
 		trap scenario_end EXIT
 		trap 'exit 1' TERM
@@ -204,7 +198,7 @@ bus_start
 dbus-daemon --config-file="$BUS_DIR/bus.conf" --address="unix:path=$BUS_DIR/bus2_socket" --nofork --nopidfile \
 	--nosyslog 2>/dev/null &
 EXTRA_PIDS=$!
-bus_wait "unix:path=$BUS_DIR/bus2_socket" || { echo "the second private bus did not start"; exit 1; }
+bus_wait "unix:path=$BUS_DIR/bus2_socket" || bail "the second private bus did not start"
 echo "# -- store-silent starts in the background: it waits the daemon's ${STORE_DEADLINE_S} s store deadline"
 store_silent
 EXTRA_PIDS="$EXTRA_PIDS $SILENT_PID"
@@ -994,12 +988,20 @@ scenario_end
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
-grep -E "^(ok|not ok) - |^#" "$BUS_DIR/silent.tap" | grep -v "^# -- "
-if read -r p f <"$BUS_DIR/silent.tap.counts"; then
-	pass=$((pass + p)) fail=$((fail + f))
-else
+# Its checks and diagnostics once more, the checks numbered in this suite's sequence.
+pass0=$pass fail0=$fail
+while IFS= read -r line; do
+	if [[ $line =~ ^(not )?ok\ [0-9]+\ -\ (.*)$ ]]; then
+		if [ -n "${BASH_REMATCH[1]}" ]; then nok "${BASH_REMATCH[2]}"; else ok "${BASH_REMATCH[2]}"; fi
+	elif [[ $line == "#"* && $line != "# -- "* ]]; then
+		echo "$line"
+	fi
+done <"$BUS_DIR/silent.tap"
+if ! read -r p f <"$BUS_DIR/silent.tap.counts"; then
 	nok "silent store: the scenario finished" "$(cat "$BUS_DIR/silent.tap")"
+elif [ "$((pass - pass0)) $((fail - fail0))" != "$p $f" ]; then
+	nok "silent store: every check of the scenario reported" "it counted $p passed, $f failed" \
+		"$(cat "$BUS_DIR/silent.tap")"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+tap_done

@@ -20,7 +20,7 @@ $PY -c 'import prometheus_client.openmetrics.parser' 2>/dev/null ||
 	missing+=("the OpenMetrics parser (package python3-prometheus-client)")
 if [ ${#missing[@]} -gt 0 ]; then
 	nok "the metrics checkers are installed" "missing: ${missing[*]}; run tools/install-deps"
-	echo "# $pass passed, $fail failed"
+	tap_done
 	exit 1
 fi
 # om_check FILE: the OpenMetrics parser accepts FILE; prints "families samples".
@@ -224,6 +224,4 @@ for n in 0 10 1000; do
 	daemon_stop
 done
 
-echo "1..$((pass + fail))"
-echo "# $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+tap_done
