@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hypervisor calls that may block on xenstored, run in a child process with a deadline, like
  * the store probe (xs-probe.c). */
 #include <errno.h>

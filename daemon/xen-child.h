@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Hypervisor calls that may talk to xenstored, run in a child process with a deadline.
  *
  * libxenstore calls have no timeout: while xenstored does not answer (stopped, deadlocked,

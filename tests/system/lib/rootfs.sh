@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Builds the cached dom0 root file system and extracts the Xen hypervisor.
 # Sourced by tests/system/run. The cache key is a hash of this file and of
 # packages.list, so any change here rebuilds the image.
