@@ -202,6 +202,21 @@ sed -n '/^\.\\" BEGIN OPTIONS/,/^\.\\" END OPTIONS/p' "${TOP_SRCDIR}/man/xen-dom
 cmp -s "$tmp/out" "$tmp/man-options" && ok "the options of xen-dom0.conf(5) are the option table's" ||
         nok "man/xen-dom0.conf.5 is stale: replace its OPTIONS part with xen-dom0d --print-man-options"
 
+# every man page formats without a warning from groff, as lintian reads them
+if command -v man >/dev/null && command -v groff >/dev/null; then
+        for page in "${TOP_SRCDIR}"/man/*.[1-8]; do
+                if w=$(LC_ALL=C.UTF-8 MANROFFSEQ='' MANWIDTH=80 man --warnings -E UTF-8 -l -Tutf8 -Z "$page" 2>&1 >/dev/null) &&
+                        [ -z "$w" ]; then
+                        ok "$(basename "$page") formats without a groff warning"
+                else
+                        nok "$(basename "$page") formats without a groff warning"
+                        printf '%s\n' "$w" | show
+                fi
+        done
+else
+        skip "the man pages' groff warnings" "man or groff is not installed"
+fi
+
 # every MESSAGE_ID the daemon logs is explained in the journal catalog, and nothing else is
 ids=$(sed -nE 's/^#define MESSAGE_[A-Z_]+ +"([0-9a-f]{32})"$/\1/p' "${TOP_SRCDIR}/daemon/log.h" | sort)
 cat_ids=$(sed -nE 's/^-- ([0-9a-f]{32})$/\1/p' "${TOP_SRCDIR}/catalog/xen-dom0d.catalog" | sort)
