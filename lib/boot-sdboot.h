@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* systemd-boot: a unified Xen EFI image and a loader entry for each Type #1 entry that
+ * kernel-install put on the ESP, as the NixOS xen boot builder makes them. */
+#pragma once
+
+#include "boot-entries.h"
+
+/* A Type #1 loader entry (loader/entries/*.conf) of a Linux kernel. */
+typedef struct SdbootKernelEntry {
+        char *id;             /* file name without ".conf" */
+        char *title;
+        char *version;
+        char *machine_id;
+        char *sort_key;
+        char *linux_path;     /* "linux" key: path on the ESP */
+        char **initrds;       /* "initrd" keys, in order */
+        char *options;        /* "options" keys joined with spaces */
+} SdbootKernelEntry;
+
+typedef struct SdbootParams {
+        const char *esp;          /* the ESP's mount point */
+        const char *xen_efi;      /* efi.path: the hypervisor's EFI image */
+        const char *xen_options;  /* Xen's command line */
+        const char *objcopy;      /* NULL: "objcopy" from PATH */
+        const BootLog *log;
+} SdbootParams;
+
+/* Parses a Type #1 entry file's text. Returns 0, -EINVAL when it is not a Linux entry (no
+ * "linux" key, or it is one of ours), -ENOMEM. */
+int sdboot_parse_entry(const char *id, const char *text, SdbootKernelEntry *ret);
+void sdboot_kernel_entry_done(SdbootKernelEntry *e);
+/* The .config section of the unified image for kernel entry k (text, caller frees). */
+int sdboot_xen_config(const SdbootKernelEntry *k, const char *xen_options, char **ret);
+/* The text of our loader entry for k, booting image (a path on the ESP, "/EFI/xen/..."). */
+int sdboot_xen_entry(const SdbootKernelEntry *k, const char *image, char **ret);
+/* Builds the images and entries for every kernel entry on the ESP, removes stale Xen entries
+ * and images, and makes the Xen entry of the newest kernel the default. A new file is written
+ * beside the old one and renamed into place; on failure the old entries stay and *ret_error
+ * says why in one sentence. ret_entries gets the Xen entries as they now are. */
+int sdboot_refresh(const SdbootParams *p, BootEntries *ret_entries, char **ret_error);
+/* Reads the Xen entries that are on the ESP now (for listing and for the info diff). */
+int sdboot_read_xen_entries(const char *esp, BootEntries *ret);
