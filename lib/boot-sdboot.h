@@ -5,7 +5,7 @@
 
 #include "boot-entries.h"
 
-/* A Type #1 loader entry (loader/entries/*.conf) of a Linux kernel. */
+/* A Type #1 loader entry (a .conf file in loader/entries) of a Linux kernel. */
 typedef struct SdbootKernelEntry {
         char *id;             /* file name without ".conf" */
         char *title;
