@@ -451,8 +451,19 @@ START_TEST(test_refresh) {
         ent13 = rel("loader/entries", v13, ".conf");
         ent9 = rel("loader/entries", v9, ".conf");
 
+        /* not Linux, and a kernel on another partition (XBOOTLDR), out of Xen's reach: no Xen
+         * entry for either, and both left alone */
+        free(path);
+        path = join(e.esp, "loader/entries/memtest86+.conf");
+        write_text(path, "title Memtest86+\nefi /memtest86+/memtest.efi\n");
+        free(path);
+        path = join(e.esp, "loader/entries/elsewhere.conf");
+        write_text(path, "title Elsewhere\nversion 9.9\nlinux /elsewhere/linux\n");
+
         refresh_ok(&e);
         ck_assert(exists(e.esp, img13) && exists(e.esp, img9) && exists(e.esp, ent13) && exists(e.esp, ent9));
+        ck_assert(!exists(e.esp, "loader/entries/xen-memtest86+.conf") && !exists(e.esp, "loader/entries/xen-elsewhere.conf"));
+        ck_assert(exists(e.esp, "loader/entries/memtest86+.conf") && exists(e.esp, "loader/entries/elsewhere.conf"));
         assert_no_temporary_files(&e);
 
         /* the image: .config as sdboot_xen_config makes it, at the page after Xen's last section */
