@@ -5,7 +5,12 @@
 
 #include "boot-entries.h"
 
-/* A Type #1 loader entry (loader/entries/*.conf) of a Linux kernel. */
+/* Where the unified Xen images go, relative to the ESP, and the way back up from there to the
+ * ESP's root in the form Xen's .config takes (see boot-sdboot.c). */
+#define SDBOOT_XEN_DIR "EFI/xen"
+#define SDBOOT_XEN_DIR_UP "..\\..\\"
+
+/* A Type #1 loader entry (a .conf file in loader/entries) of a Linux kernel. */
 typedef struct SdbootKernelEntry {
         char *id;             /* file name without ".conf" */
         char *title;
@@ -29,10 +34,17 @@ typedef struct SdbootParams {
  * "linux" key, or it is one of ours), -ENOMEM. */
 int sdboot_parse_entry(const char *id, const char *text, SdbootKernelEntry *ret);
 void sdboot_kernel_entry_done(SdbootKernelEntry *e);
+/* A path on the ESP ("/a/b/linux") as a file name in Xen's .config: relative to SDBOOT_XEN_DIR,
+ * with backslashes ("..\..\a\b\linux"). -EINVAL for a path that is not absolute or that
+ * Xen cannot take (a blank, a '#', a byte outside printable ASCII). */
+int sdboot_xen_file_name(const char *esp_path, char **ret);
 /* The .config section of the unified image for kernel entry k (text, caller frees). */
 int sdboot_xen_config(const SdbootKernelEntry *k, const char *xen_options, char **ret);
 /* The text of our loader entry for k, booting image (a path on the ESP, "/EFI/xen/..."). */
 int sdboot_xen_entry(const SdbootKernelEntry *k, const char *image, char **ret);
+/* loader.conf's text with its default line set to id (added when there is none); every other line
+ * kept as it is. */
+int sdboot_loader_conf_set_default(const char *text, const char *id, char **ret);
 /* Builds the images and entries for every kernel entry on the ESP, removes stale Xen entries
  * and images, and makes the Xen entry of the newest kernel the default. A new file is written
  * beside the old one and renamed into place; on failure the old entries stay and *ret_error
