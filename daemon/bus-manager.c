@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <pwd.h>
 
+#include "boot-entries.h"
 #include "bus-component.h"
 #include "bus-domain.h"
 #include "bus-manager.h"
@@ -47,6 +48,23 @@ static int property_get(sd_bus *bus, const char *path, const char *iface, const 
                 _cleanup_strv_free_ char **l = option_reasons_to_strv(&m->pending_reboot);
                 return l ? sd_bus_message_append_strv(reply, l) : -ENOMEM;
         }
+        if (streq(property, "BootEntriesState"))
+                return sd_bus_message_append(reply, "s", boot_entries_state(m));
+        if (streq(property, "BootEntriesMessage"))
+                return sd_bus_message_append(reply, "s", boot_entries_message(m));
+        if (streq(property, "BootLoader"))
+                return sd_bus_message_append(reply, "s", m->boot_loaded ? strempty(m->boot.loader) : "");
+        if (streq(property, "NextXenCommandLine"))
+                return sd_bus_message_append(reply, "s", m->boot_loaded ? strempty(m->boot.next) : "");
+        if (streq(property, "BootEntries")) {
+                int r = sd_bus_message_open_container(reply, 'a', "(sssss)");
+                for (size_t i = 0; r >= 0 && m->boot_loaded && i < m->boot.entries.n; i++) {
+                        const BootEntry *e = &m->boot.entries.items[i];
+                        r = sd_bus_message_append(reply, "(sssss)", strempty(e->id), strempty(e->title),
+                                                  strempty(e->xen), strempty(e->xen_options), strempty(e->kernel));
+                }
+                return r < 0 ? r : sd_bus_message_close_container(reply);
+        }
         if (streq(property, "BootParams")) {
                 _cleanup_strv_free_ char **p = NULL;
                 int r = render_boot_params(m->config, &p);
@@ -70,6 +88,28 @@ static int method_reload(sd_bus_message *msg, void *userdata, sd_bus_error *erro
         if (m->reloading)
                 return sd_bus_error_setf(error, BUS_ERROR_BUSY, "A reload is already in progress");
         return bus_verify_manage(m, msg, do_reload);
+}
+
+static void do_refresh_boot_entries(Manager *m, sd_bus_message *msg) {
+        int r;
+
+        log_info("Boot entry refresh requested over the bus by %s", strna(sd_bus_message_get_sender(msg)));
+        r = boot_entries_refresh(m);
+        if (r < 0)
+                (void) sd_bus_reply_method_errorf(msg, SD_BUS_ERROR_FAILED, "%s", boot_entries_message(m));
+        else
+                (void) sd_bus_reply_method_return(msg, NULL);
+}
+
+static int method_refresh_boot_entries(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        Manager *m = userdata;
+
+        if (!config_bool(m->config, OPT_ENABLE))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED, "The Xen dom0 stack is disabled (xen.enable = false)");
+        if (streq_ptr(config_enum(m->config, OPT_BOOT_ENTRIES_LOADER), "none"))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_NOT_SUPPORTED,
+                                         "bootEntries.loader is none: xen-dom0d leaves the boot entries alone");
+        return bus_verify_manage(m, msg, do_refresh_boot_entries);
 }
 
 /* ---- Check ----------------------------------------------------------------------------- */
@@ -531,6 +571,11 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_PROPERTY("PendingReboot", "b", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("PendingRebootReasons", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("BootParams", "as", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("BootEntriesState", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("BootEntriesMessage", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("BootLoader", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("NextXenCommandLine", "s", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("BootEntries", "a(sssss)", property_get, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("XenVersion", "s", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("XenCommandLine", "s", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("HostMemory", "t", bus_xen_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
@@ -541,6 +586,7 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Reload", "", , "asasas",
                                  SD_BUS_PARAM(files) SD_BUS_PARAM(restarted) SD_BUS_PARAM(pending_reboot),
                                  method_reload, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("RefreshBootEntries", "", "", method_refresh_boot_entries, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("Check", "s", SD_BUS_PARAM(path), "a(suss)a(suss)",
                                  SD_BUS_PARAM(errors) SD_BUS_PARAM(warnings), method_check,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

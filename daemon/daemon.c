@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 
+#include "boot-entries.h"
 #include "bus-manager.h"
 #include "bus-names.h"
 #include "component.h"
@@ -49,6 +50,7 @@ int manager_new(const char *config_path, Manager **ret) {
         for (size_t i = 0; i < _COMP_MAX; i++)
                 component_init(&m->components[i], &component_table[i], m);
         m->store_ready = store_ready;
+        m->ready = boot_entries_start;
         *ret = m;
         return 0;
 }
@@ -75,6 +77,8 @@ Manager *manager_free(Manager *m) {
         option_reasons_done(&m->pending_reboot);
         config_free(m->config);
         config_free(m->booted_config);
+        boot_state_done(&m->boot);
+        free(m->boot_error);
         free(m->config_path);
         free(m->status_text);
         if (m->systemd_bus != m->bus)

@@ -27,6 +27,7 @@ int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
 #define MESSAGE_REBOOT_PENDING      "acf0d57849914604b7d4c0a2e73d94a3"
 #define MESSAGE_XENSTORED_LOST      "6577abb789c149bf94666f2cd47f2cfb"
 #define MESSAGE_STACK_SETTLED       "6bf2a199a93440cf949516bb28229c98"
+#define MESSAGE_BOOT_ENTRIES_FAILED "0f1dd21b85a347cab4e81f3198de9110"
 #define MESSAGE_XENSTORED_SILENT    "c0d6a3b0e38f4f7e9a51b6f0d2e4a817"
 #define MESSAGE_XENSTORED_ANSWERS   "5b9e2c47a1d84c0f8e3a6d19f7b2c054"
 

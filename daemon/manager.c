@@ -148,6 +148,8 @@ void manager_update_state(Manager *m) {
                 (void) sd_notify(false, "READY=1");
                 log_event(s == MANAGER_DEGRADED ? LOG_ERR : LOG_INFO, MESSAGE_STACK_SETTLED, NULL,
                           "Xen dom0 stack settled, %s", strna(m->status_text));
+                if (m->ready)
+                        m->ready(m);
         }
         if (state_changed && status_changed)
                 bus_manager_emit_changed(m, "State", "StatusText", NULL);

@@ -7,6 +7,7 @@
 #include <systemd/sd-event.h>
 
 #include "component.h"
+#include "boot-state.h"
 #include "components.h"
 #include "dom0-config.h"
 #include "fileset.h"
@@ -77,6 +78,15 @@ struct Manager {
         uint32_t reload_restart;    /* the components it restarts, as reload_prepare() said */
         uint32_t reload_skipped;    /* and those a down dependency keeps from it */
         sd_event_source *reload_defer;
+
+        /* the boot entries (boot-entries.c): what xen-dom0-boot-entries.service left last */
+        BootState boot;
+        bool boot_loaded;           /* boot holds a state read from the builder */
+        bool boot_running;          /* the builder's start job is in flight */
+        bool boot_again;            /* the inputs changed while it ran: once more after it */
+        char *boot_error;           /* the builder failed without leaving a state */
+        /* Set by the daemon: called once, when READY=1 went out. */
+        void (*ready)(Manager *m);
 
         /* the hypervisor's side (xen.c and the backends) */
         struct XenState *xen;

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <systemd/sd-daemon.h>
 
+#include "boot-entries.h"
 #include "bus-manager.h"
 #include "bus-names.h"
 #include "component.h"
@@ -307,6 +308,9 @@ static void reload_continue(Manager *m) {
 
         STRV_FOREACH(p, m->reload_files)
                 log_info("Reload wrote %s", *p);
+        /* Not waited for: the builder runs as its own unit while the reload goes on. */
+        if (m->ready_sent)
+                boot_entries_files_changed(m, m->reload_files);
         for (size_t i = 0; i < plan.notes.n; i++)
                 log_info("Reload: %s: %s", plan.notes.items[i].option, plan.notes.items[i].text);
         if (strv_length(plan.changed) == 0)

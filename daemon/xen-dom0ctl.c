@@ -313,6 +313,8 @@ typedef struct ManagerInfo {
         char **pending_reboot_reasons, **boot_params;
         /* The hypervisor as running: "" and 0 while unknown. */
         char *xen_version, *xen_command_line;
+        /* The boot entries: what the next boot runs. */
+        char *boot_entries_state, *boot_entries_message, *boot_loader, *next_xen_command_line;
         uint64_t host_memory_kib, free_memory_kib, dom0_memory_kib;
         uint32_t host_cpus, dom0_vcpus;
         /* Domains but Domain-0. */
@@ -328,6 +330,10 @@ static void manager_info_done(ManagerInfo *i) {
         strv_free(i->boot_params);
         free(i->xen_version);
         free(i->xen_command_line);
+        free(i->boot_entries_state);
+        free(i->boot_entries_message);
+        free(i->boot_loader);
+        free(i->next_xen_command_line);
 }
 
 static int read_manager(sd_bus_message *m, ManagerInfo *info) {
@@ -342,6 +348,10 @@ static int read_manager(sd_bus_message *m, ManagerInfo *info) {
                 { "BootParams", "as", &info->boot_params },
                 { "XenVersion", "s", &info->xen_version },
                 { "XenCommandLine", "s", &info->xen_command_line },
+                { "BootEntriesState", "s", &info->boot_entries_state },
+                { "BootEntriesMessage", "s", &info->boot_entries_message },
+                { "BootLoader", "s", &info->boot_loader },
+                { "NextXenCommandLine", "s", &info->next_xen_command_line },
                 { "HostMemory", "t", &info->host_memory_kib },
                 { "FreeMemory", "t", &info->free_memory_kib },
                 { "HostCPUs", "u", &info->host_cpus },
@@ -478,6 +488,11 @@ static Table *status_table(const ManagerInfo *info, const ComponentList *l) {
             table_add_field(t, "Boot params", "boot_params", TABLE_STRV, info->boot_params) < 0 ||
             table_add_field(t, "Xen", "xen_version", TABLE_STRING, info->xen_version) < 0 ||
             table_add_field(t, "Booted with", "xen_command_line", TABLE_STRING, info->xen_command_line) < 0 ||
+            table_add_field(t, "Next boot", "next_xen_command_line", TABLE_STRING, info->next_xen_command_line) < 0 ||
+            table_add_field(t, "Boot entries", "boot_entries_state", TABLE_STRING, info->boot_entries_state) < 0 ||
+            table_add_field(t, "Boot loader", "boot_loader", TABLE_STRING, info->boot_loader) < 0 ||
+            table_add_field(t, "Boot entries message", "boot_entries_message", TABLE_STRING,
+                            info->boot_entries_message) < 0 ||
             table_add_field(t, "Host memory", "host_memory_kib", TABLE_SIZE_KIB, info->host_memory_kib) < 0 ||
             table_add_field(t, "Free memory", "free_memory_kib", TABLE_SIZE_KIB, info->free_memory_kib) < 0 ||
             table_add_field(t, "Host CPUs", "host_cpus", TABLE_UINT32, info->host_cpus) < 0 ||
@@ -543,6 +558,19 @@ static void print_status(const ManagerInfo *info, const ComponentList *l) {
                 printf(LABEL "%s\n", "Xen", info->xen_version);
         if (!isempty_str(info->xen_command_line))
                 printf(LABEL "%s\n", "Booted with", info->xen_command_line);
+        if (!isempty_str(info->next_xen_command_line))
+                printf(LABEL "%s\n", "Next boot", info->next_xen_command_line);
+        if (!isempty_str(info->boot_entries_state) && !streq(info->boot_entries_state, "unknown")) {
+                const char *st = info->boot_entries_state;
+                bool bad = streq(st, "failed") || streq(st, "unsupported");
+
+                printf(LABEL "%s%s%s", "Boot entries", ansi(bad ? ANSI_RED : ANSI_NORMAL), st, ansi(ANSI_NORMAL));
+                if (!isempty_str(info->boot_loader))
+                        printf(" (%s)", info->boot_loader);
+                if (!isempty_str(info->boot_entries_message) && !streq(st, "current"))
+                        printf(": %s", info->boot_entries_message);
+                printf("\n");
+        }
         if (info->host_cpus > 0 || info->host_memory_kib > 0) {
                 _cleanup_free_ char *mem = format_bytes_kib(info->host_memory_kib);
                 _cleanup_free_ char *free_mem = format_bytes_kib(info->free_memory_kib);
@@ -1070,6 +1098,76 @@ static int verb_metrics(sd_bus *bus, char **args) {
         return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 }
 
+/* ---- boot entries ------------------------------------------------------------------------ */
+
+static int verb_boot_entries(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        _cleanup_free_ char *state = NULL, *loader = NULL, *message = NULL;
+        const char *id, *title, *xen, *options, *kernel;
+        int r;
+
+        r = sd_bus_get_property(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "BootEntries", &error, &reply,
+                                "a(sssss)");
+        if (r < 0)
+                return call_failed("read the boot entries", &error, r);
+        if (sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "BootEntriesState",
+                                       &error, &state) < 0 ||
+            sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "BootLoader", &error,
+                                       &loader) < 0 ||
+            sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "BootEntriesMessage",
+                                       &error, &message) < 0)
+                return call_failed("read the boot entries", &error, -EIO);
+
+        t = table_new("ID", "TITLE", "XEN", "XEN COMMAND LINE", "KERNEL");
+        if (!t)
+                return oom();
+        table_set_json_field_name(t, 3, "xen_options");
+        r = sd_bus_message_enter_container(reply, 'a', "(sssss)");
+        if (r < 0)
+                return parse_failed("BootEntries", r);
+        while ((r = sd_bus_message_read(reply, "(sssss)", &id, &title, &xen, &options, &kernel)) > 0)
+                if (table_add_many(t, TABLE_STRING, id, TABLE_STRING, title, TABLE_STRING, xen, TABLE_STRING, options,
+                                   TABLE_STRING, kernel) < 0)
+                        return oom();
+        if (r < 0)
+                return parse_failed("BootEntries", r);
+        if (arg_json)
+                return print_table_json(t);
+        if (output_legend()) {
+                printf("Boot entries: %s", state);
+                if (!isempty(loader))
+                        printf(" (%s)", loader);
+                if (!isempty(message) && !streq(state, "current"))
+                        printf(": %s", message);
+                printf("\n\n");
+        }
+        if (table_print(t, stdout) < 0)
+                return EXIT_FAILED;
+        if (output_legend())
+                printf("\n%zu Xen boot entr%s listed.\n", table_rows(t), table_rows(t) == 1 ? "y" : "ies");
+        return EXIT_OK;
+}
+
+static int verb_refresh_boot_entries(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE,
+                                           "RefreshBootEntries");
+        if (r < 0)
+                return oom();
+        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        if (r < 0)
+                return call_failed("refresh the boot entries", &error, r);
+        if (!arg_quiet && !arg_json)
+                printf("Refreshing the boot entries: see \"xen-dom0ctl boot-entries\" and "
+                       "\"journalctl -u xen-dom0-boot-entries.service\".\n");
+        return EXIT_OK;
+}
+
 /* ---- command line ---------------------------------------------------------------------- */
 
 static const Verb verbs[] = {
@@ -1083,6 +1181,8 @@ static const Verb verbs[] = {
         { "domains", 0, 0, true, false, verb_domains },
         { "logs", 0, 1, false, false, verb_logs, .local = true },
         { "metrics", 0, 0, true, false, verb_metrics },
+        { "boot-entries", 0, 0, true, false, verb_boot_entries },
+        { "refresh-boot-entries", 0, 0, false, true, verb_refresh_boot_entries },
 };
 
 static void help(void) {
@@ -1100,6 +1200,8 @@ static void help(void) {
                "  domains                List the guests\n"
                "  logs [COMPONENT]       Show the journal of xen-dom0d or of a component\n"
                "  metrics                Print the metrics of the domains and the stack (OpenMetrics)\n"
+               "  boot-entries           List the Xen boot entries and the command line of each\n"
+               "  refresh-boot-entries   Write the Xen boot entries again\n"
                "\nOptions:\n"
                "  -h --help              Show this help\n"
                "     --version           Show the version\n"

@@ -38,10 +38,10 @@ OPTION(OPT_QEMU_PID_FILE, "qemu", "pidFile", OPTION_PATH, 0, "/run/xen/qemu-dom0
        .reboot_reason = "the qemu dom0 disk backend serves guest disks and is not restarted")
 OPTION(OPT_EFI_BOOT_BUILDER_VERBOSITY, "efi", "bootBuilderVerbosity", OPTION_ENUM, 0, "default",
        "Verbosity of the boot entry builder: default, info, debug or quiet.",
-       .choices = verbosity_choices, .note = "used when boot entries are next built")
+       .choices = verbosity_choices, .note = "the boot entry builder reads it at its next run")
 OPTION(OPT_EFI_PATH, "efi", "path", OPTION_PATH, 0, DEFAULT_XEN_EFI,
        "Path of the Xen EFI binary named in the boot specification.",
-       .reboot_reason = "the Xen EFI binary named in the boot specification")
+       .reboot_reason = "the Xen EFI image the systemd-boot entries are built from")
 OPTION(OPT_DOM0_MAX_VCPUS, "dom0Resources", "maxVCPUs", OPTION_UINT, 0, "0",
        "Maximum vCPUs of Domain 0 (dom0_max_vcpus); 0 means all host CPUs.",
        .reboot_reason = "Domain 0 vCPUs on the hypervisor command line")
@@ -167,3 +167,6 @@ OPTION(OPT_METRICS_DIRECTORY, "metrics", "directory", OPTION_PATH, OPTION_OWN,
        "/var/lib/prometheus/node-exporter",
        "Directory of the textfile collector; the file written is xen-dom0.prom.",
        .note = "xen-dom0d writes the metrics file accordingly at once")
+OPTION(OPT_BOOT_ENTRIES_LOADER, "bootEntries", "loader", OPTION_ENUM, OPTION_OWN, "auto",
+       "Boot loader whose Xen entries xen-dom0d keeps current: auto, grub, systemd-boot or none.",
+       .choices = boot_loader_choices, .note = "the boot entries are rebuilt at once")

@@ -15,6 +15,7 @@
 static const char *const verbosity_choices[] = { "default", "info", "debug", "quiet", NULL };
 static const char *const log_level_choices[] = { "debug", "info", "warn", "error", NULL };
 static const char *const store_type_choices[] = { "ocaml", "c", NULL };
+static const char *const boot_loader_choices[] = { "auto", "grub", "systemd-boot", "none", NULL };
 
 #define RESTART(c) COMP_BIT(c)
 #define STORE_REASON "the store daemon reads it at start and is never restarted"

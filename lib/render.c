@@ -207,6 +207,27 @@ static int render_grub(const Config *c, char *const *params, FileSet *s) {
         return buf_commit(&b, s, PATH_GRUB_SNIPPET, 0644);
 }
 
+/* What the boot entry builder (xen-dom0-boot-entries.service) reads: an EnvironmentFile=. */
+static int render_boot_entries_env(const Config *c, char *const *params, FileSet *s) {
+        _cleanup_free_ char *line = strv_join(params, " ");
+        Buf b;
+        int r;
+
+        if (!line)
+                return -ENOMEM;
+        r = buf_open(&b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        fputs("# Read by xen-dom0-boot-entries.service, which writes the Xen boot entries.\n", b.f);
+        fprintf(b.f, "XEN_DOM0_BOOT_LOADER=%s\n", config_enum(c, OPT_BOOT_ENTRIES_LOADER));
+        fprintf(b.f, "XEN_DOM0_BOOT_VERBOSITY=%s\n", config_enum(c, OPT_EFI_BOOT_BUILDER_VERBOSITY));
+        /* Boot words and paths hold no quote, backslash or newline (validated). */
+        fprintf(b.f, "XEN_DOM0_XEN_EFI=\"%s\"\n", config_str(c, OPT_EFI_PATH));
+        fprintf(b.f, "XEN_DOM0_XEN_OPTIONS=\"%s\"\n", line);
+        return buf_commit(&b, s, PATH_BOOT_ENTRIES_ENV, 0644);
+}
+
 static int render_bootspec(const Config *c, char *const *params, FileSet *s) {
         json_object *root = json_object_new_object(), *ext = json_object_new_object(),
                     *arr = json_object_new_array();
@@ -286,6 +307,7 @@ int render_config(const Config *c, FileSet *ret) {
         }
         if ((r = render_xencommons(c, &s)) < 0 || (r = render_xendomains(c, &s)) < 0 ||
             (r = render_bootspec(c, params, &s)) < 0 || (r = render_grub(c, params, &s)) < 0 ||
+            (r = render_boot_entries_env(c, params, &s)) < 0 ||
             (r = render_modules(c, &s)) < 0)
                 goto fail;
         *ret = s;

@@ -8,6 +8,7 @@
  *   fake-systemd --log FILE [--control FIFO] [--notify SOCKET] [--xenstore SOCKET]
  *                [--xenstore-mode serve|mute|drop] [--xenstore-delay MS]
  *                [--unit UNIT=BEHAVIOUR]... [--default BEHAVIOUR] [--early-job-removed]
+ *                [--builder CMD]
  *
  * UNIT is a unit name or the name without its suffix. BEHAVIOUR of a unit's start jobs:
  *     ok[:MS]     succeeds after MS milliseconds (default 20)
@@ -19,6 +20,10 @@
  * A job asked for while one of the same type is queued for the unit is merged into it: the
  * reply is the queued job's path (log line MERGED). With --polkit MS the fake also answers
  * polkit's CheckAuthorization, granting every request after MS milliseconds (POLKIT lines).
+ * xen-dom0-boot-entries.service is a oneshot whose start runs CMD of --builder (with /bin/sh,
+ * while the fake waits) and ends "done" when it exits 0; its lines carry a BUILDER- prefix
+ * (BUILDER-CALL, BUILDER-REPLY, BUILDER-STATE, BUILDER-JOBREMOVED, BUILDER-RAN), apart from
+ * the stack's.
  *
  * Commands on the control FIFO, one a line:
  *     behaviour UNIT BEHAVIOUR    for the unit's next jobs
@@ -82,6 +87,7 @@ typedef struct Job Job;
 typedef struct Unit {
         const char *name;
         bool is_mount;
+        bool builder; /* its log lines say BUILDER-, apart from the stack's */
         char *path;
         const char *active_state;
         const char *sub_state;
@@ -117,7 +123,10 @@ static Unit units[] = {
         { .name = "xen-qemu-dom0-disk-backend.service" },
         { .name = "xendomains.service" },
         { .name = "xen-watchdog.service" },
+        /* The boot entry builder, a oneshot: --builder CMD is what its start runs. */
+        { .name = "xen-dom0-boot-entries.service", .builder = true },
 };
+static const char *builder_cmd;
 
 typedef enum XsMode { XS_SERVE, XS_MUTE, XS_DROP } XsMode;
 
@@ -216,7 +225,7 @@ static void set_state(Unit *u, const char *active, const char *sub) {
                 u->active_enter = realtime_usec();
         u->active_state = active;
         u->sub_state = sub;
-        log_line("STATE %s %s %s", u->name, active, sub);
+        log_line("%sSTATE %s %s %s", u->builder ? "BUILDER-" : "", u->name, active, sub);
         (void) sd_bus_emit_properties_changed(bus, u->path, "org.freedesktop.systemd1.Unit", "ActiveState",
                                               "SubState", "ActiveEnterTimestamp", NULL);
 }
@@ -232,7 +241,7 @@ static void set_result(Unit *u, const char *result) {
 static void send_reply(Job *j) {
         if (!j->held_reply)
                 return;
-        log_line("REPLY %s %s %s", j->member, j->unit->name, j->path);
+        log_line("%sREPLY %s %s %s", j->unit->builder ? "BUILDER-" : "", j->member, j->unit->name, j->path);
         (void) sd_bus_send(NULL, j->held_reply, NULL);
         j->held_reply = sd_bus_message_unref(j->held_reply);
 }
@@ -243,11 +252,27 @@ static void job_finish(Job *j, const char *result) {
 
         if (u->job == j)
                 u->job = NULL;
-        log_line("JOBREMOVED %" PRIu32 " %s %s %s", j->id, j->path, u->name, result);
+        log_line("%sJOBREMOVED %" PRIu32 " %s %s %s", u->builder ? "BUILDER-" : "", j->id, j->path, u->name, result);
         (void) sd_bus_emit_signal(bus, SD_PATH, SD_MANAGER, "JobRemoved", "uoss", j->id, j->path, u->name, result);
         send_reply(j); /* only when held back */
         sd_event_source_disable_unref(j->timer);
         free(j);
+}
+
+static void builder_done(Job *j, int status) {
+        Unit *u = j->unit;
+        bool good = status == 0;
+
+        log_line("BUILDER-RAN %s %d", builder_cmd ? "command" : "nothing", status);
+        set_result(u, good ? "success" : "exit-code");
+        set_state(u, good ? "inactive" : "failed", good ? "dead" : "failed");
+        job_finish(j, good ? "done" : "failed");
+}
+
+static int on_builder_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        builder_done(userdata, si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_OFF); /* floating: the loop owns it */
+        return 0;
 }
 
 static int on_job_timer(sd_event_source *s, uint64_t usec, void *userdata) {
@@ -257,6 +282,25 @@ static int on_job_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (streq(j->type, "stop")) {
                 set_state(u, "inactive", "dead");
                 job_finish(j, "done");
+        } else if (u->builder) {
+                pid_t pid;
+
+                /* A oneshot: it runs while the fake goes on answering, then is inactive (or
+                 * failed); on_builder_exit() ends the job. */
+                if (!builder_cmd) {
+                        builder_done(j, 0);
+                        return 0;
+                }
+                pid = fork();
+                if (pid == 0) {
+                        sigset_t none;
+                        sigemptyset(&none);
+                        sigprocmask(SIG_SETMASK, &none, NULL);
+                        execl("/bin/sh", "sh", "-c", builder_cmd, (char *) NULL);
+                        _exit(127);
+                }
+                if (pid < 0 || sd_event_add_child(event, NULL, pid, WEXITED, on_builder_exit, j) < 0)
+                        builder_done(j, 126);
         } else if (j->behaviour.outcome == OUTCOME_FAIL) {
                 set_result(u, "exit-code");
                 set_state(u, "failed", "failed");
@@ -406,7 +450,8 @@ static int on_filter(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                         break;
         }
         (void) sd_bus_message_rewind(m, true);
-        log_line("CALL %s %s%s", strna(sd_bus_message_get_member(m)), strna(sd_bus_message_get_path(m)), args);
+        log_line("%sCALL %s %s%s", strstr(args, " xen-dom0-boot-entries.service") ? "BUILDER-" : "",
+                 strna(sd_bus_message_get_member(m)), strna(sd_bus_message_get_path(m)), args);
         return 0;
 }
 
@@ -762,6 +807,7 @@ int main(int argc, char *argv[]) {
                 { "unit", required_argument, NULL, 'u' },
                 { "default", required_argument, NULL, 'D' },
                 { "early-job-removed", no_argument, NULL, 'e' },
+                { "builder", required_argument, NULL, 'B' },
                 { "polkit", required_argument, NULL, 'p' },
                 {}
         };
@@ -793,6 +839,9 @@ int main(int argc, char *argv[]) {
                         break;
                 case 'd':
                         xs_delay_ms = (unsigned) atoi(optarg);
+                        break;
+                case 'B':
+                        builder_cmd = optarg;
                         break;
                 case 'e':
                         early_job_removed = true;
@@ -840,6 +889,7 @@ int main(int argc, char *argv[]) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         sigaddset(&mask, SIGPIPE);
+        sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || sd_event_default(&event) < 0 ||
             sd_event_add_signal(event, NULL, SIGTERM, NULL, NULL) < 0 ||
             sd_event_add_signal(event, NULL, SIGINT, NULL, NULL) < 0) {

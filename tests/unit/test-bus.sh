@@ -35,10 +35,10 @@ prop PendingReboot | py "no reboot pending" 'd["data"] is False'
 prop PendingRebootReasons | py "no reboot reasons" 'd["data"] == []'
 prop BootParams | py "BootParams: derived memory first, then bootParams" 'd["data"] == ["dom0_mem=1024M", "iommu=1"]'
 B --json=short call org.xenproject.Dom0 $P org.freedesktop.DBus.Properties GetAll s $I |
-	py "GetAll returns the fifteen properties" 'len(d["data"][0]) == 15'
+	py "GetAll returns the twenty properties" 'len(d["data"][0]) == 20'
 
 # ---- GetConfig
-call GetConfig | py "GetConfig lists every option" 'len(d["data"][0]) == 46'
+call GetConfig | py "GetConfig lists every option" 'len(d["data"][0]) == 47'
 call GetConfig | py "GetConfig marks set values" '["xen.enable", "false", False] in d["data"][0] and ["xen.bootParams", "iommu=1", False] in d["data"][0]'
 call GetConfig | py "GetConfig marks defaults and computed values" '["xen.debug", "false", True] in d["data"][0] and ["dom0Resources.maxMemory", "1024", True] in d["data"][0]'
 

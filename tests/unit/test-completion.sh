@@ -82,7 +82,7 @@ if command -v zsh >/dev/null; then
 	zlist() { zsh -f -c 'source <(sed -n "/^components=(/p; /^restartable=(/p" $1); print -r -- ${(P)2}' _ "$sc/zsh/_xen-dom0ctl" "$1"; }
 	expect "zsh: the components" "$(zlist components)" "$components"
 	expect "zsh: the restartable components" "$(zlist restartable)" "$restartable"
-	zcommands=$(sed -n "/^commands=(/,/^)/p" "$sc/zsh/_xen-dom0ctl" | sed -nE "s/^[[:space:]]+'([a-z]+):.*/\1/p" | sorted)
+	zcommands=$(sed -n "/^commands=(/,/^)/p" "$sc/zsh/_xen-dom0ctl" | sed -nE "s/^[[:space:]]+'([a-z-]+):.*/\1/p" | sorted)
 	expect "zsh: the commands are those of xen-dom0ctl --help" "$zcommands" "$(sorted <<<"$commands")"
 	zopts=$(grep -oE -- '--[a-z-]+=?[[}]' "$sc/zsh/_xen-dom0d" | tr -d '[}' | sort -u | sorted)
 	expect "zsh: xen-dom0d's options are those of its --help" "$zopts" "$(sorted <<<"$daemon_opts")"

@@ -530,7 +530,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
                         COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
                         _xen_dom0ctl; echo "${COMPREPLY[*]}"' _ "$TOP_SRCDIR/shell-completion/bash/xen-dom0ctl" "$@"
         }
-        [ "$(complete_words xen-dom0ctl re)" = "reload restart" ] && ok "completion: commands" || nok "completion: commands"
+        [ "$(complete_words xen-dom0ctl re)" = "reload restart refresh-boot-entries" ] && ok "completion: commands" || nok "completion: commands"
         [ "$(complete_words xen-dom0ctl --json restart xenc)" = "xenconsoled" ] && ok "completion: components for restart" ||
                 nok "completion: components"
         # the completion's component list is the daemon's
@@ -574,6 +574,20 @@ kill -STOP "$DAEMON_PID"
 expect "status of a daemon that does not answer exits 6 (timeout), not 1 (invalid file)" 6 "$ctl" status
 contains "... and says so" "$tmp/err" "xen-dom0d did not answer in time"
 kill -CONT "$DAEMON_PID"
+
+# ---- boot entries ----------------------------------------------------------------------------
+# The stack is disabled here: the builder never ran. (Its runs are tested in test-supervisor.)
+expect "boot-entries exits 0" 0 "$ctl" --no-pager boot-entries
+contains "boot-entries says the entries' state" "$tmp/out" "Boot entries: unknown"
+contains "boot-entries counts them as systemctl does" "$tmp/out" "0 Xen boot entries listed."
+expect "--json boot-entries exits 0" 0 "$ctl" --json=short boot-entries
+busctl_json get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager BootEntries
+pycheck "--json boot-entries: the daemon's BootEntries, as a list of objects" "
+assert j == [dict(zip(['id', 'title', 'xen', 'xen_options', 'kernel'], e)) for e in b['data']], (j, b)
+"
+rm -f "$tmp/busctl.json"
+expect "refresh-boot-entries on a disabled stack fails" 1 "$ctl" --no-ask-password refresh-boot-entries
+contains "... and says why" "$tmp/err" "The Xen dom0 stack is disabled (xen.enable = false)"
 
 # ---- no daemon -------------------------------------------------------------------------------
 daemon_stop

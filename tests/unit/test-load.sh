@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Load on the real daemon on a private bus: fifty clients with 2,000 GetAll calls each on the
 # Manager while twenty reloads, each a valid change of bootParams, run as root. No call may
-# fail, and afterwards the daemon holds as many fds and as much anonymous memory (within 5 %)
-# as before.
+# fail, and afterwards the daemon holds as many fds and as much anonymous memory (within 5 %,
+# or 96 kB) as before.
 set -u
 . "${TOP_SRCDIR:?}/tests/unit/lib-bus.sh"
 
@@ -81,13 +81,18 @@ wait $rl
 fds1=$(fds) rss1=$(rss_kib)
 echo "# fds $fds0 -> $fds1, RssAnon $rss0 -> $rss1 kB"
 [ "$fds1" = "$fds0" ] && ok "fds: $fds0 before, $fds1 after" || nok "fds: $fds0 before, $fds1 after" "$(ls -l "/proc/$DAEMON_PID/fd")"
+# The heap's high-water mark follows how the 50 clients' replies happened to pile up, and one
+# 64 KiB step of it comes and goes between rounds (measured: 816 or 880 kB after a round, either
+# way, never more). A leak of one small allocation per call costs 100,000 chunks a round, over
+# 3 MB: the margin is 5 % or 96 kB, whichever is larger.
 diff=$((rss1 > rss0 ? rss1 - rss0 : rss0 - rss1))
+margin=$((rss0 * 5 / 100 > 96 ? rss0 * 5 / 100 : 96))
 if [ "$slow" != 1 ]; then
-	skip "RssAnon within 5 %" "an instrumented daemon keeps memory of its own"
-elif [ $((diff * 100)) -le $((rss0 * 5)) ]; then
-	ok "RssAnon within 5 %: $rss0 kB before, $rss1 kB after"
+	skip "RssAnon within 5 % or 96 kB" "an instrumented daemon keeps memory of its own"
+elif [ "$diff" -le "$margin" ]; then
+	ok "RssAnon within 5 % or 96 kB: $rss0 kB before, $rss1 kB after"
 else
-	nok "RssAnon: $rss0 kB before, $rss1 kB after (more than 5 % apart)"
+	nok "RssAnon: $rss0 kB before, $rss1 kB after (more than 5 % and 96 kB apart)"
 fi
 kill -0 "$DAEMON_PID" && ok "the daemon is still running" || nok "the daemon is gone" "$(tail "$BUS_DIR/daemon.log")"
 

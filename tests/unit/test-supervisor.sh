@@ -831,6 +831,12 @@ scenario_end
 cases=$BUS_DIR/plan-cases
 mkdir -p "$cases"
 n_cases=$("$TOP_BUILDDIR/tests/unit/plan-cases" "$cases")
+# The boot entries' reason (bootEntries.loader) tells how the builder, a unit of its own, is
+# doing at the moment of the call: Reload starts it, so it differs between Diff and Reload by
+# design. Scenario 6c tests it; here it is left out of the comparisons.
+NOBOOT='import json,sys
+def nb(l): return [v for v in l if not v.startswith("bootEntries.loader:")]
+'
 # diff_reload WHAT: Diff, then Reload, of the file now in place; compares them.
 diff_reload() {
 	local what=$1 diff reload after restarted
@@ -841,13 +847,13 @@ diff_reload() {
 	reload=$(B --timeout=$((20 * slow)) --json=short call org.xenproject.Dom0 $P $I Reload 2>&1)
 	restarted=$(calls_after "$t" | awk '$1 == "RestartUnit" { sub(/\.service$/, "", $2); print $2 }' | sort | tr '\n' ' ')
 	check "Diff then Reload, $what: Diff's files, restarts and pending reboot are Reload's" \
-		python3 -c 'import json,sys; d, r = (json.loads(a)["data"] for a in sys.argv[1:3]); sys.exit(0 if d[1:4] == r else 1)' \
+		python3 -c "$NOBOOT"'d, r = (json.loads(a)["data"] for a in sys.argv[1:3]); sys.exit(0 if d[1:3] == r[:2] and nb(d[3]) == nb(r[2]) else 1)' \
 		"$diff" "$reload"
 	expect "Diff then Reload, $what: what Diff said restarts is what systemd was asked to restart" \
 		"$restarted" "$(python3 -c 'import json,sys; print("".join(n + " " for n in sorted(json.loads(sys.argv[1])["data"][2])))' "$diff")"
 	after=$(B --timeout=$((10 * slow)) --json=short call org.xenproject.Dom0 $P $I Diff 2>&1)
 	check "Diff then Reload, $what: afterwards Diff finds nothing to do, and the same pending reboot" \
-		python3 -c 'import json,sys; a, r = (json.loads(x)["data"] for x in sys.argv[1:3]); sys.exit(0 if a[:3] == [[], [], []] and a[3] == r[2] and a[4] == [] else 1)' \
+		python3 -c "$NOBOOT"'a, r = (json.loads(x)["data"] for x in sys.argv[1:3]); sys.exit(0 if a[:3] == [[], [], []] and nb(a[3]) == nb(r[2]) and a[4] == [] else 1)' \
 		"$after" "$reload"
 }
 export XEN_DOM0D_FAKE_CMDLINE="console=com1 dom0_mem=2048M,max:4096M"
@@ -868,6 +874,108 @@ printf '[xen]\ntrace = true\n' >"$S/xen-dom0.conf"
 diff_reload "the store down, trace"
 check "Diff then Reload, the store down: the plan's restart of xenconsoled is left out, and said why" \
 	dlog "Not restarting xenconsoled for the new configuration: xenstored, which it needs, is down"
+scenario_end
+unset XEN_DOM0D_FAKE_CMDLINE
+
+# ---- 6c: the boot entries ----------------------------------------------------------------------
+# The real builder runs as the fake's xen-dom0-boot-entries.service, with an update-grub that
+# writes grub.cfg as Debian's 20_linux_xen would, from the snippet the daemon rendered. It
+# starts after READY=1; a reload that changes the Xen command line runs it again without
+# waiting for it; a failure leaves the old grub.cfg and says why, in the properties and as a
+# pending reason; a daemon restart with current entries does not run it.
+bscen=$BUS_DIR/boot-entries
+mkdir -p "$bscen"
+cat >"$bscen/update-grub" <<'EOF'
+#!/bin/sh
+# a stand-in for update-grub: slow and failing on demand, else one Xen entry
+[ -e "$BSCEN/slow" ] && sleep "$(cat "$BSCEN/slow")"
+if [ -e "$BSCEN/fail" ]; then echo "grub-probe: error: failed to get canonical path of 'overlay'." >&2; exit 1; fi
+. "$BSCEN/root/etc/default/grub.d/xen-dom0.cfg"
+cat >"$BSCEN/grub.cfg.new" <<EOT
+menuentry 'Debian GNU/Linux, with Xen hypervisor' --class xen \$menuentry_id_option 'xen-gnulinux-simple-x' {
+	multiboot2	/boot/xen-4.17-amd64.gz placeholder console=com1 $GRUB_CMDLINE_XEN_DEFAULT \${xen_rm_opts}
+	module2	/boot/vmlinuz-6.1.0-28-amd64 placeholder root=/dev/vda1 ro console=hvc0
+	module2	--nounzip /boot/initrd.img-6.1.0-28-amd64
+}
+EOT
+mv "$BSCEN/grub.cfg.new" "$BSCEN/grub.cfg"
+EOF
+chmod +x "$bscen/update-grub"
+builder_cmd="set -a && . '$BUS_DIR/boot-entries/root/run/xen-dom0/boot-entries.env' && BSCEN='$bscen' exec '$TOP_BUILDDIR/daemon/xen-dom0-boot-entries' --state '$bscen/root/var/lib/xen-dom0d/boot-entries.json' --grub-cfg '$bscen/grub.cfg' --update-grub '$bscen/update-grub' --bootctl /bin/false"
+bconf() { printf '[xen]\nenable = true\n[dom0Resources]\nmemory = 1024\nmaxMemory = %s\n[bootEntries]\nloader = %s\n' "$1" "${2:-grub}" >"$S/xen-dom0.conf"; }
+bstate_is() { [ "$(mprop BootEntriesState)" = "$1" ]; }
+breasons() { B --timeout=5 --json=short get-property org.xenproject.Dom0 $P $I PendingRebootReasons 2>/dev/null; }
+export XEN_DOM0D_FAKE_CMDLINE="console=com1 dom0_mem=1024M,max:1536M"
+scenario boot-entries --builder "$builder_cmd"
+mkdir -p "$S/root/var/lib/xen-dom0d"
+bconf 1536
+daemon_up
+wait_until 10 has "NOTIFY READY=1"
+check "boot entries: the builder ran once the stack settled" wait_until 10 has "BUILDER-RAN command 0"
+check "boot entries: READY=1 went out before the builder was started (not on the bring-up's path)" \
+	before "$(at "NOTIFY READY=1")" "$(at "BUILDER-CALL StartUnit")"
+check "boot entries: the stack runs" wait_until 5 state_is running
+expect "boot entries: BootEntriesState current" "$(mprop BootEntriesState)" current
+expect "boot entries: BootLoader grub" "$(mprop BootLoader)" grub
+expect "boot entries: NextXenCommandLine is the default entry's" "$(mprop NextXenCommandLine)" "console=com1 dom0_mem=1024M,max:1536M"
+expect "boot entries: no reboot pending, so no reason about them" "$(mprop PendingReboot)" false
+check "boot entries: BootEntries lists the Xen entry" \
+	python3 -c 'import json,sys; d = json.loads(sys.argv[1])["data"]; sys.exit(0 if len(d) == 1 and d[0][0] == "xen-gnulinux-simple-x" and d[0][3].endswith("max:1536M") else 1)' \
+	"$(B --timeout=5 --json=short get-property org.xenproject.Dom0 $P $I BootEntries 2>/dev/null)"
+
+# A reload that changes the command line: the reply does not wait for a slow builder.
+echo $((3 * slow)) >"$bscen/slow"
+bconf 2048
+t0=$(date +%s%N)
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+t1=$(date +%s%N)
+check "boot entries: the reload replied before the slow builder ended" test $(((t1 - t0) / 1000000)) -lt $((3000 * slow - 500))
+expect "boot entries: refreshing meanwhile" "$(mprop BootEntriesState)" refreshing
+check "boot entries: a reason says they are being refreshed" grep -qF 'bootEntries.loader: the boot entries are being refreshed' <<<"$(breasons)"
+rm -f "$bscen/slow"
+check "boot entries: current again after the builder" wait_until 10 bstate_is current
+expect "boot entries: the next boot gets the new maximum" "$(mprop NextXenCommandLine)" "console=com1 dom0_mem=1024M,max:2048M"
+expect "boot entries: a reboot is still pending (Xen runs the old line)" "$(mprop PendingReboot)" true
+check "boot entries: the reason says the entries are current" \
+	grep -qF 'bootEntries.loader: the grub boot entries are current: the next boot applies it' <<<"$(breasons)"
+
+# update-grub fails: nothing lost, and said.
+touch "$bscen/fail"
+cp "$bscen/grub.cfg" "$bscen/grub.cfg.before"
+bconf 3072
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+check "boot entries: failed" wait_until 10 bstate_is failed
+contains "boot entries: the message has update-grub's own words" "$(mprop BootEntriesMessage)" "failed with exit status 1: grub-probe: error: failed to get canonical path"
+check "boot entries: grub.cfg is as it was" cmp -s "$bscen/grub.cfg" "$bscen/grub.cfg.before"
+expect "boot entries: NextXenCommandLine still the old entry's" "$(mprop NextXenCommandLine)" "console=com1 dom0_mem=1024M,max:2048M"
+check "boot entries: a pending reason says they could not be refreshed" \
+	grep -qF 'bootEntries.loader: the grub boot entries could not be refreshed: ' <<<"$(breasons)"
+check "boot entries: the journal says so with its message id" dlog "Boot entries (grub) not refreshed: "
+rm -f "$bscen/fail"
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I RefreshBootEntries >/dev/null 2>&1
+check "boot entries: RefreshBootEntries runs the builder again, which succeeds" \
+	wait_until 10 bstate_is current
+# A reload that leaves the command line alone does not run the builder.
+n=$(count "BUILDER-RAN")
+printf '[domains]\nextraConfig = XENDOMAINS_SAVE=\n' >>"$S/xen-dom0.conf"
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+pause 1
+expect "boot entries: a reload that changes no boot input does not run the builder" "$(count "BUILDER-RAN")" "$n"
+# A restart of the daemon with current entries for the same inputs does not run it either.
+kill "$DPID" && wait "$DPID" 2>/dev/null
+daemon_up
+wait_until 10 has "NOTIFY READY=1" 2
+pause 1
+expect "boot entries: a daemon restart with current entries does not run the builder" "$(count "BUILDER-RAN")" "$n"
+expect "boot entries: after the restart, read from the state" "$(mprop NextXenCommandLine)" "console=com1 dom0_mem=1024M,max:3072M"
+# loader = none: never run, no reason.
+bconf 4096 none
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+pause 1
+expect "boot entries: loader none: the builder is not run" "$(count "BUILDER-RAN")" "$n"
+expect "boot entries: loader none: disabled" "$(mprop BootEntriesState)" disabled
+check_fail() { local d=$1; shift; if "$@"; then nok "$d"; else ok "$d"; fi; }
+check_fail "boot entries: loader none: no reason about them" grep -qF 'bootEntries.loader' <<<"$(breasons)"
 scenario_end
 unset XEN_DOM0D_FAKE_CMDLINE
 
