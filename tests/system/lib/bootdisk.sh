@@ -1,0 +1,127 @@
+# shellcheck shell=bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The root disk of "tests/system/run --boot grub": an MBR disk with one ext4
+# partition and GRUB for i386-pc in the MBR and the gap after it, booting the
+# image's own Xen. Made from the root tree with no mount and no loop device:
+# sfdisk on the file, mkfs.ext4 at the partition's offset, GRUB's boot.img and
+# core.img written where grub-bios-setup would put them. Sourced by
+# tests/system/run (host side only).
+
+# The partition starts at 1 MiB (sector 2048); sectors 1 to 2047 hold GRUB's
+# core image, as on a disk partitioned by Debian's installer.
+systest_grub_part_start=2048
+
+# systest_grub_files ROOT XEN_CMDLINE DOM0_CMDLINE: GRUB's files in the tree
+# ROOT. /boot/grub gets the i386-pc modules and the first boot's grub.cfg (the
+# image's /boot/xen-*.gz with XEN_CMDLINE, its dom0 kernel with DOM0_CMDLINE,
+# its initrd); /etc/default/grub and /etc/default/grub.d/zz-systest.cfg make
+# update-grub in dom0 generate a menu that boots the same way: Xen first, GRUB
+# and Xen on the serial console, dom0 on hvc0.
+systest_grub_files() {
+	local root=$1 xen_cmdline=$2 dom0_cmdline=$3 xen kernel initrd word linux_args=''
+	xen=$(find "$root/boot" -maxdepth 1 -name 'xen-*.gz' -printf '%f\n' | sort -V | tail -n 1)
+	kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sort -V | tail -n 1)
+	initrd=initrd.img-${kernel#vmlinuz-}
+	[[ -n $xen && -n $kernel && -f $root/boot/$initrd ]] ||
+		{ echo "the image lacks /boot/xen-*.gz, a kernel or its initrd" >&2; return 1; }
+	# The generated entries name the root file system by UUID themselves.
+	for word in $dom0_cmdline; do
+		[[ $word == root=* ]] || linux_args+=${linux_args:+ }$word
+	done
+
+	mkdir -p "$root/boot/grub/i386-pc"
+	cp "$root"/usr/lib/grub/i386-pc/*.mod "$root"/usr/lib/grub/i386-pc/*.lst "$root/boot/grub/i386-pc/"
+	cat >"$root/boot/grub/grub.cfg" <<EOF
+# Written by tests/system/run --boot grub for the first boot; update-grub in
+# dom0 replaces it.
+serial --unit=0 --speed=115200
+terminal_input serial
+terminal_output serial
+set timeout=0
+insmod part_msdos
+insmod ext2
+insmod gzio
+insmod multiboot2
+menuentry 'Xen (tests/system/run)' {
+	set root=(hd0,msdos1)
+	multiboot2 /boot/$xen $xen_cmdline
+	module2 /boot/$kernel $dom0_cmdline
+	module2 --nounzip /boot/$initrd
+}
+EOF
+	cat >"$root/etc/default/grub" <<EOF
+# The test host's GRUB settings (tests/system/run --boot grub). update-grub
+# reads this file, then /etc/default/grub.d/*.cfg in name order.
+GRUB_DEFAULT=0
+GRUB_TIMEOUT=0
+GRUB_DISTRIBUTOR=Debian
+GRUB_CMDLINE_LINUX_DEFAULT=""
+GRUB_CMDLINE_LINUX="$linux_args"
+GRUB_DISABLE_OS_PROBER=true
+GRUB_DISABLE_RECOVERY=true
+GRUB_TERMINAL=serial
+GRUB_SERIAL_COMMAND="serial --unit=0 --speed=115200"
+# Debian's xen.cfg then makes "Debian GNU/Linux, with Xen hypervisor" the
+# default entry (without the warning it prints when this is unset).
+XEN_OVERRIDE_GRUB_DEFAULT=1
+EOF
+	# 20_linux_xen gives Xen "GRUB_CMDLINE_XEN GRUB_CMDLINE_XEN_DEFAULT" (the
+	# recovery entry GRUB_CMDLINE_XEN alone). The project owns
+	# xen-dom0.cfg and its GRUB_CMDLINE_XEN_DEFAULT; the console and what else
+	# the harness needs go first into GRUB_CMDLINE_XEN, from a file read after
+	# the others, so they reach Xen whatever the other files set, and a value
+	# set later on the line (the project's dom0_mem, say) still wins.
+	cat >"$root/etc/default/grub.d/zz-systest.cfg" <<EOF
+# tests/system/run --boot grub: what Xen needs on the test host (serial console).
+GRUB_CMDLINE_XEN="$xen_cmdline\${GRUB_CMDLINE_XEN:+ \$GRUB_CMDLINE_XEN}"
+EOF
+}
+
+# systest_grub_disk ROOT IMAGE SIZE_MB: writes IMAGE, a SIZE_MB MiB disk with an
+# MBR partition table, one ext4 partition (label dom0-root) holding the tree
+# ROOT from sector systest_grub_part_start to the end, and GRUB's boot sector
+# and core image (from ROOT's own grub-pc-bin, made with its grub-mkimage).
+systest_grub_disk() {
+	local root=$1 img=$2 size_mb=$3 start=$systest_grub_part_start
+	local grubdir=$root/usr/lib/grub/i386-pc core=$root/var/tmp/systest-core.img size
+	# core.img: what finds /boot/grub on the first partition; the rest of
+	# GRUB's modules it loads from there.
+	timeout -k 5 60 chroot "$root" grub-mkimage -O i386-pc -o /var/tmp/systest-core.img \
+		-p '(hd0,msdos1)/boot/grub' biosdisk part_msdos ext2 ||
+		{ echo "grub-mkimage failed" >&2; return 1; }
+	size=$(stat -c %s "$core")
+	((size <= (start - 1) * 512)) ||
+		{ echo "GRUB's core image ($size bytes) does not fit before the partition" >&2; return 1; }
+	cp "$core" "$img.core"
+	rm -f "$core"
+
+	rm -f "$img"
+	truncate -s "${size_mb}M" "$img"
+	printf 'label: dos\nstart=%s, type=83, bootable\n' "$start" |
+		timeout -k 5 60 sfdisk -q --no-reread --no-tell-kernel "$img" ||
+		{ echo "sfdisk failed" >&2; return 1; }
+	timeout -k 5 600 mkfs.ext4 -q -F -L dom0-root -E "offset=$((start * 512))" -d "$root" \
+		"$img" "$((size_mb * 1024 - start / 2))k" ||
+		{ echo "mkfs.ext4 of the root partition failed" >&2; return 1; }
+
+	# What grub-bios-setup does for a BIOS disk: boot.img's code into the MBR
+	# (the partition table and signature stay), its boot drive check replaced
+	# by two nops (0x66: trust the drive the BIOS passes), and core.img from
+	# sector 1. boot.img's default first core sector (1, at 0x5c) and
+	# diskboot.img's default blocklist start (sector 2) fit this layout, and
+	# grub-mkimage already wrote the blocklist's length.
+	if ! { dd if="$grubdir/boot.img" of="$img" bs=440 count=1 conv=notrunc status=none &&
+		printf '\x90\x90' | dd of="$img" bs=1 seek=$((0x66)) conv=notrunc status=none &&
+		dd if="$img.core" of="$img" bs=512 seek=1 conv=notrunc status=none; }; then
+		echo "writing GRUB's boot sector and core image failed" >&2
+		return 1
+	fi
+	rm -f "$img.core"
+}
+
+# systest_grub_extract_fs IMAGE FILE: the root partition of IMAGE as FILE (for
+# host scenarios, which read it with debugfs), sparse.
+systest_grub_extract_fs() {
+	timeout -k 5 300 dd if="$1" of="$2" bs=1M iflag=skip_bytes skip=$((systest_grub_part_start * 512)) \
+		conv=sparse status=none
+}
