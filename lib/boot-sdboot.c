@@ -727,6 +727,10 @@ static int run(Refresh *c, char *const *argv, const char *dest) {
         {
                 char *last = strrchr(err, '\n');
                 last = last ? last + 1 : err;
+                /* binutils is only recommended: GRUB hosts need no objcopy. */
+                if (WIFEXITED(status) && WEXITSTATUS(status) == 127 && startswith(last, "cannot execute it"))
+                        return fail(c, -ENOENT, "Cannot write %s: %s cannot be run (%s); install binutils.", dest,
+                                    argv[0], last);
                 if (*last)
                         return fail(c, -EIO, "Cannot write %s: %s failed: %s.", dest, argv[0], last);
         }
