@@ -178,6 +178,8 @@ int main(int argc, char *argv[]) {
         Args a;
         int r;
 
+        struct timespec start;
+        clock_gettime(CLOCK_MONOTONIC, &start);
         setvbuf(stdout, NULL, _IOLBF, 0);
         if (parse_args(argc, argv, &a) < 0)
                 return 2;
@@ -201,7 +203,7 @@ int main(int argc, char *argv[]) {
                 boot_log(&log, BOOT_VERBOSITY_DEFAULT, "%s.", st.message);
         } else if (streq(loader, "grub")) {
                 GrubParams p = { .update_grub = a.update_grub, .grub_cfg = a.grub_cfg, .xen_options = a.xen_options,
-                                 .log = &log };
+                                 .log = &log, .ret_tool_usec = &st.tool_usec };
 
                 st.loader = strdup("grub");
                 r = grub_refresh(&p, &st.entries, &error);
@@ -254,6 +256,8 @@ int main(int argc, char *argv[]) {
                 return 1;
         if (st.entries.n > 0 && st.entries.items[0].xen_options)
                 st.next = strdup(st.entries.items[0].xen_options);
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        st.total_usec = (uint64_t) ((int64_t) (ts.tv_sec - start.tv_sec) * 1000000 + (ts.tv_nsec - start.tv_nsec) / 1000);
         clock_gettime(CLOCK_REALTIME, &ts);
         st.finished_usec = (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
         r = boot_state_write(a.state, &st);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "boot-grub.h"
@@ -300,7 +301,13 @@ int grub_refresh(const GrubParams *p, BootEntries *ret_entries, char **ret_error
         boot_log(p->log, BOOT_VERBOSITY_DEBUG, "%s holds %zu Xen entr%s before the update", cfg, before.n,
                  before.n == 1 ? "y" : "ies");
         boot_log(p->log, BOOT_VERBOSITY_DEBUG, "Running %s", prog);
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
         r = run_logged(p->log, (char *const[]) { (char *) prog, NULL }, &last);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (p->ret_tool_usec)
+                *p->ret_tool_usec = (uint64_t) ((int64_t) (t1.tv_sec - t0.tv_sec) * 1000000 +
+                                                (t1.tv_nsec - t0.tv_nsec) / 1000);
         if (r < 0)
                 return fail(p, ret_error, r, "Cannot run %s: %s", prog, strerror(-r));
         if (r == 127 && last && startswith(last, "cannot run "))

@@ -4,6 +4,8 @@
  * grub.cfg. The builder runs it, then reads grub.cfg back to know what the next boot gets. */
 #pragma once
 
+#include <stdint.h>
+
 #include "boot-entries.h"
 
 #define GRUB_CFG_DEFAULT "/boot/grub/grub.cfg"
@@ -13,6 +15,7 @@ typedef struct GrubParams {
         const char *grub_cfg;     /* NULL: GRUB_CFG_DEFAULT */
         const char *xen_options;  /* the Xen command line the default Xen entry must carry */
         const BootLog *log;
+        uint64_t *ret_tool_usec;  /* when set: how long update-grub ran */
 } GrubParams;
 
 /* The Xen entries of a grub.cfg text, in file order (the first is the default one when Debian's

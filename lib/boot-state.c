@@ -58,7 +58,9 @@ int boot_state_write(const char *path, const BootState *s) {
                         if (json_object_array_add(src, json_object_new_string(*f)) < 0)
                                 goto finish;
         }
-        if (json_object_object_add(root, "finished_usec", json_object_new_int64((int64_t) s->finished_usec)) < 0)
+        if (json_object_object_add(root, "finished_usec", json_object_new_int64((int64_t) s->finished_usec)) < 0 ||
+            json_object_object_add(root, "total_usec", json_object_new_int64((int64_t) s->total_usec)) < 0 ||
+            json_object_object_add(root, "tool_usec", json_object_new_int64((int64_t) s->tool_usec)) < 0)
                 goto finish;
         for (size_t i = 0; i < s->entries.n; i++) {
                 const BootEntry *e = &s->entries.items[i];
@@ -151,6 +153,10 @@ int boot_state_read(const char *path, BootState *ret) {
                 goto finish;
         if (json_object_object_get_ex(root, "finished_usec", &v))
                 s.finished_usec = (uint64_t) json_object_get_int64(v);
+        if (json_object_object_get_ex(root, "total_usec", &v))
+                s.total_usec = (uint64_t) json_object_get_int64(v);
+        if (json_object_object_get_ex(root, "tool_usec", &v))
+                s.tool_usec = (uint64_t) json_object_get_int64(v);
         if (json_object_object_get_ex(root, "entries", &arr)) {
                 if (!json_object_is_type(arr, json_type_array))
                         goto finish;

@@ -18,6 +18,8 @@ typedef struct BootState {
         char *esp;          /* systemd-boot: the ESP served */
         char **sources;     /* systemd-boot: the kernels' entry files the Xen entries were built from */
         uint64_t finished_usec; /* CLOCK_REALTIME */
+        uint64_t total_usec;    /* how long the run took */
+        uint64_t tool_usec;     /* of which the loader's own tool (update-grub) */
         BootEntries entries;
 } BootState;
 

@@ -20,6 +20,7 @@ check_match "dom0 booted from the generated entry (root by UUID)" '(^| )root=UUI
 mib=$(timeout 20 xl list 0 | awk 'NR == 2 { print $3 }')
 check "dom0 has the 1100 MiB configured (xl list 0: ${mib:-?} MiB)" test "${mib:-0}" -ge 1090 -a "${mib:-0}" -le 1100
 check_match "XenCommandLine says so too" "$mark" prop XenCommandLine
+# shellcheck disable=SC2016 # expanded by the inner shell
 check_wait "no reboot is pending" 60 bash -c '[ "$(busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager PendingReboot)" = "b false" ]'
 check_eq "the boot entries are current" current prop BootEntriesState
 check_eq "the builder did not run in this boot (same inputs, current entries)" 0 \
