@@ -130,7 +130,10 @@ efi_unified_image() {
 # EFI configuration with one section "xen", the default. KERNEL and RAMDISK
 # are paths on the ESP ("\dir\file" from its root, or relative to the
 # directory of Xen's image); "/" is turned into "\", the only separator
-# that the firmware's file system driver knows.
+# that the firmware's file system driver knows (OVMF refuses "/a/b" with
+# EFI_INVALID_PARAMETER). Xen takes the first word of kernel= as the file name
+# even when the image has a .kernel section: give one then too, or the
+# first kernel option is lost.
 efi_xen_config() {
 	local kernel=${2//\//\\} ramdisk=${4//\//\\}
 	printf '[global]\ndefault=xen\n\n[xen]\noptions=%s\nkernel=%s %s\n' "$1" "$kernel" "$3"
