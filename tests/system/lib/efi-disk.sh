@@ -94,6 +94,13 @@ EOF
 	rm -rf "$tmp"
 }
 
+# efi_disk_extract_root DISK FILE: the root partition of a disk efi_disk_build
+# made, as FILE (sparse; the backup GPT after it comes along, which no file
+# system reader minds).
+efi_disk_extract_root() {
+	timeout -k 5 300 dd if="$1" of="$2" bs=1M skip=$((1 + EFI_DISK_ESP_MB)) conv=sparse status=none
+}
+
 # efi_image_end IMAGE: the address after the last section of the PE image
 # IMAGE, rounded up to 4 KiB, as 0x... (for Xen: the end of .pad). Bash
 # arithmetic is signed 64 bit; Xen's addresses all have the top bit set, so
