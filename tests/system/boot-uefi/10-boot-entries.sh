@@ -25,8 +25,9 @@ builder_journal() { timeout 20 journalctl -b -u xen-dom0-boot-entries.service -o
 builder_runs() { builder_journal | grep -c ' systemd\[1\]: Starting ' || :; }
 # builder_ms: how long its last run took, from systemd's Starting to its Finished.
 builder_ms() {
-	builder_journal | awk '/ systemd\[1\]: Starting / { s = substr($1, 2) + 0; e = "" }
-		/ systemd\[1\]: Finished / { e = substr($1, 2) + 0 }
+	builder_journal | awk '{ t = $0; sub(/^\[ */, "", t); sub(/\].*/, "", t) }
+		/ systemd\[1\]: Starting / { s = t + 0; e = "" }
+		/ systemd\[1\]: Finished / { e = t + 0 }
 		END { if (s != "" && e != "") printf "%d\n", (e - s) * 1000; else print "?" }'
 }
 ms_of() { local t0 t1; t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N); echo $(((t1 - t0) / 1000000)); }
