@@ -4,8 +4,9 @@
 # partition and GRUB for i386-pc in the MBR and the gap after it, booting the
 # image's own Xen. Made from the root tree with no mount and no loop device:
 # sfdisk on the file, mkfs.ext4 at the partition's offset, GRUB's boot.img and
-# core.img written where grub-bios-setup would put them. Sourced by
-# tests/system/run (host side only).
+# core.img written where grub-bios-setup would put them. Also the files of
+# "--boot uefi" (systemd-boot, the first Xen entry; the disk itself is made by
+# lib/efi-disk.sh). Sourced by tests/system/run (host side only).
 
 # The partition starts at 1 MiB (sector 2048); sectors 1 to 2047 hold GRUB's
 # core image, as on a disk partitioned by Debian's installer.
@@ -124,4 +125,61 @@ systest_grub_disk() {
 systest_grub_extract_fs() {
 	timeout -k 5 300 dd if="$1" of="$2" bs=1M iflag=skip_bytes skip=$((systest_grub_part_start * 512)) \
 		conv=sparse status=none
+}
+
+# systest_uefi_files ROOT DIR XEN_CMDLINE DOM0_CMDLINE: the files of
+# "tests/system/run --boot uefi" (lib/efi-disk.sh makes the disk). In the tree
+# ROOT: a fresh /etc/machine-id, the ESP in /etc/fstab at /boot/efi (by
+# EFI_DISK_ESP_PARTUUID, chosen here when unset), and the project's [xen]
+# bootParams (if its configuration is there) set to the words of XEN_CMDLINE
+# other than dom0_mem and dom0_max_vcpus, so that the Xen entries it writes
+# keep the serial console and the log levels. In DIR: the first boot's Xen
+# configuration (xen-systest.cfg), its unified image and loader entry, and
+# files.list, the ESP's contents for efi_disk_build: systemd-boot (as
+# "bootctl install" puts it), loader/loader.conf (no menu, the harness's Xen
+# entry the default), and the dom0 kernel and initrd with their Type #1 entry
+# (DOM0_CMDLINE) as kernel-install writes them.
+systest_uefi_files() {
+	local root=$1 dir=$2 xen_cmdline=$3 dom0_cmdline=$4 kernel kver initrd xen_efi sdboot mid word params=''
+	kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sort -V | tail -n 1)
+	kver=${kernel#vmlinuz-}
+	initrd=initrd.img-$kver
+	xen_efi=$(find "$root/boot" -maxdepth 1 -name 'xen-*.efi' | sort -V | tail -n 1)
+	sdboot=$root/usr/lib/systemd/boot/efi/systemd-bootx64.efi
+	[[ -f $sdboot ]] || sdboot=$EFI_SDBOOT
+	[[ -n $kernel && -f $root/boot/$initrd && -n $xen_efi ]] ||
+		{ echo "the image lacks /boot/xen-*.efi, a kernel or its initrd" >&2; return 1; }
+	[[ -f $sdboot ]] || { echo "no systemd-bootx64.efi (package systemd-boot-efi)" >&2; return 1; }
+
+	mid=$(tr -d - </proc/sys/kernel/random/uuid)
+	echo "$mid" >"$root/etc/machine-id"
+	[[ -n $EFI_DISK_ESP_PARTUUID ]] || EFI_DISK_ESP_PARTUUID=$(cat /proc/sys/kernel/random/uuid)
+	mkdir -p "$root/boot/efi"
+	printf 'PARTUUID=%s /boot/efi vfat umask=0077 0 0\n' "$EFI_DISK_ESP_PARTUUID" >>"$root/etc/fstab"
+	if [[ -f $root/etc/xen/xen-dom0.conf ]]; then
+		for word in $xen_cmdline; do
+			[[ $word == dom0_mem=* || $word == dom0_max_vcpus=* ]] || params+=${params:+ }$word
+		done
+		grep -q '^#bootParams =' "$root/etc/xen/xen-dom0.conf" ||
+			{ echo "/etc/xen/xen-dom0.conf has no '#bootParams =' line to set" >&2; return 1; }
+		sed -i "s|^#bootParams =.*|# tests/system/run --boot uefi: what Xen needs on the test host\nbootParams = $params|" \
+			"$root/etc/xen/xen-dom0.conf"
+	fi
+
+	mkdir -p "$dir"
+	printf 'timeout 0\ndefault xen-systest.conf\n' >"$dir/loader.conf"
+	efi_type1_entry "$mid" "$kver" "Debian GNU/Linux 12 (bookworm)" "$dom0_cmdline" >"$dir/kernel-entry.conf"
+	efi_xen_config "$xen_cmdline" "/$mid/$kver/linux" "$dom0_cmdline" "/$mid/$kver/$initrd" >"$dir/xen-systest.cfg"
+	efi_unified_image "$xen_efi" "$dir/xen-systest.cfg" "$dir/xen-systest.efi" || return 1
+	printf 'title Xen (tests/system/run, first boot)\nsort-key xen\nefi /EFI/xen/xen-systest.efi\n' >"$dir/xen-entry.conf"
+	cat >"$dir/files.list" <<LIST
+$sdboot /EFI/BOOT/BOOTX64.EFI
+$sdboot /EFI/systemd/systemd-bootx64.efi
+$dir/loader.conf /loader/loader.conf
+$dir/kernel-entry.conf /loader/entries/$mid-$kver.conf
+$root/boot/$kernel /$mid/$kver/linux
+$root/boot/$initrd /$mid/$kver/$initrd
+$dir/xen-entry.conf /loader/entries/xen-systest.conf
+$dir/xen-systest.efi /EFI/xen/xen-systest.efi
+LIST
 }

@@ -175,11 +175,12 @@ check_wait() {
 # systest_reboot: asks the runner to reboot the host once this scenario has
 # ended (end it soon after: the reboot waits for it). The scenarios after it
 # run in the next boot, their results numbered on; SYSTEST_BOOT (1, 2, ...)
-# tells a scenario which boot of the run it runs in. Only the GRUB boot can
-# reboot (tests/system/run --boot grub); elsewhere this is a failed check.
+# tells a scenario which boot of the run it runs in. Only the GRUB and UEFI
+# boots can reboot (tests/system/run --boot grub or uefi); elsewhere this is
+# a failed check.
 systest_reboot() {
 	if [[ ${SYSTEST_CAN_REBOOT:-0} != 1 || -z ${SYSTEST_REBOOT_REQUEST:-} ]]; then
-		fail "the host can reboot" "this boot mode cannot reboot the host (tests/system/run --boot grub can)"
+		fail "the host can reboot" "this boot mode cannot reboot the host (tests/system/run --boot grub or uefi can)"
 		return 1
 	fi
 	: >"$SYSTEST_REBOOT_REQUEST" || { fail "the reboot request is recorded" "cannot write $SYSTEST_REBOOT_REQUEST"; return 1; }

@@ -1,0 +1,35 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Second boot: systemd-boot started the Xen image xen-dom0d's builder wrote in the first boot:
+# Xen runs the new command line, dom0 has the new memory, no reboot is pending, and the builder
+# did not run again (its entries were current for the same inputs).
+# shellcheck source=../lib/check.sh
+. "$SYSTEST_LIB/check.sh"
+# shellcheck source=../lib/stack.sh
+. "$SYSTEST_LIB/stack.sh"
+
+mark='dom0_mem=1100M,max:1200M'
+P=/org/xenproject/Dom0 I=org.xenproject.Dom0.Manager
+prop() { timeout 10 busctl get-property org.xenproject.Dom0 $P $I "$1" | sed -E 's/^[a-z]+ //; s/^"(.*)"$/\1/'; }
+# efivar NAME: a systemd-boot variable as text (4 bytes of attributes, then UTF-16). efivarfs
+# files cannot seek: read whole.
+# shellcheck disable=SC2002 # not a seek: efivarfs refuses those
+efivar() { cat "/sys/firmware/efi/efivars/$1-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f" | tail -c +5 | tr -d '\000'; }
+efi_boot() { [ -d /sys/firmware/efi ] || timeout 20 xl dmesg | grep -q 'Bootloader: EFI'; }
+
+check_eq "this is the run's second boot (the runner went on after the reboot)" 2 echo "${SYSTEST_BOOT:-}" || exit 0
+stack_has_project || { skip "boot entries after the reboot" "the project is not installed in this image"; exit 0; }
+check "the Xen stack is up under xen-dom0d" stack_ensure_up
+check_match "Xen booted with the new memory (xl info xen_commandline)" "(^| )$mark( |\$)" xl info xen_commandline
+mib=$(timeout 20 xl list 0 | awk 'NR == 2 { print $3 }')
+check "dom0 has the 1100 MiB configured (xl list 0: ${mib:-?} MiB)" test "${mib:-0}" -ge 1090 -a "${mib:-0}" -le 1100
+check "the host booted through UEFI" efi_boot
+id=$(cat /etc/machine-id)-$(uname -r)
+check_eq "systemd-boot started the builder's entry (LoaderEntrySelected)" "xen-$id.conf" efivar LoaderEntrySelected
+check_match "XenCommandLine says so too" "$mark" prop XenCommandLine
+# shellcheck disable=SC2016 # expanded by the inner bash
+check_wait "no reboot is pending" 60 bash -c '[ "$(busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager PendingReboot)" = "b false" ]'
+check_eq "the boot entries are current" current prop BootEntriesState
+# Its unit is unloaded after a successful run (and its timestamps read 0 then): the journal says.
+builder_runs() { timeout 20 journalctl -b -u xen-dom0-boot-entries.service --no-pager -q | grep -c ' systemd\[1\]: Starting ' || :; }
+check_eq "the builder did not run in this boot (same inputs, current entries)" 0 builder_runs
