@@ -34,6 +34,29 @@ void boot_log(const BootLog *log, BootVerbosity level, const char *fmt, ...) {
         fflush(log->out);
 }
 
+int boot_read_text(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *m;
+
+        if (!f)
+                return negative_errno();
+        m = open_memstream(&buf, &size);
+        if (!m)
+                return -ENOMEM;
+        for (int c; (c = getc(f)) != EOF;)
+                fputc(c, m);
+        if (ferror(f)) {
+                fclose(m);
+                return -EIO;
+        }
+        if (fclose(m) != 0)
+                return -ENOMEM;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
 void boot_entry_done(BootEntry *e) {
         if (!e)
                 return;

@@ -44,6 +44,9 @@ typedef struct BootEntries {
         size_t n;
 } BootEntries;
 
+/* A whole text file. Returns 0, or -errno (-ENOENT: there is none). */
+int boot_read_text(const char *path, char **ret);
+
 void boot_entry_done(BootEntry *e);
 void boot_entries_done(BootEntries *l);
 /* Appends a copy of e (every field may be NULL). Returns 0 or -ENOMEM. */

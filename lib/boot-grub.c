@@ -12,29 +12,6 @@
 #include "boot-grub.h"
 #include "strv.h"
 
-static int read_text(const char *path, char **ret) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *m;
-
-        if (!f)
-                return negative_errno();
-        m = open_memstream(&buf, &size);
-        if (!m)
-                return -ENOMEM;
-        for (int ch; (ch = fgetc(f)) != EOF;)
-                fputc(ch, m);
-        if (ferror(f)) {
-                fclose(m);
-                return -EIO;
-        }
-        if (fclose(m) != 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 /* A GRUB word at *p: 'single quoted' (with '\'' for a quote), "double quoted" or bare;
  * concatenated as the shell does. Moves *p past it. */
 static char *grub_word(const char **p) {
@@ -199,7 +176,7 @@ int grub_read_xen_entries(const char *grub_cfg, BootEntries *ret) {
         _cleanup_free_ char *text = NULL;
         int r;
 
-        r = read_text(grub_cfg ?: GRUB_CFG_DEFAULT, &text);
+        r = boot_read_text(grub_cfg ?: GRUB_CFG_DEFAULT, &text);
         if (r < 0)
                 return r;
         return grub_parse_cfg(text, ret);

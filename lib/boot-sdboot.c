@@ -230,29 +230,6 @@ static char *path_join3(const char *a, const char *b, const char *c) {
         return s;
 }
 
-static int read_text(const char *path, char **ret) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
-        _cleanup_free_ char *buf = NULL;
-        size_t size = 0;
-        FILE *m;
-
-        if (!f)
-                return -errno;
-        m = open_memstream(&buf, &size);
-        if (!m)
-                return -ENOMEM;
-        for (int c; (c = getc(f)) != EOF;)
-                fputc(c, m);
-        if (ferror(f)) {
-                fclose(m);
-                return -EIO;
-        }
-        if (fclose(m) != 0)
-                return -ENOMEM;
-        *ret = TAKE_PTR(buf);
-        return 0;
-}
-
 static int fsync_path(const char *path, int flags) {
         _cleanup_close_ int fd = open(path, flags | O_CLOEXEC);
 
@@ -449,7 +426,7 @@ int sdboot_read_xen_entries(const char *esp, BootEntries *ret) {
 
                 if (!path)
                         return -ENOMEM;
-                r = read_text(path, &text);
+                r = boot_read_text(path, &text);
                 if (r == -ENOENT)
                         continue;
                 if (r < 0)
@@ -624,7 +601,7 @@ static int collect_kernels(Refresh *c) {
                 path = path_join3(c->entries_dir, *name, NULL);
                 if (!id || !path)
                         return fail(c, -ENOMEM, "Out of memory.");
-                r = read_text(path, &text);
+                r = boot_read_text(path, &text);
                 if (r < 0)
                         return fail_errno(c, r, "read", path);
                 r = sdboot_parse_entry(id, text, &k);
@@ -914,7 +891,7 @@ static int set_default(Refresh *c) {
                 return 0;
         if (!path || asprintf(&tmp, "%s/loader/.loader.conf.tmp", c->p->esp) < 0)
                 return fail(c, -ENOMEM, "Out of memory.");
-        r = read_text(path, &old);
+        r = boot_read_text(path, &old);
         if (r < 0 && r != -ENOENT)
                 return fail_errno(c, r, "read", path);
         r = sdboot_loader_conf_set_default(old, j->entry_name, &new);
