@@ -77,4 +77,27 @@ contains "--help names the environment" "$tmp/out" "XEN_DOM0_BOOT_LOADER"
 run 1 "an unwritable state directory" --loader none --xen-options x --state "$tmp/no/such/dir/state.json"
 contains "... names the file" "$tmp/err" "$tmp/no/such/dir/state.json"
 
+# The kernel-install plugin: on add and remove it asks the daemon (RefreshBootEntries), and only
+# where the daemon rendered the builder's input; it never fails kernel-install.
+plugin="$TOP_SRCDIR/conf/95-xen-dom0.install"
+mkdir -p "$tmp/bin"
+printf '#!/bin/sh\necho "$*" >>"%s"\n' "$tmp/busctl.calls" >"$tmp/bin/busctl"
+chmod +x "$tmp/bin/busctl"
+plug() { PATH="$tmp/bin:$PATH" XEN_DOM0_RUN_DIR="$tmp/run" sh "$plugin" "$@" >/dev/null 2>&1; }
+rm -f "$tmp/busctl.calls"
+plug add 6.1.0-28-amd64 /efi/x /boot/vmlinuz-6.1.0-28-amd64
+if [ "$?" = 0 ] && [ ! -e "$tmp/busctl.calls" ]; then ok "plugin: without the daemon's rendered input, nothing is asked"; else nok "plugin: without the daemon's rendered input, nothing is asked"; fi
+mkdir -p "$tmp/run" && : >"$tmp/run/boot-entries.env"
+for cmd in add remove; do
+	rm -f "$tmp/busctl.calls"
+	plug "$cmd" 6.1.0-28-amd64 /efi/x
+	if grep -q "RefreshBootEntries" "$tmp/busctl.calls" 2>/dev/null; then ok "plugin: $cmd asks the daemon to refresh"; else nok "plugin: $cmd asks the daemon to refresh"; fi
+done
+rm -f "$tmp/busctl.calls"
+plug inspect 6.1.0-28-amd64
+if [ ! -e "$tmp/busctl.calls" ]; then ok "plugin: other commands ask nothing"; else nok "plugin: other commands ask nothing"; fi
+printf '#!/bin/sh\nexit 1\n' >"$tmp/bin/busctl"
+plug add 6.1.0-28-amd64 /efi/x && ok "plugin: a daemon that does not answer does not fail kernel-install" ||
+	nok "plugin: a daemon that does not answer does not fail kernel-install"
+
 tap_done
