@@ -467,6 +467,7 @@ START_TEST(test_refresh) {
         assert_no_temporary_files(&e);
 
         /* the image: .config as sdboot_xen_config makes it, at the page after Xen's last section */
+        free(path);
         path = join(e.esp, img13);
         cfg = image_config(path, &vma);
         ck_assert_uint_eq(vma, FAKE_VMA);
