@@ -156,19 +156,20 @@ void boot_entries_files_changed(Manager *m, char *const *changed_files) {
 const char *boot_entries_state(const Manager *m) {
         if (m->boot_running)
                 return "refreshing";
-        if (m->boot_error)
-                return "failed";
+        /* Turned off after a failure: what failed before is no longer ours to report. */
         if (loader_disabled(m))
                 return "disabled";
+        if (m->boot_error)
+                return "failed";
         if (!m->boot_loaded)
                 return "unknown";
         return strna(m->boot.state);
 }
 
 const char *boot_entries_message(const Manager *m) {
-        if (m->boot_error)
-                return m->boot_error;
         if (loader_disabled(m))
                 return "bootEntries.loader is none: xen-dom0d leaves the boot entries alone";
+        if (m->boot_error)
+                return m->boot_error;
         return m->boot_loaded ? strempty(m->boot.message) : "";
 }
