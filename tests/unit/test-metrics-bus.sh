@@ -192,7 +192,11 @@ grep -q "Metrics not written: cannot create a file in $work/nonexistent: No such
 	"$BUS_DIR/daemon.log" && ok "the message names the directory and what to do" ||
 	nok "the message names the directory and what to do" "$(grep Metrics "$BUS_DIR/daemon.log")"
 mkdir "$work/nonexistent"
-for _ in $(seq $((60 * ${TEST_SLOWDOWN:-1}))); do [ -s "$work/nonexistent/xen-dom0.prom" ] && break; sleep 0.05; done
+# The rename comes before the log line: wait for both, or a slow daemon loses the race.
+for _ in $(seq $((60 * ${TEST_SLOWDOWN:-1}))); do
+	[ -s "$work/nonexistent/xen-dom0.prom" ] && grep -q "Metrics written again" "$BUS_DIR/daemon.log" && break
+	sleep 0.05
+done
 [ -s "$work/nonexistent/xen-dom0.prom" ] && grep -q "Metrics written again" "$BUS_DIR/daemon.log" &&
 	ok "once the directory exists the file is written, and that is logged" ||
 	nok "once the directory exists the file is written, and that is logged" "$(grep Metrics "$BUS_DIR/daemon.log")"
