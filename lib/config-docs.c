@@ -97,6 +97,27 @@ int options_write_template(FILE *f) {
                 ini_write_assignment(f, "#", def->key, value);
                 fputc('\n', f);
         }
+        fputs("\n# Declared guests and xl's own settings (xen-dom0d's own, not in NixOS); see\n"
+              "# xen-dom0.conf(5), DECLARED GUESTS. Values of [xl] and of settings are written as\n"
+              "# xl.conf(5) and xl.cfg(5) write them: strings in quotes, lists in [ ].\n"
+              "#\n"
+              "# [xl]\n"
+              "# autoballoon = \"off\"\n"
+              "# vif.default.bridge = \"xenbr0\"\n"
+              "#\n"
+              "# [guests.web]\n"
+              "# after = db\n"
+              "# readiness = started\n"
+              "#\n"
+              "# [guests.web.settings]\n"
+              "# type = \"pvh\"\n"
+              "# kernel = \"/var/lib/xen/images/vmlinuz\"\n"
+              "# memory = 512\n"
+              "# disk = [ 'phy:/dev/vg0/web,xvda,w' ]\n"
+              "#\n"
+              "# [guests.db]\n"
+              "# configFile = /etc/xen/db.cfg\n",
+              f);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -61,6 +61,9 @@ typedef struct ParseState {
         char section[128];      /* current section as written, valid when in_section */
         bool in_section;
         bool section_known;
+        int section_kind;       /* SECTION_OPTIONS, or a GuestSection, or SECTION_XL */
+        size_t guest;           /* the guest of a guests.* section */
+        XlSettings *cont;       /* the list whose last setting a continuation line extends */
         bool prev_key;          /* inih will treat an indented line as a continuation */
         bool continuation;      /* the line being handled is one */
         bool substituted;       /* it holds SUBST_* bytes for the handler to turn back */
@@ -70,6 +73,9 @@ typedef struct ParseState {
         size_t acc_text;        /* LIST: the length of its items joined with blanks */
         char prev_display[192];
 } ParseState;
+
+#define SECTION_OPTIONS GUEST_SECTION_NONE
+#define SECTION_XL (GUEST_SECTION_SETTINGS + 1)
 
 static void lskip(const char **p, const char *end) {
         while (*p < end && (**p == ' ' || **p == '\t'))
@@ -199,6 +205,21 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 memcpy(s->section, name, q - name);
                 s->section[q - name] = 0;
                 s->in_section = true;
+                s->section_kind = SECTION_OPTIONS;
+                s->cont = NULL;
+                if (streq(s->section, "xl")) {
+                        s->section_kind = SECTION_XL;
+                        s->section_known = true;
+                        return "[-]\n";
+                }
+                if (streq(s->section, "guests") || startswith(s->section, "guests.")) {
+                        int r = guests_section(&s->config->guests, s->section, s->path, s->line, s->diag, &s->guest);
+                        if (r < 0)
+                                s->error = r;
+                        s->section_kind = r > 0 ? r : SECTION_OPTIONS;
+                        s->section_known = r > 0;
+                        return "[-]\n";
+                }
                 s->section_known = option_section_known(s->section);
                 if (!s->section_known) {
                         const char *near = option_closest_section(s->section);
@@ -412,6 +433,32 @@ static void unknown_key_hint(ParseState *s, const char *name, const char *key) {
         diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, name, "unknown key");
 }
 
+/* A key of [xl], [guests.NAME] or [guests.NAME.settings]. */
+static int guest_key(ParseState *s, const char *key, const char *value) {
+        Guest *g = s->section_kind == SECTION_XL ? NULL : &s->config->guests.items[s->guest];
+        XlSettings *list = g ? &g->settings : &s->config->xl;
+        char name[192];
+        int r;
+
+        s->prev_target = _OPTION_INVALID;
+        s->cont = NULL;
+        if (s->section_kind == GUEST_SECTION_OWN) {
+                r = guest_set_key(g, key, value, s->path, s->line, s->diag);
+                if (r < 0)
+                        s->error = r;
+                return 1;
+        }
+        display_name(name, sizeof name, s->section, key);
+        r = xl_setting_add(list, g ? XL_FILE_CFG : XL_FILE_CONF, key, value, s->path, s->line, name, s->diag);
+        if (r < 0)
+                s->error = r;
+        else if (r > 0)
+                s->cont = list;
+        else if (g)
+                g->invalid = true;
+        return 1;
+}
+
 static int key_handler(void *user, const char *section_unused, const char *key, const char *value) {
         ParseState *s = user;
         char name[192];
@@ -428,7 +475,15 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
                 restore_substituted((char *) value);
         }
         if (s->continuation) {
-                handle_continuation(s, value);
+                if (s->cont) {
+                        if (xl_setting_continue(s->cont, value) < 0)
+                                s->error = -ENOMEM;
+                } else if (s->section_kind == GUEST_SECTION_OWN && s->section_known)
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                                 "continuation line, but the keys of [guests.NAME] take a single line (indented "
+                                 "lines continue the previous key)");
+                else
+                        handle_continuation(s, value);
                 return 1;
         }
 
@@ -445,6 +500,8 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         }
         if (!s->section_known)
                 return 1; /* the section header was reported */
+        if (s->section_kind != SECTION_OPTIONS)
+                return guest_key(s, key, value);
 
         display_name(name, sizeof name, s->section, key);
 
@@ -540,6 +597,9 @@ static int parse_data(const char *path, const char *data, size_t size, Config **
                 (void) ini_parse_stream(line_reader, &s, key_handler, &s);
         if (s.error < 0)
                 return s.error;
+        r = guests_finish(&c->guests, &c->xl, path, d);
+        if (r < 0)
+                return r;
         if (d->oom)
                 return -ENOMEM;
         if (d->n_errors > errors_before) {

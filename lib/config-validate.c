@@ -63,6 +63,8 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                         return -errno;
                 machine = u.machine;
         }
+        if (guests_validate(&c->guests, c->path, d) < 0)
+                return -ENOMEM;
         if (!streq(machine, "x86_64"))
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, v[OPT_ENABLE].line, "xen.enable",
                          "the Xen Domain 0 stack is supported on x86_64 hosts only, this host is %s", machine);

@@ -14,6 +14,8 @@ Config *config_free(Config *c) {
                 return NULL;
         for (size_t i = 0; i < _OPTION_MAX; i++)
                 option_value_done(&option_table[i], &c->v[i]);
+        guests_done(&c->guests);
+        xl_settings_done(&c->xl);
         free(c->path);
         free(c);
         return NULL;

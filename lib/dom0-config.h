@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "diag.h"
+#include "guests.h"
 #include "options.h"
 
 #define CONFIG_MAX_FILE_SIZE (4u * 1024u * 1024u)
@@ -31,6 +32,8 @@ typedef struct OptionValue {
 typedef struct Config {
         char *path;             /* the file it came from, for messages and headers */
         OptionValue v[_OPTION_MAX];
+        Guests guests;          /* [guests.NAME] and [guests.NAME.settings], in file order */
+        XlSettings xl;          /* [xl] */
 } Config;
 
 Config *config_free(Config *c);

@@ -164,6 +164,20 @@ static bool close_enough(const char *wrong, const char *right, size_t d) {
         return d <= limit && d < strlen(right);
 }
 
+const char *closest_name(const char *wrong, const char *const *names, size_t n) {
+        const char *best = NULL;
+        size_t best_d = SIZE_MAX;
+
+        for (size_t i = 0; i < n; i++) {
+                size_t d = edit_distance(wrong, names[i]);
+                if (d < best_d) {
+                        best_d = d;
+                        best = names[i];
+                }
+        }
+        return best && close_enough(wrong, best, best_d) ? best : NULL;
+}
+
 const OptionDef *option_closest_key(const char *section, const char *key) {
         const OptionDef *best = NULL;
         size_t best_d = SIZE_MAX;

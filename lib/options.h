@@ -96,6 +96,8 @@ char *option_nixos_name(const OptionDef *d);
  * (at most a third of the name's letters, and at least one). */
 const OptionDef *option_closest_key(const char *section, const char *key);
 const char *option_closest_section(const char *section);
+/* The same measure over any table of names: the closest of names[0..n), or NULL. */
+const char *closest_name(const char *wrong, const char *const *names, size_t n);
 /* A key that names its own place, as NixOS spells an option: "dom0Resources.memory" under any
  * section, or "virtualisation.xen.enable". The option it names, NULL if none. */
 const OptionDef *option_from_nixos_spelling(const char *section, const char *key);

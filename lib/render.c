@@ -292,6 +292,20 @@ static int render_modules(const Config *c, FileSet *s) {
         return buf_commit(&b, s, PATH_MODPROBE, 0644);
 }
 
+/* Each declared guest's xl.cfg, and xl.conf. */
+static int render_guests(const Config *c, FileSet *s) {
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&text, &size);
+
+        if (!f)
+                return -ENOMEM;
+        header(f, c, "#");
+        if (fclose(f) != 0)
+                return -ENOMEM;
+        return guests_render(&c->guests, &c->xl, text, s);
+}
+
 int render_config(const Config *c, FileSet *ret) {
         _cleanup_strv_free_ char **params = NULL;
         FileSet s = {};
@@ -308,7 +322,7 @@ int render_config(const Config *c, FileSet *ret) {
         if ((r = render_xencommons(c, &s)) < 0 || (r = render_xendomains(c, &s)) < 0 ||
             (r = render_bootspec(c, params, &s)) < 0 || (r = render_grub(c, params, &s)) < 0 ||
             (r = render_boot_entries_env(c, params, &s)) < 0 ||
-            (r = render_modules(c, &s)) < 0)
+            (r = render_modules(c, &s)) < 0 || (r = render_guests(c, &s)) < 0)
                 goto fail;
         *ret = s;
         return 0;

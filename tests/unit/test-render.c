@@ -13,7 +13,7 @@
 #include "test-util.h"
 
 static const char *const fixtures[] = {
-        "defaults", "nixos-wiki", "store-settings-example", "trace-debug", "c-xenstored", "memory-equal", "full",
+        "defaults", "nixos-wiki", "store-settings-example", "trace-debug", "c-xenstored", "memory-equal", "full", "guests",
 };
 
 static Config *load_fixture(const char *name) {

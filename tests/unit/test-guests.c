@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Declared guests: what the reader keeps, the start order, adopted files and the classes of a
+ * change (live or pending a guest restart). Messages are in tests/data/bad/guests-*.err and the
+ * rendered files in tests/data/golden/guests. */
+#include <stdio.h>
+#include <time.h>
+
+#include "guests.h"
+#include "strv.h"
+#include "test-util.h"
+
+static Config *load(const char *text) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        Config *c = test_load(text, &d);
+
+        ck_assert_msg(c, "%s", test_diag_text(&d));
+        return c;
+}
+
+static char *order_text(const Config *c) {
+        _cleanup_free_ size_t *order = NULL;
+        _cleanup_strv_free_ char **names = NULL;
+
+        ck_assert_int_eq(guests_start_order(&c->guests, &order), 0);
+        for (size_t i = 0; i < c->guests.n; i++)
+                ck_assert_int_eq(strv_extend(&names, c->guests.items[order[i]].name), 0);
+        return strv_join(names, " ");
+}
+
+START_TEST(test_keys_and_defaults) {
+        _cleanup_config_free_ Config *c = load("[xen]\nenable = true\n"
+                                               "[guests.a.settings]\nkernel = \"/k\"\n"
+                                               "[guests.b]\nautostart = false\nafter = a\nreadiness = xenstore:data/ready\n"
+                                               "readinessTimeout = 30\n"
+                                               "[guests.b.settings]\nname = \"bee\"\nkernel = \"/k\"\n"
+                                               "disk = [ 'phy:/dev/x,xvda,w',\n  'phy:/dev/y,xvdb,w' ]\n");
+        const Guest *a = guests_find(&c->guests, "a"), *b = guests_find(&c->guests, "b");
+
+        ck_assert_uint_eq(c->guests.n, 2);
+        ck_assert_ptr_nonnull(a);
+        ck_assert(a->autostart);
+        ck_assert_ptr_null(a->readiness_key);
+        ck_assert_uint_eq(a->readiness_timeout, GUEST_READINESS_TIMEOUT_DEFAULT);
+        ck_assert_str_eq(a->domain_name, "a");
+        ck_assert(!b->autostart);
+        ck_assert_str_eq(b->readiness_key, "data/ready");
+        ck_assert_uint_eq(b->readiness_timeout, 30);
+        ck_assert_str_eq(b->domain_name, "bee");
+        ck_assert(strv_equal(b->after, (char *[]) { (char *) "a", NULL }));
+        /* a continued list is one value, its lines kept */
+        ck_assert_str_eq(xl_settings_find(&b->settings, "disk")->value,
+                         "[ 'phy:/dev/x,xvda,w',\n    'phy:/dev/y,xvdb,w' ]");
+}
+END_TEST
+
+START_TEST(test_start_order) {
+        /* c after b after a, declared backwards, d independent, e after a and d: each right after
+         * what it needs, otherwise the file's order */
+        _cleanup_config_free_ Config *c = load("[xen]\nenable = true\n"
+                                               "[guests.c]\nafter = b\n[guests.c.settings]\nkernel = \"/k\"\n"
+                                               "[guests.d.settings]\nkernel = \"/k\"\n"
+                                               "[guests.b]\nafter = a\n[guests.b.settings]\nkernel = \"/k\"\n"
+                                               "[guests.a.settings]\nkernel = \"/k\"\n"
+                                               "[guests.e]\nafter = a d\n[guests.e.settings]\nkernel = \"/k\"\n");
+        _cleanup_free_ char *o = order_text(c);
+
+        ck_assert_str_eq(o, "a b c d e");
+}
+END_TEST
+
+START_TEST(test_config_file_adopted) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *file = NULL, *text = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&file, "%s/old.cfg", dir), 0);
+        f = fopen(file, "w");
+        ck_assert_ptr_nonnull(f);
+        fputs("# from /etc/xen/auto\nname = \"legacy\"\nkernel = \"/k\"\nmemory = 128\n", f);
+        fclose(f);
+        ck_assert_int_ge(asprintf(&text, "[xen]\nenable = true\n[guests.old]\nconfigFile = %s\n", file), 0);
+        c = load(text);
+        ck_assert_str_eq(guests_find(&c->guests, "old")->domain_name, "legacy");
+        ck_assert_ptr_nonnull(strstr(guests_find(&c->guests, "old")->config_data, "memory = 128"));
+
+        /* a file xl cannot read is refused with xl's reason */
+        f = fopen(file, "w");
+        fputs("name = \"legacy\"\nkernel = /k\n", f);
+        fclose(f);
+        config_free(c);
+        c = test_load(text, &d);
+        ck_assert_ptr_null(c);
+        _cleanup_free_ char *m = test_diag_text(&d);
+        ck_assert_msg(strstr(m, "guests.old.configFile: xl cannot read") && strstr(m, "/old.cfg"), "%s", m);
+        test_rm_rf(dir);
+}
+END_TEST
+
+START_TEST(test_changes) {
+        _cleanup_config_free_ Config *a = load("[xen]\nenable = true\n[guests.w.settings]\nkernel = \"/k\"\n"
+                                               "memory = 256\nvcpus = 1\nextra = \"quiet\"\n");
+        _cleanup_config_free_ Config *b = load("[xen]\nenable = true\n[guests.w.settings]\nkernel = \"/k\"\n"
+                                               "memory = 512\nvcpus = 2\nextra = \"console=hvc0\"\nmaxmem = 1024\n");
+        _cleanup_strv_free_ char **restart = NULL, **live = NULL;
+
+        ck_assert_int_eq(guest_changes(&a->guests.items[0], &b->guests.items[0], &restart, &live), 0);
+        _cleanup_free_ char *r = strv_join(restart, " "), *l = strv_join(live, " ");
+        ck_assert_str_eq(l, "guests.w.settings.memory guests.w.settings.vcpus");
+        ck_assert_str_eq(r, "guests.w.settings.extra guests.w.settings.maxmem");
+
+        /* the same declaration: nothing */
+        restart = strv_free(restart);
+        live = strv_free(live);
+        ck_assert_int_eq(guest_changes(&a->guests.items[0], &a->guests.items[0], &restart, &live), 0);
+        ck_assert_ptr_null(restart);
+        ck_assert_ptr_null(live);
+}
+END_TEST
+
+START_TEST(test_unit_names) {
+        _cleanup_config_free_ Config *c = load("[xen]\nenable = true\n[guests.web-1.settings]\nkernel = \"/k\"\n");
+        _cleanup_free_ char *u = guest_unit_name("web-1"), *p = guest_cfg_path("web-1");
+
+        ck_assert_str_eq(u, "xen-guest@web-1.service");
+        ck_assert_str_eq(p, "/run/xen-dom0/guests/web-1.cfg");
+        ck_assert_ptr_eq(guests_find_unit(&c->guests, u), &c->guests.items[0]);
+        ck_assert_ptr_null(guests_find_unit(&c->guests, "xen-guest@web.service"));
+        ck_assert_ptr_null(guests_find_unit(&c->guests, "xen-guest@web-1.socket"));
+}
+END_TEST
+
+START_TEST(test_key_tables_sorted) {
+        for (size_t i = 1; i < xl_cfg_keys_n; i++)
+                ck_assert_msg(strcmp(xl_cfg_keys[i - 1], xl_cfg_keys[i]) < 0, "%s", xl_cfg_keys[i]);
+        for (size_t i = 1; i < xl_conf_keys_n; i++)
+                ck_assert_msg(strcmp(xl_conf_keys[i - 1], xl_conf_keys[i]) < 0, "%s", xl_conf_keys[i]);
+}
+END_TEST
+
+/* A thousand guests in a chain read, validate and order; the numbers are bench/'s. */
+START_TEST(test_thousand) {
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        fputs("[xen]\nenable = true\n", f);
+        for (int i = 0; i < 1000; i++) {
+                if (i > 0)
+                        fprintf(f, "[guests.g%d]\nafter = g%d\n", i, i - 1);
+                fprintf(f, "[guests.g%d.settings]\nkernel = \"/k\"\nmemory = 128\n", i);
+        }
+        fclose(f);
+        _cleanup_config_free_ Config *c = load(text);
+        _cleanup_free_ size_t *order = NULL;
+        ck_assert_uint_eq(c->guests.n, 1000);
+        ck_assert_int_eq(guests_start_order(&c->guests, &order), 0);
+        for (size_t i = 0; i < 1000; i++)
+                ck_assert_uint_eq(order[i], i);
+}
+END_TEST
+
+Suite *test_suite(void) {
+        Suite *s = suite_create("guests");
+        TCase *tc = tcase_create("guests");
+
+        tcase_add_test(tc, test_keys_and_defaults);
+        tcase_add_test(tc, test_start_order);
+        tcase_add_test(tc, test_config_file_adopted);
+        tcase_add_test(tc, test_changes);
+        tcase_add_test(tc, test_unit_names);
+        tcase_add_test(tc, test_key_tables_sorted);
+        tcase_add_test(tc, test_thousand);
+        tcase_set_timeout(tc, 60);
+        suite_add_tcase(s, tc);
+        return s;
+}
