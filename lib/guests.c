@@ -768,6 +768,19 @@ static bool find_cycle(const Guests *g, size_t i, uint8_t *state, size_t *path, 
         return false;
 }
 
+/* A domain name that goes into a unit's command lines and an environment file unquoted. */
+static bool domain_name_valid(const char *n) {
+        size_t len = strlen(n);
+
+        if (len == 0 || len > 64 || n[0] == '-')
+                return false;
+        for (const char *p = n; *p; p++)
+                if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') || ('0' <= *p && *p <= '9') ||
+                      strchr("_-.+@:", *p)))
+                        return false;
+        return true;
+}
+
 int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         _cleanup_free_ uint8_t *state = NULL;
         _cleanup_free_ size_t *stack = NULL;
@@ -812,6 +825,14 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
 
                 if (!x->domain_name)
                         continue;
+                if (!domain_name_valid(x->domain_name)) {
+                        snprintf(name, sizeof name, "guests.%s", x->name);
+                        diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->domain_name_line ?: x->line, name,
+                                 "domain name \"%s\" is not supported here: use 1 to 64 letters, digits and "
+                                 "'_', '-', '.', '+', '@', ':'",
+                                 x->domain_name);
+                        continue;
+                }
                 for (size_t j = 0; j < i; j++) {
                         const Guest *y = &g->items[j];
                         if (!y->domain_name || !streq(x->domain_name, y->domain_name))
@@ -946,6 +967,16 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                         for (size_t j = 0; j < x->settings.n; j++)
                                 fprintf(f, "%s = %s\n", x->settings.items[j].key, x->settings.items[j].value);
                 }
+                r = add_file(s, p, f, &data, &size);
+                if (r < 0)
+                        return r;
+
+                /* what the unit's stop needs: the domain's name, which may differ from NAME */
+                p = mfree(p);
+                if (asprintf(&p, PATH_GUESTS_DIR "/%s.env", x->name) < 0 || !(f = open_memstream(&data, &size)))
+                        return -ENOMEM;
+                fputs(header, f);
+                fprintf(f, "XEN_GUEST_DOMAIN=%s\n", x->domain_name ?: x->name);
                 r = add_file(s, p, f, &data, &size);
                 if (r < 0)
                         return r;

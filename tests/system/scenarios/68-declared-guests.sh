@@ -1,0 +1,79 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Declared guests and [xl]: a reload renders a guest's xl.cfg and xl.conf; the guest runs as
+# xen-guest@NAME.service with xl as its monitor, its console output in the journal, and its
+# stop shuts the domain down. /etc/xen/xl.conf is the rendered file, and stays so across a
+# reinstall of Debian's xen-utils-common, whose own xl.conf is diverted.
+# systest-timeout: 420
+# shellcheck source=../lib/check.sh
+. "$SYSTEST_LIB/check.sh"
+# shellcheck source=../lib/stack.sh
+. "$SYSTEST_LIB/stack.sh"
+# shellcheck source=../lib/guests.sh
+. "$SYSTEST_LIB/guests.sh"
+
+if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) != "ii " ]]; then
+	skip "declared guests" "xen-dom0d is not installed from a package in this image"
+	exit 0
+fi
+conf=/etc/xen/xen-dom0.conf
+cp "$conf" /tmp/xen-dom0.conf.guests-orig
+cleanup() {
+	systemctl stop xen-guest@decl1.service >/dev/null 2>&1
+	cp /tmp/xen-dom0.conf.guests-orig "$conf"
+	systemctl reload xen-dom0 >/dev/null 2>&1
+	guests_cleanup
+}
+trap cleanup EXIT
+check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.service
+
+cat >>"$conf" <<EOF2
+
+[xl]
+autoballoon = "off"
+lockfile = "/run/xen/xl-lock-systest"
+
+[guests.decl1]
+autostart = false
+
+[guests.decl1.settings]
+name = "systest-decl1"
+type = "pv"
+kernel = "$SYSTEST_GUEST_KERNEL"
+ramdisk = "$SYSTEST_GUEST_INITRD"
+extra = "console=hvc0 quiet systest.name=systest-decl1 systest.mode=stay systest.heartbeat=0"
+memory = $SYSTEST_GUEST_MEMORY
+vcpus = 1
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+EOF2
+check "xen-dom0d --check accepts the declarations" xen-dom0d --check
+check "a reload with a declared guest and [xl] succeeds" systemctl reload xen-dom0
+check_match "the guest's xl.cfg is rendered" '^name = "systest-decl1"' cat /run/xen-dom0/guests/decl1.cfg
+check_eq "/etc/xen/xl.conf is the package's link to the rendered file" /run/xen-dom0/xl.conf readlink /etc/xen/xl.conf
+check_match "xl.conf holds the declared lockfile" '^lockfile = "/run/xen/xl-lock-systest"' cat /etc/xen/xl.conf
+check "Debian's xl.conf is kept, diverted" test -f /etc/xen/xl.conf.debian
+check_match "the diversion is the package's" 'xen-dom0d' dpkg-divert --listpackage /etc/xen/xl.conf
+
+check "systemctl start xen-guest@decl1 succeeds" systemctl start xen-guest@decl1.service
+check_wait "the domain runs (xl list)" 60 guest_exists systest-decl1
+check_match "xl is the unit's main process" '^xl$' ps -o comm= -p "$(systemctl show -P MainPID xen-guest@decl1.service)"
+check "the unit is active" systemctl is-active --quiet xen-guest@decl1.service
+check_match "systemctl lists it" 'xen-guest@decl1.service' systemctl list-units --no-legend 'xen-guest@*'
+check "systemctl stop xen-guest@decl1 succeeds" systemctl stop xen-guest@decl1.service
+check_wait "the domain is gone after the stop" 60 guest_gone systest-decl1
+check_match "xl's messages are in the unit's journal" 'Parsing config from /run/xen-dom0/guests/decl1.cfg' \
+	journalctl -b -u xen-guest@decl1.service -o cat
+
+# A reinstall of Debian's xen-utils-common (which owns /etc/xen/xl.conf) leaves the link.
+utils=$(compgen -G "/usr/lib/xen-dom0d-systest/xen-utils-common_*.deb" | head -n 1)
+if [[ -z $utils ]]; then
+	fail "reinstall of xen-utils-common" "its package file was not put into the image (see the run's install.log)"
+else
+	check "dpkg -i xen-utils-common (a reinstall) succeeds" dpkg -i --force-confold "$utils"
+	check_eq "after it, /etc/xen/xl.conf is still the link" /run/xen-dom0/xl.conf readlink /etc/xen/xl.conf
+	check_match "and xl still reads the declared settings" '^lockfile = "/run/xen/xl-lock-systest"' cat /etc/xen/xl.conf
+	check "Debian's file went to the diverted name" test -f /etc/xen/xl.conf.debian
+fi
+exit 0
