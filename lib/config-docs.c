@@ -2,9 +2,59 @@
 /* The configuration written out: the effective values (--dump-config), the shipped file with
  * every default, and the option list of xen-dom0.conf(5), all from the option table. */
 
+#include <inttypes.h>
+
 #include "config-internal.h"
 #include "ini-write.h"
 #include "strv.h"
+
+static void dump_origin(FILE *f, unsigned line) {
+        if (line)
+                fprintf(f, "; set on line %u\n", line);
+        else
+                fputs("; default\n", f);
+}
+
+static void dump_settings(FILE *f, const XlSettings *s) {
+        for (size_t i = 0; i < s->n; i++)
+                fprintf(f, "; set on line %u\n%s = %s\n", s->items[i].line, s->items[i].key, s->items[i].value);
+}
+
+/* [xl] and the declared guests, as read: they parse back to the same declarations. */
+static int dump_guests(const Config *c, FILE *f) {
+        if (c->xl.n > 0) {
+                fputs("\n[xl]\n", f);
+                dump_settings(f, &c->xl);
+        }
+        for (size_t i = 0; i < c->guests.n; i++) {
+                const Guest *g = &c->guests.items[i];
+                _cleanup_free_ char *after = strv_join(g->after ?: (char *[]) { NULL }, " ");
+
+                if (!after)
+                        return -ENOMEM;
+                fprintf(f, "\n[guests.%s]\n", g->name);
+                dump_origin(f, g->key_line[GUEST_KEY_AUTOSTART]);
+                fprintf(f, "autostart = %s\n", g->autostart ? "true" : "false");
+                dump_origin(f, g->key_line[GUEST_KEY_AFTER]);
+                fprintf(f, "after =%s%s\n", *after ? " " : "", after);
+                dump_origin(f, g->key_line[GUEST_KEY_READINESS]);
+                if (g->readiness_key)
+                        fprintf(f, "readiness = xenstore:%s\n", g->readiness_key);
+                else
+                        fputs("readiness = started\n", f);
+                dump_origin(f, g->key_line[GUEST_KEY_READINESS_TIMEOUT]);
+                fprintf(f, "readinessTimeout = %" PRIu64 "\n", g->readiness_timeout);
+                if (g->config_file) {
+                        dump_origin(f, g->key_line[GUEST_KEY_CONFIG_FILE]);
+                        fprintf(f, "configFile = %s\n", g->config_file);
+                }
+                if (g->has_settings) {
+                        fprintf(f, "\n[guests.%s.settings]\n", g->name);
+                        dump_settings(f, &g->settings);
+                }
+        }
+        return ferror(f) ? -EIO : 0;
+}
 
 int config_dump(const Config *c, FILE *f) {
         const char *section = NULL;
@@ -36,7 +86,7 @@ int config_dump(const Config *c, FILE *f) {
                         fputc('\n', f);
                 }
         }
-        return ferror(f) ? -EIO : 0;
+        return dump_guests(c, f);
 }
 
 /* The defaults with the dependent ones computed, as the shipped file and the man page show them. */

@@ -138,6 +138,37 @@ START_TEST(test_key_tables_sorted) {
 }
 END_TEST
 
+/* --dump-config keeps the declarations: its output reads back to the same guests and [xl]. */
+START_TEST(test_dump_round_trip) {
+        _cleanup_config_free_ Config *a = load("[xen]\nenable = true\n[xl]\nautoballoon = \"off\"\n"
+                                               "[guests.a.settings]\nkernel = \"/k\"\n"
+                                               "disk = [ 'phy:/dev/x,xvda,w',\n  'phy:/dev/y,xvdb,w' ]\n"
+                                               "[guests.b]\nafter = a\nautostart = false\nreadiness = xenstore:data/ready\n"
+                                               "[guests.b.settings]\nname = \"bee\"\nkernel = \"/k\"\n");
+        _cleanup_config_free_ Config *b = NULL;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_int_eq(config_dump(a, f), 0);
+        fclose(f);
+        b = load(text);
+        ck_assert_uint_eq(b->guests.n, 2);
+        ck_assert_uint_eq(b->xl.n, 1);
+        for (size_t i = 0; i < 2; i++) {
+                _cleanup_strv_free_ char **restart = NULL, **live = NULL;
+                const Guest *x = &a->guests.items[i], *y = &b->guests.items[i];
+                ck_assert_str_eq(x->name, y->name);
+                ck_assert_int_eq(guest_changes(x, y, &restart, &live), 0);
+                ck_assert_ptr_null(restart);
+                ck_assert_ptr_null(live);
+                ck_assert(x->autostart == y->autostart);
+                ck_assert(strv_equal(x->after, y->after) || (!x->after && strv_length(y->after) == 0));
+                ck_assert_str_eq(x->readiness_key ?: "", y->readiness_key ?: "");
+        }
+}
+END_TEST
+
 /* A thousand guests in a chain read, validate and order; the numbers are bench/'s. */
 START_TEST(test_thousand) {
         _cleanup_free_ char *text = NULL;
@@ -170,6 +201,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_changes);
         tcase_add_test(tc, test_unit_names);
         tcase_add_test(tc, test_key_tables_sorted);
+        tcase_add_test(tc, test_dump_round_trip);
         tcase_add_test(tc, test_thousand);
         tcase_set_timeout(tc, 60);
         suite_add_tcase(s, tc);
