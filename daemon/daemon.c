@@ -11,6 +11,7 @@
 #include "bus-names.h"
 #include "component.h"
 #include "daemon.h"
+#include "guests.h"
 #include "log.h"
 #include "paths.h"
 #include "plan.h"
@@ -28,6 +29,12 @@
 #define BOOTED_CONFIG XEN_DOM0_RUNDIR "/booted.conf"
 
 static void store_ready(Manager *m);
+
+/* READY=1 went out: the boot entries and the declared guests follow the stack. */
+static void on_ready(Manager *m) {
+        boot_entries_start(m);
+        guests_begin(m);
+}
 
 int manager_new(const char *config_path, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
@@ -50,7 +57,7 @@ int manager_new(const char *config_path, Manager **ret) {
         for (size_t i = 0; i < _COMP_MAX; i++)
                 component_init(&m->components[i], &component_table[i], m);
         m->store_ready = store_ready;
-        m->ready = boot_entries_start;
+        m->ready = on_ready;
         *ret = m;
         return 0;
 }
@@ -69,6 +76,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->store_modprobe);
         sd_event_source_unref(m->reload_defer);
         stats_stop(m);
+        guests_free(m);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);
         strv_free(m->reload_restarted);

@@ -30,6 +30,8 @@ int log_full_errno(int level, int r, const char *fmt, ...) _printf_(3, 4);
 #define MESSAGE_BOOT_ENTRIES_FAILED "0f1dd21b85a347cab4e81f3198de9110"
 #define MESSAGE_XENSTORED_SILENT    "c0d6a3b0e38f4f7e9a51b6f0d2e4a817"
 #define MESSAGE_XENSTORED_ANSWERS   "5b9e2c47a1d84c0f8e3a6d19f7b2c054"
+#define MESSAGE_GUEST_STARTED       "0003ffc6af634dcdb469b4083ea61a37"
+#define MESSAGE_GUEST_FAILED        "e47778e0708542cfb7f8d0367e83d34f"
 
 /* Logs with a MESSAGE_ID and, when not NULL, the component's name in XEN_DOM0_COMPONENT=:
  * to the journal when stderr is connected to it, as a plain line otherwise. */

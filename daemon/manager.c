@@ -8,6 +8,7 @@
 #include "bus-component.h"
 #include "bus-manager.h"
 #include "log.h"
+#include "guests.h"
 #include "manager.h"
 #include "strv.h"
 
@@ -111,11 +112,15 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
                 return MANAGER_DEGRADED;
         }
         if (up == _COMP_MAX) {
-                if (asprintf(&s, "running: %u of %d components up%s", up, _COMP_MAX,
+                bool guests_degraded = false;
+                _cleanup_free_ char *guests = guests_status(m, &guests_degraded);
+
+                if (asprintf(&s, "%s: %u of %d components up%s%s%s", guests_degraded ? "degraded" : "running", up,
+                             _COMP_MAX, guests ? ", " : "", strempty(guests),
                              m->pending_reboot.n > 0 ? ", reboot pending" : "") < 0)
                         s = NULL;
                 *ret_status = s;
-                return MANAGER_RUNNING;
+                return guests_degraded ? MANAGER_DEGRADED : MANAGER_RUNNING;
         }
         /* Name the first component that is not up, with why. */
         for (size_t i = 0; i < _COMP_MAX; i++) {

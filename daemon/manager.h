@@ -85,6 +85,11 @@ struct Manager {
         bool boot_running;          /* the builder's start job is in flight */
         bool boot_again;            /* the inputs changed while it ran: once more after it */
         char *boot_error;           /* the builder failed without leaving a state */
+        /* the declared guests (guests.c) */
+        struct GuestRun **guest_runs;
+        size_t n_guest_runs;
+        sd_event_source *guest_timer;
+        bool guests_begun;
         /* Set by the daemon: called once, when READY=1 went out. */
         void (*ready)(Manager *m);
 

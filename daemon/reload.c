@@ -14,6 +14,7 @@
 #include "manager.h"
 #include "plan.h"
 #include "reboot.h"
+#include "guests.h"
 #include "reload.h"
 #include "render.h"
 #include "stats.h"
@@ -272,8 +273,9 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
 
         /* The new configuration is live from here on. */
-        config_free(m->config);
+        _cleanup_config_free_ Config *old = TAKE_PTR(m->config);
         m->config = TAKE_PTR(p.config);
+        guests_config_changed(m, old);
         m->config_loaded = now_usec(CLOCK_REALTIME);
         m->reload_plan = p.plan;
         p.plan = (ReloadPlan) {};

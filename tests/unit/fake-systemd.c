@@ -8,7 +8,7 @@
  *   fake-systemd --log FILE [--control FIFO] [--notify SOCKET] [--xenstore SOCKET]
  *                [--xenstore-mode serve|mute|drop] [--xenstore-delay MS]
  *                [--unit UNIT=BEHAVIOUR]... [--default BEHAVIOUR] [--early-job-removed]
- *                [--builder CMD]
+ *                [--builder CMD] [--xen-control FIFO]
  *
  * UNIT is a unit name or the name without its suffix. BEHAVIOUR of a unit's start jobs:
  *     ok[:MS]     succeeds after MS milliseconds (default 20)
@@ -36,12 +36,21 @@
  *                                 systemd does when it re-executes itself; the units keep
  *                                 their state
  *     log TEXT                    copies TEXT into the log (a marker for the test)
+ *     xs-set PATTERN              the store has the paths PATTERN matches (fnmatch), their
+ *                                 reads answer "": a guest's readiness key
+ *
+ * Units xen-guest@NAME.service exist as soon as something names them (declared guests); their
+ * start and stop behave as the stack's. With --xen-control FIFO (the fake hypervisor's, see
+ * xen-fake.c), a guest unit's start that succeeds writes "add NAME" there and its stop
+ * "destroy NAME", as xl create -F and xl shutdown would make the domain appear and go (log
+ * lines "HV add NAME", "HV destroy NAME").
  *
  * Log lines: "<usec> <EVENT> ...", EVENT one of READY, CALL <member> <path> <args...>,
  * REPLY <member> <unit> <job>, STATE <unit> <active> <sub>, JOBREMOVED <id> <job> <unit>
  * <result>, CTL <command>, XS CONNECT|READ <path>|REPLY <path> <value>|IGNORE <path>|DROP,
  * NOTIFY <line>, BUS <unique name> (each time it owns org.freedesktop.systemd1). */
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -127,6 +136,15 @@ static Unit units[] = {
         { .name = "xen-dom0-boot-entries.service", .builder = true },
 };
 static const char *builder_cmd;
+/* Units of declared guests, made when first named. */
+#define GUEST_UNITS_MAX 2048
+static Unit *guest_units[GUEST_UNITS_MAX];
+static size_t n_guest_units;
+static const char *xen_control;
+/* The store's keys of guests (xs-set). */
+#define XS_KEYS_MAX 256
+static char *xs_keys[XS_KEYS_MAX];
+static size_t n_xs_keys;
 
 typedef enum XsMode { XS_SERVE, XS_MUTE, XS_DROP } XsMode;
 
@@ -210,6 +228,12 @@ static int parse_behaviour(const char *s, Behaviour *ret, bool *ret_active) {
         return 0;
 }
 
+static int add_unit_objects(Unit *u);
+
+static bool is_guest_unit(const Unit *u) {
+        return startswith(u->name, "xen-guest@") != NULL;
+}
+
 static Unit *find_unit(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(units); i++) {
                 const char *dot = strrchr(units[i].name, '.');
@@ -217,7 +241,40 @@ static Unit *find_unit(const char *name) {
                     (strlen(name) == (size_t) (dot - units[i].name) && strncmp(units[i].name, name, strlen(name)) == 0))
                         return &units[i];
         }
-        return NULL;
+        for (size_t i = 0; i < n_guest_units; i++)
+                if (streq(guest_units[i]->name, name))
+                        return guest_units[i];
+        if (!startswith(name, "xen-guest@") || !endswith(name, ".service") || n_guest_units >= GUEST_UNITS_MAX)
+                return NULL;
+        Unit *u = calloc(1, sizeof(Unit));
+        if (!u || !(u->name = strdup(name)) || sd_bus_path_encode(UNIT_PREFIX, u->name, &u->path) < 0)
+                return NULL; /* a test helper: the few bytes are not worth freeing */
+        u->behaviour = (Behaviour) { .delay_ms = DEFAULT_DELAY_MS };
+        u->active_state = "inactive";
+        u->sub_state = "dead";
+        u->result = "success";
+        guest_units[n_guest_units++] = u;
+        if (bus && add_unit_objects(u) < 0)
+                fprintf(stderr, "fake-systemd: cannot add the objects of %s\n", name);
+        return u;
+}
+
+/* "add NAME" or "destroy NAME" to the fake hypervisor, for a guest unit. */
+static void tell_hypervisor(const Unit *u, const char *verb) {
+        const char *n = startswith(u->name, "xen-guest@");
+        char line[512];
+        int fd, len;
+
+        if (!xen_control || !n)
+                return;
+        len = snprintf(line, sizeof line, "%s %.*s\n", verb, (int) (strlen(n) - strlen(".service")), n);
+        fd = open(xen_control, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 || write(fd, line, len) != len)
+                log_line("CTL-ERROR cannot tell the hypervisor: %s", line);
+        else
+                log_line("HV %.*s", len - 1, line);
+        if (fd >= 0)
+                close(fd);
 }
 
 static void set_state(Unit *u, const char *active, const char *sub) {
@@ -280,6 +337,8 @@ static int on_job_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Unit *u = j->unit;
 
         if (streq(j->type, "stop")) {
+                if (is_guest_unit(u) && streq(u->active_state, "deactivating"))
+                        tell_hypervisor(u, "destroy");
                 set_state(u, "inactive", "dead");
                 job_finish(j, "done");
         } else if (u->builder) {
@@ -307,6 +366,8 @@ static int on_job_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 job_finish(j, "failed");
         } else {
                 set_result(u, "success");
+                if (is_guest_unit(u) && !streq(u->active_state, "active"))
+                        tell_hypervisor(u, "add");
                 set_state(u, "active", u->is_mount ? "mounted" : "running");
                 job_finish(j, "done");
         }
@@ -368,6 +429,10 @@ static int method_job(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         if (streq(type, "start") && streq(u->active_state, "active"))
                 delay = 0; /* nothing to do: done at once */
         else if (streq(type, "stop")) {
+                if (!streq(u->active_state, "active")) {
+                        delay = 0; /* nothing to stop */
+                        goto schedule;
+                }
                 set_state(u, "deactivating", "stop");
                 delay = 1000ULL * DEFAULT_DELAY_MS;
         } else {
@@ -378,6 +443,7 @@ static int method_job(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                         return 1;
                 delay = 1000ULL * j->behaviour.delay_ms;
         }
+schedule:
         r = sd_event_add_time_relative(event, &j->timer, CLOCK_MONOTONIC, delay, 1, on_job_timer, j);
         if (r < 0)
                 fprintf(stderr, "fake-systemd: cannot schedule a job: %s\n", strerror(-r));
@@ -488,6 +554,8 @@ static void command(char *line) {
                 set_state(u, "inactive", "dead");
         else if (streq(argv[0], "xenstore") && argc == 2)
                 xs_set_mode(argv[1]);
+        else if (streq(argv[0], "xs-set") && argc == 2 && n_xs_keys < XS_KEYS_MAX)
+                xs_keys[n_xs_keys++] = strdup(argv[1]);
         else if (streq(argv[0], "early") && argc == 2)
                 early_job_removed = streq(argv[1], "on");
         else if (streq(argv[0], "reconnect") && argc == 1) {
@@ -606,6 +674,9 @@ static void xs_request(XsConn *c, const struct xsd_sockmsg *h, const char *paylo
                         value = "";
                 else
                         err = "ENOENT";
+                for (size_t i = 0; err && i < n_xs_keys; i++)
+                        if (xs_keys[i] && fnmatch(xs_keys[i], c->path, FNM_PATHNAME) == 0)
+                                value = "", err = NULL;
         }
         if (err) {
                 r.type = XS_ERROR;
@@ -737,6 +808,16 @@ static const sd_bus_vtable polkit_vtable[] = {
 
 /* Connects, serves the objects and owns org.freedesktop.systemd1 (and polkit's name with
  * --polkit): at start, and again for "reconnect". */
+static int add_unit_objects(Unit *u) {
+        int r = sd_bus_add_object_vtable(bus, NULL, u->path, "org.freedesktop.systemd1.Unit", unit_vtable, u);
+        if (r >= 0)
+                r = sd_bus_add_object_vtable(bus, NULL, u->path,
+                                             u->is_mount ? "org.freedesktop.systemd1.Mount"
+                                                         : "org.freedesktop.systemd1.Service",
+                                             result_vtable, u);
+        return r;
+}
+
 static int bus_connect(void) {
         const char *unique = NULL;
         int r;
@@ -749,16 +830,10 @@ static int bus_connect(void) {
         r = sd_bus_add_filter(bus, NULL, on_filter, NULL);
         if (r >= 0)
                 r = sd_bus_add_object_vtable(bus, NULL, SD_PATH, SD_MANAGER, manager_vtable, NULL);
-        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(units); i++) {
-                Unit *u = &units[i];
-
-                r = sd_bus_add_object_vtable(bus, NULL, u->path, "org.freedesktop.systemd1.Unit", unit_vtable, u);
-                if (r >= 0)
-                        r = sd_bus_add_object_vtable(bus, NULL, u->path,
-                                                     u->is_mount ? "org.freedesktop.systemd1.Mount"
-                                                                 : "org.freedesktop.systemd1.Service",
-                                                     result_vtable, u);
-        }
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(units); i++)
+                r = add_unit_objects(&units[i]);
+        for (size_t i = 0; r >= 0 && i < n_guest_units; i++)
+                r = add_unit_objects(guest_units[i]);
         if (r >= 0)
                 r = sd_bus_attach_event(bus, event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0) {
@@ -808,6 +883,7 @@ int main(int argc, char *argv[]) {
                 { "default", required_argument, NULL, 'D' },
                 { "early-job-removed", no_argument, NULL, 'e' },
                 { "builder", required_argument, NULL, 'B' },
+                { "xen-control", required_argument, NULL, 'X' },
                 { "polkit", required_argument, NULL, 'p' },
                 {}
         };
@@ -843,6 +919,9 @@ int main(int argc, char *argv[]) {
                 case 'B':
                         builder_cmd = optarg;
                         break;
+                case 'X':
+                        xen_control = optarg;
+                        break;
                 case 'e':
                         early_job_removed = true;
                         break;
@@ -869,7 +948,8 @@ int main(int argc, char *argv[]) {
                                 fprintf(stderr, "fake-systemd: bad unit or behaviour: %s=%s\n", optarg, eq + 1);
                                 return 2;
                         }
-                        set[u - units] = true;
+                        if (u >= units && u < units + ELEMENTSOF(units))
+                                set[u - units] = true;
                         break;
                 }
                 default:

@@ -1096,6 +1096,105 @@ out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
 contains "root's reload of the file: the value is shown" "$out" "\"$secret\" is not a boolean"
 scenario_end
 
+# ---- 7: declared guests ----------------------------------------------------------------------
+# Guests started once the stack is up, in their after order, independent ones together, each
+# gated on its readiness; the fake systemd makes a guest unit's domain appear in the fake
+# hypervisor (HV lines) as xl create -F would.
+guest_conf() { # the stack, then [guests.*] sections from stdin
+	{ printf '[xen]\nenable = true\n'; cat; } >"$S/xen-dom0.conf"
+}
+guest_section() { # NAME [KEY=VALUE...]: a guest with a kernel, and its own keys
+	local n=$1
+	shift
+	printf '[guests.%s]\n' "$n"
+	for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
+	printf '[guests.%s.settings]\nkernel = "/boot/vmlinuz"\nmemory = 128\n' "$n"
+}
+gstart() { start_of "xen-guest@$1.service"; }
+gdone() { echo " xen-guest@$1.service done"; }
+status_has() { mprop StatusText | grep -qF -- "$1"; }
+
+scenario guests-order --xen-control "$BUS_DIR/guests-order/hv"
+{
+	guest_section c after=b
+	guest_section a
+	guest_section b after=a readiness=xenstore:data/ready readinessTimeout=$((30 * slow))
+	guest_section d
+} | guest_conf
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 10 has "NOTIFY READY=1"
+wait_until 10 has "$(gstart b)"
+check "guests: a and d start once the stack is up, together" has "$(gstart a)" && has "$(gstart d)"
+check "guests: a's start comes after READY=1" before "$(at "NOTIFY READY=1")" "$(at "$(gstart a)")"
+check "guests: b starts after a's job ended and its domain appeared" before "$(at "HV add a")" "$(at "$(gstart b)")"
+pause 1
+check "guests: c waits while b has not written its readiness key" test "$(count "$(gstart c)")" -eq 0
+check "guests: STATUS= says which guest is starting" has "NOTIFY STATUS=running: 7 of 7 components up, starting guest b, 2 of 4 guests up"
+check "guests: the manager is running meanwhile" state_is running
+ctl xs-set "/local/domain/*/data/ready"
+wait_until 10 has "$(gstart c)"
+check "guests: b's key written: c starts" has "$(gstart c)"
+check "guests: c after b was read ready" before "$(at "XS REPLY")" "$(at "$(gstart c)")"
+wait_until 10 status_has "4 of 4 guests up"
+check "guests: all up, and STATUS= says so" has "NOTIFY STATUS=running: 7 of 7 components up, 4 of 4 guests up"
+check "guests: each guest's unit was started once" test "$(count "CALL StartUnit $SD xen-guest@")" -eq 4
+
+# A reload: a new guest starts, a removed one is left running, a changed one waits for a restart
+# of the guest; nothing is stopped or restarted.
+{
+	guest_section c after=b
+	printf '[guests.a.settings]\nkernel = "/boot/vmlinuz"\nmemory = 256\n'
+	guest_section b after=a readiness=xenstore:data/ready
+	guest_section e after=a
+} | guest_conf
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+check "guests: reload: the reload succeeded" state_is running
+wait_until 10 has "$(gstart e)"
+check "guests: reload: a new declared guest is started" has "$(gstart e)"
+check "guests: reload: no guest is stopped or restarted" test "$(count "CALL StopUnit $SD xen-guest@")$(count "CALL RestartUnit $SD xen-guest@")" = 00
+check "guests: reload: the removed guest is reported as undeclared" dlog "Guest d is no longer declared: left up as it is"
+check "guests: reload: a's changed memory waits for a restart of the guest" \
+	dlog "Guest a: a restart of the guest applies 1 changed setting (xen-dom0ctl restart-guest a)"
+wait_until 10 status_has "4 of 4 guests up"
+check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
+
+# kill -9 of the daemon, then a new one: nothing that runs is started again (its units are
+# active: a start job of an active unit changes nothing; the fake hypervisor forgot the domains
+# with the old daemon, so they are added back as they still run).
+adds=$(count "HV add")
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+for g in a b c e; do timeout 5 bash -c 'echo "add $1" >"$2"' add "$g" "$S/hv"; done
+wait_until 10 status_has "4 of 4 guests up"
+check "guests: after kill -9 and a new daemon: all 4 are up again" status_has "4 of 4 guests up"
+check "guests: no guest's domain was created again" test "$(count "HV add")" -eq "$adds"
+scenario_end
+
+# A guest that fails: named, its dependents not started, the rest up, the manager degraded; a
+# readiness that never comes fails after its timeout.
+scenario guests-fail --xen-control "$BUS_DIR/guests-fail/hv"
+{
+	guest_section x
+	guest_section y after=x
+	guest_section z
+	guest_section t readiness=xenstore:never readinessTimeout=1
+} | guest_conf
+ctl behaviour xen-guest@x.service fail
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 10 has "NOTIFY READY=1"
+wait_until $((10 + 3 * slow)) dlog "Guest t failed"
+wait_until 5 state_is degraded
+check "guests: a failed start degrades the manager" state_is degraded
+check "guests: the failed guest is named with its unit's job result" \
+	dlog "Guest x failed: xen-guest@x.service: start job failed (journalctl -u xen-guest@x.service shows xl's error)"
+check "guests: its dependent is not started" test "$(count "$(gstart y)")" -eq 0
+check "guests: its dependent is named, with why" dlog "Guest y not started: it starts after x, which is failed"
+check "guests: an independent guest is up all the same" has "HV add z"
+check "guests: a readiness key never written fails after readinessTimeout" dlog "Guest t failed: it did not write never within 1 s"
+check "guests: STATUS= names the first failure" status_has "degraded: 7 of 7 components up, guest x failed"
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"

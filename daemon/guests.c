@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "guests.h"
+#include "log.h"
+#include "strv.h"
+#include "systemd-client.h"
+#include "xen-child.h"
+#include "xen.h"
+
+/* How often a started guest's readiness is looked at. */
+#define READINESS_POLL_USEC (100 * 1000ULL)
+/* A read of its readiness key: the store may not answer. */
+#define READINESS_READ_USEC (5 * 1000000ULL)
+
+static const char *const state_names[_GUEST_RUN_STATE_MAX] = {
+        [GUEST_RUN_OFF] = "off",           [GUEST_RUN_WAITING] = "waiting", [GUEST_RUN_STARTING] = "starting",
+        [GUEST_RUN_READYING] = "readying", [GUEST_RUN_UP] = "up",           [GUEST_RUN_FAILED] = "failed",
+        [GUEST_RUN_SKIPPED] = "skipped",   [GUEST_RUN_UNDECLARED] = "undeclared",
+};
+
+const char *guest_run_state_to_string(GuestRunState s) {
+        return s >= 0 && s < _GUEST_RUN_STATE_MAX ? state_names[s] : NULL;
+}
+
+GuestRun *guests_find_run(Manager *m, const char *name) {
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                if (streq(m->guest_runs[i]->name, name))
+                        return m->guest_runs[i];
+        return NULL;
+}
+
+static void run_free(GuestRun *r) {
+        if (!r)
+                return;
+        xen_child_cancel(r->child);
+        free(r->name);
+        free(r->domain);
+        free(r->error);
+        free(r->ready_key);
+        strv_free(r->pending);
+        free(r);
+}
+
+void guests_free(Manager *m) {
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                run_free(m->guest_runs[i]);
+        m->guest_runs = mfree(m->guest_runs);
+        m->n_guest_runs = 0;
+        m->guest_timer = sd_event_source_disable_unref(m->guest_timer);
+}
+
+static GuestRun *run_add(Manager *m, const Guest *g) {
+        GuestRun **l, *r = calloc(1, sizeof(GuestRun));
+
+        if (!r || !(r->name = strdup(g->name)) || !(r->domain = strdup(g->domain_name ?: g->name))) {
+                run_free(r);
+                return NULL;
+        }
+        l = reallocarray(m->guest_runs, m->n_guest_runs + 1, sizeof(GuestRun *));
+        if (!l) {
+                run_free(r);
+                return NULL;
+        }
+        m->guest_runs = l;
+        m->guest_runs[m->n_guest_runs++] = r;
+        r->state = g->autostart ? GUEST_RUN_WAITING : GUEST_RUN_OFF;
+        return r;
+}
+
+static void set_error(GuestRun *r, const char *fmt, ...) _printf_(2, 3);
+static void set_error(GuestRun *r, const char *fmt, ...) {
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        free(r->error);
+        r->error = s;
+}
+
+static void run_failed(Manager *m, GuestRun *r, const char *fmt, ...) _printf_(3, 4);
+static void run_failed(Manager *m, GuestRun *r, const char *fmt, ...) {
+        va_list ap;
+        char *s = NULL;
+
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        free(r->error);
+        r->error = s;
+        r->state = GUEST_RUN_FAILED;
+        r->child = xen_child_cancel(r->child);
+        log_event(LOG_ERR, MESSAGE_GUEST_FAILED, NULL, "Guest %s failed: %s", r->name, strna(r->error));
+}
+
+static void run_up(Manager *m, GuestRun *r) {
+        r->state = GUEST_RUN_UP;
+        r->error = mfree(r->error);
+        if (r->start_requested)
+                log_event(LOG_INFO, MESSAGE_GUEST_STARTED, NULL, "Guest %s is up (%.1f s after its start)", r->name,
+                          (double) (now_usec(CLOCK_MONOTONIC) - r->start_requested) / 1e6);
+        else
+                log_event(LOG_INFO, MESSAGE_GUEST_STARTED, NULL, "Guest %s runs already: adopted", r->name);
+}
+
+static void dispatch(Manager *m);
+
+static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
+        dispatch(userdata);
+        return 0;
+}
+
+static void schedule_poll_in(Manager *m, usec_t delay) {
+        if (m->guest_timer) {
+                (void) sd_event_source_set_time_relative(m->guest_timer, delay);
+                (void) sd_event_source_set_enabled(m->guest_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        if (sd_event_add_time_relative(m->event, &m->guest_timer, CLOCK_MONOTONIC, delay, 10 * 1000, on_poll, m) < 0)
+                log_error("Cannot watch the guests' readiness: out of memory");
+}
+
+static void schedule_poll(Manager *m) {
+        schedule_poll_in(m, READINESS_POLL_USEC);
+}
+
+/* ---- readiness through the store ------------------------------------------------------- */
+
+/* In the child, which has a copy of the loop's memory: the run's domid and key as they were. */
+static int readiness_run(void *userdata, int fd) {
+        const GuestRun *r = userdata;
+        struct xs_handle *h = xs_open(XS_OPEN_SOCKETONLY);
+        char path[320];
+        unsigned len;
+        char *v;
+
+        if (!h)
+                h = xs_open(0);
+        if (!h)
+                return -errno;
+        snprintf(path, sizeof path, "/local/domain/%u/%s", r->ready_domid, r->ready_key);
+        v = xs_read(h, XBT_NULL, path, &len);
+        if (!v) {
+                int k = -errno;
+                xs_close(h);
+                return k;
+        }
+        free(v);
+        xs_close(h);
+        return write(fd, "1", 1) == 1 ? 0 : -EIO;
+}
+
+static void readiness_done(void *userdata, int error, const char *data, size_t size) {
+        GuestRun *r = userdata;
+
+        r->child = NULL;
+        if (error == 0 && r->state == GUEST_RUN_READYING)
+                r->deadline = 0; /* seen: up at the next look */
+}
+
+/* ---- the start --------------------------------------------------------------------------- */
+
+static void on_start_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
+        GuestRun *r = guests_find_run(m, userdata);
+
+        free(userdata);
+        if (!r || r->state != GUEST_RUN_STARTING)
+                return;
+        if (error)
+                run_failed(m, r, "systemd refused to start %s: %s", unit, error);
+        else if (!streq_ptr(result, "done"))
+                run_failed(m, r, "%s: start job %s (journalctl -u %s shows xl's error)", unit, strna(result), unit);
+        else {
+                const Guest *g = guests_find(&m->config->guests, r->name);
+                r->state = GUEST_RUN_READYING;
+                r->deadline = now_usec(CLOCK_MONOTONIC) +
+                              (g ? g->readiness_timeout : GUEST_READINESS_TIMEOUT_DEFAULT) * 1000000ULL;
+        }
+        dispatch(m);
+}
+
+static int start_run(Manager *m, GuestRun *r) {
+        _cleanup_free_ char *unit = guest_unit_name(r->name);
+        char *name = strdup(r->name);
+        int k;
+
+        if (!unit || !name) {
+                free(name);
+                return -ENOMEM;
+        }
+        r->state = GUEST_RUN_STARTING;
+        r->start_requested = now_usec(CLOCK_MONOTONIC);
+        r->error = mfree(r->error);
+        k = systemd_job(m, "StartUnit", unit, on_start_done, name);
+        if (k < 0) {
+                free(name);
+                run_failed(m, r, "cannot ask systemd to start %s: %s", unit, strerror(-k));
+        }
+        return k;
+}
+
+/* Whether every guest g starts after is up; *ret_lost names one that failed or was skipped. */
+static bool needs_up(Manager *m, const Guest *g, const char **ret_lost) {
+        bool all = true;
+
+        *ret_lost = NULL;
+        STRV_FOREACH(a, g->after) {
+                GuestRun *d = guests_find_run(m, *a);
+                if (!d || d->state == GUEST_RUN_FAILED || d->state == GUEST_RUN_SKIPPED || d->state == GUEST_RUN_OFF) {
+                        *ret_lost = *a;
+                        return false;
+                }
+                if (d->state != GUEST_RUN_UP)
+                        all = false;
+        }
+        return all;
+}
+
+static void dispatch(Manager *m) {
+        const Guests *gs = &m->config->guests;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        bool again = false, changed = true;
+
+        if (!m->guests_begun || m->shutting_down)
+                return;
+        /* A failure skips the guests after it, which may skip others: until nothing changes. */
+        while (changed) {
+                changed = false;
+                for (size_t i = 0; i < gs->n; i++) {
+                        const Guest *g = &gs->items[i];
+                        GuestRun *r = guests_find_run(m, g->name);
+                        const char *lost;
+
+                        if (!r)
+                                continue;
+                        if (r->state == GUEST_RUN_WAITING) {
+                                if (needs_up(m, g, &lost)) {
+                                        /* running already (a daemon restart, a start by hand): adopted */
+                                        if (xen_domain_by_name(m, r->domain)) {
+                                                r->adopted = true;
+                                                r->start_requested = 0;
+                                                r->state = GUEST_RUN_READYING;
+                                                r->deadline = now + g->readiness_timeout * 1000000ULL;
+                                        } else
+                                                (void) start_run(m, r);
+                                        changed = true;
+                                } else if (lost) {
+                                        GuestRun *d = guests_find_run(m, lost);
+                                        r->state = GUEST_RUN_SKIPPED;
+                                        set_error(r, "not started: it starts after %s, which is %s", lost,
+                                                  d ? guest_run_state_to_string(d->state) : "not declared");
+                                        log_event(LOG_ERR, MESSAGE_GUEST_FAILED, NULL, "Guest %s %s", r->name,
+                                                  r->error);
+                                        changed = true;
+                                }
+                        }
+                        if (r->state == GUEST_RUN_READYING) {
+                                XenDomain *d = xen_domain_by_name(m, r->domain);
+                                if (d && (!g->readiness_key || r->deadline == 0)) {
+                                        run_up(m, r);
+                                        changed = true;
+                                } else if (r->deadline != 0 && now >= r->deadline) {
+                                        if (!d)
+                                                run_failed(m, r, "its domain %s did not appear within %" PRIu64
+                                                                 " s (journalctl -u xen-guest@%s shows xl's messages)",
+                                                           r->domain, g->readiness_timeout, r->name);
+                                        else
+                                                run_failed(m, r, "it did not write %s within %" PRIu64 " s",
+                                                           g->readiness_key, g->readiness_timeout);
+                                        changed = true;
+                                } else {
+                                        if (d && g->readiness_key && !r->child) {
+                                                r->ready_domid = d->domid;
+                                                if (!streq_ptr(r->ready_key, g->readiness_key)) {
+                                                        free(r->ready_key);
+                                                        r->ready_key = strdup(g->readiness_key);
+                                                }
+                                                if (r->ready_key)
+                                                        (void) xen_child_start(m->event, "a guest's readiness",
+                                                                               READINESS_READ_USEC, readiness_run,
+                                                                               readiness_done, r, &r->child);
+                                        }
+                                        again = true;
+                                }
+                        }
+                }
+        }
+        if (again)
+                schedule_poll(m);
+        manager_update_state(m);
+}
+
+void guests_begin(Manager *m) {
+        const Guests *gs = &m->config->guests;
+
+        if (m->guests_begun || !config_bool(m->config, OPT_ENABLE))
+                return;
+        for (size_t i = 0; i < gs->n; i++)
+                if (!guests_find_run(m, gs->items[i].name) && !run_add(m, &gs->items[i]))
+                        log_error("Cannot track guest %s: out of memory", gs->items[i].name);
+        m->guests_begun = true;
+        if (gs->n > 0)
+                log_info("Starting %zu declared guest%s", gs->n, gs->n == 1 ? "" : "s");
+        /* from the loop, not from within the state update that called us */
+        schedule_poll_in(m, 0);
+}
+
+void guests_config_changed(Manager *m, const Config *old) {
+        const Guests *gs = &m->config->guests;
+
+        for (size_t i = 0; i < m->n_guest_runs; i++) {
+                GuestRun *r = m->guest_runs[i];
+                const Guest *now = guests_find(gs, r->name), *before = guests_find(&old->guests, r->name);
+
+                if (!now) {
+                        if (r->state != GUEST_RUN_UNDECLARED) {
+                                log_notice("Guest %s is no longer declared: left %s as it is", r->name,
+                                           guest_run_state_to_string(r->state));
+                                r->state = GUEST_RUN_UNDECLARED;
+                        }
+                        continue;
+                }
+                if (r->state == GUEST_RUN_UNDECLARED) /* declared again */
+                        r->state = xen_domain_by_name(m, r->domain) ? GUEST_RUN_UP
+                                   : now->autostart                  ? GUEST_RUN_WAITING
+                                                                     : GUEST_RUN_OFF;
+                if (before) {
+                        _cleanup_strv_free_ char **restart = NULL, **live = NULL;
+                        if (guest_changes(before, now, &restart, &live) < 0) {
+                                log_error("Cannot compare guest %s: out of memory", r->name);
+                                continue;
+                        }
+                        /* Not applied to a running domain: they wait for restart-guest. A guest
+                         * that is not running takes them at its next start. */
+                        if (r->state == GUEST_RUN_UP || r->state == GUEST_RUN_READYING || r->state == GUEST_RUN_STARTING) {
+                                STRV_FOREACH(s, restart)
+                                        if (!strv_contains(r->pending, *s))
+                                                (void) strv_extend(&r->pending, *s);
+                                STRV_FOREACH(s, live)
+                                        if (!strv_contains(r->pending, *s))
+                                                (void) strv_extend(&r->pending, *s);
+                                if (restart || live)
+                                        log_notice("Guest %s: a restart of the guest applies %zu changed setting%s "
+                                                   "(xen-dom0ctl restart-guest %s)",
+                                                   r->name, strv_length(restart) + strv_length(live),
+                                                   strv_length(restart) + strv_length(live) == 1 ? "" : "s", r->name);
+                        }
+                }
+                free(r->domain);
+                r->domain = strdup(now->domain_name ?: now->name);
+        }
+        for (size_t i = 0; i < gs->n; i++)
+                if (!guests_find_run(m, gs->items[i].name)) {
+                        if (!run_add(m, &gs->items[i]))
+                                log_error("Cannot track guest %s: out of memory", gs->items[i].name);
+                        else
+                                log_info("Guest %s is newly declared%s", gs->items[i].name,
+                                         gs->items[i].autostart ? ": starting it" : "");
+                }
+        if (m->guests_begun)
+                dispatch(m);
+}
+
+char *guests_status(Manager *m, bool *ret_degraded) {
+        unsigned up = 0, declared = 0;
+        GuestRun *starting = NULL, *failed = NULL;
+        char *s = NULL;
+
+        *ret_degraded = false;
+        for (size_t i = 0; i < m->n_guest_runs; i++) {
+                GuestRun *r = m->guest_runs[i];
+                if (r->state == GUEST_RUN_UNDECLARED)
+                        continue;
+                declared++;
+                if (r->state == GUEST_RUN_UP)
+                        up++;
+                else if ((r->state == GUEST_RUN_STARTING || r->state == GUEST_RUN_READYING) && !starting)
+                        starting = r;
+                else if ((r->state == GUEST_RUN_FAILED || r->state == GUEST_RUN_SKIPPED) && !failed)
+                        failed = r;
+        }
+        if (declared == 0)
+                return NULL;
+        *ret_degraded = failed != NULL;
+        if (failed && asprintf(&s, "guest %s %s, %u of %u guests up", failed->name,
+                               guest_run_state_to_string(failed->state), up, declared) < 0)
+                return NULL;
+        if (!failed && starting &&
+            asprintf(&s, "starting guest %s, %u of %u guests up", starting->name, up, declared) < 0)
+                return NULL;
+        if (!failed && !starting && asprintf(&s, "%u of %u guests up", up, declared) < 0)
+                return NULL;
+        return s;
+}
+
+int guests_start_one(Manager *m, const char *name) {
+        GuestRun *r = guests_find_run(m, name);
+
+        if (!r || r->state == GUEST_RUN_UNDECLARED)
+                return -ENOENT;
+        if (IN_SET(r->state, GUEST_RUN_STARTING, GUEST_RUN_READYING, GUEST_RUN_UP))
+                return 0;
+        r->state = GUEST_RUN_WAITING;
+        r->error = mfree(r->error);
+        /* what it starts after comes first: a guest skipped for a failed one is tried again */
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                if (m->guest_runs[i]->state == GUEST_RUN_SKIPPED)
+                        m->guest_runs[i]->state = GUEST_RUN_WAITING;
+        dispatch(m);
+        return 0;
+}
+
+static void on_stop_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
+        GuestRun *r = guests_find_run(m, userdata);
+        bool restart = r && r->state == GUEST_RUN_STARTING; /* stop_run() marks a restart so */
+
+        free(userdata);
+        if (!r)
+                return;
+        if (error || !streq_ptr(result, "done"))
+                log_error("Guest %s: stop of %s %s", r->name, unit, error ?: strna(result));
+        if (restart) {
+                r->state = GUEST_RUN_WAITING;
+                r->pending = strv_free(r->pending);
+                dispatch(m);
+        } else
+                manager_update_state(m);
+}
+
+static int stop_run(Manager *m, GuestRun *r, bool then_start) {
+        _cleanup_free_ char *unit = guest_unit_name(r->name);
+        char *name = strdup(r->name);
+        int k;
+
+        if (!unit || !name) {
+                free(name);
+                return -ENOMEM;
+        }
+        r->child = xen_child_cancel(r->child);
+        /* a restart waits in STARTING for the stop to end, then starts afresh */
+        r->state = then_start ? GUEST_RUN_STARTING : GUEST_RUN_OFF;
+        r->error = mfree(r->error);
+        k = systemd_job(m, "StopUnit", unit, on_stop_done, name);
+        if (k < 0)
+                free(name);
+        return k;
+}
+
+int guests_stop_one(Manager *m, const char *name) {
+        GuestRun *r = guests_find_run(m, name);
+
+        if (!r || r->state == GUEST_RUN_UNDECLARED)
+                return -ENOENT;
+        return stop_run(m, r, false);
+}
+
+int guests_restart_one(Manager *m, const char *name) {
+        GuestRun *r = guests_find_run(m, name);
+
+        if (!r || r->state == GUEST_RUN_UNDECLARED)
+                return -ENOENT;
+        return stop_run(m, r, true);
+}

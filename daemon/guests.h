@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The declared guests at run time: started once the stack is up, in their after order (the
+ * independent ones together), each gated on its readiness; reconciled at every reload without
+ * ever stopping or restarting a running guest; reported on the bus and in STATUS=. */
+#pragma once
+
+#include "manager.h"
+
+typedef enum GuestRunState {
+        GUEST_RUN_OFF,        /* declared with autostart = false, or stopped on request */
+        GUEST_RUN_WAITING,    /* for the guests it starts after */
+        GUEST_RUN_STARTING,   /* its unit's start job is in flight */
+        GUEST_RUN_READYING,   /* started; its readiness is awaited */
+        GUEST_RUN_UP,
+        GUEST_RUN_FAILED,     /* its start failed, or it never became ready */
+        GUEST_RUN_SKIPPED,    /* a guest it starts after failed: not started */
+        GUEST_RUN_UNDECLARED, /* removed from the file: left running as it is */
+        _GUEST_RUN_STATE_MAX,
+} GuestRunState;
+
+typedef struct GuestRun {
+        char *name;                 /* NAME of [guests.NAME] */
+        char *domain;               /* the domain's name */
+        GuestRunState state;
+        char *error;                /* why it failed or was skipped */
+        char **pending;             /* settings changed by a reload that wait for a restart */
+        usec_t deadline;            /* readiness, CLOCK_MONOTONIC */
+        usec_t start_requested;     /* CLOCK_MONOTONIC */
+        struct XenChild *child;     /* a readiness read in flight */
+        uint32_t ready_domid;       /* what it reads */
+        char *ready_key;
+        bool adopted;               /* it ran already when this daemon first looked */
+} GuestRun;
+
+const char *guest_run_state_to_string(GuestRunState s);
+
+/* Once READY=1 went out: starts the declared guests. */
+void guests_begin(Manager *m);
+/* The configuration changed from old to m->config: new guests start, removed ones are left
+ * running and reported, changed ones record what waits for a restart of the guest. */
+void guests_config_changed(Manager *m, const Config *old);
+/* Counts and a status text for STATUS=: NULL when no guest is declared. *ret_degraded when one
+ * failed or was skipped. */
+char *guests_status(Manager *m, bool *ret_degraded);
+/* Starts, stops or restarts one declared guest on request. Returns 0, -ENOENT (not declared),
+ * or -errno. */
+int guests_start_one(Manager *m, const char *name);
+int guests_stop_one(Manager *m, const char *name);
+int guests_restart_one(Manager *m, const char *name);
+GuestRun *guests_find_run(Manager *m, const char *name);
+void guests_free(Manager *m);
