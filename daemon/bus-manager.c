@@ -10,6 +10,7 @@
 #include "boot-entries.h"
 #include "bus-component.h"
 #include "bus-domain.h"
+#include "bus-guests.h"
 #include "bus-manager.h"
 #include "bus-names.h"
 #include "bus-polkit.h"
@@ -605,6 +606,14 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("GetMetrics", "s", SD_BUS_PARAM(format), "s", SD_BUS_PARAM(text),
                                  bus_stats_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("RestartComponent", "s", SD_BUS_PARAM(name), "", , method_restart_component,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("ListGuests", "", , "a(ssssssas)", SD_BUS_PARAM(guests), bus_guests_list,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StartGuest", "s", SD_BUS_PARAM(name), "", , bus_guests_start,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("StopGuest", "s", SD_BUS_PARAM(name), "", , bus_guests_stop,
+                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_NAMES("RestartGuest", "s", SD_BUS_PARAM(name), "", , bus_guests_restart,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_NAMES("ComponentStateChanged", "ssss",
                                  SD_BUS_PARAM(name) SD_BUS_PARAM(state) SD_BUS_PARAM(active_state)

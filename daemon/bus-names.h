@@ -23,6 +23,7 @@
 #define BUS_ERROR_NO_SUCH_COMPONENT "org.xenproject.Dom0.Error.NoSuchComponent"
 #define BUS_ERROR_NOT_RESTARTABLE "org.xenproject.Dom0.Error.NotRestartable"
 #define BUS_ERROR_BUSY "org.xenproject.Dom0.Error.Busy"
+#define BUS_ERROR_NO_SUCH_GUEST "org.xenproject.Dom0.Error.NoSuchGuest"
 
 /* The last line of an InvalidConfig message to a caller other than root: its findings name
  * options, lines and what is wrong, and quote nothing of the file. */

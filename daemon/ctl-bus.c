@@ -111,7 +111,7 @@ int bus_error_exit_status(const sd_bus_error *error, int r) {
                 return EXIT_NOT_RUNNING;
         if (bus_error_is_timeout(error, r))
                 return EXIT_TIMEOUT;
-        if (sd_bus_error_has_name(error, BUS_ERROR_NO_SUCH_COMPONENT))
+        if (sd_bus_error_has_names(error, BUS_ERROR_NO_SUCH_COMPONENT, BUS_ERROR_NO_SUCH_GUEST))
                 return EXIT_NO_COMPONENT;
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
                                    "org.freedesktop.PolicyKit1.Error.NotAuthorized"))

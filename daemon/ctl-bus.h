@@ -14,7 +14,7 @@ enum {
         EXIT_FAILED = 1,          /* the operation failed, or the configuration is invalid */
         EXIT_USAGE = 2,
         EXIT_NOT_RUNNING = 3,     /* status: State is not "running"; any verb: the daemon is not running */
-        EXIT_NO_COMPONENT = 4,
+        EXIT_NO_COMPONENT = 4,    /* no such component, or no such declared guest */
         EXIT_DENIED = 5,
         EXIT_TIMEOUT = 6,         /* the daemon did not answer in time */
 };

@@ -304,6 +304,84 @@ static int verb_domains(sd_bus *bus, char **args) {
         return print_list(t, "domain") < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
+/* ---- guests ------------------------------------------------------------------------------ */
+
+static int verb_guests(sd_bus *bus, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *name, *domain, *unit, *state, *readiness, *message;
+        int r;
+
+        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListGuests", &error, &reply,
+                               NULL);
+        if (r < 0)
+                return call_failed("list guests", &error, r);
+
+        t = table_new("GUEST", "DOMAIN", "STATE", "READINESS", "UNIT", "MESSAGE", "PENDING RESTART");
+        if (!t || table_set_json_field_name(t, 6, "pending_restart") < 0)
+                return oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssssas)");
+        if (r < 0)
+                return parse_failed("ListGuests", r);
+        for (;;) {
+                _cleanup_strv_free_ char **pending = NULL;
+
+                r = sd_bus_message_enter_container(reply, 'r', "ssssssas");
+                if (r <= 0)
+                        break;
+                r = sd_bus_message_read(reply, "ssssss", &name, &domain, &unit, &state, &readiness, &message);
+                if (r >= 0)
+                        r = sd_bus_message_read_strv(reply, &pending);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(reply);
+                if (r < 0)
+                        break;
+                if (table_add_many(t, TABLE_STRING, name, TABLE_STRING, domain, TABLE_STRING, state, TABLE_STRING,
+                                   readiness, TABLE_STRING, unit, TABLE_STRING, message, TABLE_STRV, pending) < 0)
+                        return oom();
+        }
+        if (r < 0)
+                return parse_failed("ListGuests", r);
+
+        if (arg_json)
+                return print_table_json(t);
+        return print_list(t, "guest") < 0 ? EXIT_FAILED : EXIT_OK;
+}
+
+/* start-guest, stop-guest, restart-guest NAME */
+static int guest_call(sd_bus *bus, const char *method, const char *verb, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        _cleanup_free_ char *what = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, method);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return oom();
+        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        if (r < 0) {
+                if (asprintf(&what, "%s guest %s", verb, name) < 0)
+                        return oom();
+                return call_failed(what, &error, r);
+        }
+        if (!arg_quiet && !arg_json)
+                printf("Guest %s: %s queued; \"xen-dom0ctl guests\" shows its state.\n", name, verb);
+        return EXIT_OK;
+}
+
+static int verb_start_guest(sd_bus *bus, char **args) {
+        return guest_call(bus, "StartGuest", "start", args[0]);
+}
+static int verb_stop_guest(sd_bus *bus, char **args) {
+        return guest_call(bus, "StopGuest", "stop", args[0]);
+}
+static int verb_restart_guest(sd_bus *bus, char **args) {
+        return guest_call(bus, "RestartGuest", "restart", args[0]);
+}
+
 /* ---- status ---------------------------------------------------------------------------- */
 
 typedef struct ManagerInfo {
@@ -1179,6 +1257,10 @@ static const Verb verbs[] = {
         { "reload", 0, 0, false, true, verb_reload },
         { "restart", 1, 1, false, true, verb_restart },
         { "domains", 0, 0, true, false, verb_domains },
+        { "guests", 0, 0, true, false, verb_guests },
+        { "start-guest", 1, 1, false, true, verb_start_guest },
+        { "stop-guest", 1, 1, false, true, verb_stop_guest },
+        { "restart-guest", 1, 1, false, true, verb_restart_guest },
         { "logs", 0, 1, false, false, verb_logs, .local = true },
         { "metrics", 0, 0, true, false, verb_metrics },
         { "boot-entries", 0, 0, true, false, verb_boot_entries },
@@ -1197,7 +1279,11 @@ static void help(void) {
                "  diff                   Show what a reload would change\n"
                "  reload                 Apply the configuration file now\n"
                "  restart COMPONENT      Restart one component\n"
-               "  domains                List the guests\n"
+               "  domains                List the domains the hypervisor runs\n"
+               "  guests                 List the declared guests, and the undeclared ones\n"
+               "  start-guest NAME       Start a declared guest, once those it starts after are up\n"
+               "  stop-guest NAME        Shut a declared guest down\n"
+               "  restart-guest NAME     Restart a declared guest: applies its pending changes\n"
                "  logs [COMPONENT]       Show the journal of xen-dom0d or of a component\n"
                "  metrics                Print the metrics of the domains and the stack (OpenMetrics)\n"
                "  boot-entries           List the Xen boot entries and the command line of each\n"

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # fish completion for xen-dom0ctl(1)
 
-set -l commands status components config check diff reload restart domains logs metrics boot-entries refresh-boot-entries
+set -l commands status components config check diff reload restart domains guests start-guest stop-guest restart-guest logs metrics boot-entries refresh-boot-entries
 set -l components proc-xen xenstored xen-init-dom0 xenconsoled xen-qemu-dom0-disk-backend xendomains xen-watchdog
 # the components RestartComponent may restart; the others run once per boot
 set -l restartable xenconsoled xen-qemu-dom0-disk-backend xen-watchdog
@@ -26,12 +26,18 @@ complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a diff -
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a reload -d 'Apply the configuration file'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a restart -d 'Restart a component'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a domains -d 'List the domains'
+complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a guests -d 'List the declared guests'
+complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a start-guest -d 'Start a declared guest'
+complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a stop-guest -d 'Shut a declared guest down'
+complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a restart-guest -d 'Restart a declared guest'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a logs -d 'Show the journal of the daemon or a component'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a metrics -d 'Print the metrics'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a boot-entries -d 'List the Xen boot entries'
 complete -c xen-dom0ctl -n "not __fish_seen_subcommand_from $commands" -a refresh-boot-entries -d 'Write the Xen boot entries again'
 
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from restart" -a "$restartable"
+complete -c xen-dom0ctl -n "__fish_seen_subcommand_from start-guest stop-guest restart-guest" -x \
+        -a "(xen-dom0ctl --no-legend --no-pager --quiet guests 2>/dev/null | awk '\$1 != \"-\" && \$3 != \"undeclared\" { print \$1 }')"
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from logs status" -a "$components"
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from check" -F
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from config" -l changed -d 'Only the options that differ from the default'

@@ -530,7 +530,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
                         COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
                         _xen_dom0ctl; echo "${COMPREPLY[*]}"' _ "$TOP_SRCDIR/shell-completion/bash/xen-dom0ctl" "$@"
         }
-        [ "$(complete_words xen-dom0ctl re)" = "reload restart refresh-boot-entries" ] && ok "completion: commands" || nok "completion: commands"
+        [ "$(complete_words xen-dom0ctl re)" = "reload restart restart-guest refresh-boot-entries" ] && ok "completion: commands" || nok "completion: commands"
         [ "$(complete_words xen-dom0ctl --json restart xenc)" = "xenconsoled" ] && ok "completion: components for restart" ||
                 nok "completion: components"
         # the completion's component list is the daemon's

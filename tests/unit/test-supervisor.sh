@@ -1158,6 +1158,47 @@ check "guests: reload: a's changed memory waits for a restart of the guest" \
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
 
+# The client: the table and its JSON are golden (UPDATE_GOLDEN=1 rewrites them).
+XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
+golden() { # DESCRIPTION NAME: $S/out against tests/data/ctl/NAME
+	local g="$TOP_SRCDIR/tests/data/ctl/$2"
+	[ -z "${UPDATE_GOLDEN:-}" ] || { mkdir -p "${g%/*}"; cp "$S/out" "$g"; }
+	if diff -u "$g" "$S/out" >"$S/diff" 2>&1; then ok "$1"; else nok "$1" "$(cat "$S/diff")"; fi
+}
+"$XCTL" --no-pager guests >"$S/out" 2>&1
+golden "guests: xen-dom0ctl guests (declared, undeclared, pending)" guests.txt
+"$XCTL" --json=pretty guests >"$S/out" 2>&1
+golden "guests: xen-dom0ctl --json guests" guests.json
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+	words=$(PATH="$TOP_BUILDDIR/daemon:$PATH" bash -c '. /usr/share/bash-completion/bash_completion; . "$1"
+		COMP_WORDS=(xen-dom0ctl restart-guest ""); COMP_CWORD=2; COMP_LINE="xen-dom0ctl restart-guest "
+		COMP_POINT=${#COMP_LINE}; _xen_dom0ctl; echo "${COMPREPLY[*]}"' _ "$TOP_SRCDIR/shell-completion/bash/xen-dom0ctl")
+	expect "guests: bash completion of restart-guest offers the declared guests" "$words" "c a b e"
+fi
+"$XCTL" start-guest nosuch >"$S/out" 2>&1
+rc=$?
+expect "guests: start-guest of an undeclared name exits 4" "$rc" 4
+check "guests: and says how to declare it" grep -qF "No declared guest 'nosuch': declare it as [guests.NAME] in" "$S/out"
+"$XCTL" restart-guest a >"$S/out" 2>&1
+wait_until 10 has "$(gstart a)" 2
+check "guests: restart-guest a stops its unit, then starts it" \
+	before "$(at "CALL StopUnit $SD xen-guest@a.service")" "$(at "$(gstart a)" 2)"
+wait_until 10 status_has "4 of 4 guests up"
+B --json=short call org.xenproject.Dom0 $P $I ListGuests >"$S/list.json"
+check "guests: after the restart nothing of a is pending" python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["data"][0]
+a = [r for r in rows if r[0] == "a"][0]
+sys.exit(0 if a[3] == "up" and a[6] == [] else 1)' "$S/list.json"
+"$XCTL" stop-guest e >/dev/null 2>&1
+wait_until 10 has "HV destroy e"
+check "guests: stop-guest e stops its unit, and its domain goes" has "HV destroy e"
+wait_until 10 status_has "3 of 4 guests up"
+check "guests: a stopped guest is off, not failed" state_is running
+"$XCTL" start-guest e >/dev/null 2>&1
+wait_until 10 status_has "4 of 4 guests up"
+check "guests: start-guest e brings it back" status_has "4 of 4 guests up"
+
 # kill -9 of the daemon, then a new one: nothing that runs is started again (its units are
 # active: a start job of an active unit changes nothing; the fake hypervisor forgot the domains
 # with the old daemon, so they are added back as they still run).
