@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# Declared guests run by the supervisor on a real host: three PV guests, sc after sb after sa,
+# sb ready once its readiness key is in the store (written from dom0 here: the kit's busybox
+# guest has no xenstore client). sc waits for it. Then kill -9 of the supervisor touches no
+# guest and the new one adopts them; a reload changes sa's memory (pending, not restarted)
+# and removes sc (left running, reported as undeclared).
+# systest-timeout: 600
+# shellcheck source=../lib/check.sh
+. "$SYSTEST_LIB/check.sh"
+# shellcheck source=../lib/stack.sh
+. "$SYSTEST_LIB/stack.sh"
+# shellcheck source=../lib/guests.sh
+. "$SYSTEST_LIB/guests.sh"
+
+if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) != "ii " ]]; then
+	skip "declared guests run in order" "xen-dom0d is not installed from a package in this image"
+	exit 0
+fi
+conf=/etc/xen/xen-dom0.conf
+cp "$conf" /tmp/xen-dom0.conf.order-orig
+cleanup() {
+	systemctl stop xen-guest@sa.service xen-guest@sb.service xen-guest@sc.service >/dev/null 2>&1
+	cp /tmp/xen-dom0.conf.order-orig "$conf"
+	systemctl reload xen-dom0 >/dev/null 2>&1
+	for g in systest-sa systest-sb systest-sc; do xl destroy "$g" >/dev/null 2>&1; done
+}
+trap cleanup EXIT
+prop() { systemctl show -P "$2" "$1"; }
+manager_prop() { busctl get-property org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager "$1"; }
+guest_state() { xen-dom0ctl --no-legend --no-pager guests | awk -v g="$1" '$1 == g { print $3 }'; }
+guest_is() { [[ $(guest_state "$1") == "$2" ]]; }
+started_at() { prop "xen-guest@$1.service" ExecMainStartTimestampMonotonic; }
+
+# section NAME MEMORY [KEY=VALUE...]: a guest of the kit, its own keys
+section() {
+	local n=$1 mem=$2 kv
+	shift 2
+	printf '\n[guests.%s]\n' "$n"
+	for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
+	cat <<-EOF2
+		[guests.$n.settings]
+		name = "systest-$n"
+		type = "pv"
+		kernel = "$SYSTEST_GUEST_KERNEL"
+		ramdisk = "$SYSTEST_GUEST_INITRD"
+		extra = "console=hvc0 quiet systest.name=systest-$n systest.mode=stay systest.heartbeat=0"
+		memory = $mem
+		maxmem = 256
+		vcpus = 1
+		on_poweroff = "destroy"
+		on_reboot = "destroy"
+		on_crash = "destroy"
+	EOF2
+}
+check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.service
+{
+	section sa 96
+	section sb 96 after=sa readiness=xenstore:data/ready readinessTimeout=600
+	section sc 96 after=sb
+} >>"$conf"
+check "a reload declaring sa, sb after sa (readiness through the store), sc after sb" systemctl reload xen-dom0
+check_wait "sa runs" 120 guest_exists systest-sa
+check_wait "sb runs once sa is up" 120 guest_exists systest-sb
+check_wait "sb waits for its readiness key (readying)" 30 guest_is sb readying
+sleep 10
+check_fail "sc is not started while sb has not written data/ready" guest_exists systest-sc
+check_match "STATUS= says the supervisor waits for sb" 'starting guest sb, 1 of 3 guests up' manager_prop StatusText
+sb_domid=$(xl domid systest-sb)
+check "dom0 writes sb's readiness key in the store (as the guest would)" \
+	xenstore-write "/local/domain/$sb_domid/data/ready" 1
+check_wait "sc runs once sb is ready" 120 guest_exists systest-sc
+check_wait "all three are up" 60 guest_is sc up
+check_match "the manager's status counts them" '3 of 3 guests up' manager_prop StatusText
+a=$(started_at sa) b=$(started_at sb) c=$(started_at sc)
+diag "xl monitors started at (monotonic µs): sa $a, sb $b, sc $c"
+check "the units started in the declared order: sa, then sb, then sc" test "$a" -lt "$b" -a "$b" -lt "$c"
+check_match "xl is sa's unit's main process, the domain's monitor" '^xl$' ps -o comm= -p "$(prop xen-guest@sa.service MainPID)"
+
+# kill -9 of the supervisor: the guests and their monitors are not touched; the new supervisor
+# adopts them and starts nothing.
+domids="$(xl domid systest-sa) $(xl domid systest-sb) $(xl domid systest-sc)"
+pids="$(prop xen-guest@sa.service MainPID) $(prop xen-guest@sb.service MainPID) $(prop xen-guest@sc.service MainPID)"
+old=$(prop xen-dom0.service MainPID)
+check "kill -9 of xen-dom0d" systemctl kill -s KILL xen-dom0.service
+check_wait "systemd starts a new supervisor" 120 sh -c "[ \"\$(systemctl show -P MainPID xen-dom0.service)\" != $old ] && systemctl is-active --quiet xen-dom0.service"
+check_wait "the new one reports the three guests up" 120 guest_is sc up
+check_eq "the guests keep their domain ids" "$domids" sh -c 'echo "$(xl domid systest-sa) $(xl domid systest-sb) $(xl domid systest-sc)"'
+check_eq "their xl monitors are the same processes" "$pids" sh -c 'for g in sa sb sc; do printf "%s " "$(systemctl show -P MainPID xen-guest@$g.service)"; done | sed "s/ \$//"'
+
+# A reload: sa's memory changes (pending a restart of the guest), sc is removed (left running).
+sed -i '/^\[guests.sa.settings\]/,/^\[/ s/^memory = 96$/memory = 128/' "$conf"
+sed -i '/^\[guests.sc\]/,$d' "$conf"
+sa_domid=$(xl domid systest-sa)
+check "a reload changing sa's memory and removing sc" systemctl reload xen-dom0
+check_eq "sa keeps its domain id" "$sa_domid" xl domid systest-sa
+check_match "sa's memory change waits for a restart of the guest" 'guests\.sa\.settings\.memory' \
+	xen-dom0ctl --no-pager guests
+check "sc still runs" guest_exists systest-sc
+check_wait "sc is listed as undeclared" 30 guest_is sc undeclared
+check "xen-dom0ctl restart-guest sa applies it" xen-dom0ctl restart-guest sa
+check_wait "sa runs again, with a new domain id" 120 sh -c "d=\$(xl domid systest-sa 2>/dev/null) && [ \"\$d\" != $sa_domid ]"
+check_wait "sa is up again" 120 guest_is sa up
+check_match "sa runs with the new memory (128 MiB)" '^systest-sa +[0-9]+ +128 ' xl list systest-sa
+exit 0
