@@ -168,11 +168,12 @@ static void readiness_done(void *userdata, int error, const char *data, size_t s
 
 /* ---- the start --------------------------------------------------------------------------- */
 
+/* Jobs carry the run itself: runs live as long as the daemon (a removed guest stays tracked,
+ * undeclared), so a job in flight at exit owns nothing. */
 static void on_start_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
-        GuestRun *r = guests_find_run(m, userdata);
+        GuestRun *r = userdata;
 
-        free(userdata);
-        if (!r || r->state != GUEST_RUN_STARTING)
+        if (r->state != GUEST_RUN_STARTING)
                 return;
         if (error)
                 run_failed(m, r, "systemd refused to start %s: %s", unit, error);
@@ -189,21 +190,16 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
 
 static int start_run(Manager *m, GuestRun *r) {
         _cleanup_free_ char *unit = guest_unit_name(r->name);
-        char *name = strdup(r->name);
         int k;
 
-        if (!unit || !name) {
-                free(name);
+        if (!unit)
                 return -ENOMEM;
-        }
         r->state = GUEST_RUN_STARTING;
         r->start_requested = now_usec(CLOCK_MONOTONIC);
         r->error = mfree(r->error);
-        k = systemd_job(m, "StartUnit", unit, on_start_done, name);
-        if (k < 0) {
-                free(name);
+        k = systemd_job(m, "StartUnit", unit, on_start_done, r);
+        if (k < 0)
                 run_failed(m, r, "cannot ask systemd to start %s: %s", unit, strerror(-k));
-        }
         return k;
 }
 
@@ -419,12 +415,9 @@ int guests_start_one(Manager *m, const char *name) {
 }
 
 static void on_stop_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
-        GuestRun *r = guests_find_run(m, userdata);
-        bool restart = r && r->state == GUEST_RUN_STARTING; /* stop_run() marks a restart so */
+        GuestRun *r = userdata;
+        bool restart = r->state == GUEST_RUN_STARTING; /* stop_run() marks a restart so */
 
-        free(userdata);
-        if (!r)
-                return;
         if (error || !streq_ptr(result, "done"))
                 log_error("Guest %s: stop of %s %s", r->name, unit, error ?: strna(result));
         if (restart) {
@@ -437,21 +430,14 @@ static void on_stop_done(Manager *m, const char *unit, const char *result, const
 
 static int stop_run(Manager *m, GuestRun *r, bool then_start) {
         _cleanup_free_ char *unit = guest_unit_name(r->name);
-        char *name = strdup(r->name);
-        int k;
 
-        if (!unit || !name) {
-                free(name);
+        if (!unit)
                 return -ENOMEM;
-        }
         r->child = xen_child_cancel(r->child);
         /* a restart waits in STARTING for the stop to end, then starts afresh */
         r->state = then_start ? GUEST_RUN_STARTING : GUEST_RUN_OFF;
         r->error = mfree(r->error);
-        k = systemd_job(m, "StopUnit", unit, on_stop_done, name);
-        if (k < 0)
-                free(name);
-        return k;
+        return systemd_job(m, "StopUnit", unit, on_stop_done, r);
 }
 
 int guests_stop_one(Manager *m, const char *name) {

@@ -1206,7 +1206,7 @@ adds=$(count "HV add")
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
-for g in a b c e; do timeout 5 bash -c 'echo "add $1" >"$2"' add "$g" "$S/hv"; done
+for g in a b c e; do timeout $((5 * slow)) bash -c 'echo "add $1" >"$2"' add "$g" "$S/hv"; done
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: after kill -9 and a new daemon: all 4 are up again" status_has "4 of 4 guests up"
 check "guests: no guest's domain was created again" test "$(count "HV add")" -eq "$adds"
