@@ -38,6 +38,7 @@ static void run_free(GuestRun *r) {
         if (!r)
                 return;
         xen_child_cancel(r->child);
+        xen_child_cancel(r->memory_child);
         free(r->name);
         free(r->domain);
         free(r->error);
@@ -68,6 +69,7 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         }
         m->guest_runs = l;
         m->guest_runs[m->n_guest_runs++] = r;
+        r->manager = m;
         r->state = g->autostart ? GUEST_RUN_WAITING : GUEST_RUN_OFF;
         return r;
 }
@@ -309,6 +311,56 @@ void guests_begin(Manager *m) {
         schedule_poll_in(m, 0);
 }
 
+/* ---- live changes ------------------------------------------------------------------------ */
+
+#define MEMORY_LIVE_USEC (10 * 1000000ULL)
+
+static int memory_run(void *userdata, int fd) {
+        GuestRun *r = userdata;
+        return xen_guest_memory_run(r->manager, r->memory_domid, r->memory_kib);
+}
+
+static void memory_done(void *userdata, int error, const char *data, size_t size) {
+        GuestRun *r = userdata;
+        char option[GUEST_NAME_MAX + 64];
+
+        r->memory_child = NULL;
+        snprintf(option, sizeof option, "guests.%s.settings.memory", r->name);
+        if (error < 0) {
+                log_warning("Guest %s: cannot set its memory to %" PRIu64 " MiB live (%s): it waits for a restart "
+                            "of the guest",
+                            r->name, r->memory_kib >> 10,
+                            error == -ETIMEDOUT ? "xenstored did not answer" : strerror(-error));
+                if (!strv_contains(r->pending, option))
+                        (void) strv_extend(&r->pending, option);
+                return;
+        }
+        xen_guest_memory_set(r->manager, r->memory_domid, r->memory_kib);
+        log_info("Guest %s: memory set to %" PRIu64 " MiB live", r->name, r->memory_kib >> 10);
+}
+
+/* Applies memory live when the domain runs and it fits its maximum; returns whether it does. */
+static bool apply_memory_live(Manager *m, GuestRun *r, const Guest *g) {
+        const XlSetting *s = xl_settings_find(&g->settings, "memory");
+        XenDomain *d = xen_domain_by_name(m, r->domain);
+        uint64_t mib;
+
+        if (!s || !d || r->memory_child)
+                return false;
+        mib = strtoull(s->value, NULL, 0);
+        if (mib == 0 || (mib << 10) > d->max_memory_kib) {
+                log_notice("Guest %s: memory %" PRIu64 " MiB is above its maximum of %" PRIu64
+                           " MiB (maxmem): it applies at a restart of the guest",
+                           r->name, mib, d->max_memory_kib >> 10);
+                return false;
+        }
+        r->manager = m;
+        r->memory_domid = d->domid;
+        r->memory_kib = mib << 10;
+        return xen_child_start(m->event, "a guest's memory target", MEMORY_LIVE_USEC, memory_run, memory_done, r,
+                               &r->memory_child) >= 0;
+}
+
 void guests_config_changed(Manager *m, const Config *old) {
         const Guests *gs = &m->config->guests;
 
@@ -340,14 +392,17 @@ void guests_config_changed(Manager *m, const Config *old) {
                                 STRV_FOREACH(s, restart)
                                         if (!strv_contains(r->pending, *s))
                                                 (void) strv_extend(&r->pending, *s);
+                                /* memory goes live within the domain's maximum; the rest waits */
                                 STRV_FOREACH(s, live)
-                                        if (!strv_contains(r->pending, *s))
+                                        if (!(endswith(*s, ".memory") && apply_memory_live(m, r, now)) &&
+                                            !strv_contains(r->pending, *s))
                                                 (void) strv_extend(&r->pending, *s);
-                                if (restart || live)
-                                        log_notice("Guest %s: a restart of the guest applies %zu changed setting%s "
+                                if ((restart || live) && r->pending)
+                                        log_notice("Guest %s: %zu setting%s wait%s for a restart of the guest "
                                                    "(xen-dom0ctl restart-guest %s)",
-                                                   r->name, strv_length(restart) + strv_length(live),
-                                                   strv_length(restart) + strv_length(live) == 1 ? "" : "s", r->name);
+                                                   r->name, strv_length(r->pending),
+                                                   strv_length(r->pending) == 1 ? "" : "s",
+                                                   strv_length(r->pending) == 1 ? "s" : "", r->name);
                         }
                 }
                 free(r->domain);

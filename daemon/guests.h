@@ -19,6 +19,7 @@ typedef enum GuestRunState {
 } GuestRunState;
 
 typedef struct GuestRun {
+        Manager *manager;
         char *name;                 /* NAME of [guests.NAME] */
         char *domain;               /* the domain's name */
         GuestRunState state;
@@ -29,6 +30,9 @@ typedef struct GuestRun {
         struct XenChild *child;     /* a readiness read in flight */
         uint32_t ready_domid;       /* what it reads */
         char *ready_key;
+        struct XenChild *memory_child; /* a live memory change in flight */
+        uint32_t memory_domid;
+        uint64_t memory_kib;
         bool adopted;               /* it ran already when this daemon first looked */
 } GuestRun;
 

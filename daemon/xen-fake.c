@@ -2,7 +2,7 @@
 /* A fake hypervisor for the unit tier and benchmarks: XEN_DOM0D_BACKEND=fake:N starts with
  * Domain-0 and N guests named guest-1 ... guest-N. Tests drive it without D-Bus through a
  * FIFO named by XEN_DOM0D_FAKE_CONTROL (created if missing), one command per line:
- *     add NAME [MEMORY_MIB [VCPUS]]    a guest appears (@introduceDomain)
+ *     add NAME [MEMORY_MIB [VCPUS [MAX_MIB]]]  a guest appears (@introduceDomain)
  *     destroy NAME                     a guest dies (@releaseDomain)
  *     pause NAME | unpause NAME | crash NAME
  *     disaster                         the backend reports a disaster (the daemon exits)
@@ -102,7 +102,7 @@ static void fake_remove(XenBackend *b, FakeDomain *d) {
 }
 
 static void fake_command(XenBackend *b, char *line) {
-        char *words[4] = {};
+        char *words[5] = {};
         size_t n = 0;
         FakeDomain *d = NULL;
 
@@ -129,11 +129,12 @@ static void fake_command(XenBackend *b, char *line) {
         if (streq(words[0], "add")) {
                 uint64_t mib = n > 2 ? strtoull(words[2], NULL, 10) : FAKE_GUEST_MIB;
                 uint32_t vcpus = n > 3 ? (uint32_t) strtoul(words[3], NULL, 10) : 1;
+                uint64_t max_mib = n > 4 ? strtoull(words[4], NULL, 10) : mib;
                 if (fake_find(b, words[1])) {
                         log_warning("fake backend: a domain '%s' exists already", words[1]);
                         return;
                 }
-                if (fake_add(b, words[1], mib << 10, mib << 10, vcpus ?: 1) < 0)
+                if (fake_add(b, words[1], mib << 10, (max_mib > mib ? max_mib : mib) << 10, vcpus ?: 1) < 0)
                         return;
         } else if (streq(words[0], "destroy"))
                 fake_remove(b, d);

@@ -977,6 +977,19 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done) {
         return 1;
 }
 
+int xen_guest_memory_run(Manager *m, uint32_t domid, uint64_t kib) {
+        XenState *x = xen_get(m);
+
+        return x ? x->ops->set_memory_target(x->backend, domid, kib) : -ENXIO;
+}
+
+void xen_guest_memory_set(Manager *m, uint32_t domid, uint64_t kib) {
+        XenState *x = xen_get(m);
+
+        if (x && x->ops->memory_target_set)
+                x->ops->memory_target_set(x->backend, domid, kib);
+}
+
 void xen_store_answers(Manager *m) {
         XenState *x = xen_get(m);
 

@@ -69,5 +69,11 @@ typedef void (*XenMemoryDone)(Manager *m, int r);
 bool xen_dom0_memory_fits(Manager *m, uint64_t mib);
 int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done);
 
+/* A guest's balloon target: set in a child (libxl writes it into the store, which may not
+ * answer), xen_guest_memory_run() being what the child runs; then, back in the loop,
+ * xen_guest_memory_set() lets a backend whose domains live in the daemon (the fake) record it. */
+int xen_guest_memory_run(Manager *m, uint32_t domid, uint64_t kib);
+void xen_guest_memory_set(Manager *m, uint32_t domid, uint64_t kib);
+
 /* The store answers again after a silence: what it could not tell meanwhile is asked again. */
 void xen_store_answers(Manager *m);

@@ -43,7 +43,7 @@
  * start and stop behave as the stack's. With --xen-control FIFO (the fake hypervisor's, see
  * xen-fake.c), a guest unit's start that succeeds writes "add NAME" there and its stop
  * "destroy NAME", as xl create -F and xl shutdown would make the domain appear and go (log
- * lines "HV add NAME", "HV destroy NAME").
+ * lines "HV add NAME ...", "HV destroy NAME").
  *
  * Log lines: "<usec> <EVENT> ...", EVENT one of READY, CALL <member> <path> <args...>,
  * REPLY <member> <unit> <job>, STATE <unit> <active> <sub>, JOBREMOVED <id> <job> <unit>
@@ -267,7 +267,9 @@ static void tell_hypervisor(const Unit *u, const char *verb) {
 
         if (!xen_control || !n)
                 return;
-        len = snprintf(line, sizeof line, "%s %.*s\n", verb, (int) (strlen(n) - strlen(".service")), n);
+        /* a domain of 128 MiB that may grow to 1 GiB, as a guest with maxmem = 1024 */
+        len = snprintf(line, sizeof line, "%s %.*s%s\n", verb, (int) (strlen(n) - strlen(".service")), n,
+                       streq(verb, "add") ? " 128 1 1024" : "");
         fd = open(xen_control, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0 || write(fd, line, len) != len)
                 log_line("CTL-ERROR cannot tell the hypervisor: %s", line);

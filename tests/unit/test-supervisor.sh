@@ -1143,7 +1143,7 @@ check "guests: each guest's unit was started once" test "$(count "CALL StartUnit
 # of the guest; nothing is stopped or restarted.
 {
 	guest_section c after=b
-	printf '[guests.a.settings]\nkernel = "/boot/vmlinuz"\nmemory = 256\n'
+	printf '[guests.a.settings]\nkernel = "/boot/vmlinuz"\nmemory = 256\nextra = "quiet"\n'
 	guest_section b after=a readiness=xenstore:data/ready
 	guest_section e after=a
 } | guest_conf
@@ -1153,8 +1153,16 @@ wait_until 10 has "$(gstart e)"
 check "guests: reload: a new declared guest is started" has "$(gstart e)"
 check "guests: reload: no guest is stopped or restarted" test "$(count "CALL StopUnit $SD xen-guest@")$(count "CALL RestartUnit $SD xen-guest@")" = 00
 check "guests: reload: the removed guest is reported as undeclared" dlog "Guest d is no longer declared: left up as it is"
-check "guests: reload: a's changed memory waits for a restart of the guest" \
-	dlog "Guest a: a restart of the guest applies 1 changed setting (xen-dom0ctl restart-guest a)"
+wait_until 10 dlog "Guest a: memory set to 256 MiB live"
+check "guests: reload: a's memory is set live, within its maximum" dlog "Guest a: memory set to 256 MiB live"
+check "guests: reload: a's new kernel command line waits for a restart of the guest" \
+	dlog "Guest a: 1 setting waits for a restart of the guest (xen-dom0ctl restart-guest a)"
+B --json=short call org.xenproject.Dom0 $P $I ListDomains >"$S/domains.json"
+check "guests: reload: the hypervisor has a at 256 MiB, same domain" python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["data"][0]
+a = [r for r in rows if r[1] == "a"][0]
+sys.exit(0 if a[4] == 256 * 1024 else 1)' "$S/domains.json"
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
 

@@ -3,8 +3,8 @@
 # Declared guests run by the supervisor on a real host: three PV guests, sc after sb after sa,
 # sb ready once its readiness key is in the store (written from dom0 here: the kit's busybox
 # guest has no xenstore client). sc waits for it. Then kill -9 of the supervisor touches no
-# guest and the new one adopts them; a reload changes sa's memory (pending, not restarted)
-# and removes sc (left running, reported as undeclared).
+# guest and the new one adopts them; a reload sets sa's memory live, leaves its new kernel
+# command line for restart-guest, and removes sc (left running, reported as undeclared).
 # systest-timeout: 600
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"
@@ -88,18 +88,25 @@ check_wait "the new one reports the three guests up" 120 guest_is sc up
 check_eq "the guests keep their domain ids" "$domids" sh -c 'echo "$(xl domid systest-sa) $(xl domid systest-sb) $(xl domid systest-sc)"'
 check_eq "their xl monitors are the same processes" "$pids" sh -c 'for g in sa sb sc; do printf "%s " "$(systemctl show -P MainPID xen-guest@$g.service)"; done | sed "s/ \$//"'
 
-# A reload: sa's memory changes (pending a restart of the guest), sc is removed (left running).
-sed -i '/^\[guests.sa.settings\]/,/^\[/ s/^memory = 96$/memory = 128/' "$conf"
+# A reload: sa's memory changes (set live, within its maxmem) and so does its kernel command
+# line (pending a restart of the guest); sc is removed (left running).
+sed -i '/^\[guests.sa.settings\]/,/^\[/ { s/^memory = 96$/memory = 128/; s/systest.heartbeat=0"$/systest.heartbeat=0 systest.note=changed"/ }' "$conf"
 sed -i '/^\[guests.sc\]/,$d' "$conf"
 sa_domid=$(xl domid systest-sa)
-check "a reload changing sa's memory and removing sc" systemctl reload xen-dom0
+check "a reload changing sa's memory and kernel command line, and removing sc" systemctl reload xen-dom0
+check_wait "sa's memory target is set live: 128 MiB in the store, as libxl writes it" 60 \
+	sh -c "[ \"\$(xenstore-read /local/domain/\$(xl domid systest-sa)/memory/target)\" = 131072 ]"
+sleep 5
+diag "xl list after it (the guest's balloon driver follows the target): $(xl list systest-sa | tail -n 1)"
 check_eq "sa keeps its domain id" "$sa_domid" xl domid systest-sa
-check_match "sa's memory change waits for a restart of the guest" 'guests\.sa\.settings\.memory' \
+check_match "sa's new kernel command line waits for a restart of the guest" 'guests\.sa\.settings\.extra' \
 	xen-dom0ctl --no-pager guests
+check_fail "its memory does not: it is applied" sh -c 'xen-dom0ctl --no-pager guests | grep -q "guests\.sa\.settings\.memory"'
 check "sc still runs" guest_exists systest-sc
 check_wait "sc is listed as undeclared" 30 guest_is sc undeclared
-check "xen-dom0ctl restart-guest sa applies it" xen-dom0ctl restart-guest sa
+check "xen-dom0ctl restart-guest sa applies the rest" xen-dom0ctl restart-guest sa
 check_wait "sa runs again, with a new domain id" 120 sh -c "d=\$(xl domid systest-sa 2>/dev/null) && [ \"\$d\" != $sa_domid ]"
 check_wait "sa is up again" 120 guest_is sa up
-check_match "sa runs with the new memory (128 MiB)" '^systest-sa +[0-9]+ +128 ' xl list systest-sa
+check_match "sa runs with the new kernel command line" 'systest.note=changed' xl list -l systest-sa
+check_fail "nothing of sa is pending any more" sh -c 'xen-dom0ctl --no-pager guests | grep -q "guests\.sa\.settings"'
 exit 0
