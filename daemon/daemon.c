@@ -335,6 +335,7 @@ int manager_startup(Manager *m) {
                 }
                 STRV_FOREACH(p, changed)
                         log_debug("Wrote %s", *p);
+                guests_files_written(m, changed);
                 (void) load_booted_config(m);
                 update_pending(m);
         }

@@ -7,6 +7,7 @@
 
 #include "guests.h"
 #include "log.h"
+#include "paths.h"
 #include "strv.h"
 #include "systemd-client.h"
 #include "xen-child.h"
@@ -359,6 +360,23 @@ static bool apply_memory_live(Manager *m, GuestRun *r, const Guest *g) {
         r->memory_kib = mib << 10;
         return xen_child_start(m->event, "a guest's memory target", MEMORY_LIVE_USEC, memory_run, memory_done, r,
                                &r->memory_child) >= 0;
+}
+
+static void on_systemd_reloaded(Manager *m, const char *unit, const char *result, const char *error,
+                                void *userdata) {
+        if (error)
+                log_warning("systemd did not reload its units (%s): the guests' stop order at shutdown is the "
+                            "one it had",
+                            error);
+}
+
+void guests_files_written(Manager *m, char *const *changed) {
+        STRV_FOREACH(p, changed)
+                if (startswith(*p, PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX)) {
+                        if (systemd_daemon_reload(m, on_systemd_reloaded, NULL) < 0)
+                                log_warning("Cannot ask systemd to reload the guests' stop order");
+                        return;
+                }
 }
 
 void guests_config_changed(Manager *m, const Config *old) {

@@ -43,6 +43,9 @@ void guests_begin(Manager *m);
 /* The configuration changed from old to m->config: new guests start, removed ones are left
  * running and reported, changed ones record what waits for a restart of the guest. */
 void guests_config_changed(Manager *m, const Config *old);
+/* Rendered files were written: when the guests' order drop-ins are among them, systemd reloads
+ * its units, so that host shutdown stops the guests in reverse declared order. */
+void guests_files_written(Manager *m, char *const *changed);
 /* Counts and a status text for STATUS=: NULL when no guest is declared. *ret_degraded when one
  * failed or was skipped. */
 char *guests_status(Manager *m, bool *ret_degraded);

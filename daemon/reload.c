@@ -270,6 +270,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                         reload_finish(m, r, ERROR_WRITE, error ?: "write failed", NULL);
                         return 0;
                 }
+                guests_files_written(m, m->reload_files);
         }
 
         /* The new configuration is live from here on. */

@@ -971,6 +971,23 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                 if (r < 0)
                         return r;
 
+                /* the declared order for systemd: at host shutdown a guest stops before those
+                 * it started after, so the guests go down in reverse order */
+                if (x->after && x->after[0]) {
+                        p = mfree(p);
+                        if (asprintf(&p, PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX "%s.service.d/50-xen-dom0-after.conf",
+                                     x->name) < 0 ||
+                            !(f = open_memstream(&data, &size)))
+                                return -ENOMEM;
+                        fputs(header, f);
+                        fputs("[Unit]\n", f);
+                        STRV_FOREACH(a, x->after)
+                                fprintf(f, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
+                        r = add_file(s, p, f, &data, &size);
+                        if (r < 0)
+                                return r;
+                }
+
                 /* what the unit's stop needs: the domain's name, which may differ from NAME */
                 p = mfree(p);
                 if (asprintf(&p, PATH_GUESTS_DIR "/%s.env", x->name) < 0 || !(f = open_memstream(&data, &size)))

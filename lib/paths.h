@@ -11,6 +11,7 @@
 #define PATH_BOOT_ENTRIES_ENV       XEN_DOM0_RUNDIR "/boot-entries.env"
 #define PATH_GUESTS_DIR             XEN_DOM0_RUNDIR "/guests"
 #define PATH_XL_CONF                XEN_DOM0_RUNDIR "/xl.conf"
+#define PATH_GUEST_DROPINS          "/run/systemd/system"
 #define PATH_BOOT_ENTRIES_STATE     "/var/lib/xen-dom0d/boot-entries.json"
 #define BOOT_ENTRIES_UNIT           "xen-dom0-boot-entries.service"
 #define PATH_GRUB_SNIPPET           "/etc/default/grub.d/xen-dom0.cfg"

@@ -1138,6 +1138,10 @@ check "guests: c after b was read ready" before "$(at "XS REPLY")" "$(at "$(gsta
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: all up, and STATUS= says so" has "NOTIFY STATUS=running: 7 of 7 components up, 4 of 4 guests up"
 check "guests: each guest's unit was started once" test "$(count "CALL StartUnit $SD xen-guest@")" -eq 4
+dropin="$S/root/run/systemd/system/xen-guest@c.service.d/50-xen-dom0-after.conf"
+check "guests: c's unit is ordered after b's (a drop-in: at shutdown c stops first)" \
+	grep -qx "After=xen-guest@b.service" "$dropin"
+check "guests: the drop-ins written, systemd was asked to reload its units" has "CALL Reload $SD"
 
 # A reload: a new guest starts, a removed one is left running, a changed one waits for a restart
 # of the guest; nothing is stopped or restarted.
