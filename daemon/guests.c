@@ -331,7 +331,9 @@ static void memory_done(void *userdata, int error, const char *data, size_t size
                 log_warning("Guest %s: cannot set its memory to %" PRIu64 " MiB live (%s): it waits for a restart "
                             "of the guest",
                             r->name, r->memory_kib >> 10,
-                            error == -ETIMEDOUT ? "xenstored did not answer" : strerror(-error));
+                            error == -ETIMEDOUT ? "xenstored did not answer"
+                            : error == -EINVAL  ? "above the guest's maxmem"
+                                                : strerror(-error));
                 if (!strv_contains(r->pending, option))
                         (void) strv_extend(&r->pending, option);
                 return;
@@ -349,12 +351,10 @@ static bool apply_memory_live(Manager *m, GuestRun *r, const Guest *g) {
         if (!s || !d || r->memory_child)
                 return false;
         mib = strtoull(s->value, NULL, 0);
-        if (mib == 0 || (mib << 10) > d->max_memory_kib) {
-                log_notice("Guest %s: memory %" PRIu64 " MiB is above its maximum of %" PRIu64
-                           " MiB (maxmem): it applies at a restart of the guest",
-                           r->name, mib, d->max_memory_kib >> 10);
+        if (mib == 0)
                 return false;
-        }
+        /* Whether it fits the guest's maxmem, libxl knows (the hypervisor's maximum of a guest
+         * follows its target): a refusal leaves it pending. */
         r->manager = m;
         r->memory_domid = d->domid;
         r->memory_kib = mib << 10;

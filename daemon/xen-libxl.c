@@ -510,8 +510,10 @@ static int libxl_backend_set_memory_target(XenBackend *b, uint32_t domid, uint64
         r = xen_libxl_error_to_errno(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &b->logger.vtable));
         if (r < 0)
                 return r;
-        /* Not enforced: the hypervisor's maximum (what dom0 booted with) stays as it is. */
-        r = xen_libxl_error_to_errno(libxl_set_memory_target(ctx, domid, (int64_t) target_kib, 0, 0));
+        /* Dom0's is not enforced: the hypervisor's maximum (what dom0 booted with) stays as it is.
+         * A guest's is: libxl raises the hypervisor's maximum with it, which it refuses above the
+         * guest's static maximum (maxmem), so that its balloon driver can grow to the target. */
+        r = xen_libxl_error_to_errno(libxl_set_memory_target(ctx, domid, (int64_t) target_kib, 0, domid != 0));
         libxl_ctx_free(ctx);
         return r;
 }
