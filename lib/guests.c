@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libxlutil.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,11 +171,28 @@ static char *xlu_reason(const char *report) {
         return strndup(p, e - p);
 }
 
+/* What libxlutil reports, kept in a small buffer: its first line is all a message uses. A
+ * cookie stream without a buffer of its own costs no allocation of BUFSIZ per value, which
+ * open_memstream() does (a thousand guests have thousands of values). */
+typedef struct XluReport {
+        char text[512];
+        size_t len;
+} XluReport;
+
+static ssize_t report_write(void *cookie, const char *data, size_t n) {
+        XluReport *r = cookie;
+        size_t k = n < sizeof r->text - 1 - r->len ? n : sizeof r->text - 1 - r->len;
+
+        memcpy(r->text + r->len, data, k);
+        r->len += k;
+        r->text[r->len] = 0;
+        return (ssize_t) n;
+}
+
 typedef struct XluParsed {
         XLU_Config *cfg;
         FILE *report;
-        char *report_buf;
-        size_t report_size;
+        XluReport *text;
 } XluParsed;
 
 static void xlu_parsed_done(XluParsed *x) {
@@ -182,7 +200,7 @@ static void xlu_parsed_done(XluParsed *x) {
                 xlu_cfg_destroy(x->cfg);
         if (x->report)
                 fclose(x->report);
-        free(x->report_buf);
+        free(x->text);
         *x = (XluParsed) {};
 }
 
@@ -191,9 +209,13 @@ static int xlu_parse(const char *text, size_t len, XluParsed *x, char **ret_reas
         int r;
 
         *x = (XluParsed) {};
-        x->report = open_memstream(&x->report_buf, &x->report_size);
+        x->text = calloc(1, sizeof(XluReport));
+        if (!x->text)
+                return -ENOMEM;
+        x->report = fopencookie(x->text, "w", (cookie_io_functions_t) { .write = report_write });
         if (!x->report)
                 return -ENOMEM;
+        (void) setvbuf(x->report, NULL, _IONBF, 0);
         x->cfg = xlu_cfg_init(x->report, "-");
         if (!x->cfg)
                 return -ENOMEM;
@@ -202,8 +224,7 @@ static int xlu_parse(const char *text, size_t len, XluParsed *x, char **ret_reas
                 return 0;
         if (r == ENOMEM)
                 return -ENOMEM;
-        fflush(x->report);
-        *ret_reason = xlu_reason(x->report_buf);
+        *ret_reason = xlu_reason(x->text->text);
         return *ret_reason ? -EINVAL : -ENOMEM;
 }
 
@@ -296,14 +317,62 @@ void guests_done(Guests *g) {
         for (size_t i = 0; i < g->n; i++)
                 guest_done(&g->items[i]);
         free(g->items);
+        free(g->slots);
         *g = (Guests) {};
 }
 
-const Guest *guests_find(const Guests *g, const char *name) {
+static size_t name_hash(const char *s, size_t len) {
+        size_t h = 14695981039346656037ULL; /* FNV-1a */
+
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char) s[i]) * 1099511628211ULL;
+        return h;
+}
+
+/* The index of the guest called name[0..len), or SIZE_MAX. */
+static size_t guests_lookup(const Guests *g, const char *name, size_t len) {
+        if (g->n_slots == 0)
+                return SIZE_MAX;
+        for (size_t k = name_hash(name, len) & (g->n_slots - 1);; k = (k + 1) & (g->n_slots - 1)) {
+                uint32_t v = g->slots[k];
+                if (v == 0)
+                        return SIZE_MAX;
+                const char *n = g->items[v - 1].name;
+                if (strncmp(n, name, len) == 0 && n[len] == 0)
+                        return v - 1;
+        }
+}
+
+static void slot_put(uint32_t *slots, size_t n_slots, const char *name, uint32_t index) {
+        size_t k = name_hash(name, strlen(name)) & (n_slots - 1);
+
+        while (slots[k] != 0)
+                k = (k + 1) & (n_slots - 1);
+        slots[k] = index + 1;
+}
+
+/* Makes room for one more name, rehashing when the table would be half full. */
+static int guests_grow_index(Guests *g) {
+        uint32_t *slots;
+        size_t n;
+
+        if ((g->n + 1) * 2 <= g->n_slots)
+                return 0;
+        n = g->n_slots ? g->n_slots * 2 : 16;
+        slots = calloc(n, sizeof(uint32_t));
+        if (!slots)
+                return -ENOMEM;
         for (size_t i = 0; i < g->n; i++)
-                if (streq(g->items[i].name, name))
-                        return &g->items[i];
-        return NULL;
+                slot_put(slots, n, g->items[i].name, (uint32_t) i);
+        free(g->slots);
+        g->slots = slots;
+        g->n_slots = n;
+        return 0;
+}
+
+const Guest *guests_find(const Guests *g, const char *name) {
+        size_t i = guests_lookup(g, name, strlen(name));
+        return i == SIZE_MAX ? NULL : &g->items[i];
 }
 
 const XlSetting *xl_settings_find(const XlSettings *s, const char *key) {
@@ -360,13 +429,12 @@ int guests_section(Guests *g, const char *section, const char *path, unsigned li
                          section, (int) len, name, GUEST_NAME_MAX);
                 return GUEST_SECTION_NONE;
         }
-        for (size_t i = 0; i < g->n; i++)
-                if (strlen(g->items[i].name) == len && strncmp(g->items[i].name, name, len) == 0) {
-                        *ret_index = i;
-                        break;
-                }
+        *ret_index = guests_lookup(g, name, len);
         if (*ret_index == SIZE_MAX) {
-                Guest *n = reallocarray(g->items, g->n + 1, sizeof(Guest));
+                Guest *n;
+                if (guests_grow_index(g) < 0)
+                        return -ENOMEM;
+                n = reallocarray(g->items, g->n + 1, sizeof(Guest));
                 if (!n)
                         return -ENOMEM;
                 g->items = n;
@@ -378,6 +446,7 @@ int guests_section(Guests *g, const char *section, const char *path, unsigned li
                 g->items[g->n].name = strndup(name, len);
                 if (!g->items[g->n].name)
                         return -ENOMEM;
+                slot_put(g->slots, g->n_slots, g->items[g->n].name, (uint32_t) g->n);
                 *ret_index = g->n++;
         }
         if (kind == GUEST_SECTION_SETTINGS) {
@@ -784,6 +853,14 @@ static bool domain_name_valid(const char *n) {
 int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         _cleanup_free_ uint8_t *state = NULL;
         _cleanup_free_ size_t *stack = NULL;
+        _cleanup_free_ uint32_t *seen = NULL;
+        size_t n_seen = 16;
+
+        while (n_seen < 2 * g->n)
+                n_seen *= 2;
+        seen = calloc(n_seen, sizeof(uint32_t));
+        if (!seen)
+                return -ENOMEM;
 
         for (size_t i = 0; i < g->n; i++) {
                 const Guest *x = &g->items[i];
@@ -833,9 +910,11 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                                  x->domain_name);
                         continue;
                 }
-                for (size_t j = 0; j < i; j++) {
-                        const Guest *y = &g->items[j];
-                        if (!y->domain_name || !streq(x->domain_name, y->domain_name))
+                /* the domain names seen so far, hashed as the guests' own names are */
+                size_t k = name_hash(x->domain_name, strlen(x->domain_name)) & (n_seen - 1);
+                for (; seen[k] != 0; k = (k + 1) & (n_seen - 1)) {
+                        const Guest *y = &g->items[seen[k] - 1];
+                        if (!streq(x->domain_name, y->domain_name))
                                 continue;
                         snprintf(name, sizeof name, "guests.%s", x->name);
                         diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->domain_name_line ?: x->line, name,
@@ -844,6 +923,8 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                                  x->domain_name, y->name, y->domain_name_line ?: y->line);
                         break;
                 }
+                if (seen[k] == 0)
+                        seen[k] = (uint32_t) i + 1;
         }
 
         /* One finding per cycle, naming it in order. */
@@ -932,80 +1013,107 @@ const Guest *guests_find_unit(const Guests *g, const char *unit) {
         return NULL;
 }
 
-/* Closes f, whose buffer is *data (set by open_memstream, valid only once f is closed). */
-static int add_file(FileSet *s, const char *path, FILE *f, char **data, size_t *size) {
-        bool bad = ferror(f);
+/* A file's text, grown as it is written: a thousand guests render three thousand small files,
+ * and open_memstream() would allocate and clear BUFSIZ for each. */
+typedef struct Text {
+        char *s;
+        size_t len, cap;
+        bool oom;
+} Text;
 
-        if (fclose(f) != 0 || bad) {
-                free(*data);
+static void text_add(Text *t, const char *fmt, ...) _printf_(2, 3);
+static void text_add(Text *t, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        if (t->oom)
+                return;
+        for (;;) {
+                size_t room = t->cap - t->len;
+                va_start(ap, fmt);
+                n = vsnprintf(t->s ? t->s + t->len : NULL, room, fmt, ap);
+                va_end(ap);
+                if (n < 0) {
+                        t->oom = true;
+                        return;
+                }
+                if ((size_t) n < room) {
+                        t->len += n;
+                        return;
+                }
+                size_t cap = t->cap * 2 > t->len + n + 1 ? t->cap * 2 : t->len + n + 1;
+                char *p = realloc(t->s, cap < 256 ? 256 : cap);
+                if (!p) {
+                        t->oom = true;
+                        return;
+                }
+                t->s = p;
+                t->cap = cap < 256 ? 256 : cap;
+        }
+}
+
+/* Hands the text to the set (or frees it), and starts a new one. */
+static int text_commit(Text *t, FileSet *s, const char *path) {
+        Text done = *t;
+
+        *t = (Text) {};
+        if (done.oom || !done.s) {
+                free(done.s);
                 return -ENOMEM;
         }
-        return fileset_add(s, path, TAKE_PTR(*data), *size, 0644);
+        return fileset_add(s, path, done.s, done.len, 0644);
 }
 
 int guests_render(const Guests *g, const XlSettings *xl, const char *header, FileSet *s) {
-        char *data = NULL;
-        size_t size = 0;
-        FILE *f;
+        Text t = {};
+        char path[sizeof(PATH_GUEST_DROPINS) + GUEST_NAME_MAX + 96];
         int r;
 
         for (size_t i = 0; i < g->n; i++) {
                 const Guest *x = &g->items[i];
-                _cleanup_free_ char *p = guest_cfg_path(x->name);
 
-                if (!p || !(f = open_memstream(&data, &size)))
-                        return -ENOMEM;
-                fputs(header, f);
+                text_add(&t, "%s", header);
                 if (x->config_data) {
-                        fprintf(f, "# Adopted as it is from %s.\n", x->config_file);
-                        fputs(x->config_data, f);
+                        text_add(&t, "# Adopted as it is from %s.\n%s", x->config_file, x->config_data);
                         if (*x->config_data && !endswith(x->config_data, "\n"))
-                                fputc('\n', f);
+                                text_add(&t, "\n");
                 } else {
                         if (!xl_settings_find(&x->settings, "name"))
-                                fprintf(f, "name = \"%s\"\n", x->name);
+                                text_add(&t, "name = \"%s\"\n", x->name);
                         for (size_t j = 0; j < x->settings.n; j++)
-                                fprintf(f, "%s = %s\n", x->settings.items[j].key, x->settings.items[j].value);
+                                text_add(&t, "%s = %s\n", x->settings.items[j].key, x->settings.items[j].value);
                 }
-                r = add_file(s, p, f, &data, &size);
+                snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.cfg", x->name);
+                r = text_commit(&t, s, path);
                 if (r < 0)
                         return r;
 
                 /* the declared order for systemd: at host shutdown a guest stops before those
                  * it started after, so the guests go down in reverse order */
                 if (x->after && x->after[0]) {
-                        p = mfree(p);
-                        if (asprintf(&p, PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX "%s.service.d/50-xen-dom0-after.conf",
-                                     x->name) < 0 ||
-                            !(f = open_memstream(&data, &size)))
-                                return -ENOMEM;
-                        fputs(header, f);
-                        fputs("[Unit]\n", f);
+                        text_add(&t, "%s[Unit]\n", header);
                         STRV_FOREACH(a, x->after)
-                                fprintf(f, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
-                        r = add_file(s, p, f, &data, &size);
+                                text_add(&t, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
+                        snprintf(path, sizeof path,
+                                 PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX "%s.service.d/50-xen-dom0-after.conf", x->name);
+                        r = text_commit(&t, s, path);
                         if (r < 0)
                                 return r;
                 }
 
                 /* what the unit's stop needs: the domain's name, which may differ from NAME */
-                p = mfree(p);
-                if (asprintf(&p, PATH_GUESTS_DIR "/%s.env", x->name) < 0 || !(f = open_memstream(&data, &size)))
-                        return -ENOMEM;
-                fputs(header, f);
-                fprintf(f, "XEN_GUEST_DOMAIN=%s\n", x->domain_name ?: x->name);
-                r = add_file(s, p, f, &data, &size);
+                text_add(&t, "%sXEN_GUEST_DOMAIN=%s\n", header, x->domain_name ?: x->name);
+                snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.env", x->name);
+                r = text_commit(&t, s, path);
                 if (r < 0)
                         return r;
         }
 
-        if (!(f = open_memstream(&data, &size)))
-                return -ENOMEM;
-        fputs(header, f);
-        fputs("# xl reads this file through /etc/xen/xl.conf; set its keys in [xl], see xl.conf(5).\n", f);
+        text_add(&t, "%s# xl reads this file through /etc/xen/xl.conf; set its keys in [xl], see xl.conf(5).\n",
+                 header);
         for (size_t j = 0; j < xl->n; j++)
-                fprintf(f, "%s = %s\n", xl->items[j].key, xl->items[j].value);
-        return add_file(s, PATH_XL_CONF, f, &data, &size);
+                text_add(&t, "%s = %s\n", xl->items[j].key, xl->items[j].value);
+        return text_commit(&t, s, PATH_XL_CONF);
 }
 
 /* ---- changes -------------------------------------------------------------------------------- */

@@ -57,6 +57,10 @@ typedef struct Guest {
 typedef struct Guests {
         Guest *items;
         size_t n;
+        /* names to indices: open addressing, index + 1 in each slot (0: empty), a power of two
+         * at least twice n, so that a host with a thousand guests reads in linear time */
+        uint32_t *slots;
+        size_t n_slots;
 } Guests;
 
 void xl_settings_done(XlSettings *s);
