@@ -151,6 +151,11 @@ int main(int argc, char *argv[]) {
                 }
         }
 
+        /* xendomains' directory, under the unit tier's root too */
+        _cleanup_free_ char *auto_dir = manager_root_path("/etc/xen/auto");
+        if (auto_dir)
+                guests_auto_dir = auto_dir;
+
         switch (mode) {
         case ARG_CHECK:
                 return offline_check(config);

@@ -63,7 +63,7 @@ int config_validate(const Config *c, const char *machine, Diagnostics *d) {
                         return -errno;
                 machine = u.machine;
         }
-        if (guests_validate(&c->guests, c->path, d) < 0)
+        if (guests_validate(&c->guests, c->path, d) < 0 || guests_check_auto(&c->guests, c->path, d) < 0)
                 return -ENOMEM;
         if (!streq(machine, "x86_64"))
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, c->path, v[OPT_ENABLE].line, "xen.enable",

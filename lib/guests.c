@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libxlutil.h>
@@ -971,6 +972,55 @@ static void order_visit(const Guests *g, size_t i, bool *placed, size_t *order, 
                         order_visit(g, t - g->items, placed, order, n);
         }
         order[(*n)++] = i;
+}
+
+const char *guests_auto_dir = "/etc/xen/auto";
+
+static void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+
+int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
+        _cleanup_(closedirp) DIR *dir = NULL;
+        struct dirent *de;
+
+        if (g->n == 0 || !guests_auto_dir || !(dir = opendir(guests_auto_dir)))
+                return 0; /* none there: nothing to warn of */
+        while ((de = readdir(dir))) {
+                _cleanup_free_ char *file = NULL, *real = NULL, *data = NULL, *reason = NULL;
+                const char *domain = NULL;
+                XluParsed x = {};
+                int r;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&file, "%s/%s", guests_auto_dir, de->d_name) < 0)
+                        return -ENOMEM;
+                real = realpath(file, NULL);
+                r = read_guest_file(file, &data, &reason);
+                if (r == -ENOMEM)
+                        return r;
+                if (r == 0 && xlu_parse(data, strlen(data), &x, &reason) == 0)
+                        (void) xlu_cfg_get_string(x.cfg, "name", &domain, 1);
+                for (size_t i = 0; i < g->n; i++) {
+                        const Guest *y = &g->items[i];
+                        _cleanup_free_ char *adopted = y->config_file ? realpath(y->config_file, NULL) : NULL;
+                        char name[GUEST_NAME_MAX + 16];
+
+                        if (!(real && adopted && streq(real, adopted)) &&
+                            !(domain && y->domain_name && streq(domain, y->domain_name)))
+                                continue;
+                        snprintf(name, sizeof name, "guests.%s", y->name);
+                        diag_add(d, DIAG_WARNING, DIAG_VALUE, path, y->line, name,
+                                 "%s starts domain \"%s\" too, through xendomains at boot: remove it from %s, "
+                                 "xen-dom0d starts this guest",
+                                 file, y->domain_name ?: y->name, guests_auto_dir);
+                        break;
+                }
+                xlu_parsed_done(&x);
+        }
+        return 0;
 }
 
 int guests_start_order(const Guests *g, size_t **ret) {

@@ -107,6 +107,12 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d);
 /* The checks between guests: settings or a configFile (one of them), after names declared
  * guests and has no cycle, no two guests with one domain name. Returns 0 or -ENOMEM. */
 int guests_validate(const Guests *g, const char *path, Diagnostics *d);
+/* Where xendomains finds the domains it starts at boot; the daemon points it under its root. */
+extern const char *guests_auto_dir;
+/* Warns of each declared guest that a file of guests_auto_dir starts too (its configFile, or a
+ * file with its domain name): xendomains would start it before xen-dom0d does. Returns 0 or
+ * -ENOMEM; a directory that is not there is no finding. */
+int guests_check_auto(const Guests *g, const char *path, Diagnostics *d);
 /* The guests in an order that puts every one after those it names in after, otherwise in the
  * file's order. ret holds g->n indices; the guests must be validated (no cycle). */
 int guests_start_order(const Guests *g, size_t **ret);

@@ -3,7 +3,9 @@
  * change (live or pending a guest restart). Messages are in tests/data/bad/guests-*.err and the
  * rendered files in tests/data/golden/guests. */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "guests.h"
 #include "strv.h"
@@ -169,6 +171,47 @@ START_TEST(test_dump_round_trip) {
 }
 END_TEST
 
+/* A guest that xendomains would start from /etc/xen/auto too: a warning, not an error. */
+START_TEST(test_auto_dir_warning) {
+        _cleanup_free_ char *dir = test_mkdtemp(), *autodir = NULL, *adopted = NULL, *text = NULL, *link = NULL,
+                            *other = NULL;
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_config_free_ Config *c = NULL;
+        FILE *f;
+
+        ck_assert_int_ge(asprintf(&autodir, "%s/auto", dir), 0);
+        ck_assert_int_eq(mkdir(autodir, 0755), 0);
+        ck_assert_int_ge(asprintf(&adopted, "%s/db.cfg", dir), 0);
+        f = fopen(adopted, "w");
+        fputs("name = \"db\"\nkernel = \"/k\"\n", f);
+        fclose(f);
+        /* the adopted file linked into the directory, as /etc/xen/auto holds them */
+        ck_assert_int_ge(asprintf(&link, "%s/db", autodir), 0);
+        ck_assert_int_eq(symlink(adopted, link), 0);
+        /* another file that starts the domain of a declared guest */
+        ck_assert_int_ge(asprintf(&other, "%s/web.cfg", autodir), 0);
+        f = fopen(other, "w");
+        fputs("name = \"web-1\"\nkernel = \"/k\"\n", f);
+        fclose(f);
+        ck_assert_int_ge(asprintf(&text,
+                                  "[xen]\nenable = true\n[guests.db]\nconfigFile = %s\n"
+                                  "[guests.web.settings]\nname = \"web-1\"\nkernel = \"/k\"\n"
+                                  "[guests.app.settings]\nkernel = \"/k\"\n",
+                                  adopted),
+                         0);
+        guests_auto_dir = autodir;
+        c = test_load(text, &d);
+        guests_auto_dir = "/etc/xen/auto";
+        ck_assert_ptr_nonnull(c);
+        _cleanup_free_ char *m = test_diag_text(&d);
+        ck_assert_uint_eq(d.n, 2);
+        ck_assert_msg(strstr(m, "warning: guests.db: ") && strstr(m, "/auto/db starts domain \"db\" too"), "%s", m);
+        ck_assert_msg(strstr(m, "warning: guests.web: ") && strstr(m, "/auto/web.cfg starts domain \"web-1\" too"),
+                      "%s", m);
+        test_rm_rf(dir);
+}
+END_TEST
+
 /* A thousand guests in a chain read, validate and order; the numbers are bench/'s. */
 START_TEST(test_thousand) {
         _cleanup_free_ char *text = NULL;
@@ -202,6 +245,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_unit_names);
         tcase_add_test(tc, test_key_tables_sorted);
         tcase_add_test(tc, test_dump_round_trip);
+        tcase_add_test(tc, test_auto_dir_warning);
         tcase_add_test(tc, test_thousand);
         tcase_set_timeout(tc, 60);
         suite_add_tcase(s, tc);
