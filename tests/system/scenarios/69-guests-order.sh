@@ -76,6 +76,10 @@ a=$(started_at sa) b=$(started_at sb) c=$(started_at sc)
 diag "xl monitors started at (monotonic µs): sa $a, sb $b, sc $c"
 check "the units started in the declared order: sa, then sb, then sc" test "$a" -lt "$b" -a "$b" -lt "$c"
 check_match "xl is sa's unit's main process, the domain's monitor" '^xl$' ps -o comm= -p "$(prop xen-guest@sa.service MainPID)"
+check_match "machinectl lists the guests, class vm, registered by xen-dom0d" '^systest-sa +vm +xen-dom0d' \
+	machinectl list --no-legend
+check_eq "machined's unit of sa is its xen-guest@ unit, its leader xl" "xen-guest@sa.service $(prop xen-guest@sa.service MainPID)" \
+	sh -c 'echo "$(machinectl show systest-sa -p Unit --value) $(machinectl show systest-sa -p Leader --value)"'
 # At host shutdown systemd stops units in reverse order of After=: sc before sb before sa.
 check_match "systemd orders sc's unit after sb's (the daemon's drop-in)" 'xen-guest@sb\.service' prop xen-guest@sc.service After
 check_match "and sb's after sa's" 'xen-guest@sa\.service' prop xen-guest@sb.service After
