@@ -11,6 +11,7 @@
 #include "strv.h"
 #include "systemd-client.h"
 #include "xen-child.h"
+#include "xen-backend.h"
 #include "xen.h"
 
 /* How often a started guest's readiness is looked at. */
@@ -21,7 +22,7 @@
 static const char *const state_names[_GUEST_RUN_STATE_MAX] = {
         [GUEST_RUN_OFF] = "off",           [GUEST_RUN_WAITING] = "waiting", [GUEST_RUN_STARTING] = "starting",
         [GUEST_RUN_READYING] = "readying", [GUEST_RUN_UP] = "up",           [GUEST_RUN_FAILED] = "failed",
-        [GUEST_RUN_SKIPPED] = "skipped",   [GUEST_RUN_UNDECLARED] = "undeclared",
+        [GUEST_RUN_SKIPPED] = "skipped",   [GUEST_RUN_UNDECLARED] = "undeclared", [GUEST_RUN_STOPPING] = "stopping",
 };
 
 const char *guest_run_state_to_string(GuestRunState s) {
@@ -116,6 +117,11 @@ static void run_up(Manager *m, GuestRun *r) {
 
 static void dispatch(Manager *m);
 
+/* A domain that runs on: not one going away after its shutdown. */
+static bool domain_alive(const XenDomain *d) {
+        return d->state != XEN_DOMAIN_SHUTDOWN && d->state != XEN_DOMAIN_DYING && d->state != XEN_DOMAIN_CRASHED;
+}
+
 static int on_poll(sd_event_source *s, uint64_t usec, void *userdata) {
         dispatch(userdata);
         return 0;
@@ -166,7 +172,7 @@ static void readiness_done(void *userdata, int error, const char *data, size_t s
 
         r->child = NULL;
         if (error == 0 && r->state == GUEST_RUN_READYING)
-                r->deadline = 0; /* seen: up at the next look */
+                r->ready_seen = true; /* up at the next look */
 }
 
 /* ---- the start --------------------------------------------------------------------------- */
@@ -197,6 +203,17 @@ static int start_run(Manager *m, GuestRun *r) {
 
         if (!unit)
                 return -ENOMEM;
+        const Guest *g = guests_find(&m->config->guests, r->name);
+        char *domain = strdup(g && g->domain_name ? g->domain_name : r->name);
+
+        if (!domain)
+                return -ENOMEM;
+        /* a new start takes the declaration as it is now: its domain name, nothing pending */
+        free(r->domain);
+        r->domain = domain;
+        r->pending = strv_free(r->pending);
+        r->ready_seen = false;
+        r->stopped = false;
         r->state = GUEST_RUN_STARTING;
         r->start_requested = now_usec(CLOCK_MONOTONIC);
         r->error = mfree(r->error);
@@ -240,10 +257,21 @@ static void dispatch(Manager *m) {
 
                         if (!r)
                                 continue;
+                        if (r->state == GUEST_RUN_OFF && !r->stopped) {
+                                /* not started by us (autostart = false), but it runs: adopted */
+                                XenDomain *d = xen_domain_by_name(m, r->domain);
+                                if (d && domain_alive(d)) {
+                                        r->adopted = true;
+                                        r->start_requested = 0;
+                                        run_up(m, r);
+                                        changed = true;
+                                }
+                        }
                         if (r->state == GUEST_RUN_WAITING) {
                                 if (needs_up(m, g, &lost)) {
+                                        XenDomain *running = xen_domain_by_name(m, r->domain);
                                         /* running already (a daemon restart, a start by hand): adopted */
-                                        if (xen_domain_by_name(m, r->domain)) {
+                                        if (running && domain_alive(running)) {
                                                 r->adopted = true;
                                                 r->start_requested = 0;
                                                 r->state = GUEST_RUN_READYING;
@@ -263,10 +291,10 @@ static void dispatch(Manager *m) {
                         }
                         if (r->state == GUEST_RUN_READYING) {
                                 XenDomain *d = xen_domain_by_name(m, r->domain);
-                                if (d && (!g->readiness_key || r->deadline == 0)) {
+                                if (d && domain_alive(d) && (!g->readiness_key || r->ready_seen)) {
                                         run_up(m, r);
                                         changed = true;
-                                } else if (r->deadline != 0 && now >= r->deadline) {
+                                } else if (now >= r->deadline) {
                                         if (!d)
                                                 run_failed(m, r, "its domain %s did not appear within %" PRIu64
                                                                  " s (journalctl -u xen-guest@%s shows xl's messages)",
@@ -423,8 +451,14 @@ void guests_config_changed(Manager *m, const Config *old) {
                                                    strv_length(r->pending) == 1 ? "s" : "", r->name);
                         }
                 }
-                free(r->domain);
-                r->domain = strdup(now->domain_name ?: now->name);
+                /* a running domain keeps its name until it restarts (a rename is pending) */
+                if (!IN_SET(r->state, GUEST_RUN_UP, GUEST_RUN_READYING, GUEST_RUN_STARTING, GUEST_RUN_STOPPING)) {
+                        char *domain = strdup(now->domain_name ?: now->name);
+                        if (domain) {
+                                free(r->domain);
+                                r->domain = domain;
+                        }
+                }
         }
         for (size_t i = 0; i < gs->n; i++)
                 if (!guests_find_run(m, gs->items[i].name)) {
@@ -477,6 +511,10 @@ int guests_start_one(Manager *m, const char *name) {
                 return -ENOENT;
         if (IN_SET(r->state, GUEST_RUN_STARTING, GUEST_RUN_READYING, GUEST_RUN_UP))
                 return 0;
+        if (r->state == GUEST_RUN_STOPPING) {
+                r->start_after_stop = true; /* once its stop ended */
+                return 0;
+        }
         r->state = GUEST_RUN_WAITING;
         r->error = mfree(r->error);
         /* what it starts after comes first: a guest skipped for a failed one is tried again */
@@ -489,28 +527,40 @@ int guests_start_one(Manager *m, const char *name) {
 
 static void on_stop_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
         GuestRun *r = userdata;
-        bool restart = r->state == GUEST_RUN_STARTING; /* stop_run() marks a restart so */
 
+        if (r->state != GUEST_RUN_STOPPING)
+                return; /* overtaken by a later request */
         if (error || !streq_ptr(result, "done"))
                 log_error("Guest %s: stop of %s %s", r->name, unit, error ?: strna(result));
-        if (restart) {
+        if (r->start_after_stop) {
+                r->start_after_stop = false;
                 r->state = GUEST_RUN_WAITING;
-                r->pending = strv_free(r->pending);
                 dispatch(m);
-        } else
+        } else {
+                r->state = GUEST_RUN_OFF;
                 manager_update_state(m);
+        }
 }
 
 static int stop_run(Manager *m, GuestRun *r, bool then_start) {
         _cleanup_free_ char *unit = guest_unit_name(r->name);
+        int k;
 
         if (!unit)
                 return -ENOMEM;
         r->child = xen_child_cancel(r->child);
-        /* a restart waits in STARTING for the stop to end, then starts afresh */
-        r->state = then_start ? GUEST_RUN_STARTING : GUEST_RUN_OFF;
+        /* a start job in flight is canceled by this one: its callback finds STOPPING and
+         * leaves it; a restart starts afresh once the stop ended */
+        r->state = GUEST_RUN_STOPPING;
+        r->start_after_stop = then_start;
+        r->stopped = true;
         r->error = mfree(r->error);
-        return systemd_job(m, "StopUnit", unit, on_stop_done, r);
+        k = systemd_job(m, "StopUnit", unit, on_stop_done, r);
+        if (k < 0) {
+                r->state = GUEST_RUN_OFF;
+                set_error(r, "cannot ask systemd to stop %s: %s", unit, strerror(-k));
+        }
+        return k;
 }
 
 int guests_stop_one(Manager *m, const char *name) {

@@ -15,6 +15,7 @@ typedef enum GuestRunState {
         GUEST_RUN_FAILED,     /* its start failed, or it never became ready */
         GUEST_RUN_SKIPPED,    /* a guest it starts after failed: not started */
         GUEST_RUN_UNDECLARED, /* removed from the file: left running as it is */
+        GUEST_RUN_STOPPING,   /* its unit's stop job is in flight */
         _GUEST_RUN_STATE_MAX,
 } GuestRunState;
 
@@ -34,6 +35,9 @@ typedef struct GuestRun {
         uint32_t memory_domid;
         uint64_t memory_kib;
         bool adopted;               /* it ran already when this daemon first looked */
+        bool ready_seen;            /* its readiness key was read */
+        bool start_after_stop;      /* a restart, or a start asked for while it stops */
+        bool stopped;               /* stopped on request: not adopted again while it dies */
 } GuestRun;
 
 const char *guest_run_state_to_string(GuestRunState s);

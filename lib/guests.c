@@ -1103,7 +1103,7 @@ static void text_add(Text *t, const char *fmt, ...) {
 }
 
 /* Hands the text to the set (or frees it), and starts a new one. */
-static int text_commit(Text *t, FileSet *s, const char *path) {
+static int text_commit(Text *t, FileSet *s, const char *path, mode_t mode) {
         Text done = *t;
 
         *t = (Text) {};
@@ -1111,7 +1111,7 @@ static int text_commit(Text *t, FileSet *s, const char *path) {
                 free(done.s);
                 return -ENOMEM;
         }
-        return fileset_add(s, path, done.s, done.len, 0644);
+        return fileset_add(s, path, done.s, done.len, mode);
 }
 
 int guests_render(const Guests *g, const XlSettings *xl, const char *header, FileSet *s) {
@@ -1133,28 +1133,28 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                         for (size_t j = 0; j < x->settings.n; j++)
                                 text_add(&t, "%s = %s\n", x->settings.items[j].key, x->settings.items[j].value);
                 }
+                /* root's alone: an adopted file may hold a VNC or SPICE password */
                 snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.cfg", x->name);
-                r = text_commit(&t, s, path);
+                r = text_commit(&t, s, path, 0600);
                 if (r < 0)
                         return r;
 
                 /* the declared order for systemd: at host shutdown a guest stops before those
-                 * it started after, so the guests go down in reverse order */
-                if (x->after && x->after[0]) {
-                        text_add(&t, "%s[Unit]\n", header);
-                        STRV_FOREACH(a, x->after)
-                                text_add(&t, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
-                        snprintf(path, sizeof path,
-                                 PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX "%s.service.d/50-xen-dom0-after.conf", x->name);
-                        r = text_commit(&t, s, path);
-                        if (r < 0)
-                                return r;
-                }
+                 * it started after, so the guests go down in reverse order; written for every
+                 * guest, so that an order taken away is taken away from systemd too */
+                text_add(&t, "%s[Unit]\n", header);
+                STRV_FOREACH(a, x->after)
+                        text_add(&t, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
+                snprintf(path, sizeof path, PATH_GUEST_DROPINS "/" GUEST_UNIT_PREFIX "%s.service.d/50-xen-dom0-after.conf",
+                         x->name);
+                r = text_commit(&t, s, path, 0644);
+                if (r < 0)
+                        return r;
 
                 /* what the unit's stop needs: the domain's name, which may differ from NAME */
                 text_add(&t, "%sXEN_GUEST_DOMAIN=%s\n", header, x->domain_name ?: x->name);
                 snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.env", x->name);
-                r = text_commit(&t, s, path);
+                r = text_commit(&t, s, path, 0644);
                 if (r < 0)
                         return r;
         }
@@ -1163,7 +1163,7 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                  header);
         for (size_t j = 0; j < xl->n; j++)
                 text_add(&t, "%s = %s\n", xl->items[j].key, xl->items[j].value);
-        return text_commit(&t, s, PATH_XL_CONF);
+        return text_commit(&t, s, PATH_XL_CONF, 0644);
 }
 
 /* ---- changes -------------------------------------------------------------------------------- */
