@@ -76,30 +76,32 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         return r;
 }
 
+static void set_errorv(GuestRun *r, const char *fmt, va_list ap) _printf_(2, 0);
+static void set_errorv(GuestRun *r, const char *fmt, va_list ap) {
+        char *s = NULL;
+
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        free(r->error);
+        r->error = s;
+}
+
 static void set_error(GuestRun *r, const char *fmt, ...) _printf_(2, 3);
 static void set_error(GuestRun *r, const char *fmt, ...) {
         va_list ap;
-        char *s = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        set_errorv(r, fmt, ap);
         va_end(ap);
-        free(r->error);
-        r->error = s;
 }
 
 static void run_failed(Manager *m, GuestRun *r, const char *fmt, ...) _printf_(3, 4);
 static void run_failed(Manager *m, GuestRun *r, const char *fmt, ...) {
         va_list ap;
-        char *s = NULL;
 
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        set_errorv(r, fmt, ap);
         va_end(ap);
-        free(r->error);
-        r->error = s;
         r->state = GUEST_RUN_FAILED;
         r->child = xen_child_cancel(r->child);
         log_event(LOG_ERR, MESSAGE_GUEST_FAILED, NULL, "Guest %s failed: %s", r->name, strna(r->error));
