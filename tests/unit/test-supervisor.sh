@@ -1113,6 +1113,12 @@ guest_section() { # NAME [KEY=VALUE...]: a guest with a kernel, and its own keys
 gstart() { start_of "xen-guest@$1.service"; }
 gdone() { echo " xen-guest@$1.service done"; }
 status_has() { mprop StatusText | grep -qF -- "$1"; }
+guest_state_is() { # NAME STATE: as ListGuests says
+	B --json=short call org.xenproject.Dom0 $P $I ListGuests 2>/dev/null | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)["data"][0]
+sys.exit(0 if [r for r in rows if r[0] == sys.argv[1] and r[3] == sys.argv[2]] else 1)' "$1" "$2"
+}
 
 scenario guests-order --xen-control "$BUS_DIR/guests-order/hv"
 {
@@ -1227,13 +1233,16 @@ scenario_end
 # A guest that fails: named, its dependents not started, the rest up, the manager degraded; a
 # readiness that never comes fails after its timeout.
 scenario guests-fail --xen-control "$BUS_DIR/guests-fail/hv"
+XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
 {
 	guest_section x
 	guest_section y after=x
 	guest_section z
 	guest_section t readiness=xenstore:never readinessTimeout=1
+	guest_section h
 } | guest_conf
 ctl behaviour xen-guest@x.service fail
+ctl behaviour xen-guest@h.service hang
 XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
 wait_until 10 has "NOTIFY READY=1"
 wait_until $((10 + 3 * slow)) dlog "Guest t failed"
@@ -1246,6 +1255,17 @@ check "guests: its dependent is named, with why" dlog "Guest y not started: it s
 check "guests: an independent guest is up all the same" has "HV add z"
 check "guests: a readiness key never written fails after readinessTimeout" dlog "Guest t failed: it did not write never within 1 s"
 check "guests: STATUS= names the first failure" status_has "degraded: 7 of 7 components up, guest x failed"
+# restart-guest while the guest's start job hangs: the stop cancels the start, whose callback
+# must not count it as a failure, and the guest starts again after the stop.
+check "guests: a hanging start job is in flight" has "$(gstart h)"
+ctl behaviour xen-guest@h.service ok
+"$XCTL" restart-guest h >/dev/null 2>&1
+wait_until 10 has "HV add h"
+check "guests: restart-guest during a hanging start: stopped, then started again" \
+	before "$(at "CALL StopUnit $SD xen-guest@h.service")" "$(at "$(gstart h)" 2)"
+check "guests: the canceled start is not taken for a failure" test "$(grep -c "Guest h failed" "$S/daemon.log")" -eq 0
+wait_until 10 guest_state_is h up
+check "guests: h is up after it" guest_state_is h up
 scenario_end
 
 # ---- 5: collect the background one ----------------------------------------------------------
