@@ -51,10 +51,9 @@ static int read_state(Manager *m) {
 }
 
 static void on_builder_done(Manager *m, const char *unit, const char *result, const char *error, void *userdata) {
-        usec_t started = *(usec_t *) userdata;
+        usec_t started = m->boot_started;
         int r;
 
-        free(userdata);
         m->boot_running = false;
         free(m->boot_error);
         m->boot_error = NULL;
@@ -87,7 +86,6 @@ static void on_builder_done(Manager *m, const char *unit, const char *result, co
 }
 
 int boot_entries_refresh(Manager *m) {
-        usec_t *started;
         int r;
 
         if (!config_bool(m->config, OPT_ENABLE))
@@ -100,13 +98,11 @@ int boot_entries_refresh(Manager *m) {
                 announce(m);
                 return 0;
         }
-        started = malloc(sizeof(usec_t));
-        if (!started)
-                return -ENOMEM;
-        *started = now_usec(CLOCK_REALTIME);
-        r = systemd_job(m, "StartUnit", BOOT_ENTRIES_UNIT, on_builder_done, started);
+        /* In the manager, not in the job: a job still in flight when the daemon exits owns
+         * nothing (one run at a time, boot_running says). */
+        m->boot_started = now_usec(CLOCK_REALTIME);
+        r = systemd_job(m, "StartUnit", BOOT_ENTRIES_UNIT, on_builder_done, NULL);
         if (r < 0) {
-                free(started);
                 free(m->boot_error);
                 if (asprintf(&m->boot_error, "Cannot start %s: %s", BOOT_ENTRIES_UNIT, strerror(-r)) < 0)
                         m->boot_error = NULL;

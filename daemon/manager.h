@@ -83,6 +83,7 @@ struct Manager {
         BootState boot;
         bool boot_loaded;           /* boot holds a state read from the builder */
         bool boot_running;          /* the builder's start job is in flight */
+        usec_t boot_started;        /* CLOCK_REALTIME: when it was asked to start */
         bool boot_again;            /* the inputs changed while it ran: once more after it */
         char *boot_error;           /* the builder failed without leaving a state */
         /* the declared guests (guests.c) */
