@@ -58,6 +58,7 @@ int manager_new(const char *config_path, Manager **ret) {
                 component_init(&m->components[i], &component_table[i], m);
         m->store_ready = store_ready;
         m->ready = on_ready;
+        m->guest_status = guests_status;
         *ret = m;
         return 0;
 }

@@ -8,7 +8,6 @@
 #include "bus-component.h"
 #include "bus-manager.h"
 #include "log.h"
-#include "guests.h"
 #include "manager.h"
 #include "strv.h"
 
@@ -113,7 +112,7 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
         }
         if (up == _COMP_MAX) {
                 bool guests_degraded = false;
-                _cleanup_free_ char *guests = guests_status(m, &guests_degraded);
+                _cleanup_free_ char *guests = m->guest_status ? m->guest_status(m, &guests_degraded) : NULL;
 
                 if (asprintf(&s, "%s: %u of %d components up%s%s%s", guests_degraded ? "degraded" : "running", up,
                              _COMP_MAX, guests ? ", " : "", strempty(guests),

@@ -91,6 +91,9 @@ struct Manager {
         size_t n_guest_runs;
         sd_event_source *guest_timer;
         bool guests_begun;
+        /* Set by the daemon: the declared guests' part of StatusText (guests.c), NULL when none;
+         * *ret_degraded when one failed. */
+        char *(*guest_status)(Manager *m, bool *ret_degraded);
         /* Set by the daemon: called once, when READY=1 went out. */
         void (*ready)(Manager *m);
 
