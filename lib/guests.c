@@ -1134,8 +1134,12 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                                 text_add(&t, "%s = %s\n", x->settings.items[j].key, x->settings.items[j].value);
                 }
                 /* root's alone: an adopted file may hold a VNC or SPICE password */
-                snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.cfg", x->name);
-                r = text_commit(&t, s, path, 0600);
+                _cleanup_free_ char *cfg = guest_cfg_path(x->name);
+                if (!cfg) {
+                        free(t.s);
+                        return -ENOMEM;
+                }
+                r = text_commit(&t, s, cfg, 0600);
                 if (r < 0)
                         return r;
 
