@@ -144,6 +144,12 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL, "line is not valid UTF-8");
                 return NULL;
         }
+        /* A comment is never handed over, so it may be of any length (a --dump-config header
+         * names the file, whose path may be long). */
+        q = b;
+        lskip(&q, e);
+        if (q < e && (*q == ';' || *q == '#'))
+                return NULL;
         if (len + 2 > n) {
                 diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
                          "line is too long (%zu bytes, at most %zu); continue a long value on indented lines",

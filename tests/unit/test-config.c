@@ -132,6 +132,25 @@ START_TEST(test_comments_whole_lines) {
 }
 END_TEST
 
+/* A comment is never handed to the parser: a long one (a dump's header naming a file deep in a
+ * tree) is read, while a long value line is still refused. */
+START_TEST(test_long_comment_line) {
+        char comment[1024], value[1024];
+
+        memset(comment, 'x', sizeof comment);
+        memcpy(comment, "# ", 2);
+        comment[sizeof comment - 1] = 0;
+        snprintf(value, sizeof value, "[xen]\nbootParams = %.*s\n", 400, comment + 2);
+        _cleanup_free_ char *text = NULL;
+        ck_assert_int_ge(asprintf(&text, "%s\n   ;%s\n[xen]\ndebug = true\n", comment, comment), 0);
+        _cleanup_config_free_ Config *c = load_ok(text);
+        _cleanup_free_ char *long_value = parse_fail(value);
+
+        ck_assert(config_bool(c, OPT_DEBUG));
+        ck_assert_msg(strstr(long_value, ":2: line is too long (413 bytes, at most 198)"), "%s", long_value);
+}
+END_TEST
+
 START_TEST(test_assert_arch) {
         _cleanup_free_ char *m = load_fail("[xen]\n", "aarch64");
 
@@ -493,6 +512,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_store_type_from_path);
         tcase_add_test(tc, test_multiline_and_lists);
         tcase_add_test(tc, test_comments_whole_lines);
+        tcase_add_test(tc, test_long_comment_line);
         tcase_add_test(tc, test_assert_arch);
         tcase_add_test(tc, test_assert_memory);
         tcase_add_test(tc, test_assert_debug_needs_trace);
