@@ -319,6 +319,8 @@ void guests_done(Guests *g) {
                 guest_done(&g->items[i]);
         free(g->items);
         free(g->slots);
+        strv_free(g->auto_files);
+        free(g->auto_guests);
         *g = (Guests) {};
 }
 
@@ -783,6 +785,8 @@ static int settings_domain_name(Guest *g) {
         return r;
 }
 
+static int guests_scan_auto(Guests *g);
+
 int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
         int r;
 
@@ -809,7 +813,7 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
                                 return -ENOMEM;
                 }
         }
-        return 0;
+        return guests_scan_auto(g);
 }
 
 /* ---- validation ----------------------------------------------------------------------------- */
@@ -981,44 +985,87 @@ static void closedirp(DIR **d) {
                 closedir(*d);
 }
 
-int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
+/* The files of guests_auto_dir that start a declared guest: the same file as its configFile, or
+ * one naming its domain. Read with the configuration, so that validation and rendering stay
+ * pure. A directory that is not there holds none. */
+static int guests_scan_auto(Guests *g) {
         _cleanup_(closedirp) DIR *dir = NULL;
+        _cleanup_free_ char **adopted = NULL;
         struct dirent *de;
+        int r = 0;
 
         if (g->n == 0 || !guests_auto_dir || !(dir = opendir(guests_auto_dir)))
-                return 0; /* none there: nothing to warn of */
-        while ((de = readdir(dir))) {
+                return 0;
+        adopted = calloc(g->n, sizeof(char *));
+        if (!adopted)
+                return -ENOMEM;
+        for (size_t i = 0; i < g->n; i++)
+                if (g->items[i].config_file)
+                        adopted[i] = realpath(g->items[i].config_file, NULL);
+        while (r >= 0 && (de = readdir(dir))) {
                 _cleanup_free_ char *file = NULL, *real = NULL, *data = NULL, *reason = NULL;
                 const char *domain = NULL;
                 XluParsed x = {};
-                int r;
+                size_t *more;
 
                 if (de->d_name[0] == '.')
                         continue;
-                if (asprintf(&file, "%s/%s", guests_auto_dir, de->d_name) < 0)
-                        return -ENOMEM;
+                if (asprintf(&file, "%s/%s", guests_auto_dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
                 real = realpath(file, NULL);
                 r = read_guest_file(file, &data, &reason);
                 if (r == -ENOMEM)
-                        return r;
-                if (r == 0 && xlu_parse(data, strlen(data), &x, &reason) == 0)
+                        break;
+                r = 0;
+                if (data && xlu_parse(data, strlen(data), &x, &reason) == 0)
                         (void) xlu_cfg_get_string(x.cfg, "name", &domain, 1);
                 for (size_t i = 0; i < g->n; i++) {
                         const Guest *y = &g->items[i];
-                        _cleanup_free_ char *adopted = y->config_file ? realpath(y->config_file, NULL) : NULL;
-                        char name[GUEST_NAME_MAX + 16];
-
-                        if (!(real && adopted && streq(real, adopted)) &&
+                        if (!(real && adopted[i] && streq(real, adopted[i])) &&
                             !(domain && y->domain_name && streq(domain, y->domain_name)))
                                 continue;
-                        snprintf(name, sizeof name, "guests.%s", y->name);
-                        diag_add(d, DIAG_WARNING, DIAG_VALUE, path, y->line, name,
-                                 "%s starts domain \"%s\" too, through xendomains at boot: remove it from %s, "
-                                 "xen-dom0d starts this guest",
-                                 file, y->domain_name ?: y->name, guests_auto_dir);
+                        more = reallocarray(g->auto_guests, strv_length(g->auto_files) + 1, sizeof(size_t));
+                        if (!more || strv_extend(&g->auto_files, de->d_name) < 0) {
+                                if (more)
+                                        g->auto_guests = more;
+                                r = -ENOMEM;
+                                break;
+                        }
+                        g->auto_guests = more;
+                        g->auto_guests[strv_length(g->auto_files) - 1] = i;
                         break;
                 }
                 xlu_parsed_done(&x);
+        }
+        for (size_t i = 0; i < g->n; i++)
+                free(adopted[i]);
+        if (r < 0)
+                return r;
+        /* in the directory's order for xendomains' glob (sorted), whatever readdir() gave */
+        for (size_t i = 1; g->auto_files && g->auto_files[i]; i++)
+                for (size_t j = i; j > 0 && strcmp(g->auto_files[j - 1], g->auto_files[j]) > 0; j--) {
+                        char *t = g->auto_files[j];
+                        size_t k = g->auto_guests[j];
+                        g->auto_files[j] = g->auto_files[j - 1];
+                        g->auto_guests[j] = g->auto_guests[j - 1];
+                        g->auto_files[j - 1] = t;
+                        g->auto_guests[j - 1] = k;
+                }
+        return 0;
+}
+
+int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
+        for (size_t i = 0; g->auto_files && g->auto_files[i]; i++) {
+                const Guest *y = &g->items[g->auto_guests[i]];
+                char name[GUEST_NAME_MAX + 16];
+
+                snprintf(name, sizeof name, "guests.%s", y->name);
+                diag_add(d, DIAG_WARNING, DIAG_VALUE, path, y->line, name,
+                         "%s/%s starts domain \"%s\" too: xendomains skips it while the guest is declared; "
+                         "remove it from %s, xen-dom0d starts this guest",
+                         guests_auto_dir, g->auto_files[i], y->domain_name ?: y->name, guests_auto_dir);
         }
         return 0;
 }
@@ -1167,7 +1214,16 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                  header);
         for (size_t j = 0; j < xl->n; j++)
                 text_add(&t, "%s = %s\n", xl->items[j].key, xl->items[j].value);
-        return text_commit(&t, s, PATH_XL_CONF, 0644);
+        r = text_commit(&t, s, PATH_XL_CONF, 0644);
+        if (r < 0)
+                return r;
+
+        text_add(&t, "%s# The files of /etc/xen/auto that start a declared guest, one a line: xendomains.service\n"
+                 "# leaves them out of " XENDOMAINS_AUTO_DIR ", where xendomains looks.\n",
+                 header);
+        for (size_t i = 0; g->auto_files && g->auto_files[i]; i++)
+                text_add(&t, "%s\n", g->auto_files[i]);
+        return text_commit(&t, s, PATH_XENDOMAINS_SKIP, 0644);
 }
 
 /* ---- changes -------------------------------------------------------------------------------- */

@@ -61,6 +61,10 @@ typedef struct Guests {
          * at least twice n, so that a host with a thousand guests reads in linear time */
         uint32_t *slots;
         size_t n_slots;
+        /* the files of guests_auto_dir that start a declared guest (names in that directory,
+         * sorted), and the guest each starts: xendomains skips them */
+        char **auto_files;
+        size_t *auto_guests;
 } Guests;
 
 void xl_settings_done(XlSettings *s);
@@ -110,14 +114,15 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d);
 /* Where xendomains finds the domains it starts at boot; the daemon points it under its root. */
 extern const char *guests_auto_dir;
 /* Warns of each declared guest that a file of guests_auto_dir starts too (its configFile, or a
- * file with its domain name): xendomains would start it before xen-dom0d does. Returns 0 or
- * -ENOMEM; a directory that is not there is no finding. */
+ * file with its domain name, as guests_finish() found them): xendomains skips that file, and
+ * the file should go. Returns 0 or -ENOMEM. */
 int guests_check_auto(const Guests *g, const char *path, Diagnostics *d);
 /* The guests in an order that puts every one after those it names in after, otherwise in the
  * file's order. ret holds g->n indices; the guests must be validated (no cycle). */
 int guests_start_order(const Guests *g, size_t **ret);
-/* The rendered files: each guest's xl.cfg under PATH_GUESTS_DIR, and xl.conf, each starting
- * with header (comment lines). Returns 0 or -ENOMEM. */
+/* The rendered files: each guest's xl.cfg under PATH_GUESTS_DIR, xl.conf, and the list of the
+ * files of guests_auto_dir that xendomains skips (PATH_XENDOMAINS_SKIP), each starting with
+ * header (comment lines). Returns 0 or -ENOMEM. */
 int guests_render(const Guests *g, const XlSettings *xl, const char *header, FileSet *s);
 /* The path of a guest's rendered xl.cfg; caller frees. */
 char *guest_cfg_path(const char *name);

@@ -7,6 +7,10 @@
 #define PATH_OXENSTORED_CONF        XEN_DOM0_RUNDIR "/oxenstored.conf"
 #define PATH_XENCOMMONS             XEN_DOM0_RUNDIR "/xencommons"
 #define PATH_XENDOMAINS             XEN_DOM0_RUNDIR "/xendomains"
+/* xendomains starts the domains of /etc/xen/auto but the declared guests: its unit links the
+ * others into XENDOMAINS_AUTO_DIR, leaving out the files PATH_XENDOMAINS_SKIP lists. */
+#define XENDOMAINS_AUTO_DIR         XEN_DOM0_RUNDIR "/auto"
+#define PATH_XENDOMAINS_SKIP        XEN_DOM0_RUNDIR "/xendomains-skip"
 #define PATH_BOOTSPEC               XEN_DOM0_RUNDIR "/bootspec.json"
 #define PATH_BOOT_ENTRIES_ENV       XEN_DOM0_RUNDIR "/boot-entries.env"
 #define PATH_GUESTS_DIR             XEN_DOM0_RUNDIR "/guests"

@@ -171,7 +171,8 @@ static int render_xendomains(const Config *c, FileSet *s) {
         if (r < 0)
                 return r;
         header(b.f, c, "#");
-        fputs("# Read by xendomains in place of /etc/default/xendomains.\n"
+        fputs("# Read by xendomains in place of /etc/default/xendomains. XENDOMAINS_AUTO holds the files of\n"
+              "# /etc/xen/auto but those of declared guests, linked there by xendomains.service.\n"
               "XENDOMAINS_SYSRQ=\"\"\n"
               "XENDOMAINS_USLEEP=100000\n"
               "XENDOMAINS_CREATE_USLEEP=5000000\n"
@@ -180,7 +181,7 @@ static int render_xendomains(const Config *c, FileSet *s) {
               "XENDOMAINS_SHUTDOWN=\"--wait\"\n"
               "XENDOMAINS_SHUTDOWN_ALL=\"--all --wait\"\n"
               "XENDOMAINS_RESTORE=true\n"
-              "XENDOMAINS_AUTO=/etc/xen/auto\n"
+              "XENDOMAINS_AUTO=" XENDOMAINS_AUTO_DIR "\n"
               "XENDOMAINS_AUTO_ONLY=true\n"
               "XENDOMAINS_STOP_MAXWAIT=300\n",
               b.f);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "guests.h"
+#include "paths.h"
 #include "strv.h"
 #include "test-util.h"
 
@@ -193,6 +194,12 @@ START_TEST(test_auto_dir_warning) {
         f = fopen(other, "w");
         fputs("name = \"web-1\"\nkernel = \"/k\"\n", f);
         fclose(f);
+        /* and one that xendomains keeps starting: no declared guest of that name */
+        _cleanup_free_ char *kept = NULL;
+        ck_assert_int_ge(asprintf(&kept, "%s/other.cfg", autodir), 0);
+        f = fopen(kept, "w");
+        fputs("name = \"other\"\nkernel = \"/k\"\n", f);
+        fclose(f);
         ck_assert_int_ge(asprintf(&text,
                                   "[xen]\nenable = true\n[guests.db]\nconfigFile = %s\n"
                                   "[guests.web.settings]\nname = \"web-1\"\nkernel = \"/k\"\n"
@@ -208,6 +215,15 @@ START_TEST(test_auto_dir_warning) {
         ck_assert_msg(strstr(m, "warning: guests.db: ") && strstr(m, "/auto/db starts domain \"db\" too"), "%s", m);
         ck_assert_msg(strstr(m, "warning: guests.web: ") && strstr(m, "/auto/web.cfg starts domain \"web-1\" too"),
                       "%s", m);
+        ck_assert_msg(strstr(m, "xendomains skips it"), "%s", m);
+
+        /* xendomains.service leaves out what the rendered list names: both, sorted, not the other */
+        _cleanup_(fileset_done) FileSet s = {};
+        ck_assert_int_eq(guests_render(&c->guests, &c->xl, "# h\n", &s), 0);
+        const RenderedFile *skip = fileset_find(&s, PATH_XENDOMAINS_SKIP);
+        ck_assert_ptr_nonnull(skip);
+        ck_assert_msg(endswith(skip->content, "\ndb\nweb.cfg\n"), "%s", skip->content);
+        ck_assert_ptr_null(strstr(skip->content, "other.cfg"));
         test_rm_rf(dir);
 }
 END_TEST

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Declared guests and [xl]: a reload renders a guest's xl.cfg and xl.conf; the guest runs as
 # xen-guest@NAME.service with xl as its monitor, its console output in the journal, and its
-# stop shuts the domain down. /etc/xen/xl.conf is the rendered file, and stays so across a
-# reinstall of Debian's xen-utils-common, whose own xl.conf is diverted.
+# stop shuts the domain down. xendomains starts /etc/xen/auto but the declared guest's file.
+# /etc/xen/xl.conf is the rendered file, and stays so across a reinstall of Debian's
+# xen-utils-common, whose own xl.conf is diverted.
 # systest-timeout: 420
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"
@@ -22,6 +23,10 @@ cleanup() {
 	systemctl stop xen-guest@decl1.service >/dev/null 2>&1
 	cp /tmp/xen-dom0.conf.guests-orig "$conf"
 	systemctl reload xen-dom0 >/dev/null 2>&1
+	if [[ -n ${auto_added:-} ]]; then
+		rm -f /etc/xen/auto/decl1.cfg /etc/xen/auto/legacy.cfg
+		systemctl restart xendomains.service >/dev/null 2>&1
+	fi
 	guests_cleanup
 }
 trap cleanup EXIT
@@ -65,6 +70,36 @@ check "systemctl stop xen-guest@decl1 succeeds" systemctl stop xen-guest@decl1.s
 check_wait "the domain is gone after the stop" 60 guest_gone systest-decl1
 check_match "xl's messages are in the unit's journal" 'Parsing config from /run/xen-dom0/guests/decl1.cfg' \
 	journalctl -b -u xen-guest@decl1.service -o cat
+
+# /etc/xen/auto holds the declared guest's file and one of its own: xendomains starts the other
+# one (it powers off at once) and skips the declared guest's, which its unit starts.
+check_eq "no guest runs before xendomains restarts (its stop would save it)" "0" \
+	sh -c 'xl list | tail -n +2 | awk "\$2 != 0" | wc -l'
+mkdir -p /etc/xen/auto
+auto_added=1
+cp /run/xen-dom0/guests/decl1.cfg /etc/xen/auto/decl1.cfg
+sed -e 's/systest-decl1/systest-legacy/g' -e 's/systest.mode=stay/systest.mode=poweroff/' \
+	/run/xen-dom0/guests/decl1.cfg >/etc/xen/auto/legacy.cfg
+check_match "xen-dom0d --check warns that /etc/xen/auto starts the declared guest too" \
+	'guests.decl1: .*/etc/xen/auto/decl1.cfg starts domain "systest-decl1" too: xendomains skips it' \
+	sh -c 'xen-dom0d --check 2>&1'
+check "a reload renders the list of files xendomains skips" systemctl reload xen-dom0
+check_match "it names decl1.cfg" '^decl1\.cfg$' cat /run/xen-dom0/xendomains-skip
+check_fail "and not legacy.cfg" grep -qx 'legacy.cfg' /run/xen-dom0/xendomains-skip
+since=$(date '+%Y-%m-%d %H:%M:%S')
+check "systemctl restart xendomains succeeds" systemctl restart xendomains.service
+check_eq "xendomains looks in the linked directory" /etc/xen/auto/legacy.cfg readlink /run/xen-dom0/auto/legacy.cfg
+check_fail "the declared guest's file is not linked there" test -e /run/xen-dom0/auto/decl1.cfg
+check_match "xendomains.service says it skips it" 'xendomains skips /etc/xen/auto/decl1.cfg: xen-dom0d starts that guest' \
+	journalctl -u xendomains.service --since "$since" -o cat
+check_match "xendomains started the other one" 'Starting auto Xen domains: legacy\.cfg' \
+	journalctl -u xendomains.service --since "$since" -o cat
+check_fail "and did not start the declared guest" guest_exists systest-decl1
+check_wait "the other one powered off by itself" 60 guest_gone systest-legacy
+rm -f /etc/xen/auto/decl1.cfg /etc/xen/auto/legacy.cfg
+check "with the files gone, xendomains restarts with an empty directory" systemctl restart xendomains.service
+check_eq "nothing is linked for it" "" ls -A /run/xen-dom0/auto
+auto_added=
 
 # A reinstall of Debian's xen-utils-common (which owns /etc/xen/xl.conf) leaves the link.
 utils=$(compgen -G "/usr/lib/xen-dom0d-systest/xen-utils-common_*.deb" | head -n 1)
