@@ -15,6 +15,7 @@
 #include "bus-names.h"
 #include "bus-polkit.h"
 #include "component.h"
+#include "guests.h"
 #include "log.h"
 #include "manager.h"
 #include "plan.h"
@@ -372,6 +373,16 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
+        /* (guest, start | undeclared | live | pending-restart, option or "") */
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(sss)");
+        for (size_t i = 0; r >= 0 && i < p.guests->n; i++) {
+                const GuestChange *x = &p.guests->items[i];
+                r = sd_bus_message_append(reply, "(sss)", x->guest, guest_change_kind_to_string(x->kind),
+                                          x->option ?: "");
+        }
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
@@ -591,9 +602,10 @@ static const sd_bus_vtable manager_vtable[] = {
         SD_BUS_METHOD_WITH_NAMES("Check", "s", SD_BUS_PARAM(path), "a(suss)a(suss)",
                                  SD_BUS_PARAM(errors) SD_BUS_PARAM(warnings), method_check,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("Diff", "", , "asasasasa(sss)",
+        SD_BUS_METHOD_WITH_NAMES("Diff", "", , "asasasasa(sss)a(sss)",
                                  SD_BUS_PARAM(changed_options) SD_BUS_PARAM(files) SD_BUS_PARAM(restarts)
-                                         SD_BUS_PARAM(pending_reboot) SD_BUS_PARAM(changed_values),
+                                         SD_BUS_PARAM(pending_reboot) SD_BUS_PARAM(changed_values)
+                                                 SD_BUS_PARAM(guests),
                                  method_diff, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetConfig", "", , "a(ssb)", SD_BUS_PARAM(options), method_get_config,
                                  SD_BUS_VTABLE_UNPRIVILEGED),

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -41,6 +42,7 @@ static void run_free(GuestRun *r) {
                 return;
         xen_child_cancel(r->child);
         xen_child_cancel(r->memory_child);
+        xen_child_cancel(r->vcpus_child);
         free(r->name);
         free(r->domain);
         free(r->error);
@@ -372,24 +374,56 @@ static void memory_done(void *userdata, int error, const char *data, size_t size
         log_info("Guest %s: memory set to %" PRIu64 " MiB live", r->name, r->memory_kib >> 10);
 }
 
-/* Applies memory live when the domain runs and it fits its maximum; returns whether it does. */
-static bool apply_memory_live(Manager *m, GuestRun *r, const Guest *g) {
-        const XlSetting *s = xl_settings_find(&g->settings, "memory");
+/* Starts setting the memory target live; returns whether the change is under way (its child's
+ * failure leaves it pending). */
+static bool apply_memory_live(Manager *m, GuestRun *r, uint64_t mib) {
         XenDomain *d = xen_domain_by_name(m, r->domain);
-        uint64_t mib;
 
-        if (!s || !d || r->memory_child)
+        if (!d || r->memory_child || mib == 0)
                 return false;
-        mib = strtoull(s->value, NULL, 0);
-        if (mib == 0)
-                return false;
-        /* Whether it fits the guest's maxmem, libxl knows (the hypervisor's maximum of a guest
-         * follows its target): a refusal leaves it pending. */
         r->manager = m;
         r->memory_domid = d->domid;
         r->memory_kib = mib << 10;
         return xen_child_start(m->event, "a guest's memory target", MEMORY_LIVE_USEC, memory_run, memory_done, r,
                                &r->memory_child) >= 0;
+}
+
+static int vcpus_run(void *userdata, int fd) {
+        GuestRun *r = userdata;
+        return xen_guest_vcpus_run(r->manager, r->vcpus_domid, r->vcpus_n);
+}
+
+static void vcpus_done(void *userdata, int error, const char *data, size_t size) {
+        GuestRun *r = userdata;
+        char option[GUEST_NAME_MAX + 64];
+
+        r->vcpus_child = NULL;
+        snprintf(option, sizeof option, "guests.%s.settings.vcpus", r->name);
+        if (error < 0) {
+                log_warning("Guest %s: cannot bring %" PRIu32 " vcpus online live (%s): it waits for a restart of "
+                            "the guest",
+                            r->name, r->vcpus_n,
+                            error == -ETIMEDOUT ? "xenstored did not answer"
+                            : error == -EINVAL  ? "above the guest's maxvcpus"
+                                                : strerror(-error));
+                if (!strv_contains(r->pending, option))
+                        (void) strv_extend(&r->pending, option);
+                return;
+        }
+        xen_guest_vcpus_set(r->manager, r->vcpus_domid, r->vcpus_n);
+        log_info("Guest %s: %" PRIu32 " vcpus online, set live", r->name, r->vcpus_n);
+}
+
+static bool apply_vcpus_live(Manager *m, GuestRun *r, uint32_t n) {
+        XenDomain *d = xen_domain_by_name(m, r->domain);
+
+        if (!d || r->vcpus_child || n == 0)
+                return false;
+        r->manager = m;
+        r->vcpus_domid = d->domid;
+        r->vcpus_n = n;
+        return xen_child_start(m->event, "a guest's online vcpus", MEMORY_LIVE_USEC, vcpus_run, vcpus_done, r,
+                               &r->vcpus_child) >= 0;
 }
 
 static void on_systemd_reloaded(Manager *m, const char *unit, const char *result, const char *error,
@@ -409,50 +443,153 @@ void guests_files_written(Manager *m, char *const *changed) {
                 }
 }
 
+/* ---- what a reload does to the guests: one plan for Diff and Reload --------------------- */
+
+static const char *const change_names[_GUEST_CHANGE_KIND_MAX] = {
+        [GUEST_CHANGE_START] = "start",
+        [GUEST_CHANGE_UNDECLARED] = "undeclared",
+        [GUEST_CHANGE_LIVE] = "live",
+        [GUEST_CHANGE_PENDING] = "pending-restart",
+};
+
+const char *guest_change_kind_to_string(GuestChangeKind k) {
+        return k >= 0 && k < _GUEST_CHANGE_KIND_MAX ? change_names[k] : NULL;
+}
+
+void guest_changes_done(GuestChanges *c) {
+        for (size_t i = 0; i < c->n; i++) {
+                free(c->items[i].guest);
+                free(c->items[i].option);
+        }
+        free(c->items);
+        *c = (GuestChanges) {};
+}
+
+static int change_add(GuestChanges *c, GuestChangeKind kind, const char *guest, const char *option, uint64_t value) {
+        GuestChange *l = reallocarray(c->items, c->n + 1, sizeof(GuestChange));
+
+        if (!l)
+                return -ENOMEM;
+        c->items = l;
+        l[c->n] = (GuestChange) { .kind = kind, .value = value, .guest = strdup(guest),
+                                  .option = option ? strdup(option) : NULL };
+        if (!l[c->n].guest || (option && !l[c->n].option)) {
+                free(l[c->n].guest);
+                free(l[c->n].option);
+                return -ENOMEM;
+        }
+        c->n++;
+        return 0;
+}
+
+static bool run_is_running(const GuestRun *r) {
+        return IN_SET(r->state, GUEST_RUN_UP, GUEST_RUN_READYING, GUEST_RUN_STARTING);
+}
+
+static uint64_t setting_u64(const Guest *g, const char *key) {
+        const XlSetting *s = xl_settings_find(&g->settings, key);
+        return s ? strtoull(s->value, NULL, 0) : 0;
+}
+
+/* What a change of the file from before to now does to one tracked guest; appended to c. */
+static int plan_run(Manager *m, const GuestRun *r, const Guest *before, const Guest *now, GuestChanges *c) {
+        _cleanup_strv_free_ char **restart = NULL, **live = NULL;
+        int k;
+
+        if (!now)
+                return r->state == GUEST_RUN_UNDECLARED ? 0 : change_add(c, GUEST_CHANGE_UNDECLARED, r->name, NULL, 0);
+        if (r->state == GUEST_RUN_UNDECLARED) /* declared again: started unless it runs */
+                return !xen_domain_by_name(m, r->domain) && now->autostart
+                               ? change_add(c, GUEST_CHANGE_START, r->name, NULL, 0)
+                               : 0;
+        /* Not applied to a domain that does not run: it takes them at its next start. */
+        if (!before || !run_is_running(r))
+                return 0;
+        k = guest_changes(before, now, &restart, &live);
+        if (k < 0)
+                return k;
+        STRV_FOREACH(s, restart)
+                if ((k = change_add(c, GUEST_CHANGE_PENDING, r->name, *s, 0)) < 0)
+                        return k;
+        STRV_FOREACH(s, live) {
+                const XenDomain *d = xen_domain_by_name(m, r->domain);
+                bool memory = endswith(*s, ".memory");
+                uint64_t v = setting_u64(now, memory ? "memory" : "vcpus"), max;
+
+                /* Within what the domain was created with: its maxmem (else its memory), and the
+                 * vcpus the hypervisor gave it (else its maxvcpus, else its vcpus). */
+                if (memory)
+                        max = setting_u64(before, "maxmem") ?: setting_u64(before, "memory");
+                else
+                        max = d && d->max_vcpus ? d->max_vcpus
+                                                : setting_u64(before, "maxvcpus") ?: setting_u64(before, "vcpus");
+                k = change_add(c, d && v > 0 && v <= max ? GUEST_CHANGE_LIVE : GUEST_CHANGE_PENDING, r->name, *s, v);
+                if (k < 0)
+                        return k;
+        }
+        return 0;
+}
+
+int guests_plan(Manager *m, const Config *old, const Config *new, GuestChanges *ret) {
+        _cleanup_(guest_changes_done) GuestChanges c = {};
+        const Guests *gs = &new->guests;
+        int k;
+
+        for (size_t i = 0; i < m->n_guest_runs; i++) {
+                const GuestRun *r = m->guest_runs[i];
+                k = plan_run(m, r, guests_find(&old->guests, r->name), guests_find(gs, r->name), &c);
+                if (k < 0)
+                        return k;
+        }
+        for (size_t i = 0; i < gs->n; i++)
+                if (gs->items[i].autostart && !guests_find_run(m, gs->items[i].name) &&
+                    (k = change_add(&c, GUEST_CHANGE_START, gs->items[i].name, NULL, 0)) < 0)
+                        return k;
+        *ret = c;
+        c = (GuestChanges) {};
+        return 0;
+}
+
 void guests_config_changed(Manager *m, const Config *old) {
         const Guests *gs = &m->config->guests;
 
         for (size_t i = 0; i < m->n_guest_runs; i++) {
+                _cleanup_(guest_changes_done) GuestChanges c = {};
                 GuestRun *r = m->guest_runs[i];
-                const Guest *now = guests_find(gs, r->name), *before = guests_find(&old->guests, r->name);
+                const Guest *now = guests_find(gs, r->name);
+                size_t n_pending = strv_length(r->pending);
 
+                if (plan_run(m, r, guests_find(&old->guests, r->name), now, &c) < 0) {
+                        log_error("Cannot compare guest %s: out of memory", r->name);
+                        continue;
+                }
                 if (!now) {
-                        if (r->state != GUEST_RUN_UNDECLARED) {
+                        if (r->state != GUEST_RUN_UNDECLARED)
                                 log_notice("Guest %s is no longer declared: left %s as it is", r->name,
                                            guest_run_state_to_string(r->state));
-                                r->state = GUEST_RUN_UNDECLARED;
-                        }
+                        r->state = GUEST_RUN_UNDECLARED;
                         continue;
                 }
                 if (r->state == GUEST_RUN_UNDECLARED) /* declared again */
                         r->state = xen_domain_by_name(m, r->domain) ? GUEST_RUN_UP
                                    : now->autostart                  ? GUEST_RUN_WAITING
                                                                      : GUEST_RUN_OFF;
-                if (before) {
-                        _cleanup_strv_free_ char **restart = NULL, **live = NULL;
-                        if (guest_changes(before, now, &restart, &live) < 0) {
-                                log_error("Cannot compare guest %s: out of memory", r->name);
-                                continue;
-                        }
-                        /* Not applied to a running domain: they wait for restart-guest. A guest
-                         * that is not running takes them at its next start. */
-                        if (r->state == GUEST_RUN_UP || r->state == GUEST_RUN_READYING || r->state == GUEST_RUN_STARTING) {
-                                STRV_FOREACH(s, restart)
-                                        if (!strv_contains(r->pending, *s))
-                                                (void) strv_extend(&r->pending, *s);
-                                /* memory goes live within the domain's maximum; the rest waits */
-                                STRV_FOREACH(s, live)
-                                        if (!(endswith(*s, ".memory") && apply_memory_live(m, r, now)) &&
-                                            !strv_contains(r->pending, *s))
-                                                (void) strv_extend(&r->pending, *s);
-                                if ((restart || live) && r->pending)
-                                        log_notice("Guest %s: %zu setting%s wait%s for a restart of the guest "
-                                                   "(xen-dom0ctl restart-guest %s)",
-                                                   r->name, strv_length(r->pending),
-                                                   strv_length(r->pending) == 1 ? "" : "s",
-                                                   strv_length(r->pending) == 1 ? "s" : "", r->name);
-                        }
+                for (size_t j = 0; j < c.n; j++) {
+                        const GuestChange *x = &c.items[j];
+                        bool applied = false;
+
+                        if (x->kind == GUEST_CHANGE_LIVE)
+                                applied = endswith(x->option, ".memory") ? apply_memory_live(m, r, x->value)
+                                                                         : apply_vcpus_live(m, r, (uint32_t) x->value);
+                        if ((x->kind == GUEST_CHANGE_PENDING || (x->kind == GUEST_CHANGE_LIVE && !applied)) &&
+                            !strv_contains(r->pending, x->option))
+                                (void) strv_extend(&r->pending, x->option);
                 }
+                if (strv_length(r->pending) > n_pending)
+                        log_notice("Guest %s: %zu setting%s wait%s for a restart of the guest "
+                                   "(xen-dom0ctl restart-guest %s)",
+                                   r->name, strv_length(r->pending), strv_length(r->pending) == 1 ? "" : "s",
+                                   strv_length(r->pending) == 1 ? "s" : "", r->name);
                 /* a running domain keeps its name until it restarts (a rename is pending) */
                 if (!IN_SET(r->state, GUEST_RUN_UP, GUEST_RUN_READYING, GUEST_RUN_STARTING, GUEST_RUN_STOPPING)) {
                         char *domain = strdup(now->domain_name ?: now->name);

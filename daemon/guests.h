@@ -34,6 +34,9 @@ typedef struct GuestRun {
         struct XenChild *memory_child; /* a live memory change in flight */
         uint32_t memory_domid;
         uint64_t memory_kib;
+        struct XenChild *vcpus_child;  /* a live change of its online vcpus in flight */
+        uint32_t vcpus_domid;
+        uint32_t vcpus_n;
         bool adopted;               /* it ran already when this daemon first looked */
         bool ready_seen;            /* its readiness key was read */
         bool start_after_stop;      /* a restart, or a start asked for while it stops */
@@ -41,6 +44,34 @@ typedef struct GuestRun {
 } GuestRun;
 
 const char *guest_run_state_to_string(GuestRunState s);
+
+/* What a reload does to the declared guests, planned by guests_plan() for Diff and carried out
+ * by guests_config_changed() for Reload from the same decisions. */
+typedef enum GuestChangeKind {
+        GUEST_CHANGE_START,      /* newly declared (or declared again) with autostart: started */
+        GUEST_CHANGE_UNDECLARED, /* no longer declared: left as it is, reported */
+        GUEST_CHANGE_LIVE,       /* a setting applied to the running domain (memory, vcpus) */
+        GUEST_CHANGE_PENDING,    /* a setting that waits for a restart of the guest */
+        _GUEST_CHANGE_KIND_MAX,
+} GuestChangeKind;
+
+typedef struct GuestChange {
+        GuestChangeKind kind;
+        char *guest;
+        char *option;   /* LIVE, PENDING: "guests.NAME.settings.KEY" */
+        uint64_t value; /* LIVE: memory in MiB, or vcpus */
+} GuestChange;
+
+typedef struct GuestChanges {
+        GuestChange *items;
+        size_t n;
+} GuestChanges;
+
+const char *guest_change_kind_to_string(GuestChangeKind k);
+void guest_changes_done(GuestChanges *c);
+/* The changes a reload from old to new makes to the guests: those started, left undeclared,
+ * changed live or pending a restart. Returns 0 or -ENOMEM. */
+int guests_plan(Manager *m, const Config *old, const Config *new, GuestChanges *ret);
 
 /* Once READY=1 went out: starts the declared guests. */
 void guests_begin(Manager *m);

@@ -64,6 +64,10 @@ void reload_prepared_done(ReloadPrepared *p) {
         strv_free(p->changed_files);
         reload_plan_done(&p->plan);
         option_reasons_done(&p->pending);
+        if (p->guests) {
+                guest_changes_done(p->guests);
+                free(p->guests);
+        }
         *p = (ReloadPrepared) {};
 }
 
@@ -112,6 +116,12 @@ int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
                                 return -ENOMEM;
         }
         plan_restarts(m, p.config, &p);
+        p.guests = calloc(1, sizeof(GuestChanges));
+        if (!p.guests)
+                return -ENOMEM;
+        r = guests_plan(m, m->config, p.config, p.guests);
+        if (r < 0)
+                return r;
         /* A dom0 memory target within the booted maximum applies live, no reboot needed. */
         mem = config_int(p.config, OPT_DOM0_MEMORY);
         p.memory_live = config_bool(p.config, OPT_ENABLE) && mem > 0 && mem != config_int(m->config, OPT_DOM0_MEMORY) &&

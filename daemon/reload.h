@@ -18,6 +18,7 @@ typedef struct ReloadPrepared {
         bool memory_live;        /* dom0's new memory target is set live (within the booted maximum) */
         OptionReasons pending;   /* what waits for a reboot once it is in effect: against the
                                   * booted configuration and against the running hypervisor */
+        struct GuestChanges *guests; /* what it does to the declared guests (guests_plan()) */
 } ReloadPrepared;
 
 void reload_prepared_done(ReloadPrepared *p);

@@ -94,6 +94,11 @@ typedef struct XenBackendOps {
         /* In the loop, after set_memory_target succeeded in a child: a backend whose domains
          * live in the daemon's memory (the fake) records the new target here. Optional. */
         void (*memory_target_set)(XenBackend *b, uint32_t domid, uint64_t target_kib);
+        /* Brings vcpus 0 to n-1 of a guest online and the rest offline; -EINVAL above the
+         * domain's maximum. Called in a child, like set_memory_target. */
+        int (*set_vcpus_online)(XenBackend *b, uint32_t domid, uint32_t n);
+        /* In the loop, after set_vcpus_online succeeded: as memory_target_set. Optional. */
+        void (*vcpus_online_set)(XenBackend *b, uint32_t domid, uint32_t n);
 } XenBackendOps;
 
 extern const XenBackendOps xen_backend_libxl;

@@ -1008,7 +1008,8 @@ static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_strv_free_ char **shown = NULL;
-        _cleanup_(table_freep) Table *values = NULL;
+        _cleanup_(table_freep) Table *values = NULL, *guests = NULL;
+        _cleanup_strv_free_ char **guest_lines = NULL;
         const char *name, *old, *new;
         int r;
 
@@ -1042,6 +1043,34 @@ static int verb_diff(sd_bus *bus, char **args) {
                                 shown[i] = s;
                         }
         }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(reply);
+        if (r < 0)
+                return parse_failed("Diff", r);
+        /* what the reload does to the declared guests: one line each, and a table for JSON */
+        guests = table_new("GUEST", "CHANGE", "OPTION");
+        if (!guests)
+                return oom();
+        r = sd_bus_message_enter_container(reply, 'a', "(sss)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &name, &old, &new)) > 0) {
+                char *s = NULL;
+                int k;
+
+                if (table_add_many(guests, TABLE_STRING, name, TABLE_STRING, old, TABLE_STRING, new) < 0)
+                        return oom();
+                if (streq(old, "start"))
+                        k = asprintf(&s, "%s: started", name);
+                else if (streq(old, "undeclared"))
+                        k = asprintf(&s, "%s: no longer declared, left running as it is", name);
+                else if (streq(old, "live"))
+                        k = asprintf(&s, "%s: %s applied live", name, new);
+                else if (streq(old, "pending-restart"))
+                        k = asprintf(&s, "%s: %s waits for xen-dom0ctl restart-guest %s", name, new, name);
+                else
+                        k = asprintf(&s, "%s: %s %s", name, old, new);
+                if (k < 0 || strv_consume(&guest_lines, s) < 0)
+                        return oom();
+        }
         if (r < 0)
                 return parse_failed("Diff", r);
 
@@ -1050,11 +1079,15 @@ static int verb_diff(sd_bus *bus, char **args) {
             table_add_field(t, "Changed values", "changed_values", TABLE_TABLE, TAKE_PTR(values)) < 0 ||
             table_add_field(t, "Files to write", "files", TABLE_STRV, files) < 0 ||
             table_add_field(t, "Components to restart", "restarts", TABLE_STRV, restarts) < 0 ||
-            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0)
+            table_add_field(t, "Pending reboot", "pending_reboot", TABLE_STRV, pending) < 0 ||
+            table_add_field(t, "Guests", "guests", arg_json ? TABLE_TABLE : TABLE_STRV,
+                            arg_json ? (void *) TAKE_PTR(guests) : (void *) guest_lines) < 0)
                 return oom();
         if (arg_json)
                 return print_table_json(t);
-        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) == 0)
+        if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) +
+                    strv_length(guest_lines) ==
+            0)
                 printf("No changes: a reload would do nothing.\n");
         else
                 table_print_lists(t, stdout);

@@ -2,7 +2,7 @@
 /* A fake hypervisor for the unit tier and benchmarks: XEN_DOM0D_BACKEND=fake:N starts with
  * Domain-0 and N guests named guest-1 ... guest-N. Tests drive it without D-Bus through a
  * FIFO named by XEN_DOM0D_FAKE_CONTROL (created if missing), one command per line:
- *     add NAME [MEMORY_MIB [VCPUS [MAX_MIB]]]  a guest appears (@introduceDomain)
+ *     add NAME [MEMORY_MIB [VCPUS [MAX_MIB [MAX_VCPUS]]]]  a guest appears (@introduceDomain)
  *     destroy NAME                     a guest dies (@releaseDomain)
  *     pause NAME | unpause NAME | crash NAME
  *     disaster                         the backend reports a disaster (the daemon exits)
@@ -31,7 +31,7 @@
 typedef struct FakeDomain {
         uint32_t domid;
         uint8_t state;
-        uint32_t vcpus;
+        uint32_t vcpus, max_vcpus;
         uint64_t memory_kib;
         uint64_t max_memory_kib;
         uint64_t created_usec; /* CLOCK_REALTIME */
@@ -73,7 +73,8 @@ static FakeDomain *fake_find(XenBackend *b, const char *name) {
         return NULL;
 }
 
-static int fake_add(XenBackend *b, const char *name, uint64_t memory_kib, uint64_t max_kib, uint32_t vcpus) {
+static int fake_add(XenBackend *b, const char *name, uint64_t memory_kib, uint64_t max_kib, uint32_t vcpus,
+                    uint32_t max_vcpus) {
         char *copy;
 
         if (b->n == b->allocated) {
@@ -88,6 +89,7 @@ static int fake_add(XenBackend *b, const char *name, uint64_t memory_kib, uint64
         if (!copy)
                 return -ENOMEM;
         b->domains[b->n++] = (FakeDomain) { .domid = b->next_domid++, .state = XEN_DOMAIN_RUNNING, .vcpus = vcpus,
+                                                .max_vcpus = max_vcpus > vcpus ? max_vcpus : vcpus,
                                             .memory_kib = memory_kib, .max_memory_kib = max_kib,
                                             .created_usec = now_real_usec(), .name = copy };
         return 0;
@@ -102,7 +104,7 @@ static void fake_remove(XenBackend *b, FakeDomain *d) {
 }
 
 static void fake_command(XenBackend *b, char *line) {
-        char *words[5] = {};
+        char *words[6] = {};
         size_t n = 0;
         FakeDomain *d = NULL;
 
@@ -130,11 +132,12 @@ static void fake_command(XenBackend *b, char *line) {
                 uint64_t mib = n > 2 ? strtoull(words[2], NULL, 10) : FAKE_GUEST_MIB;
                 uint32_t vcpus = n > 3 ? (uint32_t) strtoul(words[3], NULL, 10) : 1;
                 uint64_t max_mib = n > 4 ? strtoull(words[4], NULL, 10) : mib;
+                uint32_t max_vcpus = n > 5 ? (uint32_t) strtoul(words[5], NULL, 10) : vcpus;
                 if (fake_find(b, words[1])) {
                         log_warning("fake backend: a domain '%s' exists already", words[1]);
                         return;
                 }
-                if (fake_add(b, words[1], mib << 10, (max_mib > mib ? max_mib : mib) << 10, vcpus ?: 1) < 0)
+                if (fake_add(b, words[1], mib << 10, (max_mib > mib ? max_mib : mib) << 10, vcpus ?: 1, max_vcpus) < 0)
                         return;
         } else if (streq(words[0], "destroy"))
                 fake_remove(b, d);
@@ -229,11 +232,11 @@ static int fake_open(sd_event *e, const char *arg, const XenBackendCallbacks *cb
                 mem = 4ULL << 20;
         if (max == 0)
                 max = mem;
-        r = fake_add(b, "Domain-0", mem, max, vcpus > 0 && vcpus < FAKE_HOST_CPUS ? vcpus : FAKE_HOST_CPUS);
+        r = fake_add(b, "Domain-0", mem, max, vcpus > 0 && vcpus < FAKE_HOST_CPUS ? vcpus : FAKE_HOST_CPUS, 0);
         for (unsigned long i = 1; r >= 0 && i <= guests; i++) {
                 char name[32];
                 snprintf(name, sizeof name, "guest-%lu", i);
-                r = fake_add(b, name, FAKE_GUEST_MIB << 10, FAKE_GUEST_MIB << 10, 1);
+                r = fake_add(b, name, FAKE_GUEST_MIB << 10, FAKE_GUEST_MIB << 10, 1, 1);
         }
         if (r < 0)
                 goto fail;
@@ -294,7 +297,7 @@ static void fake_info(XenBackend *b, const FakeDomain *d, XenDomainInfo *ret) {
                                                           : METRICS_DOMAIN_RUNNING,
                 .shutdown_reason = d->state == XEN_DOMAIN_CRASHED ? XEN_SHUTDOWN_CRASH : _XEN_SHUTDOWN_MAX,
                 .vcpus = d->vcpus,
-                .max_vcpus = d->vcpus,
+                .max_vcpus = d->max_vcpus,
                 .memory_kib = d->memory_kib,
                 .max_memory_kib = d->max_memory_kib,
                 .cpu_time_ns = (now_mono_usec() - b->started_usec) * 1000 * d->vcpus / 100,
@@ -402,6 +405,23 @@ static void fake_memory_target_set(XenBackend *b, uint32_t domid, uint64_t targe
                 d->memory_kib = target_kib;
 }
 
+static int fake_set_vcpus_online(XenBackend *b, uint32_t domid, uint32_t n) {
+        const FakeDomain *d = fake_by_domid(b, domid);
+
+        if (!d)
+                return -ESRCH;
+        if (n == 0 || n > d->max_vcpus)
+                return -EINVAL;
+        return fake_store_read(b);
+}
+
+static void fake_vcpus_online_set(XenBackend *b, uint32_t domid, uint32_t n) {
+        FakeDomain *d = (FakeDomain *) fake_by_domid(b, domid);
+
+        if (d)
+                d->vcpus = n;
+}
+
 const XenBackendOps xen_backend_fake = {
         .name = "fake",
         .open = fake_open,
@@ -413,4 +433,6 @@ const XenBackendOps xen_backend_fake = {
         .domain_names = fake_domain_names,
         .set_memory_target = fake_set_memory_target,
         .memory_target_set = fake_memory_target_set,
+        .set_vcpus_online = fake_set_vcpus_online,
+        .vcpus_online_set = fake_vcpus_online_set,
 };

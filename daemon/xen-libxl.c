@@ -518,6 +518,35 @@ static int libxl_backend_set_memory_target(XenBackend *b, uint32_t domid, uint64
         return r;
 }
 
+static int libxl_backend_set_vcpus_online(XenBackend *b, uint32_t domid, uint32_t n) {
+        libxl_ctx *ctx = NULL;
+        libxl_dominfo info;
+        libxl_bitmap map;
+        int r;
+
+        libxl_postfork_child_noexec(b->ctx);
+        r = xen_libxl_error_to_errno(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &b->logger.vtable));
+        if (r < 0)
+                return r;
+        libxl_dominfo_init(&info);
+        libxl_bitmap_init(&map);
+        r = xen_libxl_error_to_errno(libxl_domain_info(ctx, &info, domid));
+        if (r >= 0 && (n == 0 || n > info.vcpu_max_id + 1))
+                r = -EINVAL; /* above the maxvcpus it was created with */
+        if (r >= 0)
+                r = xen_libxl_error_to_errno(libxl_cpu_bitmap_alloc(ctx, &map, info.vcpu_max_id + 1));
+        if (r >= 0) {
+                for (uint32_t i = 0; i < n; i++)
+                        libxl_bitmap_set(&map, i);
+                /* for a PV guest, libxl writes cpu/N/availability, which its kernel follows */
+                r = xen_libxl_error_to_errno(libxl_set_vcpuonline(ctx, domid, &map, NULL));
+        }
+        libxl_bitmap_dispose(&map);
+        libxl_dominfo_dispose(&info);
+        libxl_ctx_free(ctx);
+        return r;
+}
+
 const XenBackendOps xen_backend_libxl = {
         .name = "libxl",
         .open = libxl_backend_open,
@@ -528,4 +557,5 @@ const XenBackendOps xen_backend_libxl = {
         .domain_info = libxl_backend_domain_info,
         .domain_names = libxl_backend_domain_names,
         .set_memory_target = libxl_backend_set_memory_target,
+        .set_vcpus_online = libxl_backend_set_vcpus_online,
 };

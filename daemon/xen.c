@@ -990,6 +990,19 @@ void xen_guest_memory_set(Manager *m, uint32_t domid, uint64_t kib) {
                 x->ops->memory_target_set(x->backend, domid, kib);
 }
 
+int xen_guest_vcpus_run(Manager *m, uint32_t domid, uint32_t n) {
+        XenState *x = xen_get(m);
+
+        return x && x->ops->set_vcpus_online ? x->ops->set_vcpus_online(x->backend, domid, n) : -ENXIO;
+}
+
+void xen_guest_vcpus_set(Manager *m, uint32_t domid, uint32_t n) {
+        XenState *x = xen_get(m);
+
+        if (x && x->ops->vcpus_online_set)
+                x->ops->vcpus_online_set(x->backend, domid, n);
+}
+
 void xen_store_answers(Manager *m) {
         XenState *x = xen_get(m);
 

@@ -74,6 +74,9 @@ int xen_apply_dom0_memory(Manager *m, uint64_t mib, XenMemoryDone done);
  * xen_guest_memory_set() lets a backend whose domains live in the daemon (the fake) record it. */
 int xen_guest_memory_run(Manager *m, uint32_t domid, uint64_t kib);
 void xen_guest_memory_set(Manager *m, uint32_t domid, uint64_t kib);
+/* The same for a guest's online vcpus (0 to n-1). */
+int xen_guest_vcpus_run(Manager *m, uint32_t domid, uint32_t n);
+void xen_guest_vcpus_set(Manager *m, uint32_t domid, uint32_t n);
 
 /* The store answers again after a silence: what it could not tell meanwhile is asked again. */
 void xen_store_answers(Manager *m);

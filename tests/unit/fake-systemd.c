@@ -267,9 +267,10 @@ static void tell_hypervisor(const Unit *u, const char *verb) {
 
         if (!xen_control || !n)
                 return;
-        /* a domain of 128 MiB that may grow to 1 GiB, as a guest with maxmem = 1024 */
+        /* a domain of 128 MiB that may grow to 1 GiB, and of 1 vcpu online out of 4, as a guest
+         * with maxmem = 1024 and maxvcpus = 4 */
         len = snprintf(line, sizeof line, "%s %.*s%s\n", verb, (int) (strlen(n) - strlen(".service")), n,
-                       streq(verb, "add") ? " 128 1 1024" : "");
+                       streq(verb, "add") ? " 128 1 1024 4" : "");
         fd = open(xen_control, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0 || write(fd, line, len) != len)
                 log_line("CTL-ERROR cannot tell the hypervisor: %s", line);

@@ -102,7 +102,7 @@ py "ListComponents works for an ordinary user" 'len(d["data"][0]) == 7' <<<"$out
 dbus-monitor --system "type='signal',interface='$I',member='Reloaded'" >"$work/signals" 2>/dev/null &
 mon=$!
 sleep 0.3
-call Diff | py "Diff of an unchanged file is empty" 'd["data"] == [[], [], [], [], []]'
+call Diff | py "Diff of an unchanged file is empty" 'd["data"] == [[], [], [], [], [], []]'
 printf '[xen]\nenable = false\nbootParams = iommu=1 x=2\n[dom0Resources]\nmemory = 1024\n' >"$conf"
 call Diff | py "Diff names the changed option" 'd["data"][0] == ["xen.bootParams"]'
 prop BootParams | py "Diff applies nothing" 'd["data"] == ["dom0_mem=1024M", "iommu=1"]'

@@ -355,7 +355,7 @@ contains "... store.type named as derived" "$tmp/out" "store.type: is derived"
 # ---- diff and reload -------------------------------------------------------------------------
 expect "diff with the file unchanged exits 0" 0 "$ctl" --json diff
 pycheck "diff --json with nothing changed" "
-assert j == {'changed_options': [], 'changed_values': [], 'files': [], 'restarts': [], 'pending_reboot': []}, j
+assert j == {'changed_options': [], 'changed_values': [], 'files': [], 'restarts': [], 'pending_reboot': [], 'guests': []}, j
 "
 sed -i 's/^memory = 1024$/memory = 2048/' "$conf"
 expect "diff after an edit exits 0" 0 "$ctl" --json diff

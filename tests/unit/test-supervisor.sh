@@ -1108,7 +1108,8 @@ guest_section() { # NAME [KEY=VALUE...]: a guest with a kernel, and its own keys
 	shift
 	printf '[guests.%s]\n' "$n"
 	for kv in "$@"; do printf '%s = %s\n' "${kv%%=*}" "${kv#*=}"; done
-	printf '[guests.%s.settings]\nkernel = "/boot/vmlinuz"\nmemory = 128\n' "$n"
+	# as the fake systemd's domains are: 128 MiB up to 1 GiB, 1 vcpu online out of 4
+	printf '[guests.%s.settings]\nkernel = "/boot/vmlinuz"\nmemory = 128\nmaxmem = 1024\nvcpus = 1\nmaxvcpus = 4\n' "$n"
 }
 gstart() { start_of "xen-guest@$1.service"; }
 gdone() { echo " xen-guest@$1.service done"; }
@@ -1150,13 +1151,35 @@ check "guests: c's unit is ordered after b's (a drop-in: at shutdown c stops fir
 check "guests: the drop-ins written, systemd was asked to reload its units" has "CALL Reload $SD"
 
 # A reload: a new guest starts, a removed one is left running, a changed one waits for a restart
-# of the guest; nothing is stopped or restarted.
+# of the guest; nothing is stopped or restarted. Diff says so first.
 {
-	guest_section c after=b
-	printf '[guests.a.settings]\nkernel = "/boot/vmlinuz"\nmemory = 256\nextra = "quiet"\n'
+	printf '[guests.c]\nafter = b\n[guests.c.settings]\nkernel = "/boot/vmlinuz"\nmemory = 128\nmaxmem = 1024\nvcpus = 8\nmaxvcpus = 8\n'
+	printf '[guests.a.settings]\nkernel = "/boot/vmlinuz"\nmemory = 256\nmaxmem = 1024\nvcpus = 2\nmaxvcpus = 4\nextra = "quiet"\n'
 	guest_section b after=a readiness=xenstore:data/ready
 	guest_section e after=a
 } | guest_conf
+guest_diff() { # the guests' part of Diff, sorted, one "GUEST CHANGE OPTION" a line
+	B --timeout=$((10 * slow)) --json=short call org.xenproject.Dom0 $P $I Diff 2>&1 | python3 -c '
+import json, sys
+print("\n".join(sorted(" ".join(r).strip() for r in json.load(sys.stdin)["data"][5])))'
+}
+expect "guests: Diff predicts the reload: e started, d undeclared, a's memory and vcpus live, a's kernel command line and c's vcpus (above the maxvcpus it runs with) pending" \
+	"$(guest_diff)" "a live guests.a.settings.memory
+a live guests.a.settings.vcpus
+a pending-restart guests.a.settings.extra
+c pending-restart guests.c.settings.maxvcpus
+c pending-restart guests.c.settings.vcpus
+d undeclared
+e start"
+"$TOP_BUILDDIR/daemon/xen-dom0ctl" --no-pager diff >"$S/diff.txt" 2>&1
+check "guests: xen-dom0ctl diff lists what the reload does to the guests, a line each" python3 -c '
+import sys
+text = open(sys.argv[1]).read()
+want = ["Guests:", "a: guests.a.settings.memory applied live", "a: guests.a.settings.vcpus applied live",
+        "a: guests.a.settings.extra waits for xen-dom0ctl restart-guest a",
+        "d: no longer declared, left running as it is", "e: started"]
+missing = [w for w in want if w not in text]
+sys.exit("missing %r in:\n%s" % (missing, text) if missing else 0)' "$S/diff.txt"
 B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
 check "guests: reload: the reload succeeded" state_is running
 wait_until 10 has "$(gstart e)"
@@ -1165,6 +1188,10 @@ check "guests: reload: no guest is stopped or restarted" test "$(count "CALL Sto
 check "guests: reload: the removed guest is reported as undeclared" dlog "Guest d is no longer declared: left up as it is"
 wait_until 10 dlog "Guest a: memory set to 256 MiB live"
 check "guests: reload: a's memory is set live, within its maximum" dlog "Guest a: memory set to 256 MiB live"
+wait_until 10 dlog "Guest a: 2 vcpus online, set live"
+check "guests: reload: a's vcpus are brought online live, within its maxvcpus" dlog "Guest a: 2 vcpus online, set live"
+check "guests: reload: c's vcpus above the maxvcpus it runs with wait for a restart of the guest" \
+	dlog "Guest c: 2 settings wait for a restart of the guest (xen-dom0ctl restart-guest c)"
 check "guests: reload: a's new kernel command line waits for a restart of the guest" \
 	dlog "Guest a: 1 setting waits for a restart of the guest (xen-dom0ctl restart-guest a)"
 B --json=short call org.xenproject.Dom0 $P $I ListDomains >"$S/domains.json"
@@ -1173,6 +1200,12 @@ import json, sys
 rows = json.load(open(sys.argv[1]))["data"][0]
 a = [r for r in rows if r[1] == "a"][0]
 sys.exit(0 if a[4] == 256 * 1024 else 1)' "$S/domains.json"
+check "guests: reload: the hypervisor has a with 2 vcpus online" python3 -c '
+import json, sys
+rows = json.load(open(sys.argv[1]))["data"][0]
+a = [r for r in rows if r[1] == "a"][0]
+sys.exit(0 if a[5] == 2 else 1)' "$S/domains.json"
+expect "guests: after the reload, Diff finds nothing more to do to the guests" "$(guest_diff)" ""
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
 
