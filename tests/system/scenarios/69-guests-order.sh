@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Declared guests run by the supervisor on a real host: three PV guests, sc after sb after sa,
-# sb ready once its readiness key is in the store (written from dom0 here: the kit's busybox
-# guest has no xenstore client). sc waits for it. Then kill -9 of the supervisor touches no
+# sb ready once its readiness key is in the store, which the guest itself writes half a minute
+# after it booted (through its xenbus device). sc waits for it. Then kill -9 of the supervisor touches no
 # guest and the new one adopts them; a reload sets sa's memory live, leaves its new kernel
 # command line for restart-guest, and removes sc (left running, reported as undeclared).
 # systest-timeout: 600
@@ -44,10 +44,11 @@ section() {
 		type = "pv"
 		kernel = "$SYSTEST_GUEST_KERNEL"
 		ramdisk = "$SYSTEST_GUEST_INITRD"
-		extra = "console=hvc0 quiet systest.name=systest-$n systest.mode=stay systest.heartbeat=0"
+		extra = "console=hvc0 quiet systest.name=systest-$n systest.mode=stay systest.heartbeat=0${SECTION_EXTRA:+ $SECTION_EXTRA}"
 		memory = $mem
 		maxmem = 256
 		vcpus = 1
+		maxvcpus = 2
 		on_poweroff = "destroy"
 		on_reboot = "destroy"
 		on_crash = "destroy"
@@ -56,7 +57,7 @@ section() {
 check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.service
 {
 	section sa 96
-	section sb 96 after=sa readiness=xenstore:data/ready readinessTimeout=600
+	SECTION_EXTRA="systest.ready=data/ready systest.readydelay=30" section sb 96 after=sa readiness=xenstore:data/ready readinessTimeout=600
 	section sc 96 after=sb
 } >>"$conf"
 check "a reload declaring sa, sb after sa (readiness through the store), sc after sb" systemctl reload xen-dom0
@@ -67,9 +68,9 @@ sleep 10
 check_fail "sc is not started while sb has not written data/ready" guest_exists systest-sc
 check_match "STATUS= says the supervisor waits for sb" 'starting guest sb, 1 of 3 guests up' manager_prop StatusText
 sb_domid=$(xl domid systest-sb)
-check "dom0 writes sb's readiness key in the store (as the guest would)" \
-	xenstore-write "/local/domain/$sb_domid/data/ready" 1
-check_wait "sc runs once sb is ready" 120 guest_exists systest-sc
+check_fail "sb has not written its key yet" xenstore-read "/local/domain/$sb_domid/data/ready"
+check_wait "sc runs once sb's guest wrote its readiness key" 240 guest_exists systest-sc
+check_eq "the key is in sb's home (nothing in dom0 writes it)" 1 xenstore-read "/local/domain/$sb_domid/data/ready"
 check_wait "all three are up" 60 guest_is sc up
 check_match "the manager's status counts them" '3 of 3 guests up' manager_prop StatusText
 a=$(started_at sa) b=$(started_at sb) c=$(started_at sc)
@@ -95,20 +96,30 @@ check_wait "the new one reports the three guests up" 120 guest_is sc up
 check_eq "the guests keep their domain ids" "$domids" sh -c 'echo "$(xl domid systest-sa) $(xl domid systest-sb) $(xl domid systest-sc)"'
 check_eq "their xl monitors are the same processes" "$pids" sh -c 'for g in sa sb sc; do printf "%s " "$(systemctl show -P MainPID xen-guest@$g.service)"; done | sed "s/ \$//"'
 
-# A reload: sa's memory changes (set live, within its maxmem) and so does its kernel command
-# line (pending a restart of the guest); sc is removed (left running).
-sed -i '/^\[guests.sa.settings\]/,/^\[/ { s/^memory = 96$/memory = 128/; s/systest.heartbeat=0"$/systest.heartbeat=0 systest.note=changed"/ }' "$conf"
+# A reload: sa's memory and vcpus change (set live, within its maxmem and maxvcpus) and so
+# does its kernel command line (pending a restart of the guest); sc is removed (left running).
+# Diff says so first.
+sed -i '/^\[guests.sa.settings\]/,/^\[/ { s/^memory = 96$/memory = 128/; s/^vcpus = 1$/vcpus = 2/; s/systest.heartbeat=0"$/systest.heartbeat=0 systest.note=changed"/ }' "$conf"
 sed -i '/^\[guests.sc\]/,$d' "$conf"
 sa_domid=$(xl domid systest-sa)
-check "a reload changing sa's memory and kernel command line, and removing sc" systemctl reload xen-dom0
+xen-dom0ctl --no-pager diff >/tmp/guests-diff.txt 2>&1
+diag "xen-dom0ctl diff: $(tr '\n' '|' </tmp/guests-diff.txt)"
+check_match "Diff predicts sa's memory live" 'sa: guests\.sa\.settings\.memory applied live' cat /tmp/guests-diff.txt
+check_match "and its vcpus live" 'sa: guests\.sa\.settings\.vcpus applied live' cat /tmp/guests-diff.txt
+check_match "and its kernel command line pending" 'sa: guests\.sa\.settings\.extra waits for xen-dom0ctl restart-guest sa' \
+	cat /tmp/guests-diff.txt
+check_match "and sc left running, undeclared" 'sc: no longer declared, left running as it is' cat /tmp/guests-diff.txt
+check "a reload changing sa's memory, vcpus and kernel command line, and removing sc" systemctl reload xen-dom0
 check_wait "sa's memory target is set live: 128 MiB in the store, as libxl writes it" 60 \
 	sh -c "[ \"\$(xenstore-read /local/domain/\$(xl domid systest-sa)/memory/target)\" = 131072 ]"
 sleep 5
 diag "xl list after it (the guest's balloon driver follows the target): $(xl list systest-sa | tail -n 1)"
 check_eq "sa keeps its domain id" "$sa_domid" xl domid systest-sa
+check_wait "sa's second vcpu is made available live (libxl writes it to the store)" 60 \
+	sh -c "[ \"\$(xenstore-read /local/domain/$sa_domid/cpu/1/availability)\" = online ]"
 check_match "sa's new kernel command line waits for a restart of the guest" 'guests\.sa\.settings\.extra' \
 	xen-dom0ctl --no-pager guests
-check_fail "its memory does not: it is applied" sh -c 'xen-dom0ctl --no-pager guests | grep -q "guests\.sa\.settings\.memory"'
+check_fail "its memory and vcpus do not: they are applied" sh -c 'xen-dom0ctl --no-pager guests | grep -Eq "guests\.sa\.settings\.(memory|vcpus)"'
 check "sc still runs" guest_exists systest-sc
 check_wait "sc is listed as undeclared" 30 guest_is sc undeclared
 check "xen-dom0ctl restart-guest sa applies the rest" xen-dom0ctl restart-guest sa

@@ -27,6 +27,13 @@ order() { # order A B: the console shows A before B
 }
 check "the watchdog was stopped (disarmed) before xendomains" order 'Stopped xen-watchdog' 'Stopped xendomains'
 check "xendomains stopped before the console daemon" order 'Stopped xendomains' 'Stopped xenconsoled'
+if grep -q 'ok - the supervisor counts them up' "$SYSTEST_GUEST_RESULTS"/scenarios/89-guest-for-poweroff.log 2>/dev/null; then
+	check "systemd stopped the declared guests in reverse order: pc first" order 'Stopped xen-guest@pc' 'Stopped xen-guest@pb'
+	check "then pb, then pa" order 'Stopped xen-guest@pb' 'Stopped xen-guest@pa'
+	check "the declared guests before xendomains" order 'Stopped xen-guest@pa' 'Stopped xendomains'
+else
+	fail "the declared guests stopped in reverse order" "89-guest-for-poweroff.sh did not leave them running"
+fi
 check_fail "no watchdog fired" grep -Eq 'Watchdog timer fired|watchdog.*(reset|rebooting)' "$log"
 check "the host powered off" grep -q 'reboot: Power down' "$log"
 if [[ -n $image && -f $image ]]; then
