@@ -3,6 +3,7 @@
  * table that xen.c keeps, and the signals of domains appearing, going and changing state. */
 #include "bus-domain.h"
 #include "bus-names.h"
+#include "guests.h"
 #include "log.h"
 #include "strv.h"
 #include "xen-backend.h"
@@ -97,6 +98,43 @@ static int domain_property(sd_bus *bus, const char *path, const char *iface, con
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
 }
 
+/* The manager, for the properties that are not the domain table's: the property callbacks get
+ * the domain that find_domain() found. */
+static Manager *domain_manager;
+
+/* What the configuration declares of the domain: the guest it is, if any. */
+static int domain_guest_property(sd_bus *bus, const char *path, const char *iface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        const XenDomain *d = userdata;
+        GuestRun *r;
+        const Guest *g;
+        bool declared;
+
+        r = guests_find_run_by_domain(domain_manager, d->name);
+        declared = r && r->state != GUEST_RUN_UNDECLARED;
+        g = declared ? guests_find(&domain_manager->config->guests, r->name) : NULL;
+        if (streq(property, "Declared"))
+                return sd_bus_message_append(reply, "b", declared);
+        if (streq(property, "Guest"))
+                return sd_bus_message_append(reply, "s", r ? r->name : "");
+        if (streq(property, "Unit")) {
+                _cleanup_free_ char *unit = r ? guest_unit_name(r->name) : NULL;
+                if (r && !unit)
+                        return -ENOMEM;
+                return sd_bus_message_append(reply, "s", strempty(unit));
+        }
+        if (streq(property, "Readiness")) {
+                _cleanup_free_ char *s = NULL;
+                if (g && asprintf(&s, "%s%s", g->readiness_key ? "xenstore:" : "started",
+                                  strempty(g->readiness_key)) < 0)
+                        return -ENOMEM;
+                return sd_bus_message_append(reply, "s", strempty(s));
+        }
+        if (streq(property, "PendingRestartReasons"))
+                return sd_bus_message_append_strv(reply, r ? r->pending : (char *[]) { NULL });
+        return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);
+}
+
 static const sd_bus_vtable domain_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("DomID", "u", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -113,12 +151,19 @@ static const sd_bus_vtable domain_vtable[] = {
         SD_BUS_PROPERTY("Flags", "as", domain_property, 0, 0),
         SD_BUS_PROPERTY("ShutdownReason", "s", domain_property, 0, 0),
         SD_BUS_PROPERTY("StartTimestamp", "t", domain_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        /* the declared guest it is (ListGuests has them all, running or not) */
+        SD_BUS_PROPERTY("Declared", "b", domain_guest_property, 0, 0),
+        SD_BUS_PROPERTY("Guest", "s", domain_guest_property, 0, 0),
+        SD_BUS_PROPERTY("Unit", "s", domain_guest_property, 0, 0),
+        SD_BUS_PROPERTY("Readiness", "s", domain_guest_property, 0, 0),
+        SD_BUS_PROPERTY("PendingRestartReasons", "as", domain_guest_property, 0, 0),
         SD_BUS_VTABLE_END
 };
 
 int bus_domain_register(Manager *m) {
         int r;
 
+        domain_manager = m;
         r = sd_bus_add_fallback_vtable(m->bus, NULL, DOM0_DOMAIN_PREFIX, DOM0_DOMAIN_IFACE, domain_vtable, find_domain,
                                        m);
         if (r >= 0)

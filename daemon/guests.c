@@ -17,6 +17,10 @@
 
 /* How often a started guest's readiness is looked at. */
 #define READINESS_POLL_USEC (100 * 1000ULL)
+/* Start jobs asked for at once: each is a call to systemd until it answers, and the bus caps
+ * the calls a connection may have waiting for a reply (dbus-daemon's max_replies_per_connection,
+ * 128 by default); the guests over it wait for a start to end. */
+#define GUEST_STARTS_MAX 32
 /* A read of its readiness key: the store may not answer. */
 #define READINESS_READ_USEC (5 * 1000000ULL)
 
@@ -30,11 +34,49 @@ const char *guest_run_state_to_string(GuestRunState s) {
         return s >= 0 && s < _GUEST_RUN_STATE_MAX ? state_names[s] : NULL;
 }
 
+/* The runs by the index of their guest in the configuration, so that the dispatch loop, which
+ * looks a run up for every guest and every name in after, stays linear for a thousand guests.
+ * Rebuilt for each configuration; undeclared guests are found by a scan. */
+static bool index_fresh(Manager *m) {
+        const Guests *gs = &m->config->guests;
+        GuestRun **ix;
+
+        if (m->guest_index_config == m->config)
+                return true;
+        ix = calloc(gs->n ?: 1, sizeof(GuestRun *));
+        if (!ix)
+                return false; /* the scan below still finds them */
+        for (size_t i = 0; i < m->n_guest_runs; i++) {
+                const Guest *g = guests_find(gs, m->guest_runs[i]->name);
+                if (g)
+                        ix[g - gs->items] = m->guest_runs[i];
+        }
+        free(m->guest_index);
+        m->guest_index = ix;
+        m->guest_index_config = m->config;
+        return true;
+}
+
 GuestRun *guests_find_run(Manager *m, const char *name) {
+        const Guest *g = m->config ? guests_find(&m->config->guests, name) : NULL;
+
+        if (g && index_fresh(m))
+                return m->guest_index[g - m->config->guests.items];
         for (size_t i = 0; i < m->n_guest_runs; i++)
                 if (streq(m->guest_runs[i]->name, name))
                         return m->guest_runs[i];
         return NULL;
+}
+
+GuestRun *guests_find_run_by_domain(Manager *m, const char *domain) {
+        GuestRun *found = NULL;
+
+        /* a declared one first: an undeclared run may share the name with a new declaration */
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                if (streq(m->guest_runs[i]->domain, domain) &&
+                    (!found || found->state == GUEST_RUN_UNDECLARED))
+                        found = m->guest_runs[i];
+        return found;
 }
 
 static void run_free(GuestRun *r) {
@@ -56,6 +98,8 @@ void guests_free(Manager *m) {
                 run_free(m->guest_runs[i]);
         m->guest_runs = mfree(m->guest_runs);
         m->n_guest_runs = 0;
+        m->guest_index = mfree(m->guest_index);
+        m->guest_index_config = NULL;
         m->guest_timer = sd_event_source_disable_unref(m->guest_timer);
 }
 
@@ -73,6 +117,8 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         }
         m->guest_runs = l;
         m->guest_runs[m->n_guest_runs++] = r;
+        if (m->guest_index_config == m->config && m->config && g == guests_find(&m->config->guests, g->name))
+                m->guest_index[g - m->config->guests.items] = r;
         r->manager = m;
         r->state = g->autostart ? GUEST_RUN_WAITING : GUEST_RUN_OFF;
         return r;
@@ -248,9 +294,13 @@ static void dispatch(Manager *m) {
         const Guests *gs = &m->config->guests;
         usec_t now = now_usec(CLOCK_MONOTONIC);
         bool again = false, changed = true;
+        size_t starting = 0;
 
         if (!m->guests_begun || m->shutting_down)
                 return;
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                if (m->guest_runs[i]->state == GUEST_RUN_STARTING)
+                        starting++;
         /* A failure skips the guests after it, which may skip others: until nothing changes. */
         while (changed) {
                 changed = false;
@@ -280,9 +330,13 @@ static void dispatch(Manager *m) {
                                                 r->start_requested = 0;
                                                 r->state = GUEST_RUN_READYING;
                                                 r->deadline = now + g->readiness_timeout * 1000000ULL;
-                                        } else
-                                                (void) start_run(m, r);
-                                        changed = true;
+                                                changed = true;
+                                        } else if (starting < GUEST_STARTS_MAX) {
+                                                /* the rest when one of these ended (on_start_done) */
+                                                if (start_run(m, r) >= 0)
+                                                        starting++;
+                                                changed = true;
+                                        }
                                 } else if (lost) {
                                         GuestRun *d = guests_find_run(m, lost);
                                         r->state = GUEST_RUN_SKIPPED;
@@ -552,6 +606,8 @@ int guests_plan(Manager *m, const Config *old, const Config *new, GuestChanges *
 
 void guests_config_changed(Manager *m, const Config *old) {
         const Guests *gs = &m->config->guests;
+
+        m->guest_index_config = NULL; /* built for the old one */
 
         for (size_t i = 0; i < m->n_guest_runs; i++) {
                 _cleanup_(guest_changes_done) GuestChanges c = {};

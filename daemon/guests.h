@@ -90,4 +90,6 @@ int guests_start_one(Manager *m, const char *name);
 int guests_stop_one(Manager *m, const char *name);
 int guests_restart_one(Manager *m, const char *name);
 GuestRun *guests_find_run(Manager *m, const char *name);
+/* The guest whose domain is called domain (declared ones first), NULL when none. */
+GuestRun *guests_find_run_by_domain(Manager *m, const char *domain);
 void guests_free(Manager *m);

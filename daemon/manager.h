@@ -89,6 +89,9 @@ struct Manager {
         /* the declared guests (guests.c) */
         struct GuestRun **guest_runs;
         size_t n_guest_runs;
+        /* the runs by the index of their guest in guest_index_config's guests (guests.c) */
+        struct GuestRun **guest_index;
+        const Config *guest_index_config;
         sd_event_source *guest_timer;
         bool guests_begun;
         /* Set by the daemon: the declared guests' part of StatusText (guests.c), NULL when none;

@@ -1206,6 +1206,19 @@ rows = json.load(open(sys.argv[1]))["data"][0]
 a = [r for r in rows if r[1] == "a"][0]
 sys.exit(0 if a[5] == 2 else 1)' "$S/domains.json"
 expect "guests: after the reload, Diff finds nothing more to do to the guests" "$(guest_diff)" ""
+dom_prop() { # DOMAIN PROPERTY: the Domain object's property, as JSON data
+	B --json=short get-property org.xenproject.Dom0 "$P/domain/$1" org.xenproject.Dom0.Domain "$2" 2>&1 |
+		python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["data"]))'
+}
+expect "guests: the Domain object of a says it is declared" "$(dom_prop a Declared)" "true"
+expect "guests: and which guest it is" "$(dom_prop a Guest)" '"a"'
+expect "guests: and its unit" "$(dom_prop a Unit)" '"xen-guest@a.service"'
+expect "guests: b's readiness is its key" "$(dom_prop b Readiness)" '"xenstore:data/ready"'
+expect "guests: a's settings that wait for a restart of the guest" "$(dom_prop a PendingRestartReasons)" \
+	'["guests.a.settings.extra"]'
+expect "guests: the undeclared d: not declared, still named" "$(dom_prop d Declared) $(dom_prop d Guest) $(dom_prop d Readiness)" \
+	'false "d" ""'
+
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
 
@@ -1299,6 +1312,21 @@ check "guests: restart-guest during a hanging start: stopped, then started again
 check "guests: the canceled start is not taken for a failure" test "$(grep -c "Guest h failed" "$S/daemon.log")" -eq 0
 wait_until 10 guest_state_is h up
 check "guests: h is up after it" guest_state_is h up
+scenario_end
+
+# Many independent guests: started together, but never more start calls at once than the bus
+# lets a connection wait for (dbus-daemon refuses the 129th by default), so none fails.
+scenario guests-many --xen-control "$BUS_DIR/guests-many/hv"
+n_many=150
+for ((i = 1; i <= n_many; i++)); do guest_section "m$i"; done | guest_conf
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until $((60 * slow)) status_has "$n_many of $n_many guests up"
+check "many guests: $n_many independent guests are all up" status_has "$n_many of $n_many guests up"
+check "many guests: no start was refused" test "$(grep -c 'failed' "$S/daemon.log")" -eq 0
+peak=$(awk '/ CALL StartUnit .* xen-guest@/ { n++; if (n > max) max = n } / JOBREMOVED .* xen-guest@/ { n-- } END { print max + 0 }' "$LOG")
+diag "many guests: at most $peak start jobs at once"
+check "many guests: started together (more than one start at once)" test "$peak" -gt 1
+check "many guests: but never more than 32 start jobs at once" test "$peak" -le 32
 scenario_end
 
 # ---- 5: collect the background one ----------------------------------------------------------
