@@ -71,6 +71,23 @@ check_wait "the domain is gone after the stop" 60 guest_gone systest-decl1
 check_match "xl's messages are in the unit's journal" 'Parsing config from /run/xen-dom0/guests/decl1.cfg' \
 	journalctl -b -u xen-guest@decl1.service -o cat
 
+# A reload that renames the running guest: the domain keeps its name until it restarts, and the
+# unit's stop still finds it under that name.
+check "the guest starts again" systemctl start xen-guest@decl1.service
+check_wait "its domain runs" 60 guest_exists systest-decl1
+sed -i 's/^name = "systest-decl1"$/name = "systest-decl1b"/' "$conf"
+check "a reload renaming its domain to systest-decl1b" systemctl reload xen-dom0
+check_match "the rendered environment has the new name" '^XEN_GUEST_DOMAIN=systest-decl1b$' cat /run/xen-dom0/guests/decl1.env
+check_match "the name it was started with is kept for its stop" '^XEN_GUEST_DOMAIN=systest-decl1$' \
+	cat /run/xen-dom0/guests/decl1.started
+since=$(date '+%Y-%m-%d %H:%M:%S')
+check "systemctl stop xen-guest@decl1 succeeds" systemctl stop xen-guest@decl1.service
+check_wait "the domain, under its old name, is gone" 60 guest_gone systest-decl1
+check_fail "it was shut down, not left running or destroyed" sh -c \
+	"journalctl -u xen-guest@decl1.service --since '$since' -o cat | grep -q 'did not shut down'"
+sed -i 's/^name = "systest-decl1b"$/name = "systest-decl1"/' "$conf"
+check "a reload takes the old name back" systemctl reload xen-dom0
+
 # /etc/xen/auto holds the declared guest's file and one of its own: xendomains starts the other
 # one (it powers off at once) and skips the declared guest's, which its unit starts.
 check_eq "no guest runs before xendomains restarts (its stop would save it)" "0" \
