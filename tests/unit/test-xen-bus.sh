@@ -61,8 +61,9 @@ prop Dom0VCPUs | py "Dom0VCPUs" 'd["data"] == 8'
 
 # ---- domain objects
 B --json=short call org.xenproject.Dom0 "$P/domain/guest_2d2" org.freedesktop.DBus.Properties GetAll s $DI |
-	py "a domain object has the twelve properties" \
-		'sorted(d["data"][0]) == ["CPUTimeNanoseconds", "DomID", "Flags", "MaxMemoryKiB", "MaxVCPUs", "MemoryKiB", "Name", "ShutdownReason", "StartTimestamp", "State", "UUID", "VCPUs"]'
+	py "a domain object has the seventeen properties, the declared guest's five among them" \
+		'sorted(d["data"][0]) == ["CPUTimeNanoseconds", "Declared", "DomID", "Flags", "Guest", "MaxMemoryKiB", "MaxVCPUs", "MemoryKiB", "Name", "PendingRestartReasons", "Readiness", "ShutdownReason", "StartTimestamp", "State", "UUID", "Unit", "VCPUs"]'
+dprop guest_2d2 Declared | py "a domain no configuration declares says so" 'd["data"] is False'
 dprop guest_2d2 DomID | py "DomID of guest-2" 'd["data"] == 2'
 dprop Domain_2d0 Name | py "Name of Domain-0" 'd["data"] == "Domain-0"'
 dprop guest_2d3 MemoryKiB | py "MemoryKiB of guest-3" 'd["data"] == 131072'
