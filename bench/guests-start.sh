@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The supervisor's cost of starting N declared guests: the real daemon against the fake systemd
+# and the fake hypervisor (a guest unit's start makes its domain appear), on a private bus, the
+# guests declared with no order (independent: started together) or in a chain (each after the
+# one before). The daemon's CPU time (schedstat, ns) is read once STATUS= says that all N are
+# up, and the same for 0 guests is taken off: what is left is planning, starting, following and
+# counting the guests, everything but the stack. One line per run:
+#   guests=N order=none|chain run=R cpu_ms=.. (stack alone: ..) guests_cpu_ms=.. per_guest_us=..
+# Usage: bench/guests-start.sh [RUNS [N...]]   (default: 3 runs of 1000 guests)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+export TOP_BUILDDIR=${BUILD:-$top/build} TOP_SRCDIR=$top
+runs=${1:-3}
+shift || true
+sizes=("$@")
+((${#sizes[@]} > 0)) || sizes=(1000)
+make -C "$TOP_BUILDDIR" daemon/xen-dom0d tests/unit/fake-systemd >/dev/null
+# shellcheck source=../tests/unit/lib-bus.sh
+. "$top/tests/unit/lib-bus.sh"
+FAKE=$TOP_BUILDDIR/tests/unit/fake-systemd
+bus_start 2>/dev/null
+fake_pid="" daemon_pid=""
+stop_all() {
+	for p in $daemon_pid $fake_pid; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || :; done
+	daemon_pid="" fake_pid=""
+}
+trap 'stop_all; bus_cleanup' EXIT
+
+conf() { # N ORDER
+	printf '[xen]\nenable = true\n'
+	for ((i = 0; i < $1; i++)); do
+		printf '[guests.g%d]\n' "$i"
+		[[ $2 == chain && $i -gt 0 ]] && printf 'after = g%d\n' $((i - 1))
+		printf '[guests.g%d.settings]\nkernel = "/boot/vmlinuz"\nmemory = 128\nmaxmem = 1024\nvcpus = 1\nmaxvcpus = 4\n' "$i"
+	done
+}
+
+# run N ORDER: prints the daemon's CPU ns once it says every guest is up
+run() {
+	local n=$1 order=$2 d=$BUS_DIR/run want
+	rm -rf "$d"
+	mkdir -p "$d/root/proc/xen"
+	echo control_d >"$d/root/proc/xen/capabilities"
+	conf "$n" "$order" >"$d/xen-dom0.conf"
+	"$FAKE" --log "$d/calls" --control "$d/control" --notify "$d/notify" --xenstore "$d/xenstore" \
+		--xen-control "$d/hv" >"$d/fake.out" 2>&1 &
+	fake_pid=$!
+	for _ in $(seq 100); do grep -q READY "$d/calls" 2>/dev/null && break; sleep 0.05; done
+	env XEN_DOM0D_ROOT="$d/root" XEN_DOM0D_MODPROBE=/bin/true XENSTORED_PATH="$d/xenstore" \
+		NOTIFY_SOCKET="$d/notify" XEN_DOM0D_BACKEND=fake:0 XEN_DOM0D_FAKE_CONTROL="$d/hv" \
+		${BENCH_WRAP:-} "$XEN_DOM0D" --config "$d/xen-dom0.conf" >"$d/daemon.log" 2>&1 &
+	daemon_pid=$!
+	if ((n > 0)); then want="$n of $n guests up"; else want="7 of 7 components up"; fi
+	for _ in $(seq 12000); do
+		grep -q "NOTIFY STATUS=running: .*$want" "$d/calls" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q "NOTIFY STATUS=running: .*$want" "$d/calls" ||
+		{ echo "guests=$n: never '$want'; the last status: $(grep 'NOTIFY STATUS' "$d/calls" | tail -n 1)" >&2
+		grep -m3 'failed' "$d/daemon.log" >&2; grep -m3 'CTL-ERROR' "$d/calls" >&2; exit 1; }
+	awk '{ print $1 }' "/proc/$daemon_pid/schedstat"
+	stop_all
+}
+
+for r in $(seq "$runs"); do
+	for n in "${sizes[@]}"; do
+		for order in ${BENCH_ORDERS:-none chain}; do
+			base=$(run 0 none)
+			ns=$(run "$n" "$order")
+			g=$((ns - base))
+			echo "guests=$n order=$order run=$r cpu_ms=$((ns / 1000000)) (stack alone: $((base / 1000000)))" \
+				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))"
+		done
+	done
+done
