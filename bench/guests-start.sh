@@ -19,6 +19,7 @@ make -C "$TOP_BUILDDIR" daemon/xen-dom0d tests/unit/fake-systemd >/dev/null
 # shellcheck source=../tests/unit/lib-bus.sh
 . "$top/tests/unit/lib-bus.sh"
 FAKE=$TOP_BUILDDIR/tests/unit/fake-systemd
+hz=$(getconf CLK_TCK)
 bus_start 2>/dev/null
 fake_pid="" daemon_pid=""
 stop_all() {
@@ -59,18 +60,20 @@ run() {
 	grep -q "NOTIFY STATUS=running: .*$want" "$d/calls" ||
 		{ echo "guests=$n: never '$want'; the last status: $(grep 'NOTIFY STATUS' "$d/calls" | tail -n 1)" >&2
 		grep -m3 'failed' "$d/daemon.log" >&2; grep -m3 'CTL-ERROR' "$d/calls" >&2; exit 1; }
-	awk '{ print $1 }' "/proc/$daemon_pid/schedstat"
+	# schedstat's run time, then user and system ticks
+	echo "$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" | awk '{ print $12, $13 }')"
 	stop_all
 }
 
 for r in $(seq "$runs"); do
 	for n in "${sizes[@]}"; do
 		for order in ${BENCH_ORDERS:-none chain}; do
-			base=$(run 0 none)
-			ns=$(run "$n" "$order")
+			read -r base bu bs <<<"$(run 0 none)"
+			read -r ns u sy <<<"$(run "$n" "$order")"
 			g=$((ns - base))
 			echo "guests=$n order=$order run=$r cpu_ms=$((ns / 1000000)) (stack alone: $((base / 1000000)))" \
-				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))"
+				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))" \
+				"user_ms=$(((u - bu) * 1000 / hz)) system_ms=$(((sy - bs) * 1000 / hz))"
 		done
 	done
 done

@@ -54,6 +54,10 @@ static bool index_fresh(Manager *m) {
         free(m->guest_index);
         m->guest_index = ix;
         m->guest_index_config = m->config;
+        m->guests_renamed = false;
+        for (size_t i = 0; i < m->n_guest_runs; i++)
+                if (!streq(m->guest_runs[i]->domain, m->guest_runs[i]->name))
+                        m->guests_renamed = true;
         return true;
 }
 
@@ -71,6 +75,17 @@ GuestRun *guests_find_run(Manager *m, const char *name) {
 GuestRun *guests_find_run_by_domain(Manager *m, const char *domain) {
         GuestRun *found = NULL;
 
+        /* Most guests' domains are called as the guest is: found at once. The bus asks for
+         * every domain that appears, so a scan of all guests for each would be quadratic. */
+        found = m->config ? guests_find_run(m, domain) : NULL;
+        if (found && !streq(found->domain, domain))
+                found = NULL;
+        /* every guest's domain called as the guest: the guest of that name is the one */
+        if (m->config && !m->guests_renamed)
+                return found;
+        if (found && found->state != GUEST_RUN_UNDECLARED)
+                return found;
+        found = NULL;
         /* a declared one first: an undeclared run may share the name with a new declaration */
         for (size_t i = 0; i < m->n_guest_runs; i++)
                 if (streq(m->guest_runs[i]->domain, domain) &&
@@ -117,6 +132,8 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         }
         m->guest_runs = l;
         m->guest_runs[m->n_guest_runs++] = r;
+        if (!streq(r->domain, r->name))
+                m->guests_renamed = true;
         if (m->guest_index_config == m->config && m->config && g == guests_find(&m->config->guests, g->name))
                 m->guest_index[g - m->config->guests.items] = r;
         r->manager = m;
@@ -261,6 +278,8 @@ static int start_run(Manager *m, GuestRun *r) {
         /* a new start takes the declaration as it is now: its domain name, nothing pending */
         free(r->domain);
         r->domain = domain;
+        if (!streq(domain, r->name))
+                m->guests_renamed = true;
         r->pending = strv_free(r->pending);
         r->ready_seen = false;
         r->stopped = false;
@@ -304,13 +323,18 @@ static void dispatch(Manager *m) {
         /* A failure skips the guests after it, which may skip others: until nothing changes. */
         while (changed) {
                 changed = false;
-                for (size_t i = 0; i < gs->n; i++) {
-                        const Guest *g = &gs->items[i];
-                        GuestRun *r = guests_find_run(m, g->name);
+                for (size_t i = 0; i < m->n_guest_runs; i++) {
+                        GuestRun *r = m->guest_runs[i];
+                        const Guest *g;
                         const char *lost;
 
-                        if (!r)
+                        /* most are up, or in flight: looked at only where there is work */
+                        if (!IN_SET(r->state, GUEST_RUN_OFF, GUEST_RUN_WAITING, GUEST_RUN_READYING) ||
+                            (r->state == GUEST_RUN_OFF && r->stopped))
                                 continue;
+                        g = guests_find(gs, r->name);
+                        if (!g)
+                                continue; /* undeclared */
                         if (r->state == GUEST_RUN_OFF && !r->stopped) {
                                 /* not started by us (autostart = false), but it runs: adopted */
                                 XenDomain *d = xen_domain_by_name(m, r->domain);
@@ -652,6 +676,8 @@ void guests_config_changed(Manager *m, const Config *old) {
                         if (domain) {
                                 free(r->domain);
                                 r->domain = domain;
+                                if (!streq(domain, r->name))
+                                        m->guests_renamed = true;
                         }
                 }
         }

@@ -92,6 +92,7 @@ struct Manager {
         /* the runs by the index of their guest in guest_index_config's guests (guests.c) */
         struct GuestRun **guest_index;
         const Config *guest_index_config;
+        bool guests_renamed;        /* some guest's domain is not called as the guest */
         sd_event_source *guest_timer;
         bool guests_begun;
         /* Set by the daemon: the declared guests' part of StatusText (guests.c), NULL when none;

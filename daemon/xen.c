@@ -66,6 +66,7 @@ typedef struct XenState {
         usec_t retry_usec;
         sd_event_source *settle;
         unsigned settle_rounds;
+        sd_event_source *refresh; /* a refresh asked for, once this loop iteration ends */
         XenDomain *domains;  /* ordered by domid */
         size_t n_domains;
         uint32_t *by_name;   /* indices into domains, ordered by name */
@@ -415,12 +416,28 @@ static void domains_update_all(XenState *x) {
 
 /* ---- backend callbacks --------------------------------------------------------------------- */
 
-static void on_domains_changed(void *userdata) {
+static int on_refresh(sd_event_source *s, void *userdata) {
         XenState *x = userdata;
 
+        x->refresh = sd_event_source_disable_unref(x->refresh);
         x->settle_rounds = 0;
         (void) domains_refresh(x, true);
         settle_later(x);
+        return 0;
+}
+
+/* The backend says the domains changed: one listing for every change told at once (a host
+ * starting many guests, the fake's commands read together), not one each, since a listing
+ * costs in the number of domains. */
+static void on_domains_changed(void *userdata) {
+        XenState *x = userdata;
+
+        if (x->refresh)
+                return;
+        if (sd_event_add_defer(x->manager->event, &x->refresh, on_refresh, x) < 0) {
+                x->refresh = NULL;
+                (void) on_refresh(NULL, x);
+        }
 }
 
 static void on_disaster(void *userdata, int error, const char *what) {
@@ -480,6 +497,7 @@ static XenState *xen_state_free(XenState *x) {
                 return NULL;
         sd_event_source_disable_unref(x->retry);
         sd_event_source_disable_unref(x->settle);
+        sd_event_source_disable_unref(x->refresh);
         xen_child_cancel(x->lookup);
         xen_child_cancel(x->memory);
         names_free(x);
