@@ -98,8 +98,8 @@ static void run_free(GuestRun *r) {
         if (!r)
                 return;
         xen_child_cancel(r->child);
-        xen_child_cancel(r->memory_child);
-        xen_child_cancel(r->vcpus_child);
+        for (size_t k = 0; k < _GUEST_LIVE_MAX; k++)
+                xen_child_cancel(r->live[k].child);
         free(r->name);
         free(r->domain);
         free(r->error);
@@ -424,84 +424,70 @@ void guests_begin(Manager *m) {
 
 /* ---- live changes ------------------------------------------------------------------------ */
 
-#define MEMORY_LIVE_USEC (10 * 1000000ULL)
+#define LIVE_USEC (10 * 1000000ULL)
 
-static int memory_run(void *userdata, int fd) {
-        GuestRun *r = userdata;
-        return xen_guest_memory_run(r->manager, r->memory_domid, r->memory_kib);
+/* What each live change sets, and what it says. */
+static const struct {
+        const char *key;     /* of the settings */
+        const char *what;    /* for the child's name */
+        const char *limit;   /* what a refusal (-EINVAL) means */
+} live_keys[_GUEST_LIVE_MAX] = {
+        [GUEST_LIVE_MEMORY] = { "memory", "a guest's memory target", "above the guest's maxmem" },
+        [GUEST_LIVE_VCPUS] = { "vcpus", "a guest's online vcpus", "above the guest's maxvcpus" },
+};
+
+static GuestLiveKey live_key_of(const GuestLive *l) {
+        return (GuestLiveKey) (l - l->run->live);
 }
 
-static void memory_done(void *userdata, int error, const char *data, size_t size) {
-        GuestRun *r = userdata;
-        char option[GUEST_NAME_MAX + 64];
+static int live_run(void *userdata, int fd) {
+        GuestLive *l = userdata;
+        Manager *m = l->run->manager;
 
-        r->memory_child = NULL;
-        snprintf(option, sizeof option, "guests.%s.settings.memory", r->name);
+        return live_key_of(l) == GUEST_LIVE_MEMORY ? xen_guest_memory_run(m, l->domid, l->value << 10)
+                                                    : xen_guest_vcpus_run(m, l->domid, (uint32_t) l->value);
+}
+
+static void live_done(void *userdata, int error, const char *data, size_t size) {
+        GuestLive *l = userdata;
+        GuestRun *r = l->run;
+        GuestLiveKey k = live_key_of(l);
+        char option[GUEST_NAME_MAX + 64], change[64];
+
+        l->child = NULL;
+        snprintf(option, sizeof option, "guests.%s.settings.%s", r->name, live_keys[k].key);
+        if (k == GUEST_LIVE_MEMORY)
+                snprintf(change, sizeof change, "memory at %" PRIu64 " MiB", l->value);
+        else
+                snprintf(change, sizeof change, "%" PRIu64 " vcpus online", l->value);
         if (error < 0) {
-                log_warning("Guest %s: cannot set its memory to %" PRIu64 " MiB live (%s): it waits for a restart "
-                            "of the guest",
-                            r->name, r->memory_kib >> 10,
+                log_warning("Guest %s: cannot have its %s live (%s): it waits for a restart of the guest", r->name,
+                            change,
                             error == -ETIMEDOUT ? "xenstored did not answer"
-                            : error == -EINVAL  ? "above the guest's maxmem"
+                            : error == -EINVAL  ? live_keys[k].limit
                                                 : strerror(-error));
                 if (!strv_contains(r->pending, option))
                         (void) strv_extend(&r->pending, option);
                 return;
         }
-        xen_guest_memory_set(r->manager, r->memory_domid, r->memory_kib);
-        log_info("Guest %s: memory set to %" PRIu64 " MiB live", r->name, r->memory_kib >> 10);
+        if (k == GUEST_LIVE_MEMORY)
+                xen_guest_memory_set(r->manager, l->domid, l->value << 10);
+        else
+                xen_guest_vcpus_set(r->manager, l->domid, (uint32_t) l->value);
+        log_info("Guest %s: %s, set live", r->name, change);
 }
 
-/* Starts setting the memory target live; returns whether the change is under way (its child's
- * failure leaves it pending). */
-static bool apply_memory_live(Manager *m, GuestRun *r, uint64_t mib) {
+/* Starts applying a live setting (memory in MiB, or vcpus) to the running domain; returns
+ * whether the change is under way (its child's failure leaves it pending). */
+static bool apply_live(Manager *m, GuestRun *r, GuestLiveKey k, uint64_t value) {
         XenDomain *d = xen_domain_by_name(m, r->domain);
+        GuestLive *l = &r->live[k];
 
-        if (!d || r->memory_child || mib == 0)
+        if (!d || l->child || value == 0)
                 return false;
         r->manager = m;
-        r->memory_domid = d->domid;
-        r->memory_kib = mib << 10;
-        return xen_child_start(m->event, "a guest's memory target", MEMORY_LIVE_USEC, memory_run, memory_done, r,
-                               &r->memory_child) >= 0;
-}
-
-static int vcpus_run(void *userdata, int fd) {
-        GuestRun *r = userdata;
-        return xen_guest_vcpus_run(r->manager, r->vcpus_domid, r->vcpus_n);
-}
-
-static void vcpus_done(void *userdata, int error, const char *data, size_t size) {
-        GuestRun *r = userdata;
-        char option[GUEST_NAME_MAX + 64];
-
-        r->vcpus_child = NULL;
-        snprintf(option, sizeof option, "guests.%s.settings.vcpus", r->name);
-        if (error < 0) {
-                log_warning("Guest %s: cannot bring %" PRIu32 " vcpus online live (%s): it waits for a restart of "
-                            "the guest",
-                            r->name, r->vcpus_n,
-                            error == -ETIMEDOUT ? "xenstored did not answer"
-                            : error == -EINVAL  ? "above the guest's maxvcpus"
-                                                : strerror(-error));
-                if (!strv_contains(r->pending, option))
-                        (void) strv_extend(&r->pending, option);
-                return;
-        }
-        xen_guest_vcpus_set(r->manager, r->vcpus_domid, r->vcpus_n);
-        log_info("Guest %s: %" PRIu32 " vcpus online, set live", r->name, r->vcpus_n);
-}
-
-static bool apply_vcpus_live(Manager *m, GuestRun *r, uint32_t n) {
-        XenDomain *d = xen_domain_by_name(m, r->domain);
-
-        if (!d || r->vcpus_child || n == 0)
-                return false;
-        r->manager = m;
-        r->vcpus_domid = d->domid;
-        r->vcpus_n = n;
-        return xen_child_start(m->event, "a guest's online vcpus", MEMORY_LIVE_USEC, vcpus_run, vcpus_done, r,
-                               &r->vcpus_child) >= 0;
+        *l = (GuestLive) { .run = r, .domid = d->domid, .value = value };
+        return xen_child_start(m->event, live_keys[k].what, LIVE_USEC, live_run, live_done, l, &l->child) >= 0;
 }
 
 static void on_systemd_reloaded(Manager *m, const char *unit, const char *result, const char *error,
@@ -659,8 +645,10 @@ void guests_config_changed(Manager *m, const Config *old) {
                         bool applied = false;
 
                         if (x->kind == GUEST_CHANGE_LIVE)
-                                applied = endswith(x->option, ".memory") ? apply_memory_live(m, r, x->value)
-                                                                         : apply_vcpus_live(m, r, (uint32_t) x->value);
+                                applied = apply_live(m, r,
+                                                     endswith(x->option, ".memory") ? GUEST_LIVE_MEMORY
+                                                                                    : GUEST_LIVE_VCPUS,
+                                                     x->value);
                         if ((x->kind == GUEST_CHANGE_PENDING || (x->kind == GUEST_CHANGE_LIVE && !applied)) &&
                             !strv_contains(r->pending, x->option))
                                 (void) strv_extend(&r->pending, x->option);

@@ -19,6 +19,20 @@ typedef enum GuestRunState {
         _GUEST_RUN_STATE_MAX,
 } GuestRunState;
 
+/* A setting applied to a running domain, in a child (the store may not answer). */
+typedef enum GuestLiveKey {
+        GUEST_LIVE_MEMORY,
+        GUEST_LIVE_VCPUS,
+        _GUEST_LIVE_MAX,
+} GuestLiveKey;
+
+typedef struct GuestLive {
+        struct GuestRun *run;
+        struct XenChild *child;     /* in flight */
+        uint32_t domid;
+        uint64_t value;             /* memory in MiB, or vcpus */
+} GuestLive;
+
 typedef struct GuestRun {
         Manager *manager;
         char *name;                 /* NAME of [guests.NAME] */
@@ -31,12 +45,7 @@ typedef struct GuestRun {
         struct XenChild *child;     /* a readiness read in flight */
         uint32_t ready_domid;       /* what it reads */
         char *ready_key;
-        struct XenChild *memory_child; /* a live memory change in flight */
-        uint32_t memory_domid;
-        uint64_t memory_kib;
-        struct XenChild *vcpus_child;  /* a live change of its online vcpus in flight */
-        uint32_t vcpus_domid;
-        uint32_t vcpus_n;
+        GuestLive live[_GUEST_LIVE_MAX]; /* live changes in flight */
         bool adopted;               /* it ran already when this daemon first looked */
         bool ready_seen;            /* its readiness key was read */
         bool start_after_stop;      /* a restart, or a start asked for while it stops */

@@ -1186,8 +1186,8 @@ wait_until 10 has "$(gstart e)"
 check "guests: reload: a new declared guest is started" has "$(gstart e)"
 check "guests: reload: no guest is stopped or restarted" test "$(count "CALL StopUnit $SD xen-guest@")$(count "CALL RestartUnit $SD xen-guest@")" = 00
 check "guests: reload: the removed guest is reported as undeclared" dlog "Guest d is no longer declared: left up as it is"
-wait_until 10 dlog "Guest a: memory set to 256 MiB live"
-check "guests: reload: a's memory is set live, within its maximum" dlog "Guest a: memory set to 256 MiB live"
+wait_until 10 dlog "Guest a: memory at 256 MiB, set live"
+check "guests: reload: a's memory is set live, within its maximum" dlog "Guest a: memory at 256 MiB, set live"
 wait_until 10 dlog "Guest a: 2 vcpus online, set live"
 check "guests: reload: a's vcpus are brought online live, within its maxvcpus" dlog "Guest a: 2 vcpus online, set live"
 check "guests: reload: c's vcpus above the maxvcpus it runs with wait for a restart of the guest" \
