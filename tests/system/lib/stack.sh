@@ -11,6 +11,9 @@
 # stack_has_project: the project's supervisor unit is installed.
 stack_has_project() { systemctl cat xen-dom0.service >/dev/null 2>&1; }
 
+# stack_from_package: the project is installed from its Debian package (not a staged tree).
+stack_from_package() { [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) == "ii " ]]; }
+
 # stack_store_up: xenstored answers on its socket.
 stack_store_up() { step xenstore-read -s / >/dev/null 2>&1; }
 

@@ -13,7 +13,7 @@
 # shellcheck source=../lib/guests.sh
 . "$SYSTEST_LIB/guests.sh"
 
-if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) != "ii " ]]; then
+if ! stack_from_package; then
 	skip "declared guests" "xen-dom0d is not installed from a package in this image"
 	exit 0
 fi

@@ -15,7 +15,7 @@
 . "$SYSTEST_LIB/guests.sh"
 
 deb=${SYSTEST_DEB:-/usr/lib/xen-dom0d-systest/xen-dom0d.deb}
-if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) != "ii " ]]; then
+if ! stack_from_package; then
 	skip "purge and reinstall of the package" "xen-dom0d is not installed from a package in this image"
 	exit 0
 fi

@@ -22,7 +22,7 @@ check "the watchdog is armed" systemctl is-active --quiet xen-watchdog.service
 check_eq "nothing is saved yet" "" bash -c 'ls -A /var/lib/xen/save 2>/dev/null; true'
 
 # The declared three: their units' After= drop-ins make systemd stop them in reverse order.
-if [[ $(dpkg-query -W -f='${db:Status-Abbrev}' xen-dom0d 2>/dev/null) != "ii " ]]; then
+if ! stack_from_package; then
 	skip "declared guests are left for the poweroff" "xen-dom0d is not installed from a package in this image"
 	exit 0
 fi
