@@ -229,7 +229,6 @@ static int xlu_parse(const char *text, size_t len, XluParsed *x, char **ret_reas
         return *ret_reason ? -EINVAL : -ENOMEM;
 }
 
-/* Checks one "key = value" as xl would read it. Returns 0, -EINVAL with *ret_reason, -ENOMEM. */
 /* Whether value is one that xl's parser reads as it is and that fits t, known without running
  * it: a decimal number, or a "string" without escapes or line breaks. Most values are, and
  * each run of the parser costs about 15,000 instructions (a thousand guests' settings). Any
@@ -254,6 +253,7 @@ static bool xl_value_plainly_fits(const XlType *t, const char *value) {
         return false;
 }
 
+/* Checks one "key = value" as xl would read it. Returns 0, -EINVAL with *ret_reason, -ENOMEM. */
 static int check_xl_value(XlFile file, const char *key, const char *value, char **ret_reason) {
         _cleanup_free_ char *text = NULL, *reason = NULL;
         XluParsed x;
@@ -346,8 +346,9 @@ void guests_done(Guests *g) {
                 guest_done(&g->items[i]);
         free(g->items);
         free(g->slots);
-        strv_free(g->auto_files);
-        free(g->auto_guests);
+        for (size_t i = 0; i < g->n_auto_files; i++)
+                free(g->auto_files[i].name);
+        free(g->auto_files);
         *g = (Guests) {};
 }
 
@@ -1007,45 +1008,42 @@ static void order_visit(const Guests *g, size_t i, bool *placed, size_t *order, 
 
 const char *guests_auto_dir = "/etc/xen/auto";
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
+static int no_dot(const struct dirent *de) {
+        return de->d_name[0] != '.';
 }
 
 /* The files of guests_auto_dir that start a declared guest: the same file as its configFile, or
  * one naming its domain. Read with the configuration, so that validation and rendering stay
- * pure. A directory that is not there holds none. */
+ * pure; in the directory's sorted order, as xendomains' glob takes them. A directory that is
+ * not there holds none. */
 static int guests_scan_auto(Guests *g) {
-        _cleanup_(closedirp) DIR *dir = NULL;
         _cleanup_free_ char **adopted = NULL;
-        struct dirent *de;
-        int r = 0;
+        struct dirent **list = NULL;
+        int n, r = 0;
 
-        if (g->n == 0 || !guests_auto_dir || !(dir = opendir(guests_auto_dir)))
+        if (g->n == 0 || !guests_auto_dir || (n = scandir(guests_auto_dir, &list, no_dot, alphasort)) < 0)
                 return 0;
         adopted = calloc(g->n, sizeof(char *));
-        if (!adopted)
-                return -ENOMEM;
-        for (size_t i = 0; i < g->n; i++)
+        g->auto_files = calloc(n ?: 1, sizeof(GuestAutoFile));
+        if (!adopted || !g->auto_files)
+                r = -ENOMEM;
+        for (size_t i = 0; r >= 0 && i < g->n; i++)
                 if (g->items[i].config_file)
                         adopted[i] = realpath(g->items[i].config_file, NULL);
-        while (r >= 0 && (de = readdir(dir))) {
+        for (int e = 0; r >= 0 && e < n; e++) {
                 _cleanup_free_ char *file = NULL, *real = NULL, *data = NULL, *reason = NULL;
                 const char *domain = NULL;
                 XluParsed x = {};
-                size_t *more;
 
-                if (de->d_name[0] == '.')
-                        continue;
-                if (asprintf(&file, "%s/%s", guests_auto_dir, de->d_name) < 0) {
+                if (asprintf(&file, "%s/%s", guests_auto_dir, list[e]->d_name) < 0) {
                         r = -ENOMEM;
                         break;
                 }
                 real = realpath(file, NULL);
-                r = read_guest_file(file, &data, &reason);
-                if (r == -ENOMEM)
+                if (read_guest_file(file, &data, &reason) == -ENOMEM) {
+                        r = -ENOMEM;
                         break;
-                r = 0;
+                }
                 if (data && xlu_parse(data, strlen(data), &x, &reason) == 0)
                         (void) xlu_cfg_get_string(x.cfg, "name", &domain, 1);
                 for (size_t i = 0; i < g->n; i++) {
@@ -1053,46 +1051,31 @@ static int guests_scan_auto(Guests *g) {
                         if (!(real && adopted[i] && streq(real, adopted[i])) &&
                             !(domain && y->domain_name && streq(domain, y->domain_name)))
                                 continue;
-                        more = reallocarray(g->auto_guests, strv_length(g->auto_files) + 1, sizeof(size_t));
-                        if (!more || strv_extend(&g->auto_files, de->d_name) < 0) {
-                                if (more)
-                                        g->auto_guests = more;
+                        g->auto_files[g->n_auto_files] = (GuestAutoFile) { .name = strdup(list[e]->d_name), .guest = i };
+                        if (!g->auto_files[g->n_auto_files++].name)
                                 r = -ENOMEM;
-                                break;
-                        }
-                        g->auto_guests = more;
-                        g->auto_guests[strv_length(g->auto_files) - 1] = i;
                         break;
                 }
                 xlu_parsed_done(&x);
         }
-        for (size_t i = 0; i < g->n; i++)
+        for (size_t i = 0; adopted && i < g->n; i++)
                 free(adopted[i]);
-        if (r < 0)
-                return r;
-        /* in the directory's order for xendomains' glob (sorted), whatever readdir() gave */
-        for (size_t i = 1; g->auto_files && g->auto_files[i]; i++)
-                for (size_t j = i; j > 0 && strcmp(g->auto_files[j - 1], g->auto_files[j]) > 0; j--) {
-                        char *t = g->auto_files[j];
-                        size_t k = g->auto_guests[j];
-                        g->auto_files[j] = g->auto_files[j - 1];
-                        g->auto_guests[j] = g->auto_guests[j - 1];
-                        g->auto_files[j - 1] = t;
-                        g->auto_guests[j - 1] = k;
-                }
-        return 0;
+        for (int e = 0; e < n; e++)
+                free(list[e]);
+        free(list);
+        return r;
 }
 
 int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
-        for (size_t i = 0; g->auto_files && g->auto_files[i]; i++) {
-                const Guest *y = &g->items[g->auto_guests[i]];
+        for (size_t i = 0; i < g->n_auto_files; i++) {
+                const Guest *y = &g->items[g->auto_files[i].guest];
                 char name[GUEST_NAME_MAX + 16];
 
                 snprintf(name, sizeof name, "guests.%s", y->name);
                 diag_add(d, DIAG_WARNING, DIAG_VALUE, path, y->line, name,
                          "%s/%s starts domain \"%s\" too: xendomains skips it while the guest is declared; "
                          "remove it from %s, xen-dom0d starts this guest",
-                         guests_auto_dir, g->auto_files[i], y->domain_name ?: y->name, guests_auto_dir);
+                         guests_auto_dir, g->auto_files[i].name, y->domain_name ?: y->name, guests_auto_dir);
         }
         return 0;
 }
@@ -1248,8 +1231,8 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
         text_add(&t, "%s# The files of /etc/xen/auto that start a declared guest, one a line: xendomains.service\n"
                  "# leaves them out of " XENDOMAINS_AUTO_DIR ", where xendomains looks.\n",
                  header);
-        for (size_t i = 0; g->auto_files && g->auto_files[i]; i++)
-                text_add(&t, "%s\n", g->auto_files[i]);
+        for (size_t i = 0; i < g->n_auto_files; i++)
+                text_add(&t, "%s\n", g->auto_files[i].name);
         return text_commit(&t, s, PATH_XENDOMAINS_SKIP, 0644);
 }
 

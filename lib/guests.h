@@ -61,11 +61,16 @@ typedef struct Guests {
          * at least twice n, so that a host with a thousand guests reads in linear time */
         uint32_t *slots;
         size_t n_slots;
-        /* the files of guests_auto_dir that start a declared guest (names in that directory,
-         * sorted), and the guest each starts: xendomains skips them */
-        char **auto_files;
-        size_t *auto_guests;
+        /* the files of guests_auto_dir that start a declared guest, sorted: xendomains
+         * skips them */
+        struct GuestAutoFile *auto_files;
+        size_t n_auto_files;
 } Guests;
+
+typedef struct GuestAutoFile {
+        char *name;     /* in guests_auto_dir */
+        size_t guest;   /* the index of the guest it starts */
+} GuestAutoFile;
 
 void xl_settings_done(XlSettings *s);
 void guests_done(Guests *g);
