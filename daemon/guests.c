@@ -94,6 +94,20 @@ GuestRun *guests_find_run_by_domain(Manager *m, const char *domain) {
         return found;
 }
 
+/* Gives the run the domain name of its declaration g (its NAME when none): the one place a
+ * run's domain changes, so that guests_renamed follows it. Returns 0 or -ENOMEM. */
+static int run_set_domain(Manager *m, GuestRun *r, const Guest *g) {
+        char *domain = strdup(g && g->domain_name ? g->domain_name : r->name);
+
+        if (!domain)
+                return -ENOMEM;
+        free(r->domain);
+        r->domain = domain;
+        if (!streq(domain, r->name))
+                m->guests_renamed = true;
+        return 0;
+}
+
 static void run_free(GuestRun *r) {
         if (!r)
                 return;
@@ -121,7 +135,7 @@ void guests_free(Manager *m) {
 static GuestRun *run_add(Manager *m, const Guest *g) {
         GuestRun **l, *r = calloc(1, sizeof(GuestRun));
 
-        if (!r || !(r->name = strdup(g->name)) || !(r->domain = strdup(g->domain_name ?: g->name))) {
+        if (!r || !(r->name = strdup(g->name)) || run_set_domain(m, r, g) < 0) {
                 run_free(r);
                 return NULL;
         }
@@ -132,8 +146,6 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         }
         m->guest_runs = l;
         m->guest_runs[m->n_guest_runs++] = r;
-        if (!streq(r->domain, r->name))
-                m->guests_renamed = true;
         if (m->guest_index_config == m->config && m->config && g == guests_find(&m->config->guests, g->name))
                 m->guest_index[g - m->config->guests.items] = r;
         r->manager = m;
@@ -270,16 +282,9 @@ static int start_run(Manager *m, GuestRun *r) {
 
         if (!unit)
                 return -ENOMEM;
-        const Guest *g = guests_find(&m->config->guests, r->name);
-        char *domain = strdup(g && g->domain_name ? g->domain_name : r->name);
-
-        if (!domain)
-                return -ENOMEM;
         /* a new start takes the declaration as it is now: its domain name, nothing pending */
-        free(r->domain);
-        r->domain = domain;
-        if (!streq(domain, r->name))
-                m->guests_renamed = true;
+        if (run_set_domain(m, r, guests_find(&m->config->guests, r->name)) < 0)
+                return -ENOMEM;
         r->pending = strv_free(r->pending);
         r->ready_seen = false;
         r->stopped = false;
@@ -575,14 +580,14 @@ static int plan_run(Manager *m, const GuestRun *r, const Guest *before, const Gu
         STRV_FOREACH(s, restart)
                 if ((k = change_add(c, GUEST_CHANGE_PENDING, r->name, *s, 0)) < 0)
                         return k;
+        const XenDomain *d = xen_domain_by_name(m, r->domain);
         STRV_FOREACH(s, live) {
-                const XenDomain *d = xen_domain_by_name(m, r->domain);
-                bool memory = endswith(*s, ".memory");
-                uint64_t v = setting_u64(now, memory ? "memory" : "vcpus"), max;
+                GuestLiveKey key = endswith(*s, ".memory") ? GUEST_LIVE_MEMORY : GUEST_LIVE_VCPUS;
+                uint64_t v = setting_u64(now, live_keys[key].key), max;
 
                 /* Within what the domain was created with: its maxmem (else its memory), and the
                  * vcpus the hypervisor gave it (else its maxvcpus, else its vcpus). */
-                if (memory)
+                if (key == GUEST_LIVE_MEMORY)
                         max = setting_u64(before, "maxmem") ?: setting_u64(before, "memory");
                 else
                         max = d && d->max_vcpus ? d->max_vcpus
@@ -590,6 +595,7 @@ static int plan_run(Manager *m, const GuestRun *r, const Guest *before, const Gu
                 k = change_add(c, d && v > 0 && v <= max ? GUEST_CHANGE_LIVE : GUEST_CHANGE_PENDING, r->name, *s, v);
                 if (k < 0)
                         return k;
+                c->items[c->n - 1].live = key;
         }
         return 0;
 }
@@ -636,19 +642,17 @@ void guests_config_changed(Manager *m, const Config *old) {
                         r->state = GUEST_RUN_UNDECLARED;
                         continue;
                 }
-                if (r->state == GUEST_RUN_UNDECLARED) /* declared again */
-                        r->state = xen_domain_by_name(m, r->domain) ? GUEST_RUN_UP
-                                   : now->autostart                  ? GUEST_RUN_WAITING
-                                                                     : GUEST_RUN_OFF;
+                /* declared again: started as the plan says, else up if it runs */
+                if (r->state == GUEST_RUN_UNDECLARED)
+                        r->state = xen_domain_by_name(m, r->domain) ? GUEST_RUN_UP : GUEST_RUN_OFF;
                 for (size_t j = 0; j < c.n; j++) {
                         const GuestChange *x = &c.items[j];
                         bool applied = false;
 
+                        if (x->kind == GUEST_CHANGE_START)
+                                r->state = GUEST_RUN_WAITING;
                         if (x->kind == GUEST_CHANGE_LIVE)
-                                applied = apply_live(m, r,
-                                                     endswith(x->option, ".memory") ? GUEST_LIVE_MEMORY
-                                                                                    : GUEST_LIVE_VCPUS,
-                                                     x->value);
+                                applied = apply_live(m, r, x->live, x->value);
                         if ((x->kind == GUEST_CHANGE_PENDING || (x->kind == GUEST_CHANGE_LIVE && !applied)) &&
                             !strv_contains(r->pending, x->option))
                                 (void) strv_extend(&r->pending, x->option);
@@ -659,15 +663,8 @@ void guests_config_changed(Manager *m, const Config *old) {
                                    r->name, strv_length(r->pending), strv_length(r->pending) == 1 ? "" : "s",
                                    strv_length(r->pending) == 1 ? "s" : "", r->name);
                 /* a running domain keeps its name until it restarts (a rename is pending) */
-                if (!IN_SET(r->state, GUEST_RUN_UP, GUEST_RUN_READYING, GUEST_RUN_STARTING, GUEST_RUN_STOPPING)) {
-                        char *domain = strdup(now->domain_name ?: now->name);
-                        if (domain) {
-                                free(r->domain);
-                                r->domain = domain;
-                                if (!streq(domain, r->name))
-                                        m->guests_renamed = true;
-                        }
-                }
+                if (!IN_SET(r->state, GUEST_RUN_UP, GUEST_RUN_READYING, GUEST_RUN_STARTING, GUEST_RUN_STOPPING))
+                        (void) run_set_domain(m, r, now);
         }
         for (size_t i = 0; i < gs->n; i++)
                 if (!guests_find_run(m, gs->items[i].name)) {

@@ -69,6 +69,7 @@ typedef struct GuestChange {
         char *guest;
         char *option;   /* LIVE, PENDING: "guests.NAME.settings.KEY" */
         uint64_t value; /* LIVE: memory in MiB, or vcpus */
+        GuestLiveKey live; /* LIVE: which */
 } GuestChange;
 
 typedef struct GuestChanges {
