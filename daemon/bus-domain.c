@@ -124,9 +124,8 @@ static int domain_guest_property(sd_bus *bus, const char *path, const char *ifac
                 return sd_bus_message_append(reply, "s", strempty(unit));
         }
         if (streq(property, "Readiness")) {
-                _cleanup_free_ char *s = NULL;
-                if (g && asprintf(&s, "%s%s", g->readiness_key ? "xenstore:" : "started",
-                                  strempty(g->readiness_key)) < 0)
+                _cleanup_free_ char *s = g ? guest_readiness(g) : NULL;
+                if (g && !s)
                         return -ENOMEM;
                 return sd_bus_message_append(reply, "s", strempty(s));
         }

@@ -41,10 +41,9 @@ int bus_guests_list(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
         for (size_t i = 0; r >= 0 && i < gs->n; i++) {
                 const Guest *g = &gs->items[i];
                 GuestRun *run = guests_find_run(m, g->name);
-                _cleanup_free_ char *unit = guest_unit_name(g->name), *readiness = NULL;
+                _cleanup_free_ char *unit = guest_unit_name(g->name), *readiness = guest_readiness(g);
 
-                if (!unit || asprintf(&readiness, "%s%s", g->readiness_key ? "xenstore:" : "started",
-                                      strempty(g->readiness_key)) < 0)
+                if (!unit || !readiness)
                         return -ENOMEM;
                 r = append_row(reply, g->name, g->domain_name ?: g->name, unit,
                                run ? guest_run_state_to_string(run->state) : g->autostart ? "waiting" : "off",

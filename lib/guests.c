@@ -1051,7 +1051,8 @@ static int guests_scan_auto(Guests *g) {
                         if (!(real && adopted[i] && streq(real, adopted[i])) &&
                             !(domain && y->domain_name && streq(domain, y->domain_name)))
                                 continue;
-                        g->auto_files[g->n_auto_files] = (GuestAutoFile) { .name = strdup(list[e]->d_name), .guest = i };
+                        g->auto_files[g->n_auto_files] =
+                                (GuestAutoFile) { .name = strdup(list[e]->d_name), .guest = i };
                         if (!g->auto_files[g->n_auto_files++].name)
                                 r = -ENOMEM;
                         break;
@@ -1100,6 +1101,14 @@ int guests_start_order(const Guests *g, size_t **ret) {
 char *guest_cfg_path(const char *name) {
         char *p;
         return asprintf(&p, PATH_GUESTS_DIR "/%s.cfg", name) < 0 ? NULL : p;
+}
+
+char *guest_readiness(const Guest *g) {
+        char *s;
+
+        if (asprintf(&s, "%s%s", g->readiness_key ? "xenstore:" : "started", strempty(g->readiness_key)) < 0)
+                return NULL;
+        return s;
 }
 
 char *guest_unit_name(const char *name) {

@@ -131,6 +131,8 @@ int guests_start_order(const Guests *g, size_t **ret);
 int guests_render(const Guests *g, const XlSettings *xl, const char *header, FileSet *s);
 /* The path of a guest's rendered xl.cfg; caller frees. */
 char *guest_cfg_path(const char *name);
+/* The guest's readiness as the file writes it: "started" or "xenstore:KEY"; caller frees. */
+char *guest_readiness(const Guest *g);
 /* "xen-guest@NAME.service"; caller frees. */
 char *guest_unit_name(const char *name);
 /* The declared guest a unit name belongs to, NULL when none. */
