@@ -146,9 +146,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         }
         /* A comment is never handed over, so it may be of any length (a --dump-config header
          * names the file, whose path may be long). */
-        q = b;
-        lskip(&q, e);
-        if (q < e && (*q == ';' || *q == '#'))
+        lskip(&p, e);
+        if (p < e && (*p == ';' || *p == '#'))
                 return NULL;
         if (len + 2 > n) {
                 diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
@@ -157,11 +156,10 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                 return NULL;
         }
 
-        lskip(&p, e);
         /* trailing blanks do not count */
         while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
                 e--;
-        if (p == e || *p == ';' || *p == '#')
+        if (p == e)
                 return NULL;
 
         if (p > b && s->prev_key) {
