@@ -500,14 +500,18 @@ static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, siz
         return r;
 }
 
+/* A libxl context for a child (xen-child.c): libxl wants a child that goes on using it to let
+ * go of the parent's contexts first (libxl_event.h), then to make one of its own. */
+static int child_ctx_alloc(XenBackend *b, libxl_ctx **ret) {
+        libxl_postfork_child_noexec(b->ctx);
+        return xen_libxl_error_to_errno(libxl_ctx_alloc(ret, LIBXL_VERSION, 0, &b->logger.vtable));
+}
+
 static int libxl_backend_set_memory_target(XenBackend *b, uint32_t domid, uint64_t target_kib) {
         libxl_ctx *ctx = NULL;
         int r;
 
-        /* libxl wants a child that goes on using it to let go of the parent's contexts first
-         * (libxl_event.h), then to make one of its own. */
-        libxl_postfork_child_noexec(b->ctx);
-        r = xen_libxl_error_to_errno(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &b->logger.vtable));
+        r = child_ctx_alloc(b, &ctx);
         if (r < 0)
                 return r;
         /* Dom0's is not enforced: the hypervisor's maximum (what dom0 booted with) stays as it is.
@@ -524,8 +528,7 @@ static int libxl_backend_set_vcpus_online(XenBackend *b, uint32_t domid, uint32_
         libxl_bitmap map;
         int r;
 
-        libxl_postfork_child_noexec(b->ctx);
-        r = xen_libxl_error_to_errno(libxl_ctx_alloc(&ctx, LIBXL_VERSION, 0, &b->logger.vtable));
+        r = child_ctx_alloc(b, &ctx);
         if (r < 0)
                 return r;
         libxl_dominfo_init(&info);
