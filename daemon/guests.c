@@ -620,21 +620,20 @@ int guests_plan(Manager *m, const Config *old, const Config *new, GuestChanges *
         return 0;
 }
 
-void guests_config_changed(Manager *m, const Config *old) {
+void guests_config_changed(Manager *m, const GuestChanges *plan) {
         const Guests *gs = &m->config->guests;
+        size_t next = 0;
 
         m->guest_index_config = NULL; /* built for the old one */
 
+        /* the plan holds each run's changes together, in the runs' order */
         for (size_t i = 0; i < m->n_guest_runs; i++) {
-                _cleanup_(guest_changes_done) GuestChanges c = {};
                 GuestRun *r = m->guest_runs[i];
                 const Guest *now = guests_find(gs, r->name);
-                size_t n_pending = strv_length(r->pending);
+                size_t n_pending = strv_length(r->pending), first = next;
 
-                if (plan_run(m, r, guests_find(&old->guests, r->name), now, &c) < 0) {
-                        log_error("Cannot compare guest %s: out of memory", r->name);
-                        continue;
-                }
+                while (next < plan->n && streq(plan->items[next].guest, r->name))
+                        next++;
                 if (!now) {
                         if (r->state != GUEST_RUN_UNDECLARED)
                                 log_notice("Guest %s is no longer declared: left %s as it is", r->name,
@@ -645,8 +644,8 @@ void guests_config_changed(Manager *m, const Config *old) {
                 /* declared again: started as the plan says, else up if it runs */
                 if (r->state == GUEST_RUN_UNDECLARED)
                         r->state = xen_domain_by_name(m, r->domain) ? GUEST_RUN_UP : GUEST_RUN_OFF;
-                for (size_t j = 0; j < c.n; j++) {
-                        const GuestChange *x = &c.items[j];
+                for (size_t j = first; j < next; j++) {
+                        const GuestChange *x = &plan->items[j];
                         bool applied = false;
 
                         if (x->kind == GUEST_CHANGE_START)

@@ -85,9 +85,10 @@ int guests_plan(Manager *m, const Config *old, const Config *new, GuestChanges *
 
 /* Once READY=1 went out: starts the declared guests. */
 void guests_begin(Manager *m);
-/* The configuration changed from old to m->config: new guests start, removed ones are left
- * running and reported, changed ones record what waits for a restart of the guest. */
-void guests_config_changed(Manager *m, const Config *old);
+/* The configuration is now m->config: carries out plan, what guests_plan() said of the change
+ * (the same Diff answered with): new guests start, removed ones are left running and
+ * reported, live changes are applied and the rest waits for a restart of the guest. */
+void guests_config_changed(Manager *m, const GuestChanges *plan);
 /* Rendered files were written: when the guests' order drop-ins are among them, systemd reloads
  * its units, so that host shutdown stops the guests in reverse declared order. */
 void guests_files_written(Manager *m, char *const *changed);

@@ -286,7 +286,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         /* The new configuration is live from here on. */
         _cleanup_config_free_ Config *old = TAKE_PTR(m->config);
         m->config = TAKE_PTR(p.config);
-        guests_config_changed(m, old);
+        guests_config_changed(m, p.guests);
         m->config_loaded = now_usec(CLOCK_REALTIME);
         m->reload_plan = p.plan;
         p.plan = (ReloadPlan) {};
