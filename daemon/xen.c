@@ -833,7 +833,7 @@ static bool near(uint64_t have, uint64_t want) {
 
 int xen_pending_reasons(Manager *m, const Config *c, OptionReasons *ret) {
         XenState *x = xen_get(m);
-        _cleanup_strv_free_ char **rendered = NULL;
+        _cleanup_strv_free_ char **rendered = NULL, **missing_trace = NULL, **missing_params = NULL;
         _cleanup_(option_reasons_done) OptionReasons l = {};
         uint64_t cmd_mem = 0, cmd_max = 0;
         int64_t mem_mib, max_mib, vcpus;
@@ -849,20 +849,30 @@ int xen_pending_reasons(Manager *m, const Config *c, OptionReasons *ret) {
         if (r < 0)
                 return r;
 
-        /* The derived parameters come first, then xen.bootParams word for word. */
+        /* The derived parameters come first, then xen.bootParams word for word. The words an
+         * option misses make one reason. */
         n_derived = strv_length(rendered) - strv_length(config_strv(c, OPT_BOOT_PARAMS));
         for (size_t i = 0; i < strv_length(rendered); i++) {
-                const char *p = rendered[i], *option = option_table[OPT_BOOT_PARAMS].name;
+                const char *p = rendered[i];
+                bool derived = i < n_derived;
 
-                if (i < n_derived) {
-                        /* dom0's memory and vCPUs are compared with what dom0 has, below: a
-                         * memory target set live is then no reason. */
-                        if (startswith(p, "dom0_mem=") || startswith(p, "dom0_max_vcpus="))
-                                continue;
-                        option = option_table[OPT_TRACE].name;
-                }
-                if (!xen_cmdline_has(x->cmdline, p) &&
-                    option_reasons_addf(&l, option, "%s is not on the running Xen command line", p) < 0)
+                /* dom0's memory and vCPUs are compared with what dom0 has, below: a memory
+                 * target set live is then no reason. */
+                if (derived && (startswith(p, "dom0_mem=") || startswith(p, "dom0_max_vcpus=")))
+                        continue;
+                if (!xen_cmdline_has(x->cmdline, p) && strv_extend(derived ? &missing_trace : &missing_params, p) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t k = 0; k < 2; k++) {
+                char **words = k == 0 ? missing_trace : missing_params;
+                _cleanup_free_ char *joined = NULL;
+
+                if (!words || !*words)
+                        continue;
+                joined = strv_join(words, " ");
+                if (!joined || option_reasons_addf(&l, option_table[k == 0 ? OPT_TRACE : OPT_BOOT_PARAMS].name,
+                                                   "%s %s not on the running Xen command line", joined,
+                                                   strv_length(words) == 1 ? "is" : "are") < 0)
                         return -ENOMEM;
         }
 

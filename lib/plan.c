@@ -13,20 +13,46 @@ void option_reasons_done(OptionReasons *l) {
         *l = (OptionReasons) {};
 }
 
-static bool has(const OptionReasons *l, const char *option, const char *text) {
+/* The reason of an option, one per option; NULL when it has none. */
+static OptionReason *find(const OptionReasons *l, const char *option) {
         for (size_t i = 0; i < l->n; i++)
-                if (streq(l->items[i].option, option) && streq(l->items[i].text, text))
+                if (streq(l->items[i].option, option))
+                        return &l->items[i];
+        return NULL;
+}
+
+/* Whether text is one of the "; "-separated parts of all. */
+static bool has_part(const char *all, const char *text) {
+        size_t n = strlen(text);
+
+        for (const char *p = all; p; p = strstr(p, "; "), p = p ? p + 2 : NULL)
+                if (strncmp(p, text, n) == 0 && (p[n] == '\0' || strncmp(p + n, "; ", 2) == 0))
                         return true;
         return false;
 }
 
+/* An option has one reason: a second text is joined to the first with "; ", so that a list
+ * shows each option once, whoever found the reasons (the configuration, the hypervisor). */
 static int add_take(OptionReasons *l, const char *option, char *text) {
-        OptionReason *n;
+        OptionReason *n, *have;
+        int r;
 
         if (!text)
                 return -ENOMEM;
-        if (has(l, option, text)) {
+        have = find(l, option);
+        if (have) {
+                char *joined;
+
+                if (has_part(have->text, text)) {
+                        free(text);
+                        return 0;
+                }
+                r = asprintf(&joined, "%s; %s", have->text, text);
                 free(text);
+                if (r < 0)
+                        return -ENOMEM;
+                free(have->text);
+                have->text = joined;
                 return 0;
         }
         n = reallocarray(l->items, l->n + 1, sizeof(OptionReason));

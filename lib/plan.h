@@ -19,10 +19,11 @@ typedef struct OptionReasons {
 } OptionReasons;
 
 void option_reasons_done(OptionReasons *l);
-/* Adds (option, text) unless the list has it already. Returns 0 or -ENOMEM. */
+/* Adds (option, text). An option has one reason: a text for an option the list has is joined
+ * to its reason with "; ", unless the reason holds it already. Returns 0 or -ENOMEM. */
 int option_reasons_add(OptionReasons *l, const char *option, const char *text);
 int option_reasons_addf(OptionReasons *l, const char *option, const char *fmt, ...) _printf_(3, 4);
-/* Adds those of src that l does not have. */
+/* Adds src's reasons, as option_reasons_add() each. */
 int option_reasons_merge(OptionReasons *l, const OptionReasons *src);
 /* Removes every reason of the option. */
 void option_reasons_drop(OptionReasons *l, const char *option);

@@ -139,14 +139,21 @@ START_TEST(test_option_reasons) {
         ck_assert_int_eq(option_reasons_addf(&a, "dom0Resources.memory", "has %d MiB", 512), 0);
         ck_assert_int_eq(option_reasons_add(&a, "xen.trace", "one"), 0); /* once */
         ck_assert_int_eq(option_reasons_add(&a, "dom0Resources.memory", "two"), 0);
-        ck_assert_uint_eq(a.n, 3);
+        /* one reason per option: a second text joins the first */
+        ck_assert_uint_eq(a.n, 2);
+        ck_assert_str_eq(a.items[1].text, "has 512 MiB; two");
+        ck_assert_int_eq(option_reasons_add(&a, "dom0Resources.memory", "two"), 0);
+        ck_assert_int_eq(option_reasons_add(&a, "dom0Resources.memory", "has 512 MiB"), 0);
+        ck_assert_int_eq(option_reasons_add(&a, "dom0Resources.memory", "tw"), 0); /* a part, not a prefix */
+        ck_assert_str_eq(a.items[1].text, "has 512 MiB; two; tw");
         ck_assert_int_eq(option_reasons_merge(&b, &a), 0);
+        ck_assert(option_reasons_equal(&a, &b));
+        ck_assert_int_eq(option_reasons_merge(&b, &a), 0); /* merging twice changes nothing */
         ck_assert(option_reasons_equal(&a, &b));
         option_reasons_drop(&b, "dom0Resources.memory");
         ck_assert_uint_eq(b.n, 1);
         ck_assert_str_eq(b.items[0].text, "one");
         ck_assert(!option_reasons_equal(&a, &b));
-        ck_assert_str_eq(a.items[1].text, "has 512 MiB");
 }
 END_TEST
 

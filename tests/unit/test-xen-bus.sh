@@ -158,6 +158,20 @@ prop PendingRebootReasons | py "a configuration matching the running hypervisor:
 call ListDomains | py "fake:0 has Domain-0 only" '[e[1] for e in d["data"][0]] == ["Domain-0"]'
 daemon_stop
 
+# ---- each option is one reason, however many words of the command line it misses
+# trace = true against a command line without its two log levels, and two parameters missing.
+printf '[xen]\nenable = false\ntrace = false\nbootParams = iommu=1 sched=credit2\n[dom0Resources]\nmemory = 1024\nmaxMemory = 1536\nmaxVCPUs = 8\n' >"$conf"
+XEN_DOM0D_FAKE_CMDLINE="console=com1 dom0_mem=1024M,max:1536M" XEN_DOM0D_BACKEND=fake:0 daemon_start "$conf"
+prop PendingRebootReasons | py "two missing words of one option: one reason" \
+	'd["data"] == ["xen.bootParams: iommu=1 sched=credit2 are not on the running Xen command line"]'
+sed -i 's/^trace = false/trace = true/' "$conf"
+call Diff | py "Diff after trace = true: xen.trace is one reason, its two missing words in it" \
+	'[r for r in d["data"][3] if r.startswith("xen.trace")] == [
+		"xen.trace: loglvl=all guest_loglvl=all are not on the running Xen command line"]'
+call Diff | py "Diff: no option has two reasons" \
+	'len({r.split(":")[0] for r in d["data"][3]}) == len(d["data"][3])'
+daemon_stop
+
 # ---- misconfigured backend and the real backend without a hypervisor: the daemon runs on
 XEN_DOM0D_BACKEND=bogus daemon_start "$conf"
 prop State | py "an unknown backend: the daemon runs" 'd["data"] == "disabled"'
