@@ -157,51 +157,6 @@ static ComponentInfo *component_list_add(ComponentList *l) {
         return &items[l->n++];
 }
 
-/* ListComponents. Returns 0, or -errno with error set for a failed call. */
-static int list_components(sd_bus *bus, ComponentList *ret, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(component_list_done) ComponentList l = {};
-        const char *name, *unit, *state, *active, *sub, *path;
-        uint32_t restarts;
-        uint64_t msec;
-        int r;
-
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ListComponents", error,
-                               &reply, NULL);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_enter_container(reply, 'a', "(sssssuto)");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_read(reply, "(sssssuto)", &name, &unit, &state, &active, &sub, &restarts, &msec,
-                                        &path)) > 0) {
-                ComponentInfo *c = component_list_add(&l);
-
-                if (!c)
-                        return -ENOMEM;
-                *c = (ComponentInfo) {
-                        .name = strdup(name),
-                        .unit = strdup(unit),
-                        .state = strdup(state),
-                        .active_state = strdup(active),
-                        .sub_state = strdup(sub),
-                        .path = strdup(path),
-                        .restarts = restarts,
-                        .startup_msec = msec,
-                };
-                if (!c->name || !c->unit || !c->state || !c->active_state || !c->sub_state || !c->path)
-                        return -ENOMEM;
-        }
-        if (r < 0)
-                return r;
-        r = sd_bus_message_exit_container(reply);
-        if (r < 0)
-                return r;
-        *ret = l;
-        l = (ComponentList) {};
-        return 0;
-}
-
 static const char *component_color(const char *state) {
         if (streq(state, "active"))
                 return ANSI_GREEN;
@@ -216,51 +171,32 @@ static const char *component_bullet(const char *state) {
         return streq(state, "pending") || streq(state, "stopped") || streq(state, "skipped") ? "○" : "●";
 }
 
-/* The components view; full adds what only the component objects tell (status has it). */
-static Table *components_table(const ComponentList *l, bool full) {
+/* A component, as every view gives it in JSON (components, status, status COMPONENT): the
+ * object's properties. The text shows the first seven columns. */
+static Table *components_table(const ComponentList *l) {
         _cleanup_(table_freep) Table *t = NULL;
 
-        t = full ? table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH", "RESULT",
-                             "RESTARTABLE", "LAST ERROR", "ACTIVATION TIMESTAMP", "ADOPTED")
-                 : table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH");
+        t = table_new("NAME", "UNIT", "STATE", "ACTIVE", "SUB", "RESTARTS", "STARTUP", "OBJECT PATH", "RESULT",
+                      "RESTARTABLE", "LAST ERROR", "ACTIVATION TIMESTAMP", "ADOPTED");
         if (!t || table_set_json_field_name(t, 3, "active_state") < 0 ||
             table_set_json_field_name(t, 4, "sub_state") < 0 || table_set_json_field_name(t, 6, "startup_ms") < 0)
                 return NULL;
         table_set_align_right(t, 5);
         table_set_align_right(t, 6);
-        /* Object paths are for programs: --json has them. */
-        table_hide_column(t, 7);
+        /* Object paths are for programs, the rest is status COMPONENT's: --json has them. */
+        for (size_t col = 7; col <= 12; col++)
+                table_hide_column(t, col);
         for (size_t i = 0; i < l->n; i++) {
                 const ComponentInfo *c = &l->items[i];
 
                 if (table_add_many(t, TABLE_STRING, c->name, TABLE_STRING, c->unit, TABLE_STRING, c->state,
                                    TABLE_STRING, c->active_state, TABLE_STRING, c->sub_state, TABLE_UINT32, c->restarts,
-                                   TABLE_TIMESPAN_MSEC, c->startup_msec, TABLE_STRING, c->path) < 0)
-                        return NULL;
-                if (full && table_add_many(t, TABLE_STRING, c->result, TABLE_BOOLEAN, c->restartable, TABLE_STRING,
-                                           c->last_error, TABLE_TIMESTAMP, c->activation_usec, TABLE_BOOLEAN,
-                                           c->adopted) < 0)
+                                   TABLE_TIMESPAN_MSEC, c->startup_msec, TABLE_STRING, c->path, TABLE_STRING,
+                                   c->result, TABLE_BOOLEAN, c->restartable, TABLE_STRING, c->last_error,
+                                   TABLE_TIMESTAMP, c->activation_usec, TABLE_BOOLEAN, c->adopted) < 0)
                         return NULL;
         }
         return TAKE_PTR(t);
-}
-
-static int verb_components(sd_bus *bus, char **args) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(component_list_done) ComponentList l = {};
-        _cleanup_(table_freep) Table *t = NULL;
-        int r;
-
-        r = list_components(bus, &l, &error);
-        if (r < 0)
-                return sd_bus_error_is_set(&error) ? call_failed("list components", &error, r)
-                                                   : parse_failed("ListComponents", r);
-        t = components_table(&l, false);
-        if (!t)
-                return oom();
-        if (arg_json)
-                return print_table_json(t);
-        return print_list(t, "component") < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- domains ----------------------------------------------------------------------------- */
@@ -577,7 +513,7 @@ static Table *status_table(const ManagerInfo *info, const ComponentList *l) {
             table_add_field(t, "Domain 0 memory", "dom0_memory_kib", TABLE_SIZE_KIB, info->dom0_memory_kib) < 0 ||
             table_add_field(t, "Domain 0 vCPUs", "dom0_vcpus", TABLE_UINT32, info->dom0_vcpus) < 0 ||
             table_add_field(t, "Guests", "guests", TABLE_UINT32, info->guests) < 0 ||
-            table_add_field(t, "Components", "components", TABLE_TABLE, components_table(l, true)) < 0)
+            table_add_field(t, "Components", "components", TABLE_TABLE, components_table(l)) < 0)
                 return NULL;
         return TAKE_PTR(t);
 }
@@ -725,7 +661,7 @@ static int status_components(const ComponentList *l, char **names) {
         }
         if (arg_json) {
                 /* the same objects as status's "components" */
-                t = components_table(&pick, true);
+                t = components_table(&pick);
                 if (!t)
                         return oom();
                 return print_table_json(t) ?: (all_active ? EXIT_OK : EXIT_NOT_RUNNING);
@@ -738,22 +674,31 @@ static int status_components(const ComponentList *l, char **names) {
         return all_active ? EXIT_OK : EXIT_NOT_RUNNING;
 }
 
-static int verb_status(sd_bus *bus, char **args) {
+/* The daemon's state in one round trip: the object manager's view has the Manager, its
+ * components and the domains. Returns an exit status. */
+static int get_managed_objects(sd_bus *bus, ManagerInfo *info, ComponentList *l) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_(manager_info_done) ManagerInfo info = {};
-        _cleanup_(component_list_done) ComponentList l = {};
         int r;
 
-        /* One round trip: the object manager's view has the Manager, its components and the
-         * domains. */
         r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_MANAGER_PATH, "org.freedesktop.DBus.ObjectManager",
                                "GetManagedObjects", &error, &reply, NULL);
         if (r < 0)
                 return call_failed("get the daemon's status", &error, r);
-        r = read_managed_objects(reply, &info, &l);
+        r = read_managed_objects(reply, info, l);
         if (r < 0)
                 return parse_failed("GetManagedObjects", r);
+        return EXIT_OK;
+}
+
+static int verb_status(sd_bus *bus, char **args) {
+        _cleanup_(manager_info_done) ManagerInfo info = {};
+        _cleanup_(component_list_done) ComponentList l = {};
+        int r;
+
+        r = get_managed_objects(bus, &info, &l);
+        if (r != EXIT_OK)
+                return r;
         if (args[0])
                 return status_components(&l, args);
 
@@ -767,6 +712,23 @@ static int verb_status(sd_bus *bus, char **args) {
         } else
                 print_status(&info, &l);
         return streq(info.state, "running") ? EXIT_OK : EXIT_NOT_RUNNING;
+}
+
+static int verb_components(sd_bus *bus, char **args) {
+        _cleanup_(manager_info_done) ManagerInfo info = {};
+        _cleanup_(component_list_done) ComponentList l = {};
+        _cleanup_(table_freep) Table *t = NULL;
+        int r;
+
+        r = get_managed_objects(bus, &info, &l);
+        if (r != EXIT_OK)
+                return r;
+        t = components_table(&l);
+        if (!t)
+                return oom();
+        if (arg_json)
+                return print_table_json(t);
+        return print_list(t, "component") < 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /* ---- config ---------------------------------------------------------------------------- */

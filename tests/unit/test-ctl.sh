@@ -268,6 +268,18 @@ for c, r in zip(j, rows):
 "
 rm -f "$tmp/busctl.json"
 [ "$(wc -l <"$tmp/out")" -eq 1 ] && ok "--json off a terminal is one line" || nok "--json off a terminal spans lines"
+cp "$tmp/out" "$tmp/components.json"
+"$ctl" --json status >"$tmp/status.json" 2>/dev/null
+"$ctl" --json status xenstored >"$tmp/status-one.json" 2>/dev/null
+python3 - "$tmp/components.json" "$tmp/status.json" "$tmp/status-one.json" <<'EOF2' &&
+import json, sys
+comps, status, one = (json.load(open(f)) for f in sys.argv[1:])
+assert comps == status["components"], "components and status differ"
+assert [c for c in comps if c["name"] == "xenstored"] == one, "status xenstored differs"
+assert len(comps[0]) == 13, sorted(comps[0])
+EOF2
+	ok "a component is the same object in components, status and status COMPONENT (13 keys)" ||
+	nok "a component differs between components, status and status COMPONENT"
 
 # ---- config ----------------------------------------------------------------------------------
 # ini_check PYTHON: parses $tmp/out as INI into c (section -> {key: value}), then runs PYTHON.
