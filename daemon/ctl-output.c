@@ -205,6 +205,7 @@ typedef struct TableCell {
                 uint64_t number;
                 Table *table;
         };
+        struct json_object *json; /* TABLE_JSON: the value (NULL is null), string its text */
 } TableCell;
 
 typedef struct TableColumn {
@@ -223,6 +224,10 @@ struct Table {
 static void cell_done(TableCell *c) {
         if (c->type == TABLE_STRING)
                 free(c->string);
+        else if (c->type == TABLE_JSON) {
+                free(c->string);
+                json_object_put(c->json);
+        }
         else if (c->type == TABLE_STRV)
                 strv_free(c->strv);
         else if (c->type == TABLE_TABLE)
@@ -338,6 +343,14 @@ static int table_add_cell_va(Table *t, TableDataType type, va_list *ap) {
                 if (!c.table)
                         return -ENOMEM;
                 break;
+        case TABLE_JSON:
+                c.json = va_arg(*ap, struct json_object *);
+                c.string = strdup(strempty(va_arg(*ap, const char *)));
+                if (!c.string) {
+                        json_object_put(c.json);
+                        return -ENOMEM;
+                }
+                break;
         default:
                 return -EINVAL;
         }
@@ -389,7 +402,7 @@ static const TableCell *table_cell(const Table *t, size_t row, size_t column) {
 const char *table_get_string(const Table *t, size_t row, size_t column) {
         const TableCell *c = table_cell(t, row, column);
 
-        return c && c->type == TABLE_STRING ? c->string : "";
+        return c && (c->type == TABLE_STRING || c->type == TABLE_JSON) ? c->string : "";
 }
 
 /* The text of a cell; NULL on allocation failure. */
@@ -398,6 +411,7 @@ static char *cell_format(const TableCell *c) {
 
         switch (c->type) {
         case TABLE_STRING:
+        case TABLE_JSON:
                 return strdup(isempty_str(c->string) ? "-" : c->string);
         case TABLE_STRV:
                 return *c->strv ? strv_join(c->strv, " ") : strdup("-");
@@ -538,6 +552,8 @@ size_t table_print_lists(const Table *t, FILE *f) {
 
 static struct json_object *cell_json(const TableCell *c) {
         switch (c->type) {
+        case TABLE_JSON: /* a JSON null is NULL: json_add() takes it as such */
+                return json_object_get(c->json);
         case TABLE_STRING:
                 return json_object_new_string(c->string);
         case TABLE_STRV: {
@@ -565,9 +581,11 @@ static struct json_object *cell_json(const TableCell *c) {
         }
 }
 
-/* Adds v under key, taking the reference; -ENOMEM when v is NULL or adding fails. */
-static int json_add(struct json_object *o, const char *key, struct json_object *v) {
-        if (!v)
+/* Adds c's value under key; -ENOMEM when making it or adding it fails. */
+static int json_add(struct json_object *o, const char *key, const TableCell *c) {
+        struct json_object *v = cell_json(c);
+
+        if (!v && !(c->type == TABLE_JSON && !c->json))
                 return -ENOMEM;
         if (json_object_object_add(o, key, v) < 0) {
                 json_object_put(v);
@@ -585,7 +603,7 @@ struct json_object *table_to_json(const Table *t) {
                 _cleanup_json_ struct json_object *o = NULL;
 
                 if (t->vertical) {
-                        if (json_add(j, table_get_string(t, r, 1), cell_json(table_cell(t, r, 2))) < 0)
+                        if (json_add(j, table_get_string(t, r, 1), table_cell(t, r, 2)) < 0)
                                 return NULL;
                         continue;
                 }
@@ -593,7 +611,7 @@ struct json_object *table_to_json(const Table *t) {
                 if (!o)
                         return NULL;
                 for (size_t c = 0; c < t->n_columns; c++)
-                        if (json_add(o, t->columns[c].json_name, cell_json(table_cell(t, r, c))) < 0)
+                        if (json_add(o, t->columns[c].json_name, table_cell(t, r, c)) < 0)
                                 return NULL;
                 if (json_object_array_add(j, o) < 0)
                         return NULL;

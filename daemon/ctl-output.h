@@ -59,6 +59,7 @@ typedef enum TableDataType {
         TABLE_SIZE_KIB,         /* uint64_t KiB: "1.5G" */
         TABLE_NSEC_SECONDS,     /* uint64_t ns: seconds with a decimal, "12.5s" */
         TABLE_TABLE,            /* Table *, taken over: a nested value, a JSON array or object */
+        TABLE_JSON,             /* struct json_object * (taken over; NULL is null), then its text */
         _TABLE_DATA_TYPE_MAX,
 } TableDataType;
 

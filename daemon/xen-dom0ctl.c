@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* xen-dom0ctl: the administrator's client of xen-dom0d on the system bus. Options, command
  * dispatch and the commands themselves. */
+#include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bus-names.h"
 #include "components.h"
@@ -21,6 +25,7 @@ static bool arg_quiet = false;
 static bool arg_no_pager = false;
 static bool arg_ask_password = false;
 static bool arg_changed = false;
+static bool arg_files = false;
 static const char *arg_host = NULL;
 static const char *arg_format = NULL;
 
@@ -775,6 +780,63 @@ static int print_config(const Table *t) {
         return EXIT_OK;
 }
 
+/* The JSON of an option's value, typed as the option is: a boolean, a number, a list of
+ * words, null; a string otherwise (and for the guests' settings, which are xl's). A NULL
+ * *ret is null. Returns 0 or -ENOMEM. */
+static int config_value_json(const char *name, const char *value, struct json_object **ret) {
+        const OptionDef *d = option_by_name(name);
+        _cleanup_json_ struct json_object *j = NULL;
+        char *end;
+
+        *ret = NULL;
+        if (d && (d->flags & OPTION_NULLABLE) && streq(value, "null"))
+                return 0;
+        switch (d ? d->type : OPTION_PATH) {
+        case OPTION_BOOL:
+                j = json_object_new_boolean(streq(value, "true"));
+                break;
+        case OPTION_UINT:
+        case OPTION_POSINT:
+        case OPTION_INT:
+        case OPTION_NONZERO: {
+                long long n;
+
+                errno = 0;
+                n = strtoll(value, &end, 10);
+                j = errno == 0 && end != value && !*end ? json_object_new_int64(n) : json_object_new_string(value);
+                break;
+        }
+        case OPTION_FLOAT: {
+                double f = strtod(value, &end);
+
+                j = end != value && !*end ? json_object_new_double_s(f, value) : json_object_new_string(value);
+                break;
+        }
+        case OPTION_LIST: {
+                _cleanup_strv_free_ char **words = NULL;
+
+                j = json_object_new_array();
+                if (strv_split_ws(value, &words) < 0 || !j)
+                        return -ENOMEM;
+                STRV_FOREACH(w, words) {
+                        struct json_object *v = json_object_new_string(*w);
+
+                        if (!v || json_object_array_add(j, v) < 0) {
+                                json_object_put(v);
+                                return -ENOMEM;
+                        }
+                }
+                break;
+        }
+        default:
+                j = json_object_new_string(value);
+        }
+        if (!j)
+                return -ENOMEM;
+        *ret = TAKE_PTR(j);
+        return 0;
+}
+
 static int verb_config(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -792,10 +854,15 @@ static int verb_config(sd_bus *bus, char **args) {
         r = sd_bus_message_enter_container(reply, 'a', "(ssb)");
         if (r < 0)
                 return parse_failed("GetConfig", r);
-        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0)
-                if (!(arg_changed && b) &&
-                    table_add_many(t, TABLE_STRING, name, TABLE_STRING, value, TABLE_BOOLEAN, b) < 0)
+        while ((r = sd_bus_message_read(reply, "(ssb)", &name, &value, &b)) > 0) {
+                struct json_object *typed;
+
+                if (arg_changed && b)
+                        continue;
+                if (config_value_json(name, value, &typed) < 0 ||
+                    table_add_many(t, TABLE_STRING, name, TABLE_JSON, typed, value, TABLE_BOOLEAN, b) < 0)
                         return oom();
+        }
         if (r < 0)
                 return parse_failed("GetConfig", r);
 
@@ -964,13 +1031,138 @@ static int verb_check(sd_bus *bus, char **args) {
 
 /* ---- diff, reload, restart ------------------------------------------------------------- */
 
+/* The whole of a (small) file. Returns 0 or -errno. */
+static int read_text_file(const char *path, char **ret) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0, n = 0;
+
+        if (!f)
+                return -errno;
+        for (;;) {
+                char *b;
+
+                if (n + 4096 + 1 > size) {
+                        b = realloc(buf, size = n + 4096 + 1);
+                        if (!b)
+                                return -ENOMEM;
+                        buf = b;
+                }
+                b = buf + n;
+                n += fread(b, 1, 4096, f);
+                if (b == buf + n)
+                        break;
+        }
+        if (ferror(f))
+                return -EIO;
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path) < 0 ? -1 : 0;
+}
+
+/* Runs argv with stdout into the file out (or /dev/null), stderr passed through. Returns its
+ * exit status, or -errno. */
+static int run_program(const char *const *argv, const char *out) {
+        int status;
+        pid_t pid;
+
+        fflush(stdout);
+        pid = fork();
+        if (pid < 0)
+                return -errno;
+        if (pid == 0) {
+                int fd = open(out ?: "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+                if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0)
+                        _exit(127);
+                execvp(argv[0], (char *const *) argv);
+                fprintf(stderr, "Failed to run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return -errno;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* diff --files: each file the reload would write, as the configuration file now renders it
+ * (xen-dom0d --render into a private directory), against the one on disk, as diff -u shows
+ * it. A table of (file, unified diff). Returns an exit status. */
+static int file_diffs(sd_bus *bus, char *const *files, Table **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *config = NULL, *dir = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        const char *daemon = getenv("XEN_DOM0D") ?: SBINDIR "/xen-dom0d";
+        const char *tmp = getenv("TMPDIR") ?: "/tmp";
+        /* the daemon's root prefix (its tests run it under one), as xen-dom0d reads it */
+        const char *root = getenv("XEN_DOM0D_ROOT") ?: "";
+        int r, k = EXIT_OK;
+
+        if (arg_host) {
+                fprintf(stderr, "diff --files renders the configuration file on this host; run it there.\n");
+                return EXIT_USAGE;
+        }
+        r = sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ConfigPath", &error,
+                                       &config);
+        if (r < 0)
+                return call_failed("get the configuration file's path", &error, r);
+        if (access(config, R_OK) < 0) {
+                fprintf(stderr, "diff --files renders %s, which this user may not read: %s.\n"
+                                "Run it as root, or leave out --files.\n", config, strerror(errno));
+                return errno == EACCES ? EXIT_DENIED : EXIT_FAILED;
+        }
+        if (asprintf(&dir, "%s/xen-dom0ctl.XXXXXX", tmp) < 0)
+                return oom();
+        if (!mkdtemp(dir)) {
+                fprintf(stderr, "Failed to make a directory in %s: %s\n", tmp, strerror(errno));
+                return EXIT_FAILED;
+        }
+        t = table_new("FILE", "UNIFIED DIFF");
+        if (!t)
+                k = oom();
+        r = k != EXIT_OK ? 0 : run_program((const char *const[]) { daemon, "--render", dir, "--config", config, NULL }, NULL);
+        if (r != 0) {
+                fprintf(stderr, "Failed to render %s with %s (%s %d).\n", config, daemon, r < 0 ? "error" : "exit status",
+                        r < 0 ? -r : r);
+                k = EXIT_FAILED;
+        }
+        for (size_t i = 0; k == EXIT_OK && files && files[i]; i++) {
+                _cleanup_free_ char *old = NULL, *new = NULL, *out = NULL, *text = NULL, *a = NULL, *b = NULL;
+
+                if (asprintf(&old, "%s%s", root, files[i]) < 0 || asprintf(&new, "%s%s", dir, files[i]) < 0 || asprintf(&out, "%s/.diff", dir) < 0 ||
+                    asprintf(&a, "a%s", files[i]) < 0 || asprintf(&b, "b%s", files[i]) < 0) {
+                        k = oom();
+                        break;
+                }
+                r = run_program((const char *const[]) { "diff", "-u", "--label", a, "--label", b,
+                                                        access(old, F_OK) < 0 ? "/dev/null" : old,
+                                                        access(new, F_OK) < 0 ? "/dev/null" : new, NULL },
+                                out);
+                if (r < 0 || r > 1) {
+                        fprintf(stderr, "Failed to compare %s with its new text.\n", files[i]);
+                        k = EXIT_FAILED;
+                } else if (read_text_file(out, &text) < 0 ||
+                           table_add_many(t, TABLE_STRING, files[i], TABLE_STRING, text) < 0)
+                        k = oom();
+        }
+        (void) nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        if (k == EXIT_OK)
+                *ret = TAKE_PTR(t);
+        return k;
+}
+
 static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         _cleanup_strv_free_ char **changed = NULL, **files = NULL, **restarts = NULL, **pending = NULL;
         _cleanup_(table_freep) Table *t = NULL;
         _cleanup_strv_free_ char **shown = NULL;
-        _cleanup_(table_freep) Table *values = NULL, *guests = NULL;
+        _cleanup_(table_freep) Table *values = NULL, *guests = NULL, *file_diffs_table = NULL;
+        const Table *diffs = NULL;
         _cleanup_strv_free_ char **guest_lines = NULL;
         const char *name, *old, *new;
         int r;
@@ -990,8 +1182,13 @@ static int verb_diff(sd_bus *bus, char **args) {
                 return oom();
         r = sd_bus_message_enter_container(reply, 'a', "(sss)");
         while (r >= 0 && (r = sd_bus_message_read(reply, "(sss)", &name, &old, &new)) > 0) {
-                if (table_add_many(values, TABLE_STRING, name, TABLE_STRING, old, TABLE_STRING, new) < 0)
+                struct json_object *old_json, *new_json = NULL;
+
+                if (config_value_json(name, old, &old_json) < 0 || config_value_json(name, new, &new_json) < 0 ||
+                    table_add_many(values, TABLE_STRING, name, TABLE_JSON, old_json, old, TABLE_JSON, new_json, new) < 0) {
+                        json_object_put(new_json);
                         return oom();
+                }
                 for (size_t i = 0; shown[i]; i++)
                         if (streq(shown[i], name)) {
                                 char *s;
@@ -1036,6 +1233,11 @@ static int verb_diff(sd_bus *bus, char **args) {
         if (r < 0)
                 return parse_failed("Diff", r);
 
+        if (arg_files) {
+                r = file_diffs(bus, files, &file_diffs_table);
+                if (r != EXIT_OK)
+                        return r;
+        }
         t = table_new_vertical();
         if (!t || table_add_field(t, "Changed options", "changed_options", TABLE_STRV, arg_json ? changed : shown) < 0 ||
             table_add_field(t, "Changed values", "changed_values", TABLE_TABLE, TAKE_PTR(values)) < 0 ||
@@ -1045,6 +1247,11 @@ static int verb_diff(sd_bus *bus, char **args) {
             table_add_field(t, "Guests", "guests", arg_json ? TABLE_TABLE : TABLE_STRV,
                             arg_json ? (void *) TAKE_PTR(guests) : (void *) guest_lines) < 0)
                 return oom();
+        /* borrowed for the text below: the record owns it */
+        diffs = file_diffs_table;
+        if (file_diffs_table &&
+            table_add_field(t, "File diffs", "file_diffs", TABLE_TABLE, TAKE_PTR(file_diffs_table)) < 0)
+                return oom();
         if (arg_json)
                 return print_table_json(t);
         if (strv_length(changed) + strv_length(files) + strv_length(restarts) + strv_length(pending) +
@@ -1053,6 +1260,8 @@ static int verb_diff(sd_bus *bus, char **args) {
                 printf("No changes: a reload would do nothing.\n");
         else
                 table_print_lists(t, stdout);
+        for (size_t i = 0; diffs && i < table_rows(diffs); i++)
+                fputs(table_get_string(diffs, i, 1), stdout);
         return EXIT_OK;
 }
 
@@ -1271,7 +1480,7 @@ static void help(void) {
                "  components             List the components and their states\n"
                "  config [--changed]     Show the effective configuration\n"
                "  check [FILE]           Validate FILE (default: the configured file)\n"
-               "  diff                   Show what a reload would change\n"
+               "  diff [--files]         Show what a reload would change\n"
                "  reload                 Apply the configuration file now\n"
                "  restart COMPONENT      Restart one component\n"
                "  domains                List the domains the hypervisor runs\n"
@@ -1296,6 +1505,7 @@ static void help(void) {
                "     --no-pager          Do not pipe output into a pager\n"
                "     --no-ask-password   Do not ask for authorization interactively\n"
                "     --changed           config: only the options that differ from their default\n"
+               "     --files             diff: also each file's changes, as diff -u shows them\n"
                "     --format=FORMAT     metrics: openmetrics (the default) or prometheus (text 0.0.4)\n"
                "\nSee the xen-dom0ctl(1) man page for details.\n",
                program_invocation_short_name);
@@ -1312,6 +1522,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_CHANGED,
                 ARG_FORMAT,
                 ARG_NO_LEGEND,
+                ARG_FILES,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -1325,6 +1536,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "no-pager", no_argument, NULL, ARG_NO_PAGER },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "changed", no_argument, NULL, ARG_CHANGED },
+                { "files", no_argument, NULL, ARG_FILES },
                 { "format", required_argument, NULL, ARG_FORMAT },
                 {}
         };
@@ -1379,6 +1591,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_CHANGED:
                         arg_changed = true;
+                        break;
+                case ARG_FILES:
+                        arg_files = true;
                         break;
                 case ARG_FORMAT:
                         if (metrics_format_from_string(optarg) < 0) {
@@ -1445,6 +1660,10 @@ int main(int argc, char *argv[]) {
         }
         if (arg_changed && verb->run != verb_config) {
                 fprintf(stderr, "--changed applies to the config command only.\n");
+                return EXIT_USAGE;
+        }
+        if (arg_files && verb->run != verb_diff) {
+                fprintf(stderr, "--files applies to the diff command only.\n");
                 return EXIT_USAGE;
         }
         if (arg_format && verb->run != verb_metrics) {

@@ -41,4 +41,5 @@ complete -c xen-dom0ctl -n "__fish_seen_subcommand_from start-guest stop-guest r
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from logs status" -a "$components"
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from check" -F
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from config" -l changed -d 'Only the options that differ from the default'
+complete -c xen-dom0ctl -n "__fish_seen_subcommand_from diff" -l files -d 'Also the changes of each file, as diff -u shows them'
 complete -c xen-dom0ctl -n "__fish_seen_subcommand_from metrics" -l format -x -a 'openmetrics prometheus' -d 'The text format'

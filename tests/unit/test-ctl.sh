@@ -92,6 +92,8 @@ expect "restart without a component is a usage error" 2 "$ctl" restart
 expect "check with two files is a usage error" 2 "$ctl" check a b
 expect "status takes at most one argument per component" 2 "$ctl" status a b c d e f g h
 expect "--changed outside config is a usage error" 2 "$ctl" --changed status
+expect "--files outside diff is a usage error" 2 "$ctl" --files status
+contains "--files outside diff says where it applies" "$tmp/err" "--files applies to the diff command only"
 
 # ---- status ----------------------------------------------------------------------------------
 expect "status of a disabled stack exits 3 (not running)" 3 "$ctl" status
@@ -315,8 +317,17 @@ n_options=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))[
 [ "$(grep -c ' =' "$tmp/config.txt")" -eq "$n_options" ] && ok "config prints all $n_options options of GetConfig" ||
         { nok "config prints $(grep -c ' =' "$tmp/config.txt") options, GetConfig has $n_options"; }
 expect "config --json exits 0" 0 "$ctl" --json config
-pycheck "config --json is GetConfig" "
-assert [[o['name'], o['value'], o['is_default']] for o in j] == b['data'][0]
+pycheck "config --json is GetConfig, each value typed as its option" "
+def text(v):
+    if v is None: return 'null'
+    if isinstance(v, bool): return 'true' if v else 'false'
+    if isinstance(v, list): return ' '.join(v)
+    return str(v)
+assert [[o['name'], text(o['value']), o['is_default']] for o in j] == b['data'][0]
+v = {o['name']: o['value'] for o in j}
+assert v['xen.enable'] is False and v['dom0Resources.memory'] == 1024 and v['xen.bootParams'] == []
+assert v['store.settings.xenstored.log.level'] is None and v['store.settings.conflict.maxHistorySeconds'] == 0.05
+assert isinstance(v['store.path'], str)
 assert sorted(o['name'] for o in j if not o['is_default']) == ['dom0Resources.maxVCPUs', 'dom0Resources.memory', 'xen.enable']
 "
 rm -f "$tmp/busctl.json"
@@ -372,9 +383,9 @@ assert j == {'changed_options': [], 'changed_values': [], 'files': [], 'restarts
 sed -i 's/^memory = 1024$/memory = 2048/' "$conf"
 expect "diff after an edit exits 0" 0 "$ctl" --json diff
 pycheck "diff --json names the edited option" "assert 'dom0Resources.memory' in j['changed_options'], j"
-pycheck "diff --json gives root the old and new values, the dependent maxMemory too" "
-assert {'option': 'dom0Resources.memory', 'old': '1024', 'new': '2048'} in j['changed_values'], j
-assert {'option': 'dom0Resources.maxMemory', 'old': '1024', 'new': '2048'} in j['changed_values'], j
+pycheck "diff --json gives root the old and new values, typed, the dependent maxMemory too" "
+assert {'option': 'dom0Resources.memory', 'old': 1024, 'new': 2048} in j['changed_values'], j
+assert {'option': 'dom0Resources.maxMemory', 'old': 1024, 'new': 2048} in j['changed_values'], j
 assert [v['option'] for v in j['changed_values']] == j['changed_options'], j
 "
 expect "diff (text) exits 0" 0 "$ctl" diff

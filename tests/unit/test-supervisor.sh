@@ -785,6 +785,20 @@ scenario reload
 daemon_up
 wait_until 10 has "NOTIFY READY=1"
 printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+# diff --files: the rendered files as the new file makes them, against those the daemon wrote
+XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
+export XEN_DOM0D="$XEN_DOM0D" XEN_DOM0D_ROOT="$S/root"
+"$XCTL" diff --files >"$S/files.txt" 2>&1
+check "reload: diff --files shows xencommons' change as diff -u does" \
+	grep -qx -- '--- a/run/xen-dom0/xencommons' "$S/files.txt"
+check "reload: the store's tracing turned on in it" grep -qx -- '+XENSTORED_TRACE=yes' "$S/files.txt"
+check "reload: xenconsoled's tracing, from none to all" grep -qx -- '-XENCONSOLED_TRACE=none' "$S/files.txt"
+"$XCTL" --json diff --files >"$S/files.json" 2>&1
+check "reload: diff --json --files: one unified diff per file Diff names" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert [f["file"] for f in d["file_diffs"]] == d["files"] and len(d["files"]) > 0
+assert all(f["unified_diff"].startswith("--- a" + f["file"]) for f in d["file_diffs"])' "$S/files.json"
 ctl log reload
 wait_until 5 has "CTL log reload"
 t_reload=$(at "CTL log reload")
@@ -804,6 +818,10 @@ t_reload=$(at "CTL log reload-again")
 B call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
 pause 0.3
 expect "reload: an unchanged file restarts nothing" "$(calls_after "$t_reload" | wc -l)" 0
+"$XCTL" diff --files >"$S/files.txt" 2>&1
+check "reload: after the reload, diff --files has no file to show (the reboot still pends)" \
+	eval '! grep -q -e "^--- a/" -e "Files to write" "$S/files.txt" && grep -q "Pending reboot" "$S/files.txt"'
+unset XEN_DOM0D_ROOT
 # A restartable component that dies while a reload restarts another one.
 ctl behaviour xenconsoled ok:1500
 printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
