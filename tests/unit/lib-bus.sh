@@ -122,3 +122,24 @@ py() {
 		nok "$desc" "$2" "got: $json"
 	fi
 }
+
+# ---- xen-dom0ctl's output: golden files, and its JSON against the documented schema ---------
+CTL_GOLDEN="$TOP_SRCDIR/tests/unit/ctl-golden.py"
+# ctl_schema DESCRIPTION DEF FILE: the JSON in FILE is a DEF of schemas/xen-dom0ctl.schema.json.
+ctl_schema() {
+	if ! python3 -c 'import jsonschema' 2>/dev/null; then
+		skip "$1" "python3-jsonschema is not installed"
+	elif python3 "$CTL_GOLDEN" validate "$TOP_SRCDIR/schemas/xen-dom0ctl.schema.json" "$2" "$3" >"$3.schema" 2>&1; then
+		ok "$1"
+	else
+		nok "$1" "$(cat "$3.schema")"
+	fi
+}
+# ctl_golden DESCRIPTION FILE NAME DIR: FILE, what differs between runs replaced (DIR, the
+# test's directory, among it), against tests/data/ctl/NAME; UPDATE_GOLDEN=1 rewrites NAME.
+ctl_golden() {
+	local g="$TOP_SRCDIR/tests/data/ctl/$3"
+	python3 "$CTL_GOLDEN" normalize "$4" <"$2" >"$2.norm"
+	[ -z "${UPDATE_GOLDEN:-}" ] || cp "$2.norm" "$g"
+	if diff -u "$g" "$2.norm" >"$2.diff" 2>&1; then ok "$1"; else nok "$1" "$(cat "$2.diff")"; fi
+}

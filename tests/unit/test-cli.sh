@@ -223,4 +223,34 @@ cat_ids=$(sed -nE 's/^-- ([0-9a-f]{32})$/\1/p' "${TOP_SRCDIR}/catalog/xen-dom0d.
 [ -n "$ids" ] && [ "$ids" = "$cat_ids" ] && ok "the journal catalog explains exactly the daemon's message IDs" ||
         nok "catalog and daemon/log.h disagree"
 
+
+# The JSON schema and xen-dom0ctl(1)'s JSON OUTPUT name the same keys, each in bold there.
+python3 - "${TOP_SRCDIR}/schemas/xen-dom0ctl.schema.json" "${TOP_SRCDIR}/man/xen-dom0ctl.1" >"$tmp/json-keys" 2>&1 <<'EOF2' &&
+import json, re, sys
+schema = json.load(open(sys.argv[1]))
+keys = set()
+def walk(v):
+    if isinstance(v, dict):
+        keys.update(v.get("properties", {}))
+        for x in v.values():
+            walk(x)
+    elif isinstance(v, list):
+        for x in v:
+            walk(x)
+walk(schema["$defs"])
+man = open(sys.argv[2]).read()
+section = man[man.index(".SH JSON OUTPUT"):man.index(".SH EXIT STATUS")]
+bold = set()
+for line in section.splitlines():
+    if line.startswith(".B "):
+        bold.add(line[3:].split()[0])
+    elif line.startswith(".BR "):
+        bold.add(line[4:].split()[0])
+missing = sorted(keys - bold)
+print("not in the man page:", missing)
+sys.exit(1 if missing else 0)
+EOF2
+	ok "every key of the JSON schema is documented in xen-dom0ctl(1)" ||
+	nok "the JSON schema and xen-dom0ctl(1) disagree" "$(cat "$tmp/json-keys")"
+
 tap_done

@@ -140,6 +140,7 @@ guests=$(B --json=short call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenpro
 contains "status counts the guests ListDomains reports (Domain-0 aside)" "$tmp/out" "Guests: $guests"
 
 expect "status --json exits 3 as well" 3 "$ctl" --json status
+ctl_schema "status --json of a disabled stack is the schema's status" status "$tmp/out"
 rm -f "$tmp/busctl.json"
 pycheck "status --json: state, file, command line, components" "
 assert j['state'] == 'disabled', j['state']
@@ -261,6 +262,7 @@ expect "--json=off exits 0" 0 "$ctl" --json --json=off components
 expect "--json=bogus is a usage error" 2 "$ctl" --json=bogus components
 contains "--json=bogus names the modes" "$tmp/err" "expected pretty, short or off"
 expect "components --json exits 0" 0 "$ctl" --json components
+ctl_schema "components --json is the schema's components" components "$tmp/out"
 busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListComponents
 pycheck "components --json is ListComponents, field by field" "
 rows = b['data'][0]
@@ -317,6 +319,7 @@ n_options=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))[
 [ "$(grep -c ' =' "$tmp/config.txt")" -eq "$n_options" ] && ok "config prints all $n_options options of GetConfig" ||
         { nok "config prints $(grep -c ' =' "$tmp/config.txt") options, GetConfig has $n_options"; }
 expect "config --json exits 0" 0 "$ctl" --json config
+ctl_schema "config --json is the schema's config" config "$tmp/out"
 pycheck "config --json is GetConfig, each value typed as its option" "
 def text(v):
     if v is None: return 'null'
@@ -357,6 +360,7 @@ done
 [ $bad_wrong -eq 0 ] && ok "check reports the bad corpus exactly ($bad_total files, exit 1 each)" ||
         nok "check differs on $bad_wrong of $bad_total bad files"
 expect "check --json of a file with a warning and an error exits 1" 1 "$ctl" --json check "$data/bad/renamed-and-new.conf"
+ctl_schema "check --json is the schema's check" check "$tmp/out"
 pycheck "check --json splits errors and warnings" "
 f = '$data/bad/renamed-and-new.conf'
 assert j['valid'] is False
@@ -382,6 +386,7 @@ assert j == {'changed_options': [], 'changed_values': [], 'files': [], 'restarts
 "
 sed -i 's/^memory = 1024$/memory = 2048/' "$conf"
 expect "diff after an edit exits 0" 0 "$ctl" --json diff
+ctl_schema "diff --json is the schema's diff" diff "$tmp/out"
 pycheck "diff --json names the edited option" "assert 'dom0Resources.memory' in j['changed_options'], j"
 pycheck "diff --json gives root the old and new values, typed, the dependent maxMemory too" "
 assert {'option': 'dom0Resources.memory', 'old': 1024, 'new': 2048} in j['changed_values'], j
@@ -425,6 +430,7 @@ if [ "$(id -u)" -eq 0 ]; then
                 ok "reload prints each finding on its own line" || { nok "reload's findings"; show "$tmp/err"; }
         contains "reload names the failure" "$tmp/err" "Failed to reload"
         expect "reload --json of an invalid file exits 1" 1 "$ctl" --json reload
+        ctl_schema "reload --json of an invalid file is the schema's failure" failure "$tmp/out"
         pycheck "reload --json of an invalid file: the failure as JSON on stdout, each finding an entry" "
 assert j['failed'] == 'reload' and j['error'] == 'org.xenproject.Dom0.Error.InvalidConfig', j
 assert j['exit_status'] == 1, j
@@ -437,6 +443,7 @@ assert any(f.startswith('$conf:3: xen.debug: ') and f.endswith('is not a boolean
         "$ctl" --json status >"$tmp/out" 2>/dev/null
         before=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config_loaded_timestamp"])' "$tmp/out")
         expect "reload --json of the edited file exits 0" 0 "$ctl" --json reload
+        ctl_schema "reload --json is the schema's reload" reload "$tmp/out"
         pycheck "reload --json: files, restarted, pending_reboot (nothing, the stack is disabled)" "
 assert j == {'files': [], 'restarted': [], 'pending_reboot': []}, j
 "
@@ -488,6 +495,7 @@ head -n1 "$tmp/out" | grep -qE "^ *DOMID +NAME +UUID +STATE +MEMORY +VCPUS +CPU 
 [ "$(($(wc -l <"$tmp/out") - 3))" -eq "$(($guests + $(grep -v ' listed\.$' "$tmp/out" | grep -c '^ *0 ')))" ] &&
         ok "domains: one row per domain" || { nok "domains rows"; show "$tmp/out"; }
 expect "domains --json exits 0" 0 "$ctl" --json domains
+ctl_schema "domains --json is the schema's domains" domains "$tmp/out"
 busctl_json call org.xenproject.Dom0 /org/xenproject/Dom0 org.xenproject.Dom0.Manager ListDomains
 pycheck "domains --json is ListDomains, field by field" "
 names = ['domid', 'name', 'uuid', 'state', 'memory_kib', 'vcpus', 'cpu_time_ns', 'object_path']

@@ -793,7 +793,10 @@ check "reload: diff --files shows xencommons' change as diff -u does" \
 	grep -qx -- '--- a/run/xen-dom0/xencommons' "$S/files.txt"
 check "reload: the store's tracing turned on in it" grep -qx -- '+XENSTORED_TRACE=yes' "$S/files.txt"
 check "reload: xenconsoled's tracing, from none to all" grep -qx -- '-XENCONSOLED_TRACE=none' "$S/files.txt"
+ctl_golden "reload: xen-dom0ctl diff --files after trace = true" "$S/files.txt" diff-files.txt "$S"
 "$XCTL" --json diff --files >"$S/files.json" 2>&1
+ctl_golden "reload: xen-dom0ctl --json diff --files" "$S/files.json" diff-files.json "$S"
+ctl_schema "reload: xen-dom0ctl --json diff --files is the schema's diff" diff "$S/files.json"
 check "reload: diff --json --files: one unified diff per file Diff names" python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -1240,17 +1243,23 @@ expect "guests: the undeclared d: not declared, still named" "$(dom_prop d Decla
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
 
-# The client: the table and its JSON are golden (UPDATE_GOLDEN=1 rewrites them).
+# The client's views of a running stack with guests are golden (UPDATE_GOLDEN=1 rewrites
+# them), text and JSON, and the JSON is what the documented schema says.
 XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
-golden() { # DESCRIPTION NAME: $S/out against tests/data/ctl/NAME
-	local g="$TOP_SRCDIR/tests/data/ctl/$2"
-	[ -z "${UPDATE_GOLDEN:-}" ] || { mkdir -p "${g%/*}"; cp "$S/out" "$g"; }
-	if diff -u "$g" "$S/out" >"$S/diff" 2>&1; then ok "$1"; else nok "$1" "$(cat "$S/diff")"; fi
-}
-"$XCTL" --no-pager guests >"$S/out" 2>&1
-golden "guests: xen-dom0ctl guests (declared, undeclared, pending)" guests.txt
-"$XCTL" --json=pretty guests >"$S/out" 2>&1
-golden "guests: xen-dom0ctl --json guests" guests.json
+for view in guests status components domains "status xenconsoled" boot-entries; do
+	name=${view// /-}
+	# shellcheck disable=SC2086 # a view is a command and its arguments
+	"$XCTL" --no-pager $view >"$S/out.txt" 2>&1
+	ctl_golden "guests: xen-dom0ctl $view" "$S/out.txt" "$name.txt" "$S"
+	# shellcheck disable=SC2086
+	"$XCTL" --json=pretty $view >"$S/out.json" 2>&1
+	ctl_golden "guests: xen-dom0ctl --json $view" "$S/out.json" "$name.json" "$S"
+	case $view in
+	"status xenconsoled") def=components ;;
+	*) def=${view%% *} ;;
+	esac
+	ctl_schema "guests: xen-dom0ctl --json $view is the schema's $def" "$def" "$S/out.json"
+done
 if [ -f /usr/share/bash-completion/bash_completion ]; then
 	words=$(PATH="$TOP_BUILDDIR/daemon:$PATH" bash -c '. /usr/share/bash-completion/bash_completion; . "$1"
 		COMP_WORDS=(xen-dom0ctl restart-guest ""); COMP_CWORD=2; COMP_LINE="xen-dom0ctl restart-guest "
