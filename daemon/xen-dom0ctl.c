@@ -1265,6 +1265,106 @@ static int verb_diff(sd_bus *bus, char **args) {
         return EXIT_OK;
 }
 
+/* ---- progress of a reload or a restart, on a terminal ----------------------------------- */
+
+/* What systemctl start shows of its job: while the call runs, each component's restart, as its
+ * object announces its State. Only on a terminal, and neither with --json nor --quiet. */
+typedef struct Progress {
+        uint32_t restarting;    /* the components shown as being restarted (bits of their ids) */
+        sd_bus_message *reply;
+        sd_bus_error error;
+        bool done;
+} Progress;
+
+static bool progress_wanted(void) {
+        return output_on_tty() && !arg_json && !arg_quiet;
+}
+
+static void progress_show(Progress *p, const ComponentDef *def, const char *state);
+
+static int on_component_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Progress *p = userdata;
+        _cleanup_free_ char *name = NULL;
+        const ComponentDef *def;
+        const char *iface, *state = NULL;
+
+        if (sd_bus_path_decode(sd_bus_message_get_path(m), DOM0_COMPONENT_PREFIX, &name) <= 0 ||
+            !(def = component_find(name)) || sd_bus_message_read_basic(m, 's', &iface) < 0 ||
+            !streq(iface, DOM0_COMPONENT_IFACE) ||
+            bus_read_properties(m, (const BusProperty[]) { { "State", "s", &state }, {} }) < 0 || !state)
+                return 0;
+        progress_show(p, def, state);
+        return 0;
+}
+
+static void progress_show(Progress *p, const ComponentDef *def, const char *state) {
+        if ((streq(state, "restarting") || streq(state, "starting")) && !(p->restarting & COMP_BIT(def->id))) {
+                p->restarting |= COMP_BIT(def->id);
+                printf("%sRestarting%s %s (%s)...\n", ansi(ANSI_HIGHLIGHT), ansi(ANSI_NORMAL), def->name, def->unit);
+        } else if ((streq(state, "active") || streq(state, "failed")) && (p->restarting & COMP_BIT(def->id))) {
+                p->restarting &= ~COMP_BIT(def->id);
+                printf("%s%s%s %s\n", ansi(streq(state, "active") ? ANSI_GREEN : ANSI_RED),
+                       streq(state, "active") ? "Done:" : "Failed:", ansi(ANSI_NORMAL), def->name);
+        }
+        fflush(stdout);
+}
+
+static int on_call_done(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Progress *p = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(m);
+
+        if (e)
+                (void) sd_bus_error_copy(&p->error, e);
+        else
+                p->reply = sd_bus_message_ref(m);
+        p->done = true;
+        return 0;
+}
+
+/* sd_bus_call(), with the components' progress shown meanwhile when progress_wanted(). */
+static int call_with_progress(sd_bus *bus, sd_bus_message *m, sd_bus_error *error, sd_bus_message **reply) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *match = NULL, *call = NULL;
+        Progress p = { .error = SD_BUS_ERROR_NULL };
+        int r;
+
+        if (!progress_wanted() ||
+            sd_bus_match_signal(bus, &match, DOM0_BUS_NAME, NULL, "org.freedesktop.DBus.Properties",
+                                "PropertiesChanged", on_component_changed, &p) < 0)
+                return sd_bus_call(bus, m, TIMEOUT_INFINITY, error, reply);
+        r = sd_bus_call_async(bus, &call, m, on_call_done, &p, TIMEOUT_INFINITY);
+        while (r >= 0 && !p.done) {
+                r = sd_bus_process(bus, NULL);
+                if (r == 0)
+                        r = sd_bus_wait(bus, UINT64_MAX);
+        }
+        /* What came with the reply, then the state of those still shown as restarting: the
+         * reply may overtake the announcement of their end. */
+        while (r >= 0 && sd_bus_process(bus, NULL) > 0)
+                ;
+        for (size_t id = 0; r >= 0 && p.restarting && id < _COMP_MAX; id++) {
+                const ComponentDef *def = &component_table[id];
+                _cleanup_free_ char *path = NULL, *state = NULL;
+
+                if (!(p.restarting & COMP_BIT(id)) ||
+                    sd_bus_path_encode(DOM0_COMPONENT_PREFIX, def->name, &path) < 0 ||
+                    sd_bus_get_property_string(bus, DOM0_BUS_NAME, path, DOM0_COMPONENT_IFACE, "State", NULL,
+                                               &state) < 0)
+                        continue;
+                progress_show(&p, def, state);
+        }
+        if (r < 0) {
+                sd_bus_error_free(&p.error);
+                return r;
+        }
+        if (sd_bus_error_is_set(&p.error)) {
+                r = -sd_bus_error_get_errno(&p.error);
+                sd_bus_error_move(error, &p.error);
+                return r;
+        }
+        *reply = p.reply;
+        return 0;
+}
+
 static int verb_reload(sd_bus *bus, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
@@ -1275,7 +1375,7 @@ static int verb_reload(sd_bus *bus, char **args) {
         r = sd_bus_message_new_method_call(bus, &m, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Reload");
         if (r < 0)
                 return oom();
-        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        r = call_with_progress(bus, m, &error, &reply);
         if (r < 0 && sd_bus_error_has_name(&error, BUS_ERROR_INVALID_CONFIG))
                 return print_invalid_config("reload", &error);
         if (r < 0)
@@ -1316,7 +1416,7 @@ static int verb_restart(sd_bus *bus, char **args) {
                 r = sd_bus_message_append(m, "s", name);
         if (r < 0)
                 return oom();
-        r = sd_bus_call(bus, m, TIMEOUT_INFINITY, &error, &reply);
+        r = call_with_progress(bus, m, &error, &reply);
         if (r < 0) {
                 if (asprintf(&what, "restart %s", name) < 0)
                         return oom();

@@ -825,6 +825,27 @@ expect "reload: an unchanged file restarts nothing" "$(calls_after "$t_reload" |
 check "reload: after the reload, diff --files has no file to show (the reboot still pends)" \
 	eval '! grep -q -e "^--- a/" -e "Files to write" "$S/files.txt" && grep -q "Pending reboot" "$S/files.txt"'
 unset XEN_DOM0D_ROOT
+# On a terminal, reload and restart show each component's restart as it happens, as
+# systemctl start shows its job; off a terminal, they do not.
+if command -v script >/dev/null; then
+	printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
+	script -qec "'$XCTL' reload" /dev/null </dev/null >"$S/progress" 2>&1
+	check "progress: reload on a terminal shows xenconsoled being restarted" \
+		grep -q "Restarting.* xenconsoled (xenconsoled.service)\.\.\." "$S/progress"
+	check "progress: and done" grep -q "Done:.* xenconsoled" "$S/progress"
+	check "progress: nothing else is said to restart" \
+		eval '[ "$(grep -c "Restarting" "$S/progress")" -eq 1 ]'
+	script -qec "'$XCTL' restart xenconsoled" /dev/null </dev/null >"$S/progress" 2>&1
+	check "progress: restart on a terminal shows it too" \
+		eval 'grep -q "Restarting.* xenconsoled" "$S/progress" && grep -q "Done:.* xenconsoled" "$S/progress"'
+	printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
+	"$XCTL" reload >"$S/progress" 2>&1
+	check "progress: off a terminal, reload shows no progress" eval '! grep -q "Restarting" "$S/progress"'
+	check "progress: but what it did" grep -q "Reloaded" "$S/progress"
+	wait_until 5 eval '[ "$(cprop xenconsoled State)" = active ]'
+else
+	skip "progress of reload and restart on a terminal" "script(1) is not installed"
+fi
 # A restartable component that dies while a reload restarts another one.
 ctl behaviour xenconsoled ok:1500
 printf '[xen]\nenable = true\ntrace = false\n' >"$S/xen-dom0.conf"
@@ -1246,7 +1267,7 @@ check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 g
 # The client's views of a running stack with guests are golden (UPDATE_GOLDEN=1 rewrites
 # them), text and JSON, and the JSON is what the documented schema says.
 XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
-for view in guests status components domains "status xenconsoled" boot-entries; do
+for view in guests status components "status xenconsoled" boot-entries; do
 	name=${view// /-}
 	# shellcheck disable=SC2086 # a view is a command and its arguments
 	"$XCTL" --no-pager $view >"$S/out.txt" 2>&1

@@ -48,6 +48,12 @@ call ListDomains | py "memory in KiB, vCPUs and state of each" \
 	'[(e[3], e[4], e[5]) for e in d["data"][0]] == [("running", 1048576, 8)] + [("running", 131072, 1)] * 3'
 call ListDomains | py "UUIDs are formatted and object paths are escaped names" \
 	'd["data"][0][1][2] == "00000000-0000-4000-8000-000000000001" and d["data"][0][0][7] == "/org/xenproject/Dom0/domain/Domain_2d0"'
+# xen-dom0ctl domains of the same: golden text and JSON, the JSON the schema's
+"$TOP_BUILDDIR/daemon/xen-dom0ctl" --no-pager domains >"$work/domains.txt" 2>&1
+ctl_golden "xen-dom0ctl domains" "$work/domains.txt" domains.txt "$BUS_DIR"
+"$TOP_BUILDDIR/daemon/xen-dom0ctl" --json=pretty domains >"$work/domains.json" 2>&1
+ctl_golden "xen-dom0ctl --json domains" "$work/domains.json" domains.json "$BUS_DIR"
+ctl_schema "xen-dom0ctl --json domains is the schema's domains" domains "$work/domains.json"
 call ListDomains | py "CPU time is reported" 'd["data"][0][0][6] > 0'
 
 # ---- host facts
