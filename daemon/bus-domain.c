@@ -102,33 +102,45 @@ static int domain_property(sd_bus *bus, const char *path, const char *iface, con
  * the domain that find_domain() found. */
 static Manager *domain_manager;
 
+int bus_domain_guest(Manager *m, const XenDomain *d, DomainGuest *ret) {
+        GuestRun *r = m ? guests_find_run_by_domain(m, d->name) : NULL;
+        bool declared = r && r->state != GUEST_RUN_UNDECLARED;
+        const Guest *g = declared ? guests_find(&m->config->guests, r->name) : NULL;
+        DomainGuest dg = { .declared = declared, .ready = declared && r->state == GUEST_RUN_UP };
+
+        dg.unit = r ? guest_unit_name(r->name) : strdup(""); /* an undeclared one keeps its unit */
+        dg.readiness = g ? guest_readiness(g) : strdup("");
+        if (!dg.unit || !dg.readiness) {
+                domain_guest_done(&dg);
+                return -ENOMEM;
+        }
+        *ret = dg;
+        return 0;
+}
+
+void domain_guest_done(DomainGuest *g) {
+        free(g->unit);
+        free(g->readiness);
+        *g = (DomainGuest) {};
+}
+
 /* What the configuration declares of the domain: the guest it is, if any. */
 static int domain_guest_property(sd_bus *bus, const char *path, const char *iface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         const XenDomain *d = userdata;
-        GuestRun *r;
-        const Guest *g;
-        bool declared;
+        _cleanup_(domain_guest_done) DomainGuest g = {};
+        GuestRun *r = guests_find_run_by_domain(domain_manager, d->name);
 
-        r = guests_find_run_by_domain(domain_manager, d->name);
-        declared = r && r->state != GUEST_RUN_UNDECLARED;
-        g = declared ? guests_find(&domain_manager->config->guests, r->name) : NULL;
+        if (bus_domain_guest(domain_manager, d, &g) < 0)
+                return -ENOMEM;
         if (streq(property, "Declared"))
-                return sd_bus_message_append(reply, "b", declared);
+                return sd_bus_message_append(reply, "b", g.declared);
         if (streq(property, "Guest"))
                 return sd_bus_message_append(reply, "s", r ? r->name : "");
-        if (streq(property, "Unit")) {
-                _cleanup_free_ char *unit = r ? guest_unit_name(r->name) : NULL;
-                if (r && !unit)
-                        return -ENOMEM;
-                return sd_bus_message_append(reply, "s", strempty(unit));
-        }
-        if (streq(property, "Readiness")) {
-                _cleanup_free_ char *s = g ? guest_readiness(g) : NULL;
-                if (g && !s)
-                        return -ENOMEM;
-                return sd_bus_message_append(reply, "s", strempty(s));
-        }
+        if (streq(property, "Unit"))
+                return sd_bus_message_append(reply, "s", g.unit);
+        if (streq(property, "Readiness"))
+                return sd_bus_message_append(reply, "s", g.readiness);
         if (streq(property, "PendingRestartReasons"))
                 return sd_bus_message_append_strv(reply, r ? r->pending : (char *[]) { NULL });
         return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "Unknown property %s", property);

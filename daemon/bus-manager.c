@@ -613,7 +613,7 @@ static const sd_bus_vtable manager_vtable[] = {
                                  method_list_components, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("ListDomains", "", , "a(ussstuto)", SD_BUS_PARAM(domains), bus_xen_list_domains,
                                  SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_NAMES("GetDomainStats", "", , "a(ussstttuuasst)", SD_BUS_PARAM(domains),
+        SD_BUS_METHOD_WITH_NAMES("GetDomainStats", "", , "a(ussstttuuasstssb)", SD_BUS_PARAM(domains),
                                  bus_xen_get_domain_stats, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_NAMES("GetMetrics", "s", SD_BUS_PARAM(format), "s", SD_BUS_PARAM(text),
                                  bus_stats_get_metrics, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -53,7 +53,7 @@ static int pending_options(const OptionReasons *reasons, char ***ret) {
 int stats_write(Manager *m, MetricsFormat format, FILE *f) {
         const char *states[_MANAGER_STATE_MAX + 1] = {}, *component_states[_COMPONENT_STATE_MAX + 1] = {};
         MetricsComponent components[_COMP_MAX];
-        _cleanup_free_ MetricsDomain *domains = NULL;
+        MetricsDomain *domains = NULL;
         _cleanup_strv_free_ char **pending = NULL;
         MetricsSnapshot s = {
                 .state = manager_state_to_string(m->state),
@@ -99,7 +99,9 @@ int stats_write(Manager *m, MetricsFormat format, FILE *f) {
                 return r;
         s.have_xen = r >= 0;
         s.domains = domains;
-        return metrics_write(f, format, &s);
+        r = metrics_write(f, format, &s);
+        xen_metrics_snapshot_free(domains, s.have_xen ? s.n_domains : 0);
+        return r;
 }
 
 /* ---- GetMetrics ----------------------------------------------------------------------------- */

@@ -606,7 +606,7 @@ void xen_format_uuid(const uint8_t u[16], char buf[static 37]) {
 
 /* A reply of one struct per domain, entry its signature; append writes one domain's fields.
  * Field by field: parsing a format string per entry costs more at thousands. */
-typedef int (*AppendDomain)(sd_bus_message *reply, const XenDomain *d);
+typedef int (*AppendDomain)(sd_bus_message *reply, XenState *x, const XenDomain *d);
 
 static int domains_reply(XenState *x, sd_bus_message *msg, const char *entry, AppendDomain append) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -622,7 +622,7 @@ static int domains_reply(XenState *x, sd_bus_message *msg, const char *entry, Ap
         for (size_t i = 0; r >= 0 && x && i < x->n_domains; i++) {
                 r = sd_bus_message_open_container(reply, 'r', entry);
                 if (r >= 0)
-                        r = append(reply, &x->domains[i]);
+                        r = append(reply, x, &x->domains[i]);
                 if (r >= 0)
                         r = sd_bus_message_close_container(reply);
         }
@@ -650,7 +650,7 @@ static int append_identity(sd_bus_message *reply, const XenDomain *d) {
 }
 
 /* ListDomains: (domid, name, uuid, state, memory KiB, vCPUs, CPU ns, object path) */
-static int append_listed(sd_bus_message *reply, const XenDomain *d) {
+static int append_listed(sd_bus_message *reply, XenState *x, const XenDomain *d) {
         _cleanup_free_ char *path = NULL;
         int r;
 
@@ -724,8 +724,10 @@ const char *xen_domain_shutdown_reason(const XenDomain *d) {
 }
 
 /* GetDomainStats: (domid, name, uuid, state, CPU ns, memory KiB, maximum memory KiB, vCPUs,
- * maximum vCPUs, flags, shutdown reason, start time µs) */
-static int append_stats(sd_bus_message *reply, const XenDomain *d) {
+ * maximum vCPUs, flags, shutdown reason, start time µs, and of a declared guest its unit, its
+ * readiness and whether it is up) */
+static int append_stats(sd_bus_message *reply, XenState *x, const XenDomain *d) {
+        _cleanup_(domain_guest_done) DomainGuest g = {};
         int r;
 
         r = append_identity(reply, d);
@@ -745,11 +747,15 @@ static int append_stats(sd_bus_message *reply, const XenDomain *d) {
                 r = sd_bus_message_append_basic(reply, 's', xen_domain_shutdown_reason(d));
         if (r >= 0)
                 r = sd_bus_message_append_basic(reply, 't', &d->start_usec);
+        if (r >= 0)
+                r = bus_domain_guest(x->manager, d, &g);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "ssb", g.unit, g.readiness, g.ready);
         return r;
 }
 
 static int domain_stats_reply(XenState *x, sd_bus_message *msg) {
-        return domains_reply(x, msg, "ussstttuuasst", append_stats);
+        return domains_reply(x, msg, "ussstttuuasstssb", append_stats);
 }
 
 int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
@@ -757,6 +763,14 @@ int bus_xen_get_domain_stats(sd_bus_message *msg, void *userdata, sd_bus_error *
         int r = wait_for_first_listing(x, msg);
 
         return r != 0 ? r : domain_stats_reply(x, msg);
+}
+
+void xen_metrics_snapshot_free(MetricsDomain *l, size_t n) {
+        for (size_t i = 0; l && i < n; i++) {
+                free((char *) l[i].unit);
+                free((char *) l[i].readiness);
+        }
+        free(l);
 }
 
 int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n, uint64_t *ret_total_kib,
@@ -773,6 +787,12 @@ int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n,
                 return -ENOMEM;
         for (size_t i = 0; i < x->n_domains; i++) {
                 const XenDomain *d = &x->domains[i];
+                DomainGuest g;
+
+                if (bus_domain_guest(m, d, &g) < 0) {
+                        xen_metrics_snapshot_free(l, i);
+                        return -ENOMEM;
+                }
 
                 l[i] = (MetricsDomain) {
                         .domid = d->domid,
@@ -787,6 +807,10 @@ int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n,
                         .vcpus = d->vcpus,
                         .max_vcpus = d->max_vcpus,
                         .start_time_usec = d->start_usec,
+                        .declared = g.declared,
+                        .unit = g.unit, /* freed by xen_metrics_snapshot_free() */
+                        .readiness = g.readiness,
+                        .ready = g.ready,
                 };
                 xen_format_uuid(d->uuid, l[i].uuid);
         }

@@ -53,6 +53,8 @@ int bus_xen_append_flags(sd_bus_message *reply, uint8_t flags);
 /* The domains' statistics, read in one pass over the hypervisor, and the host's memory, for
  * the metrics; the names are borrowed until the loop runs again. -ENXIO while the hypervisor
  * cannot be read. */
+/* Frees the n domains of a snapshot and what they hold. */
+void xen_metrics_snapshot_free(MetricsDomain *l, size_t n);
 int xen_metrics_snapshot(Manager *m, MetricsDomain **ret_domains, size_t *ret_n, uint64_t *ret_total_kib,
                          uint64_t *ret_free_kib);
 

@@ -235,6 +235,17 @@ static int write_domains(Writer *w, const MetricsSnapshot *s) {
         family(w, "xen_domain_vcpus_max", TYPE_GAUGE, NULL, "The most vCPUs a domain may bring online.");
         for (size_t i = 0; i < s->n_domains; i++)
                 sample(w, NULL, INT(s->domains[i].max_vcpus), DOMAIN_LABELS(&s->domains[i], ids[i]), NULL);
+        family(w, "xen_domain_guest", TYPE_INFO, NULL,
+               "The declared guest a domain runs (xen-dom0.conf's [guests.NAME]): its unit and readiness.");
+        for (size_t i = 0; i < s->n_domains; i++)
+                if (s->domains[i].declared)
+                        sample(w, NULL, INT(1), DOMAIN_LABELS(&s->domains[i], ids[i]), "unit",
+                               strempty(s->domains[i].unit), "readiness", strempty(s->domains[i].readiness), NULL);
+        family(w, "xen_domain_guest_up", TYPE_GAUGE, NULL,
+               "1 when a declared guest is up, its readiness met; 0 while it starts or waits for it.");
+        for (size_t i = 0; i < s->n_domains; i++)
+                if (s->domains[i].declared)
+                        sample(w, NULL, INT(s->domains[i].ready), DOMAIN_LABELS(&s->domains[i], ids[i]), NULL);
         family(w, "xen_domain_start_time_seconds", TYPE_GAUGE, "seconds",
                "When a domain was created, in seconds since the epoch; absent when the toolstack did not record it.");
         for (size_t i = 0; i < s->n_domains; i++)

@@ -61,6 +61,9 @@ typedef struct MetricsDomain {
         uint64_t memory_kib, max_memory_kib;
         uint32_t vcpus, max_vcpus;
         uint64_t start_time_usec;    /* CLOCK_REALTIME; 0: unknown */
+        bool declared;               /* a declared guest runs in it: */
+        const char *unit, *readiness; /* its unit and readiness */
+        bool ready;                  /* it is up, its readiness met */
 } MetricsDomain;
 
 typedef struct MetricsComponent {

@@ -67,6 +67,13 @@ static void fixture_init(Fixture *f, size_t n) {
                 }
                 if (i == 7)
                         d->flags = METRICS_DOMAIN_SHUTDOWN | METRICS_DOMAIN_DYING; /* reason not known */
+                /* declared guests: up, or waiting for their readiness key */
+                if (i == 1 || i == 9) {
+                        d->declared = true;
+                        d->unit = i == 1 ? "xen-guest@guest-1.service" : "xen-guest@guest-9.service";
+                        d->readiness = i == 1 ? "started" : "xenstore:data/ready";
+                        d->ready = i == 1;
+                }
         }
         for (size_t c = 0; c < ELEMENTSOF(f->components); c++)
                 f->components[c] = (MetricsComponent) { .name = component_names[c], .state = "active" };

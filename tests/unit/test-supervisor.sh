@@ -1263,6 +1263,19 @@ expect "guests: the undeclared d: not declared, still named" "$(dom_prop d Decla
 
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: reload: the undeclared guest is not counted" status_has "4 of 4 guests up"
+# GetDomainStats and the metrics say the same of each domain's guest
+B --json=short call org.xenproject.Dom0 $P $I GetDomainStats >"$S/stats.json"
+check "guests: GetDomainStats: b's unit, readiness and that it is up; the undeclared d none of it" python3 -c '
+import json, sys
+rows = {r[1]: r[12:] for r in json.load(open(sys.argv[1]))["data"][0]}
+assert rows["b"] == ["xen-guest@b.service", "xenstore:data/ready", True], rows["b"]
+assert rows["a"] == ["xen-guest@a.service", "started", True], rows["a"]
+assert rows["d"][1:] == ["", False] and rows["Domain-0"] == ["", "", False], (rows["d"], rows["Domain-0"])' "$S/stats.json"
+"$TOP_BUILDDIR/daemon/xen-dom0ctl" metrics >"$S/metrics.txt" 2>&1
+check "guests: metrics: xen_domain_guest_info of b, with its unit and readiness" \
+	grep -q '^xen_domain_guest_info{domain="b",domid="[0-9]*",unit="xen-guest@b.service",readiness="xenstore:data/ready"} 1$' "$S/metrics.txt"
+check "guests: metrics: the four declared guests are up, the undeclared one is not listed" \
+	eval '[ "$(grep -c "^xen_domain_guest_up{.*} 1$" "$S/metrics.txt")" -eq 4 ] && ! grep -q "^xen_domain_guest_up{domain=\"d\"" "$S/metrics.txt"'
 
 # The client's views of a running stack with guests are golden (UPDATE_GOLDEN=1 rewrites
 # them), text and JSON, and the JSON is what the documented schema says.
