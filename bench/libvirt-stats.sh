@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Every domain's statistics in one call: xen-dom0d's GetDomainStats against libvirt-dbus's
-# GetAllDomainStats, on one Xen host booted in QEMU with both, and the same guests (created
-# through libvirt, which knows only the domains it made). One boot of the system tier with an
+# Every domain's statistics: xen-dom0d's GetDomainStats against libvirt-dbus (GetAllDomainStats,
+# or where libvirt's libxl driver lacks it the calls a client makes per domain), on one Xen host
+# booted in QEMU with both, and the same guests (created through libvirt, which knows only the
+# domains it made). One boot of the system tier with an
 # image that adds bench/libvirt/packages.list (its own cache key: the default image stays as
 # it is); the scenario bench/libvirt/10-libvirt-stats.sh measures in dom0. Apart from
 # bench/run: bench/run --no-boot and CI never run it. See bench/README.md.
@@ -12,20 +13,24 @@ prog=bench/libvirt-stats.sh
 
 usage() {
 	cat <<EOF
-Usage: $prog [--guests N] [--memory MIB] [--rounds N] [--deb FILE]
+Usage: $prog [--guests N] [--memory MIB] [--rounds N] [--sweep-rounds N] [--deb FILE]
 
 Boots a Xen host in QEMU (tests/system/run) with xen-dom0d, libvirt's libxl driver and
-libvirt-dbus, has libvirt create N paused PV guests, then calls GetDomainStats
-(org.xenproject.Dom0) and GetAllDomainStats (org.libvirt, /org/libvirt/Xen) alternately
-from one client (bench/stats-call.c) and prints their latencies and ratio as a markdown
-table, also written to bench/results/libvirt/table.md.
+libvirt-dbus, has libvirt create N paused PV guests, then asks both for every domain's
+statistics from one client (bench/stats-call.c), alternating: GetDomainStats
+(org.xenproject.Dom0) against libvirt-dbus's GetAllDomainStats (/org/libvirt/Xen) or,
+where libvirt's libxl driver lacks that call, against ListDomains and calls per domain.
+Prints their latencies and ratios as a markdown table, also written to
+bench/results/libvirt/table.md.
 
-  --guests N     guests to create (default 100; fewer if the host's memory or the time
-                 budget runs out first, which the table says)
-  --memory MIB   memory of each guest (default 16)
-  --rounds N     calls of each service (default 200)
-  --deb FILE     install this xen-dom0d package instead of building the tree
-  -h, --help     this text
+  --guests N        guests to create (default 100; fewer if the host's memory or the time
+                    budget runs out first, which the table says)
+  --memory MIB      memory of each guest (default 16)
+  --rounds N        rounds when libvirt answers in one call (default 200)
+  --sweep-rounds N  rounds when it takes calls per domain (default 20; fewer when the
+                    scenario's time runs short, which the table says)
+  --deb FILE        install this xen-dom0d package instead of building the tree
+  -h, --help        this text
 
 Environment: BUILD (build directory, default build/; configured if it has no Makefile),
 SYSTEST_* (passed on to tests/system/run; here SYSTEST_TIMEOUT defaults to 2400,
@@ -35,15 +40,16 @@ qemu-system process runs on the machine.
 EOF
 }
 
-guests=100 memory=16 rounds=200 deb=''
+guests=100 memory=16 rounds=200 sweep_rounds=20 deb=''
 while (($# > 0)); do
 	case $1 in
-	--guests | --memory | --rounds)
+	--guests | --memory | --rounds | --sweep-rounds)
 		if (($# < 2)) || [[ ! $2 =~ ^[1-9][0-9]*$ ]]; then echo "$prog: $1 needs a number" >&2 && exit 2; fi
 		case $1 in
 		--guests) guests=$2 ;;
 		--memory) memory=$2 ;;
 		--rounds) rounds=$2 ;;
+		--sweep-rounds) sweep_rounds=$2 ;;
 		esac
 		shift
 		;;
@@ -52,7 +58,7 @@ while (($# > 0)); do
 		deb=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
 		shift
 		;;
-	--guests=* | --memory=* | --rounds=* | --deb=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" && continue ;;
+	--guests=* | --memory=* | --rounds=* | --sweep-rounds=* | --deb=*) set -- "${1%%=*}" "${1#*=}" "${@:2}" && continue ;;
 	-h | --help) usage && exit 0 ;;
 	*) echo "$prog: unknown option $1 (try --help)" >&2 && exit 2 ;;
 	esac
@@ -93,7 +99,7 @@ mkdir -p "$stage/usr/lib/xen-dom0d-bench"
 # shellcheck disable=SC2046 # pkg-config's flags are a list
 cc -O2 -Wall -I"$top/daemon" -o "$stage/usr/lib/xen-dom0d-bench/stats-call" "$top/bench/stats-call.c" \
 	$(pkg-config --cflags --libs libsystemd)
-printf 'GUESTS=%s\nMEMORY=%s\nROUNDS=%s\n' "$guests" "$memory" "$rounds" >"$stage/usr/lib/xen-dom0d-bench/libvirt-stats.env"
+printf 'GUESTS=%s\nMEMORY=%s\nROUNDS=%s\nSWEEP_ROUNDS=%s\n' "$guests" "$memory" "$rounds" "$sweep_rounds" >"$stage/usr/lib/xen-dom0d-bench/libvirt-stats.env"
 
 # --- the boot ------------------------------------------------------------------------------
 # One QEMU at a time on the machine (tests/system/run queues its own runs too).
@@ -103,7 +109,7 @@ while pgrep -f '^qemu-system' >/dev/null; do
 	said=1
 	sleep 20
 done
-log "boot: $guests guests of $memory MiB, $rounds rounds (log: bench/results/libvirt/boot.log)"
+log "boot: $guests guests of $memory MiB, $rounds or $sweep_rounds rounds (log: bench/results/libvirt/boot.log)"
 rm -rf "${out:?}/boot"
 SYSTEST_TIMEOUT=${SYSTEST_TIMEOUT:-2400} SYSTEST_BOOT_TIMEOUT=${SYSTEST_BOOT_TIMEOUT:-600} \
 	SYSTEST_CACHE_KEEP=${SYSTEST_CACHE_KEEP:-3} \
@@ -120,31 +126,51 @@ value() {
 }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p" | head -n 1; }
 median() {
-	tr -s ' \t' '\n' | awk 'NF { v[n++] = $1 } END {
+	tr -s ' \t' '\n' | awk '$1 ~ /^[0-9.]+$/ { v[n++] = $1 } END {
 		if (!n) { print "n/a"; exit }
 		for (i = 1; i < n; i++) { x = v[i]; for (j = i - 1; j >= 0 && v[j] > x; j--) v[j + 1] = v[j]; v[j + 1] = x }
 		printf "%.1f\n", n % 2 ? v[(n - 1) / 2] : (v[n / 2 - 1] + v[n / 2]) / 2 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.2f\n", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a + 0 > 0 && b + 0 > 0) printf "%.3f\n", a / b; else print "n/a" }'; }
 s=$(value libvirt.stats)
-n=$(value libvirt.guests)
 f() { local v; v=$(field "$1" <<<"$s"); echo "${v:-n/a}"; }
 bd=$(value libvirt.busctl.dom0_ms | median) bl=$(value libvirt.busctl.libvirt_ms | median)
-how="bench/stats-call.c in dom0: one sd-bus connection, one call in flight, GetDomainStats() and GetAllDomainStats($(f stats), 0) alternating (each round the other first), $(f rounds) rounds after 3 uncounted calls of each; latency = sd_bus_call() wall time (CLOCK_MONOTONIC)"
+calls=$(value libvirt.calls)
+how="bench/stats-call.c in dom0: one sd-bus connection, the ways alternating (each round the next first), $(f rounds_done) rounds in $(f seconds) s after uncounted warm-up rounds; latency = wall time from the first request to the last reply (CLOCK_MONOTONIC)"
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 |"); }
+row "guests, created by libvirt (paused PV, GRUB's PV image)" "$(value libvirt.guests) of $guests, $(value libvirt.guest_memory_mib) MiB each" \
+	"$(value libvirt.create_stopped); created in $(value libvirt.create_seconds) s; the hypervisor's free memory $(value libvirt.free_mib_before) MiB before, $(value libvirt.free_mib_after) MiB after" \
+	"virsh create --paused, one after another"
+row "GetAllDomainStats on libvirt-dbus's Xen connection (/org/libvirt/Xen)" "$(value libvirt.all_supported | cut -d: -f1)" \
+	"$(value libvirt.all_supported | sed -n 's/^no: //p')" "one call, GetAllDomainStats(15, 0): state, cpu-total, balloon, vcpu"
+for w in all sweep window; do
+	[[ $(f "${w}_ok") != n/a ]] || continue
+	case $w in
+	all) label="one call, GetAllDomainStats(15, 0)" ;;
+	sweep) label="ListDomains, then per domain $calls, one call at a time" ;;
+	window) label="ListDomains, then per domain $calls, $(f window) calls in flight" ;;
+	esac
+	row "latency, Dom0 GetDomainStats / libvirt-dbus $w: p50, p90" "$(f "ratio_p50_$w"), $(f "ratio_p90_$w")" \
+		"Dom0 p50 $(f dom0_p50_ms) ms, p90 $(f dom0_p90_ms) ms; libvirt-dbus ($label) p50 $(f "${w}_p50_ms") ms, p90 $(f "${w}_p90_ms") ms; per-round ratio median $(f "ratio_rounds_median_$w"); domains in an answer: Dom0 $(f dom0_records), libvirt $(f "${w}_records"); $(f errors) failed rounds" \
+		"$how"
+done
+if [[ $bd != n/a ]]; then
+	row "one busctl call, Dom0 GetDomainStats$([[ $bl == n/a ]] || echo " / libvirt-dbus GetAllDomainStats")" \
+		"$(if [[ $bl == n/a ]]; then echo "$bd ms"; else ratio "$bd" "$bl"; fi)" \
+		"median Dom0 $bd ms$([[ $bl == n/a ]] || echo ", libvirt $bl ms") (busctl's start-up included)" \
+		"busctl call in dom0, 11 of each, alternating; bash EPOCHREALTIME"
+fi
 {
-	echo "# xen-dom0d against libvirt: every domain's statistics in one call"
+	echo "# xen-dom0d against libvirt: every domain's statistics"
 	echo
 	echo "$(date -u +%Y-%m-%dT%H:%MZ), $(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown), one boot." \
 		"Xen host: QEMU software emulation (TCG), -cpu ${SYSTEST_QEMU_CPU:-Nehalem} -smp ${SYSTEST_QEMU_SMP:-2} -m ${SYSTEST_QEMU_MEM:-3072}, Xen 4.17, Debian 12 dom0 with 1 GiB;" \
-		"libvirt: $(value libvirt.versions)."
+		"$(value libvirt.versions)."
 	echo
 	echo "| figure | value | detail | how measured |"
 	echo "|---|---|---|---|"
-	echo "| guests, created by libvirt (paused PV, GRUB's PV image) | $n of $guests, $(value libvirt.guest_memory_mib) MiB each | $(value libvirt.create_stopped); created in $(value libvirt.create_seconds) s; hypervisor free memory $(value libvirt.free_mib_before) MiB before, $(value libvirt.free_mib_after) MiB after | virsh create --paused, one after another |"
-	echo "| latency p50, Dom0 / libvirt | $(f ratio_p50) | Dom0 $(f dom0_p50_ms) ms, libvirt $(f libvirt_p50_ms) ms; records in a reply: Dom0 $(f dom0_records), libvirt $(f libvirt_records) (Domain-0 and the guests) | $how |"
-	echo "| latency p90, Dom0 / libvirt | $(f ratio_p90) | Dom0 $(f dom0_p90_ms) ms, libvirt $(f libvirt_p90_ms) ms; max Dom0 $(f dom0_max_ms) ms, libvirt $(f libvirt_max_ms) ms | same |"
-	echo "| per-round ratio Dom0 / libvirt, median | $(f ratio_rounds_median) | the two calls of a round are next to each other in time; $(f errors) failed calls | same |"
-	echo "| one busctl call each, Dom0 / libvirt | $(ratio "$bd" "$bl") | median Dom0 $bd ms, libvirt $bl ms (busctl's start-up included) | busctl call in dom0, 11 of each, alternating; bash EPOCHREALTIME |"
+	printf '%s\n' "${rows[@]}"
 } >"$out/table.md"
 cat "$out/table.md"
 echo
