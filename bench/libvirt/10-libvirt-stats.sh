@@ -103,8 +103,8 @@ else
 	record libvirt.all_supported "no: $(grep -m 1 '^stats-call: all: ' <<<"$probe" | sed 's/^stats-call: all: //')"
 fi
 record libvirt.ways "$ways"
-# The per-domain calls, tried on the first and the last domain libvirt lists (Domain-0 and a
-# guest); a call either refuses is left out of the sweeps, and the table says which were made.
+# The per-domain calls, tried on the first and the last domain libvirt lists; a call either
+# refuses is left out of the sweeps, and the table says which were made.
 paths=$(timeout 60 busctl --json=short call org.libvirt /org/libvirt/Xen org.libvirt.Connect ListDomains u 0 |
 	grep -o '"/org/libvirt/Xen/domain/[^"]*"' | tr -d '"')
 good_calls=()
