@@ -786,6 +786,8 @@ daemon_up
 wait_until 10 has "NOTIFY READY=1"
 printf '[xen]\nenable = true\ntrace = true\n' >"$S/xen-dom0.conf"
 # diff --files: the rendered files as the new file makes them, against those the daemon wrote
+# (once the boot entries' refresh of the bring-up is over: its state is among the reasons)
+wait_until 10 eval '[ "$(mprop BootEntriesState)" != refreshing ]'
 XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
 export XEN_DOM0D="$XEN_DOM0D" XEN_DOM0D_ROOT="$S/root"
 "$XCTL" diff --files >"$S/files.txt" 2>&1
@@ -1279,6 +1281,7 @@ check "guests: metrics: the four declared guests are up, the undeclared one is n
 
 # The client's views of a running stack with guests are golden (UPDATE_GOLDEN=1 rewrites
 # them), text and JSON, and the JSON is what the documented schema says.
+wait_until 10 eval '[ "$(mprop BootEntriesState)" != refreshing ]'
 XCTL="$TOP_BUILDDIR/daemon/xen-dom0ctl"
 for view in guests status components "status xenconsoled" boot-entries; do
 	name=${view// /-}
