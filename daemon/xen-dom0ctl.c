@@ -1106,14 +1106,23 @@ static int file_diffs(sd_bus *bus, char *const *files, Table **ret) {
                 fprintf(stderr, "diff --files renders the configuration file on this host; run it there.\n");
                 return EXIT_USAGE;
         }
+        t = table_new("FILE", "UNIFIED DIFF");
+        if (!t)
+                return oom();
+        if (!files || !*files) {
+                *ret = TAKE_PTR(t);
+                return EXIT_OK;
+        }
         r = sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ConfigPath", &error,
                                        &config);
         if (r < 0)
                 return call_failed("get the configuration file's path", &error, r);
         if (access(config, R_OK) < 0) {
+                int e = errno;
+
                 fprintf(stderr, "diff --files renders %s, which this user may not read: %s.\n"
-                                "Run it as root, or leave out --files.\n", config, strerror(errno));
-                return errno == EACCES ? EXIT_DENIED : EXIT_FAILED;
+                                "Run it as root, or leave out --files.\n", config, strerror(e));
+                return e == EACCES ? EXIT_DENIED : EXIT_FAILED;
         }
         if (asprintf(&dir, "%s/xen-dom0ctl.XXXXXX", tmp) < 0)
                 return oom();
@@ -1121,20 +1130,18 @@ static int file_diffs(sd_bus *bus, char *const *files, Table **ret) {
                 fprintf(stderr, "Failed to make a directory in %s: %s\n", tmp, strerror(errno));
                 return EXIT_FAILED;
         }
-        t = table_new("FILE", "UNIFIED DIFF");
-        if (!t)
-                k = oom();
-        r = k != EXIT_OK ? 0 : run_program((const char *const[]) { daemon, "--render", dir, "--config", config, NULL }, NULL);
+        r = run_program((const char *const[]) { daemon, "--render", dir, "--config", config, NULL }, NULL);
         if (r != 0) {
                 fprintf(stderr, "Failed to render %s with %s (%s %d).\n", config, daemon, r < 0 ? "error" : "exit status",
                         r < 0 ? -r : r);
                 k = EXIT_FAILED;
         }
-        for (size_t i = 0; k == EXIT_OK && files && files[i]; i++) {
+        for (size_t i = 0; k == EXIT_OK && files[i]; i++) {
                 _cleanup_free_ char *old = NULL, *new = NULL, *out = NULL, *text = NULL, *a = NULL, *b = NULL;
 
-                if (asprintf(&old, "%s%s", root, files[i]) < 0 || asprintf(&new, "%s%s", dir, files[i]) < 0 || asprintf(&out, "%s/.diff", dir) < 0 ||
-                    asprintf(&a, "a%s", files[i]) < 0 || asprintf(&b, "b%s", files[i]) < 0) {
+                if (asprintf(&old, "%s%s", root, files[i]) < 0 || asprintf(&new, "%s%s", dir, files[i]) < 0 ||
+                    asprintf(&out, "%s/.diff", dir) < 0 || asprintf(&a, "a%s", files[i]) < 0 ||
+                    asprintf(&b, "b%s", files[i]) < 0) {
                         k = oom();
                         break;
                 }
