@@ -86,6 +86,12 @@ typedef struct XenState {
         uint64_t memory_target_kib, memory_was_kib, memory_max_kib;
         XenMemoryDone memory_done;
         const XenCallbacks *callbacks;
+        /* GetAll asks for the host's and Domain 0's properties one by one: they are read once
+         * per call. The call is held (a reference), so that its address names no other. */
+        sd_bus_message *props_call;
+        XenHostInfo props_host;
+        XenDomainInfo props_dom0;
+        bool props_have_host, props_have_dom0;
 } XenState;
 
 static XenState *xen_get(Manager *m) {
@@ -504,6 +510,7 @@ static XenState *xen_state_free(XenState *x) {
         for (size_t i = 0; i < x->n_list_waiting; i++)
                 sd_bus_message_unref(x->list_waiting[i]);
         free(x->list_waiting);
+        sd_bus_message_unref(x->props_call);
         if (x->backend)
                 x->ops->close(x->backend);
         for (size_t i = 0; i < x->n_domains; i++)
@@ -573,6 +580,7 @@ void xen_stop(Manager *m) {
 int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const char *property,
                      sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         XenState *x = xen_get(userdata);
+        sd_bus_message *call = sd_bus_get_current_message(bus);
         XenHostInfo host = {};
         XenDomainInfo dom0 = {};
 
@@ -580,12 +588,27 @@ int bus_xen_property(sd_bus *bus, const char *path, const char *iface, const cha
                 return sd_bus_message_append(reply, "s", x ? strempty(x->version) : "");
         if (streq(property, "XenCommandLine"))
                 return sd_bus_message_append(reply, "s", x ? strempty(x->cmdline) : "");
-        if (x && startswith(property, "Host"))
-                (void) x->ops->host_info(x->backend, &host);
-        if (x && startswith(property, "Free"))
-                (void) x->ops->host_info(x->backend, &host);
-        if (x && startswith(property, "Dom0"))
-                (void) x->ops->domain_info(x->backend, 0, &dom0);
+        if (x && call != x->props_call) {
+                sd_bus_message_unref(x->props_call);
+                x->props_call = sd_bus_message_ref(call); /* NULL outside a call: nothing kept */
+                x->props_have_host = x->props_have_dom0 = false;
+        }
+        if (x && (startswith(property, "Host") || startswith(property, "Free"))) {
+                if (!x->props_call || !x->props_have_host) {
+                        x->props_host = (XenHostInfo) {};
+                        (void) x->ops->host_info(x->backend, &x->props_host);
+                        x->props_have_host = x->props_call != NULL;
+                }
+                host = x->props_host;
+        }
+        if (x && startswith(property, "Dom0")) {
+                if (!x->props_call || !x->props_have_dom0) {
+                        x->props_dom0 = (XenDomainInfo) {};
+                        (void) x->ops->domain_info(x->backend, 0, &x->props_dom0);
+                        x->props_have_dom0 = x->props_call != NULL;
+                }
+                dom0 = x->props_dom0;
+        }
         if (streq(property, "HostMemory"))
                 return sd_bus_message_append(reply, "t", host.total_kib);
         if (streq(property, "FreeMemory"))
