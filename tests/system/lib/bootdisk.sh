@@ -12,14 +12,15 @@
 # core image, as on a disk partitioned by Debian's installer.
 systest_grub_part_start=2048
 
-# systest_grub_files ROOT XEN_CMDLINE DOM0_CMDLINE: GRUB's files in the tree
+# systest_grub_files ROOT XEN_CMDLINE DOM0_CMDLINE [GRUB_XEN]: GRUB's files in the tree
 # ROOT. /boot/grub gets the i386-pc modules and the first boot's grub.cfg (the
 # image's /boot/xen-*.gz with XEN_CMDLINE, its dom0 kernel with DOM0_CMDLINE,
 # its initrd); /etc/default/grub and /etc/default/grub.d/zz-systest.cfg make
 # update-grub in dom0 generate a menu that boots the same way: Xen first, GRUB
-# and Xen on the serial console, dom0 on hvc0.
+# and Xen on the serial console, dom0 on hvc0. update-grub gives Xen GRUB_XEN
+# (default: XEN_CMDLINE) before what the project's own file adds.
 systest_grub_files() {
-	local root=$1 xen_cmdline=$2 dom0_cmdline=$3 xen kernel initrd word linux_args=''
+	local root=$1 xen_cmdline=$2 dom0_cmdline=$3 grub_xen=${4:-$2} xen kernel initrd word linux_args=''
 	xen=$(find "$root/boot" -maxdepth 1 -name 'xen-*.gz' -printf '%f\n' | sort -V | tail -n 1)
 	kernel=$(find "$root/boot" -maxdepth 1 -name 'vmlinuz-*' -printf '%f\n' | sort -V | tail -n 1)
 	initrd=initrd.img-${kernel#vmlinuz-}
@@ -74,7 +75,7 @@ EOF
 	# set later on the line (the project's dom0_mem, say) still wins.
 	cat >"$root/etc/default/grub.d/zz-systest.cfg" <<EOF
 # tests/system/run --boot grub: what Xen needs on the test host (serial console).
-GRUB_CMDLINE_XEN="$xen_cmdline\${GRUB_CMDLINE_XEN:+ \$GRUB_CMDLINE_XEN}"
+GRUB_CMDLINE_XEN="$grub_xen\${GRUB_CMDLINE_XEN:+ \$GRUB_CMDLINE_XEN}"
 EOF
 }
 
