@@ -1327,6 +1327,25 @@ check "guests: a stopped guest is off, not failed" state_is running
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: start-guest e brings it back" status_has "4 of 4 guests up"
 
+# d, left running when its declaration went, is declared again: the reload takes the running
+# domain back as the guest, creates no second one and stops nothing. Then it goes again.
+cp "$S/xen-dom0.conf" "$S/abce.conf"
+guest_section d >>"$S/xen-dom0.conf"
+adds_d=$(count "HV add d")
+stops=$(count "CALL StopUnit $SD xen-guest@")$(count "CALL RestartUnit $SD xen-guest@")
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+wait_until 10 status_has "5 of 5 guests up"
+check "guests: d declared again while it runs: up, 5 of 5" status_has "5 of 5 guests up"
+expect "guests: d's Domain object says it is declared again" "$(dom_prop d Declared) $(dom_prop d Unit)" \
+	'true "xen-guest@d.service"'
+check "guests: d's domain was not created a second time" test "$(count "HV add d")" -eq "$adds_d"
+expect "guests: no guest was stopped or restarted" \
+	"$(count "CALL StopUnit $SD xen-guest@")$(count "CALL RestartUnit $SD xen-guest@")" "$stops"
+cp "$S/abce.conf" "$S/xen-dom0.conf"
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+wait_until 10 status_has "4 of 4 guests up"
+check "guests: d undeclared again: 4 of 4" status_has "4 of 4 guests up"
+
 # kill -9 of the daemon, then a new one: nothing that runs is started again (its units are
 # active: a start job of an active unit changes nothing; the fake hypervisor forgot the domains
 # with the old daemon, so they are added back as they still run).
