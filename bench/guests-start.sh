@@ -7,6 +7,8 @@
 # up, and the same for 0 guests is taken off: what is left is planning, starting, following and
 # counting the guests, everything but the stack. One line per run:
 #   guests=N order=none|chain run=R cpu_ms=.. (stack alone: ..) guests_cpu_ms=.. per_guest_us=..
+# With BENCH_METRICS=1, the size of the OpenMetrics text (GetMetrics) once they are up joins
+# the line (metrics_bytes=), on stderr.
 # Usage: bench/guests-start.sh [RUNS [N...]]   (default: 3 runs of 1000 guests)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -60,6 +62,11 @@ run() {
 	grep -q "NOTIFY STATUS=running: .*$want" "$d/calls" ||
 		{ echo "guests=$n: never '$want'; the last status: $(grep 'NOTIFY STATUS' "$d/calls" | tail -n 1)" >&2
 		grep -m3 'failed' "$d/daemon.log" >&2; grep -m3 'CTL-ERROR' "$d/calls" >&2; exit 1; }
+	if [[ -n ${BENCH_METRICS:-} ]] && ((n > 0)); then
+		echo "guests=$n order=$order metrics_bytes=$(B --json=short call org.xenproject.Dom0 /org/xenproject/Dom0 \
+			org.xenproject.Dom0.Manager GetMetrics s openmetrics | python3 -c 'import json, sys
+print(len(json.load(sys.stdin)["data"][0].encode()))')" >&2
+	fi
 	# schedstat's run time, then user and system ticks
 	echo "$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" | awk '{ print $12, $13 }')"
 	stop_all
