@@ -1291,9 +1291,9 @@ static void progress_show(Progress *p, const ComponentDef *def, const char *stat
 
 static int on_component_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         Progress *p = userdata;
-        _cleanup_free_ char *name = NULL;
+        _cleanup_free_ char *name = NULL, *state = NULL; /* bus_read_properties() copies strings */
         const ComponentDef *def;
-        const char *iface, *state = NULL;
+        const char *iface;
 
         if (sd_bus_path_decode(sd_bus_message_get_path(m), DOM0_COMPONENT_PREFIX, &name) <= 0 ||
             !(def = component_find(name)) || sd_bus_message_read_basic(m, 's', &iface) < 0 ||
