@@ -353,6 +353,20 @@ static void dispatch(Manager *m) {
                         if (r->state == GUEST_RUN_WAITING) {
                                 if (needs_up(m, g, &lost)) {
                                         XenDomain *running = xen_domain_by_name(m, r->domain);
+
+                                        if (r->await_gone && running && running->domid == r->gone_domid) {
+                                                if (now < r->deadline) {
+                                                        again = true; /* the stopped domain is still listed */
+                                                        continue;
+                                                }
+                                                r->await_gone = false;
+                                                run_failed(m, r, "not started again: the domain it stopped (%s, domid %" PRIu32
+                                                                 ") is still there after %" PRIu64 " s",
+                                                           r->domain, r->gone_domid, g->readiness_timeout);
+                                                changed = true;
+                                                continue;
+                                        }
+                                        r->await_gone = false;
                                         /* running already (a daemon restart, a start by hand): adopted */
                                         if (running && domain_alive(running)) {
                                                 r->adopted = true;
@@ -738,8 +752,12 @@ static void on_stop_done(Manager *m, const char *unit, const char *result, const
         if (error || !streq_ptr(result, "done"))
                 log_error("Guest %s: stop of %s %s", r->name, unit, error ?: strna(result));
         if (r->start_after_stop) {
+                const Guest *g = guests_find(&m->config->guests, r->name);
+
                 r->start_after_stop = false;
                 r->state = GUEST_RUN_WAITING;
+                /* how long the stopped domain may stay listed */
+                r->deadline = now_usec(CLOCK_MONOTONIC) + (g ? g->readiness_timeout : 60) * 1000000ULL;
                 dispatch(m);
         } else {
                 r->state = GUEST_RUN_OFF;
@@ -749,13 +767,17 @@ static void on_stop_done(Manager *m, const char *unit, const char *result, const
 
 static int stop_run(Manager *m, GuestRun *r, bool then_start) {
         _cleanup_free_ char *unit = guest_unit_name(r->name);
+        const XenDomain *d = xen_domain_by_name(m, r->domain);
         int k;
 
         if (!unit)
                 return -ENOMEM;
         r->child = xen_child_cancel(r->child);
         /* a start job in flight is canceled by this one: its callback finds STOPPING and
-         * leaves it; a restart starts afresh once the stop ended */
+         * leaves it; a restart starts afresh once the stop ended, and once the domain it
+         * stopped is no longer listed: the list may follow the unit's end a little late */
+        r->await_gone = then_start && d;
+        r->gone_domid = d ? d->domid : 0;
         r->state = GUEST_RUN_STOPPING;
         r->start_after_stop = then_start;
         r->stopped = true;

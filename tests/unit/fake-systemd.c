@@ -38,6 +38,9 @@
  *     log TEXT                    copies TEXT into the log (a marker for the test)
  *     xs-set PATTERN              the store has the paths PATTERN matches (fnmatch), their
  *                                 reads answer "": a guest's readiness key
+ *     linger on|off               a guest unit's stop leaves its domain to the test (which
+ *                                 destroys it through the hypervisor's FIFO when it likes):
+ *                                 the domain still listed when the stop job ends
  *
  * Units xen-guest@NAME.service exist as soon as something names them (declared guests); their
  * start and stop behave as the stack's. With --xen-control FIFO (the fake hypervisor's, see
@@ -165,6 +168,7 @@ static sd_event *event;
 static int log_fd = -1;
 static uint32_t next_job_id = 1;
 static bool early_job_removed;
+static bool domains_linger;
 static XsMode xs_mode = XS_SERVE;
 static unsigned xs_delay_ms;
 static char ctl_line[1024];
@@ -340,7 +344,7 @@ static int on_job_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         Unit *u = j->unit;
 
         if (streq(j->type, "stop")) {
-                if (is_guest_unit(u) && streq(u->active_state, "deactivating"))
+                if (is_guest_unit(u) && streq(u->active_state, "deactivating") && !domains_linger)
                         tell_hypervisor(u, "destroy");
                 set_state(u, "inactive", "dead");
                 job_finish(j, "done");
@@ -557,6 +561,8 @@ static void command(char *line) {
                 set_state(u, "inactive", "dead");
         else if (streq(argv[0], "xenstore") && argc == 2)
                 xs_set_mode(argv[1]);
+        else if (streq(argv[0], "linger") && argc == 2)
+                domains_linger = streq(argv[1], "on");
         else if (streq(argv[0], "xs-set") && argc == 2 && n_xs_keys < XS_KEYS_MAX)
                 xs_keys[n_xs_keys++] = strdup(argv[1]);
         else if (streq(argv[0], "early") && argc == 2)

@@ -1412,6 +1412,26 @@ check "many guests: started together (more than one start at once)" test "$peak"
 check "many guests: but never more than 32 start jobs at once" test "$peak" -le 32
 scenario_end
 
+# A restart whose stopped domain is still listed when the unit's stop job ends (the domain list
+# follows the hypervisor a moment later): the guest is started again once the domain is gone,
+# not taken for that domain, still running.
+scenario guests-linger --xen-control "$BUS_DIR/guests-linger/hv"
+guest_section a | guest_conf
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 10 status_has "1 of 1 guests up"
+ctl linger on
+"$TOP_BUILDDIR/daemon/xen-dom0ctl" restart-guest a >/dev/null 2>&1
+wait_until 10 has " xen-guest@a.service done" 2
+pause 1
+check "linger: the stop ended, its domain is still listed: no start yet" test "$(count "$(gstart a)")" -eq 1
+check "linger: and a is not up (not the stopped domain)" eval '! status_has "1 of 1 guests up"'
+timeout $((5 * slow)) bash -c 'echo "destroy a" >"$1"' destroy "$S/hv"
+wait_until 10 has "$(gstart a)" 2
+check "linger: the domain gone, a is started again" has "$(gstart a)" 2
+wait_until 10 status_has "1 of 1 guests up"
+check "linger: and it is up" status_has "1 of 1 guests up"
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
