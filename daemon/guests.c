@@ -723,6 +723,17 @@ char *guests_status(Manager *m, bool *ret_degraded) {
         return s;
 }
 
+/* A start that follows a stop of ours, be it a restart or a stop-guest then a start-guest,
+ * waits until the domain that stop ended is no longer listed, for at most the guest's
+ * readiness timeout: the domain list follows the unit's end a little late, and that domain,
+ * still running, must not be adopted as the guest. */
+static void await_stopped_domain(Manager *m, GuestRun *r) {
+        const Guest *g = guests_find(&m->config->guests, r->name);
+
+        r->await_gone = r->stopped && r->gone_domid != 0;
+        r->deadline = now_usec(CLOCK_MONOTONIC) + (g ? g->readiness_timeout : 60) * 1000000ULL;
+}
+
 int guests_start_one(Manager *m, const char *name) {
         GuestRun *r = guests_find_run(m, name);
 
@@ -736,6 +747,7 @@ int guests_start_one(Manager *m, const char *name) {
         }
         r->state = GUEST_RUN_WAITING;
         r->error = mfree(r->error);
+        await_stopped_domain(m, r);
         /* what it starts after comes first: a guest skipped for a failed one is tried again */
         for (size_t i = 0; i < m->n_guest_runs; i++)
                 if (m->guest_runs[i]->state == GUEST_RUN_SKIPPED)
@@ -752,12 +764,9 @@ static void on_stop_done(Manager *m, const char *unit, const char *result, const
         if (error || !streq_ptr(result, "done"))
                 log_error("Guest %s: stop of %s %s", r->name, unit, error ?: strna(result));
         if (r->start_after_stop) {
-                const Guest *g = guests_find(&m->config->guests, r->name);
-
                 r->start_after_stop = false;
                 r->state = GUEST_RUN_WAITING;
-                /* how long the stopped domain may stay listed */
-                r->deadline = now_usec(CLOCK_MONOTONIC) + (g ? g->readiness_timeout : 60) * 1000000ULL;
+                await_stopped_domain(m, r);
                 dispatch(m);
         } else {
                 r->state = GUEST_RUN_OFF;
@@ -774,9 +783,8 @@ static int stop_run(Manager *m, GuestRun *r, bool then_start) {
                 return -ENOMEM;
         r->child = xen_child_cancel(r->child);
         /* a start job in flight is canceled by this one: its callback finds STOPPING and
-         * leaves it; a restart starts afresh once the stop ended, and once the domain it
-         * stopped is no longer listed: the list may follow the unit's end a little late */
-        r->await_gone = then_start && d;
+         * leaves it; a restart starts afresh once the stop ended */
+        r->await_gone = false; /* set when a start follows (await_stopped_domain) */
         r->gone_domid = d ? d->domid : 0;
         r->state = GUEST_RUN_STOPPING;
         r->start_after_stop = then_start;

@@ -49,8 +49,8 @@ typedef struct GuestRun {
         bool adopted;               /* it ran already when this daemon first looked */
         bool ready_seen;            /* its readiness key was read */
         bool start_after_stop;      /* a restart, or a start asked for while it stops */
-        bool await_gone;            /* a restart: the stopped domain, gone_domid, is still */
-        uint32_t gone_domid;        /* listed: not adopted, the start waits until it is not */
+        bool await_gone;            /* a start after our stop: the domain that stop ended, */
+        uint32_t gone_domid;        /* gone_domid, is not adopted; the start waits until it is gone */
         bool stopped;               /* stopped on request: not adopted again while it dies */
 } GuestRun;
 

@@ -1430,6 +1430,39 @@ wait_until 10 has "$(gstart a)" 2
 check "linger: the domain gone, a is started again" has "$(gstart a)" 2
 wait_until 10 status_has "1 of 1 guests up"
 check "linger: and it is up" status_has "1 of 1 guests up"
+# The same with a stop and a start asked for one after the other: once while the stop job
+# still runs (start_after_stop), once after it ended. Neither takes the stopped domain, still
+# listed, for the guest.
+for when in during after; do
+	ctl log "linger-$when"
+	n_stops=$(count "CALL StopUnit $SD xen-guest@a.service")
+	n_starts=$(count "$(gstart a)")
+	n_done=$(count " xen-guest@a.service done")
+	if [[ $when == during ]]; then
+		ctl behaviour xen-guest@a.service ok:$((1000 * slow))
+		"$TOP_BUILDDIR/daemon/xen-dom0ctl" stop-guest a >/dev/null 2>&1 &
+		wait_until 10 has "CALL StopUnit $SD xen-guest@a.service" $((n_stops + 1))
+		"$TOP_BUILDDIR/daemon/xen-dom0ctl" start-guest a >/dev/null 2>&1
+		wait $!
+	else
+		"$TOP_BUILDDIR/daemon/xen-dom0ctl" stop-guest a >/dev/null 2>&1
+		wait_until 10 has " xen-guest@a.service done" $((n_done + 1))
+		"$TOP_BUILDDIR/daemon/xen-dom0ctl" start-guest a >/dev/null 2>&1
+	fi
+	wait_until 10 has " xen-guest@a.service done" $((n_done + 1))
+	pause 1
+	check "linger: start-guest $when stop-guest's job, the domain still listed: no start yet" \
+		test "$(count "$(gstart a)")" -eq "$n_starts"
+	check "linger: start-guest $when stop-guest's job: a is not taken for the stopped domain" \
+		eval '! status_has "1 of 1 guests up"'
+	ctl behaviour xen-guest@a.service ok
+	timeout $((5 * slow)) bash -c 'echo "destroy a" >"$1"' destroy "$S/hv"
+	wait_until 10 has "$(gstart a)" $((n_starts + 1))
+	check "linger: start-guest $when stop-guest's job: a is started once the domain is gone" \
+		has "$(gstart a)" $((n_starts + 1))
+	wait_until 10 status_has "1 of 1 guests up"
+	check "linger: start-guest $when stop-guest's job: and it is up" status_has "1 of 1 guests up"
+done
 scenario_end
 
 # ---- 5: collect the background one ----------------------------------------------------------
