@@ -20,7 +20,7 @@ lacks() { # lacks DESCRIPTION TEXT
 
 echo kernel >"$tmp/vmlinuz"
 echo ramdisk >"$tmp/initrd"
-truncate -s 1M "$tmp/a.img"
+truncate -s 1M "$tmp/a.img" "$tmp/my disk.img"
 cat >"$tmp/b.cfg" <<CFG
 name = "b"
 kernel = "$tmp/vmlinuz"
@@ -63,7 +63,8 @@ autostart = false
 name = "e"
 kernel = "$tmp/no-such-kernel"
 memory = 64
-disk = [ "$tmp/no-such-disk,raw,xvda,rw", "phy:/dev/null,xvdb,w", "vdev=xvdc, backend=storage, target=/dev/vg0/e" ]
+disk = [ "$tmp/no-such-disk,raw,xvda,rw", "phy:/dev/null,xvdb,w", "vdev=xvdc, backend=storage, target=/dev/vg0/e",
+	"vdev=xvdd, target=$tmp/my disk.img" ]
 CONF
 cp "$tmp/host.conf" "$tmp/before"
 
@@ -87,6 +88,8 @@ has "a missing disk is not tried" \
 	"$p: guest e: not tried in the VM: $tmp/no-such-disk: it does not exist on this machine"
 has "a disk that is neither a file nor a block device is not tried" \
 	"$p: guest e: not tried in the VM: /dev/null: it is neither a file nor a block device"
+has "a disk whose path QEMU cannot take is not tried, not refused by the boot" \
+	"$p: guest e: not tried in the VM: $tmp/my disk.img: QEMU's -drive option cannot take its blank, comma or quote"
 has "a disk served by another domain is not tried" \
 	"$p: guest e: not tried in the VM: /dev/vg0/e: its backend is domain storage"
 lacks "e, off already, is not turned off again" "guest e: not started"
