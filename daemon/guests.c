@@ -130,6 +130,7 @@ void guests_free(Manager *m) {
         m->guest_index = mfree(m->guest_index);
         m->guest_index_config = NULL;
         m->guest_timer = sd_event_source_disable_unref(m->guest_timer);
+        m->guest_defer = sd_event_source_disable_unref(m->guest_defer);
 }
 
 static GuestRun *run_add(Manager *m, const Guest *g) {
@@ -220,6 +221,26 @@ static void schedule_poll(Manager *m) {
         schedule_poll_in(m, READINESS_POLL_USEC);
 }
 
+static int on_dispatch_soon(sd_event_source *s, void *userdata) {
+        dispatch(userdata);
+        return 0;
+}
+
+/* The next look at the guests, once the messages the bus has at hand are read: up to
+ * GUEST_STARTS_MAX start jobs end together, and a pass over a thousand guests for each end
+ * made starting them quadratic. The bus's sources are of normal priority; this one runs after. */
+static void dispatch_soon(Manager *m) {
+        if (!m->guest_defer) {
+                if (sd_event_add_defer(m->event, &m->guest_defer, on_dispatch_soon, m) < 0) {
+                        dispatch(m);
+                        return;
+                }
+                (void) sd_event_source_set_priority(m->guest_defer, SD_EVENT_PRIORITY_NORMAL + 1);
+                (void) sd_event_source_set_description(m->guest_defer, "guests-dispatch");
+        }
+        (void) sd_event_source_set_enabled(m->guest_defer, SD_EVENT_ONESHOT);
+}
+
 /* ---- readiness through the store ------------------------------------------------------- */
 
 /* In the child, which has a copy of the loop's memory: the run's domid and key as they were. */
@@ -273,7 +294,7 @@ static void on_start_done(Manager *m, const char *unit, const char *result, cons
                 r->deadline = now_usec(CLOCK_MONOTONIC) +
                               (g ? g->readiness_timeout : GUEST_READINESS_TIMEOUT_DEFAULT) * 1000000ULL;
         }
-        dispatch(m);
+        dispatch_soon(m);
 }
 
 static int start_run(Manager *m, GuestRun *r) {

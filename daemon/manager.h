@@ -94,6 +94,7 @@ struct Manager {
         const Config *guest_index_config;
         bool guests_renamed;        /* some guest's domain is not called as the guest */
         sd_event_source *guest_timer;
+        sd_event_source *guest_defer; /* a look at the guests once the bus is read (guests.c) */
         bool guests_begun;
         /* Set by the daemon: the declared guests' part of StatusText (guests.c), NULL when none;
          * *ret_degraded when one failed. */

@@ -195,7 +195,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         XenDomain *new = NULL;
         NameLookup *want = NULL;
         uint32_t *added = NULL, *moved = NULL;
-        bool *kept = NULL;
+        bool *kept = NULL, same_set;
         size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, n_want = 0, j = 0;
         int r;
 
@@ -245,6 +245,10 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                 n_new++;
         }
 
+        /* the same domains at the same places (each new one is kept or added): the index by
+         * name holds, and a refresh for a state change need not sort a thousand names again */
+        same_set = n_added == 0 && n_new == x->n_domains && x->by_name;
+
         /* What went away is announced while its object can still be found. */
         for (size_t i = 0; i < x->n_domains; i++)
                 if (!kept[i]) {
@@ -257,7 +261,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         free(x->domains);
         x->domains = TAKE_PTR(new);
         x->n_domains = n_new;
-        r = index_names(x);
+        r = same_set ? 0 : index_names(x);
         if (r < 0) {
                 /* keep a consistent, empty table rather than a wrong index */
                 for (size_t i = 0; i < x->n_domains; i++)

@@ -1465,6 +1465,28 @@ for when in during after; do
 done
 scenario_end
 
+# 1,000 declared guests: a hundred chains of ten. Every guest is started once, none before the
+# one it starts after has its domain, and all come up. Not timed: bench/guests-start.sh counts
+# the daemon's CPU for this.
+scenario guests-thousand --xen-control "$BUS_DIR/guests-thousand/hv"
+for ((i = 0; i < 1000; i++)); do
+	if ((i % 10)); then guest_section "g$i" after="g$((i - 1))"; else guest_section "g$i"; fi
+done | guest_conf
+XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 240 status_has "1000 of 1000 guests up"
+check "1,000 guests: all up, and STATUS= says so" status_has "1000 of 1000 guests up"
+check "1,000 guests: 1,000 units started, each once" test "$(grep -F " CALL StartUnit $SD xen-guest@" "$LOG" |
+	awk '{ print $5 }' | sort -u | wc -l) $(count "CALL StartUnit $SD xen-guest@")" = "1000 1000"
+# every g(i) started after "HV add g(i-1)": the fake's log in order, one pass
+out_of_order=$(awk '$2 == "HV" && $3 == "add" { added[$4] = 1 }
+	$2 == "CALL" && $3 == "StartUnit" && $5 ~ /^xen-guest@g[0-9]+\.service$/ {
+		i = substr($5, 12) + 0
+		if (i % 10 && !added["g" (i - 1)]) print "g" i
+	}' "$LOG" | head -n 3)
+check "1,000 guests: each starts only once the one it starts after has its domain${out_of_order:+ (not: $out_of_order)}" \
+	test -z "$out_of_order"
+scenario_end
+
 # ---- 5: collect the background one ----------------------------------------------------------
 echo "# -- store-silent (ran in the background since the start)"
 wait "$SILENT_PID"
