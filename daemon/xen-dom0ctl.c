@@ -561,8 +561,14 @@ static void print_status(const ManagerInfo *info, const ComponentList *l) {
                 printf("%s●%s ", ansi(manager_color(info->state)), ansi(ANSI_NORMAL));
         printf("Xen Domain 0 stack (xen-dom0d %s)\n", strna(info->version));
         printf(LABEL "%s%s%s\n", "State", ansi(manager_color(info->state)), info->state, ansi(ANSI_NORMAL));
-        if (!isempty_str(info->status_text))
-                printf(LABEL "%s\n", "Status", info->status_text);
+        if (!isempty_str(info->status_text)) {
+                /* The daemon's STATUS= starts with its state ("running: 7 of 7 components up"),
+                 * for systemctl status; here State: said it the line before. */
+                const char *text = info->status_text, *rest = info->state ? startswith(text, info->state) : NULL;
+                if (rest && startswith(rest, ": ") && !isempty_str(rest + 2))
+                        text = rest + 2;
+                printf(LABEL "%s\n", "Status", text);
+        }
         printf(LABEL "%s\n", "Config", strna(info->config_path));
         if (info->config_loaded > 0) {
                 _cleanup_free_ char *ts = format_timestamp(info->config_loaded);
