@@ -5,8 +5,10 @@
 # guests declared with no order (independent: started together) or in a chain (each after the
 # one before). The daemon's CPU time (schedstat, ns) is read once STATUS= says that all N are
 # up, and the same for 0 guests is taken off: what is left is planning, starting, following and
-# counting the guests, everything but the stack. One line per run:
+# counting the guests, everything but the stack; the same for the daemon's anonymous memory
+# (RssAnon). One line per run:
 #   guests=N order=none|chain run=R cpu_ms=.. (stack alone: ..) guests_cpu_ms=.. per_guest_us=..
+#   user_ms=.. system_ms=.. rss_anon_kib=.. (stack alone: ..) per_guest_bytes=..
 # With BENCH_METRICS=1, the size of the OpenMetrics text (GetMetrics) once they are up joins
 # the line (metrics_bytes=), on stderr.
 # Usage: bench/guests-start.sh [RUNS [N...]]   (default: 3 runs of 1000 guests)
@@ -18,6 +20,9 @@ shift || true
 sizes=("$@")
 ((${#sizes[@]} > 0)) || sizes=(1000)
 make -C "$TOP_BUILDDIR" daemon/xen-dom0d tests/unit/fake-systemd >/dev/null
+# The guests' files go under /run on a host, a tmpfs: so does the root here, unless TMPDIR says
+# otherwise (on a disk, fsync() would make most of the figure).
+if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
 # shellcheck source=../tests/unit/lib-bus.sh
 . "$top/tests/unit/lib-bus.sh"
 FAKE=$TOP_BUILDDIR/tests/unit/fake-systemd
@@ -67,20 +72,22 @@ run() {
 			org.xenproject.Dom0.Manager GetMetrics s openmetrics | python3 -c 'import json, sys
 print(len(json.load(sys.stdin)["data"][0].encode()))')" >&2
 	fi
-	# schedstat's run time, then user and system ticks
-	echo "$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" | awk '{ print $12, $13 }')"
+	# schedstat's run time, then user and system ticks, then RssAnon (KiB)
+	echo "$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" |
+		awk '{ print $12, $13 }') $(awk '$1 == "RssAnon:" { print $2 }' "/proc/$daemon_pid/status")"
 	stop_all
 }
 
 for r in $(seq "$runs"); do
 	for n in "${sizes[@]}"; do
 		for order in ${BENCH_ORDERS:-none chain}; do
-			read -r base bu bs <<<"$(run 0 none)"
-			read -r ns u sy <<<"$(run "$n" "$order")"
+			read -r base bu bs brss <<<"$(run 0 none)"
+			read -r ns u sy rss <<<"$(run "$n" "$order")"
 			g=$((ns - base))
 			echo "guests=$n order=$order run=$r cpu_ms=$((ns / 1000000)) (stack alone: $((base / 1000000)))" \
 				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))" \
-				"user_ms=$(((u - bu) * 1000 / hz)) system_ms=$(((sy - bs) * 1000 / hz))"
+				"user_ms=$(((u - bu) * 1000 / hz)) system_ms=$(((sy - bs) * 1000 / hz))" \
+				"rss_anon_kib=$rss (stack alone: $brss) per_guest_bytes=$(((rss - brss) * 1024 / n))"
 		done
 	done
 done
