@@ -135,6 +135,10 @@ static int load_booted_config(Manager *m) {
                 log_warning("The record of this boot's configuration (%s) is unreadable; pending reboot is not "
                             "computed",
                             BOOTED_CONFIG);
+        else
+                /* It is kept for what waits for a reboot, which no guest does: a thousand
+                 * declared guests would be held twice. */
+                guests_done(&m->booted_config->guests);
         return 0;
 }
 
