@@ -188,12 +188,40 @@ static bool file_is_ours(const char *full) {
         return strstr(buf, RENDER_MARKER) != NULL;
 }
 
-/* mkdir -p, recording every directory it created (deepest last) so they can be removed. A
- * parent that is there already costs one stat(), not one mkdir() and stat() per component: a
- * set of a thousand guests' files mostly lands in directories that exist. */
+/* 0 when dir is a directory, -ENOTDIR when something else is in its place, else -errno. */
+static int is_dir(const char *dir) {
+        struct stat st;
+
+        if (stat(dir, &st) < 0)
+                return -errno;
+        return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+/* mkdir -p of dir (changed while it runs, then as it was), from the deepest directory that is
+ * there: one stat() for a directory that exists, not one mkdir() and stat() per component, so
+ * that a thousand guests' drop-in directories cost a few calls each. Records every directory
+ * it created, deepest last, so that they can be removed. */
+static int mkdir_tree(char *dir, char ***created) {
+        char *slash;
+        int r = is_dir(dir);
+
+        if (r != -ENOENT)
+                return r;
+        slash = strrchr(dir, '/');
+        if (slash && slash != dir) {
+                *slash = 0;
+                r = mkdir_tree(dir, created);
+                *slash = '/';
+                if (r < 0)
+                        return r;
+        }
+        if (mkdir(dir, 0755) < 0)
+                return errno == EEXIST ? is_dir(dir) : -errno;
+        return strv_extend(created, dir) < 0 ? -ENOMEM : 0;
+}
+
 static int mkdir_parents(const char *full, char ***created) {
         _cleanup_free_ char *p = strdup(full);
-        struct stat st;
         char *slash;
 
         if (!p)
@@ -202,29 +230,7 @@ static int mkdir_parents(const char *full, char ***created) {
         if (!slash || slash == p)
                 return 0;
         *slash = 0;
-        if (stat(p, &st) >= 0 && S_ISDIR(st.st_mode))
-                return 0;
-        for (char *q = p + 1;; q++) {
-                if (*q == '/' || *q == 0) {
-                        char c = *q;
-                        *q = 0;
-                        if (mkdir(p, 0755) == 0) {
-                                if (strv_extend(created, p) < 0)
-                                        return -ENOMEM;
-                        } else if (errno != EEXIST)
-                                return -errno;
-                        else {
-                                if (stat(p, &st) < 0)
-                                        return -errno;
-                                if (!S_ISDIR(st.st_mode))
-                                        return -ENOTDIR;
-                        }
-                        *q = c;
-                        if (c == 0)
-                                break;
-                }
-        }
-        return 0;
+        return mkdir_tree(p, created);
 }
 
 static int write_all(int fd, const char *data, size_t size) {
@@ -241,27 +247,24 @@ static int write_all(int fd, const char *data, size_t size) {
         return 0;
 }
 
-/* The directory of a path, "/" for a file at the top; NULL when out of memory. */
-static char *dir_of(const char *full) {
-        const char *slash = strrchr(full, '/');
+static int fsync_parent(const char *full) {
+        _cleanup_free_ char *dir = strdup(full);
+        _cleanup_close_ int fd = -EBADF;
+        char *slash;
 
+        if (!dir)
+                return -ENOMEM;
+        slash = strrchr(dir, '/');
         if (!slash)
-                return strdup(".");
-        return strndup(full, slash == full ? 1 : (size_t) (slash - full));
-}
-
-static int fsync_dir(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
+                return 0;
+        if (slash == dir)
+                slash[1] = 0;
+        else
+                *slash = 0;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0 || fsync(fd) < 0)
                 return -errno;
         return 0;
-}
-
-static int fsync_parent(const char *full) {
-        _cleanup_free_ char *dir = dir_of(full);
-
-        return dir ? fsync_dir(dir) : -ENOMEM;
 }
 
 /* Next to a file being replaced, a second link to what it was, until the whole set is in place. */
@@ -276,35 +279,32 @@ typedef struct Pending {
         bool renamed; /* the new content is in place */
 } Pending;
 
-static int cmp_str(const void *a, const void *b) {
-        return strcmp(*(char *const *) a, *(char *const *) b);
+/* Orders paths by their directory part alone. */
+static int cmp_dir(const void *a, const void *b) {
+        const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+        const char *sx = strrchr(x, '/'), *sy = strrchr(y, '/');
+        size_t lx = sx ? (size_t) (sx - x) : 0, ly = sy ? (size_t) (sy - y) : 0;
+        int c = memcmp(x, y, lx < ly ? lx : ly);
+
+        return c != 0 ? c : (lx > ly) - (lx < ly);
 }
 
 /* fsync_parent() of the first n pending files, each directory once: a thousand guests' files
  * share a handful. */
 static void fsync_parents(const Pending *p, size_t n) {
-        _cleanup_free_ char **dirs = calloc(n ?: 1, sizeof(char *));
-        size_t k = 0;
+        _cleanup_free_ const char **full = calloc(n ?: 1, sizeof(char *));
 
-        if (!dirs) {
+        if (!full) {
                 for (size_t i = 0; i < n; i++)
                         (void) fsync_parent(p[i].full);
                 return;
         }
-        for (size_t i = 0; i < n; i++) {
-                const char *f = p[i].full;
-                if (!(dirs[k] = dir_of(f)))
-                        (void) fsync_parent(f);
-                else
-                        k++;
-        }
-        qsort(dirs, k, sizeof(char *), cmp_str);
-        for (size_t i = 0; i < k; i++) {
-                if (i == 0 || !streq(dirs[i], dirs[i - 1]))
-                        (void) fsync_dir(dirs[i]);
-        }
-        for (size_t i = 0; i < k; i++)
-                free(dirs[i]);
+        for (size_t i = 0; i < n; i++)
+                full[i] = p[i].full;
+        qsort(full, n, sizeof(char *), cmp_dir);
+        for (size_t i = 0; i < n; i++)
+                if (i == 0 || cmp_dir(&full[i], &full[i - 1]) != 0)
+                        (void) fsync_parent(full[i]);
 }
 
 static int link_old(Pending *p) {
