@@ -27,6 +27,7 @@
 #include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
+#include "xl-dryrun.h"
 
 #define CHECK_PATH_MAX 4096
 
@@ -314,9 +315,31 @@ int bus_invalid_config_text(sd_bus_message *msg, const Diagnostics *d, char **re
         return 0;
 }
 
-/* What a Reload would do now, from the same reload_prepare() that Reload carries out. */
-static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
-        Manager *m = userdata;
+/* A Diff waiting for xl's look at the guests it would change. */
+typedef struct DiffWait {
+        Manager *manager;
+        sd_bus_message *message;
+        unsigned round;
+} DiffWait;
+
+static int diff_answer(Manager *m, sd_bus_message *msg, unsigned round);
+
+static void on_diff_checked(void *userdata, bool cancelled) {
+        DiffWait *w = userdata;
+
+        if (!cancelled) {
+                int r = diff_answer(w->manager, w->message, w->round);
+                if (r < 0)
+                        (void) sd_bus_reply_method_errno(w->message, r, NULL);
+        }
+        sd_bus_message_unref(w->message);
+        free(w);
+}
+
+/* What a Reload would do now, from the same reload_prepare() that Reload carries out, and
+ * after the same checks by xl. Replies, or returns a negative errno to reply with; 1 when the
+ * answer waits for xl. */
+static int diff_answer(Manager *m, sd_bus_message *msg, unsigned round) {
         _cleanup_(diagnostics_done) Diagnostics d = {};
         _cleanup_(reload_prepared_done) ReloadPrepared p = {};
         _cleanup_strv_free_ char **restarts = NULL, **pending = NULL;
@@ -329,10 +352,27 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
                 r = bus_invalid_config_text(msg, &d, &text);
                 if (r < 0)
                         return r;
-                return sd_bus_error_setf(error, BUS_ERROR_INVALID_CONFIG, "%s", text);
+                return sd_bus_reply_method_errorf(msg, BUS_ERROR_INVALID_CONFIG, "%s", text);
         }
         if (r < 0)
                 return r;
+        if (p.unchecked > 0 && round < RELOAD_CHECK_ROUNDS_MAX) {
+                DiffWait *w = calloc(1, sizeof(DiffWait));
+
+                if (!w)
+                        return -ENOMEM;
+                *w = (DiffWait) { .manager = m, .message = sd_bus_message_ref(msg), .round = round + 1 };
+                r = xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, on_diff_checked, w);
+                if (r >= 0)
+                        return 1;
+                sd_bus_message_unref(w->message);
+                free(w);
+                if (r == -EBUSY)
+                        return sd_bus_reply_method_errorf(msg, BUS_ERROR_BUSY,
+                                                          "Too many callers wait for xl's check of the guests' settings; "
+                                                          "try again in a moment");
+                return r;
+        }
         restarts = calloc(1, sizeof(char *));
         if (!restarts)
                 return -ENOMEM;
@@ -386,6 +426,10 @@ static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error)
         if (r < 0)
                 return r;
         return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_diff(sd_bus_message *msg, void *userdata, sd_bus_error *error) {
+        return diff_answer(userdata, msg, 0);
 }
 
 int bus_reply_strvs(sd_bus_message *msg, char **first, ...) {

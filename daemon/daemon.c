@@ -22,6 +22,7 @@
 #include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
+#include "xl-dryrun.h"
 #include "xs-probe.h"
 
 #define SYSTEMD_PRIVATE_SOCKET "/run/systemd/private"
@@ -77,6 +78,7 @@ Manager *manager_free(Manager *m) {
         sd_event_source_unref(m->store_modprobe);
         sd_event_source_unref(m->reload_defer);
         stats_stop(m);
+        m->xl_dryrun = xl_dryrun_free(m->xl_dryrun);
         guests_free(m);
         xen_stop(m);
         sd_bus_message_unref(m->reload_message);

@@ -78,6 +78,8 @@ struct Manager {
         uint32_t reload_restart;    /* the components it restarts, as reload_prepare() said */
         uint32_t reload_skipped;    /* and those a down dependency keeps from it */
         sd_event_source *reload_defer;
+        unsigned reload_check_round; /* xl's checks of guests' settings this reload waited for */
+        struct XlDryRun *xl_dryrun;  /* those checks, and the verdicts kept (xl-dryrun.c) */
 
         /* the boot entries (boot-entries.c): what xen-dom0-boot-entries.service left last */
         BootState boot;

@@ -22,6 +22,7 @@
 #include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
+#include "xl-dryrun.h"
 
 #define ERROR_INVALID_CONFIG BUS_ERROR_INVALID_CONFIG
 #define ERROR_BUSY BUS_ERROR_BUSY
@@ -68,6 +69,7 @@ void reload_prepared_done(ReloadPrepared *p) {
                 guest_changes_done(p->guests);
                 free(p->guests);
         }
+        free(p->xl);
         *p = (ReloadPrepared) {};
 }
 
@@ -92,6 +94,12 @@ static void plan_restarts(Manager *m, const Config *new, ReloadPrepared *p) {
         }
 }
 
+struct XlDryRun *manager_xl_dryrun(Manager *m) {
+        if (!m->xl_dryrun && xl_dryrun_new(m->event, &m->xl_dryrun) < 0)
+                log_warning("Out of memory: the guests' settings are not checked by xl -N create");
+        return m->xl_dryrun;
+}
+
 int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
         _cleanup_(reload_prepared_done) ReloadPrepared p = {};
         int64_t mem;
@@ -114,6 +122,12 @@ int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
                         if (rendered_file_differs(&p.files.files[i], manager_root()) != 0 &&
                             strv_extend(&p.changed_files, p.files.files[i].path) < 0)
                                 return -ENOMEM;
+                p.xl = xl_dryrun_command(p.config);
+                if (p.xl && manager_xl_dryrun(m))
+                        p.unchecked = xl_dryrun_findings(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files,
+                                                         m->config_path, d);
+                if (diagnostics_failed(d))
+                        return -EINVAL;
         }
         plan_restarts(m, p.config, &p);
         p.guests = calloc(1, sizeof(GuestChanges));
@@ -220,13 +234,16 @@ static void on_restart_done(Manager *m, const char *unit, const char *result, co
 
 static void reload_memory_set(Manager *m, int r);
 static void reload_continue(Manager *m);
+static void reload_run(Manager *m);
+
+static void on_reload_checked(void *userdata, bool cancelled) {
+        Manager *m = userdata;
+
+        if (!cancelled)
+                reload_run(m);
+}
 
 int manager_reload(Manager *m, sd_bus_message *message) {
-        _cleanup_(diagnostics_done) Diagnostics d = {};
-        _cleanup_(reload_prepared_done) ReloadPrepared p = {};
-        _cleanup_free_ char *error = NULL;
-        int r;
-
         if (m->reloading) {
                 if (message)
                         return sd_bus_reply_method_errorf(message, ERROR_BUSY, "A reload is already in progress");
@@ -243,11 +260,23 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
                 manager_notify(m, "STATUS=reloading %s", m->config_path);
         manager_update_state(m);
+        m->reload_check_round = 0;
+        reload_run(m);
+        return 0;
+}
+
+/* Prepares, then carries out; called again once xl judged the guests it had not. */
+static void reload_run(Manager *m) {
+        _cleanup_(diagnostics_done) Diagnostics d = {};
+        _cleanup_(reload_prepared_done) ReloadPrepared p = {};
+        _cleanup_free_ char *error = NULL;
+        sd_bus_message *message = m->reload_message;
+        int r;
 
         r = reload_prepare(m, &p, &d);
         if (r == -ENOMEM) {
                 reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory", NULL);
-                return 0;
+                return;
         }
         if (r < 0) {
                 /* The journal and root get every finding as it is; another caller, and the
@@ -263,7 +292,18 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                           m->config_path, d.n_errors, d.n_errors == 1 ? "" : "s");
                 reload_finish(m, r, ERROR_INVALID_CONFIG, text ?: "invalid configuration",
                               redacted ?: "invalid configuration");
-                return 0;
+                return;
+        }
+        if (p.unchecked > 0) {
+                if (m->reload_check_round++ < RELOAD_CHECK_ROUNDS_MAX &&
+                    xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, on_reload_checked, m) >= 0) {
+                        log_info("Reload: xl -N create checks the settings of %zu guest%s first", p.unchecked,
+                                 p.unchecked == 1 ? "" : "s");
+                        return;
+                }
+                log_warning("Reload: the settings of %zu guest%s changed while xl checked them, or xl could not "
+                            "be started: they are not checked",
+                            p.unchecked, p.unchecked == 1 ? "" : "s");
         }
         for (size_t i = 0; i < d.n; i++) {
                 _cleanup_free_ char *s = diag_format(&d.items[i]);
@@ -278,7 +318,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                          * the message names those it could not. */
                         log_event(LOG_ERR, MESSAGE_RELOAD_REFUSED, NULL, "Reload failed: %s", strna(error));
                         reload_finish(m, r, ERROR_WRITE, error ?: "write failed", NULL);
-                        return 0;
+                        return;
                 }
                 guests_files_written(m, m->reload_files);
         }
@@ -297,9 +337,8 @@ int manager_reload(Manager *m, sd_bus_message *message) {
          * reason. */
         if (p.memory_live &&
             xen_apply_dom0_memory(m, (uint64_t) config_int(m->config, OPT_DOM0_MEMORY), reload_memory_set) > 0)
-                return 0;
+                return;
         reload_continue(m);
-        return 0;
 }
 
 static void reload_memory_set(Manager *m, int r) {

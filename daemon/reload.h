@@ -19,11 +19,22 @@ typedef struct ReloadPrepared {
         OptionReasons pending;   /* what waits for a reboot once it is in effect: against the
                                   * booted configuration and against the running hypervisor */
         struct GuestChanges *guests; /* what it does to the declared guests (guests_plan()) */
+        char *xl;                /* the xl that checks the guests' settings; NULL: no check */
+        size_t unchecked;        /* changed guests' settings xl has not judged yet: a caller runs
+                                  * xl_dryrun_start() on them and prepares again */
 } ReloadPrepared;
+
+/* Rounds of xl's checks one Diff or Reload waits for: the file may change while xl runs. */
+#define RELOAD_CHECK_ROUNDS_MAX 3
+
+/* The daemon's checker of guests' settings, made on first use; NULL when out of memory. */
+struct XlDryRun *manager_xl_dryrun(Manager *m);
 
 void reload_prepared_done(ReloadPrepared *p);
 /* Loads and validates the file (findings in d; -EINVAL when it is invalid), renders it,
- * compares with the disk and plans. Returns 0, -EINVAL or -ENOMEM. */
+ * compares with the disk and plans. The settings of new and changed guests are valid only when
+ * xl accepted them: those it has not judged yet are counted in ret->unchecked. Returns 0,
+ * -EINVAL or -ENOMEM. */
 int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d);
 /* Replies to message (NULL for SIGHUP) when the reload is done. */
 int manager_reload(Manager *m, sd_bus_message *message);

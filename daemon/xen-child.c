@@ -85,12 +85,13 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
                 (void) sd_event_source_set_floating(s, false);
                 return 0;
         }
-        if (si->si_code == CLD_EXITED)
-                r = -si->si_status;
-        else
+        if (si->si_code == CLD_EXITED) {
+                int k = read_result(c->fd, &data, &size);
+
+                /* what it wrote counts on an error exit too: the reason, for a command it ran */
+                r = si->si_status != 0 ? -si->si_status : k;
+        } else
                 r = c->timed_out ? -ETIMEDOUT : -EIO;
-        if (r == 0)
-                r = read_result(c->fd, &data, &size);
         if (r == -ETIMEDOUT)
                 log_debug("%s: no answer in time, child %d killed", c->what, (int) c->pid);
         c->done(c->userdata, r, data ?: "", size);

@@ -16,8 +16,9 @@ typedef struct XenChild XenChild;
 
 /* Runs in the child: may block. Writes its result to fd; returns 0 or a negative errno. */
 typedef int (*XenChildRun)(void *userdata, int fd);
-/* Back in the loop: error is 0, -ETIMEDOUT when the deadline passed, or the child's error.
- * data (size bytes, NUL-terminated) is what the child wrote, valid only during the call. */
+/* Back in the loop: error is 0, -ETIMEDOUT when the deadline passed, or the child's error
+ * (its exit status, negated). data (size bytes, NUL-terminated) is what the child wrote, also
+ * when it exited with an error ("" when it was killed), valid only during the call. */
 typedef void (*XenChildDone)(void *userdata, int error, const char *data, size_t size);
 
 /* what names the call in the log. done() is called exactly once, unless the child is cancelled

@@ -149,7 +149,8 @@ int options_write_template(FILE *f) {
         }
         fputs("\n# Declared guests and xl's own settings (xen-dom0d's own, not in NixOS); see\n"
               "# xen-dom0.conf(5), DECLARED GUESTS. Values of [xl] and of settings are written as\n"
-              "# xl.conf(5) and xl.cfg(5) write them: strings in quotes, lists in [ ].\n"
+              "# xl.conf(5) and xl.cfg(5) write them: strings in quotes, lists in [ ]. A reload\n"
+              "# has xl check new and changed settings first (xl -N create, a dry run).\n"
               "#\n"
               "# [xl]\n"
               "# autoballoon = \"off\"\n"

@@ -1465,6 +1465,77 @@ for when in during after; do
 done
 scenario_end
 
+# xl's own check of new and changed guests' settings (xl -N create, here a fake xl that refuses
+# a vif with bridge=nope and hangs on "sleepy"): Diff and Reload refuse what it refuses, with
+# the file's line of the setting it names and nothing written; a verdict is kept by the text,
+# so repeated calls run xl no more; an xl that does not answer leaves the settings unchecked
+# and the reload goes on.
+scenario guests-xl-check --xen-control "$BUS_DIR/guests-xl-check/hv"
+cat >"$S/xl" <<-'EOF'
+	#!/bin/bash
+	# fake xl: "-N create FILE" only; logs each run with the guest's name
+	[ "$1 $2" = "-N create" ] || { echo "fake xl: unexpected arguments: $*" >&2; exit 2; }
+	text=$(cat "$3")
+	echo "XL $(sed -n 's/^name = "\(.*\)"$/\1/p' <<<"$text")" >>"${0%/*}/xl.log"
+	echo "Parsing config from $3" >&2
+	case $text in
+	*sleepy*) sleep 30 ;;
+	*bridge=nope*)
+		echo "$3: config parsing error in vif specification: unknown bridge \`nope'" >&2
+		exit 1
+		;;
+	esac
+	exit 0
+EOF
+chmod +x "$S/xl"
+: >"$S/xl.log"
+guest_section a | guest_conf
+XEN_DOM0D_XL="$S/xl" XEN_DOM0D_XL_TIMEOUT_MSEC=1000 XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 10 status_has "1 of 1 guests up"
+check "xl check: the daemon's start runs no xl (the check is for Diff and Reload)" test ! -s "$S/xl.log"
+{
+	guest_section a
+	guest_section b
+	printf 'name = "b"\nvif = [ "bridge=nope" ]\n'
+} | guest_conf
+vif_line=$(grep -n '^vif = ' "$S/xen-dom0.conf" | cut -d: -f1)
+want="$S/xen-dom0.conf:$vif_line: guests.b.settings.vif: xl -N create refuses it: config parsing error in vif specification: unknown bridge \`nope'"
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Diff 2>&1)
+contains "xl check: Diff refuses a vif xl refuses, at its line, with xl's message" "$out" "$want"
+expect "xl check: xl ran once, for the new guest b only" "$(cat "$S/xl.log")" "XL b"
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Diff >/dev/null 2>&1
+pids=""
+for i in 1 2 3 4 5 6 7 8; do
+	setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" \
+		--timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Diff >/dev/null 2>&1 &
+	pids="$pids $!"
+done
+wait $pids
+expect "xl check: 9 more Diffs (8 of them by another user, at once) run xl no more" "$(wc -l <"$S/xl.log")" 1
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+contains "xl check: Reload refuses it too, with the same finding" "$out" "$want"
+check "xl check: the refused guest's file is not written" test ! -e "$S/root/run/xen-dom0/guests/b.cfg"
+check "xl check: the refused guest is not started" test "$(count "$(gstart b)")" -eq 0
+check "xl check: the manager is running" state_is running
+sed -i 's/bridge=nope/bridge=xenbr0/' "$S/xen-dom0.conf"
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+check "xl check: with a vif xl accepts, the reload succeeds" state_is running
+wait_until 10 has "$(gstart b)"
+check "xl check: and b is started" has "$(gstart b)"
+expect "xl check: xl ran for b's new settings, not for a, which did not change" "$(cat "$S/xl.log")" "XL b
+XL b"
+printf '[guests.c]\n[guests.c.settings]\nkernel = "/boot/vmlinuz"\nname = "c"\nextra = "sleepy"\n' >>"$S/xen-dom0.conf"
+t0=$(date +%s%N)
+B --timeout=$((20 * slow)) call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
+t1=$(date +%s%N)
+check "xl check: an xl that does not answer: the reload goes on after its deadline" state_is running
+check "xl check: and it waited for the deadline (1 s), not for xl's 30 s" test $(((t1 - t0) / 1000000)) -ge 900 -a $(((t1 - t0) / 1000000)) -lt $((10000 * slow))
+check "xl check: the guest's settings are reported as not checked" \
+	dlog "warning: [guests.c.settings]: not checked by xl -N create: xl -N create did not answer within 1 s"
+wait_until 10 has "$(gstart c)"
+check "xl check: and c is started" has "$(gstart c)"
+scenario_end
+
 # 1,000 declared guests: a hundred chains of ten. Every guest is started once, none before the
 # one it starts after has its domain, and all come up. Not timed: bench/guests-start.sh counts
 # the daemon's CPU for this.

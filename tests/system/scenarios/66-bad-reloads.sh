@@ -70,6 +70,32 @@ check_eq "every refusal names exactly the corpus' expected errors" "$tried" echo
 check_eq "no refused reload changed a rendered file" 0 echo "$changed"
 ((${#mismatch[@]} == 0)) || diag "${mismatch[@]}"
 
+# What only xl finds, with the hypervisor: a disk specification libxlutil's reader lets through
+# and "xl -N create" refuses. The daemon runs xl's dry run before it takes the settings.
+cp -a /tmp/bad-reloads.conf.orig "$conf"
+cat >>"$conf" <<EOF
+[guests.xlbad]
+autostart = false
+[guests.xlbad.settings]
+type = "pv"
+kernel = "$SYSTEST_GUEST_KERNEL"
+memory = 64
+disk = [ "format=qcow9, vdev=xvda, target=/dev/null" ]
+EOF
+disk_line=$(grep -n '^disk = ' "$conf" | cut -d: -f1)
+out=$(timeout 120 xen-dom0ctl --no-pager reload 2>&1) && rc=0 || rc=$?
+check "a reload with a disk specification xl refuses fails" test "$rc" -ne 0
+check "and names the setting at its line, with xl's message" \
+	grep -qF -- "$conf:$disk_line: guests.xlbad.settings.disk: xl -N create refuses it: " <<<"$out"
+diag "xl's refusal: $(grep -F 'guests.xlbad' <<<"$out" | head -n 1)"
+check_match "xen-dom0ctl diff says the same" "guests\.xlbad\.settings\.disk: xl -N create refuses it" \
+	bash -c 'timeout 120 xen-dom0ctl --no-pager diff 2>&1; true'
+check "xl ran in the daemon: its verdict is in the journal" \
+	bash -c 'journalctl -b -u xen-dom0.service -o cat | grep -qF "Guest xlbad: xl -N create refuses its settings"'
+check "the refused guest's file is not written" test ! -e /run/xen-dom0/guests/xlbad.cfg
+tried=$((tried + 1)) refused=$((refused + 1))
+check_eq "no rendered file changed" "$sums" stack_rendered_sums
+
 # No file at all, and a directory where the file should be.
 rm -f "$conf"
 check_fail "a reload with the file missing fails" timeout 60 xen-dom0ctl --no-pager reload
