@@ -37,27 +37,42 @@ const Dom0Module dom0_modules[] = {
         {},
 };
 
-typedef struct Buf {
+/* One stream for every file of a render: open_memstream() allocates and clears BUFSIZ bytes each
+ * time, which at eight files made a seventh of the pipeline's instructions. Each file is the
+ * part written since its buf_open(), copied out at its buf_commit(). */
+typedef struct Render {
+        FileSet *files;
         FILE *f;
         char *data;
         size_t size;
+} Render;
+
+typedef struct Buf {
+        FILE *f;
+        size_t start;
 } Buf;
 
-static int buf_open(Buf *b) {
-        *b = (Buf) {};
-        b->f = open_memstream(&b->data, &b->size);
-        return b->f ? 0 : -ENOMEM;
+static int buf_open(Render *rd, Buf *b) {
+        if (fflush(rd->f) != 0)
+                return -ENOMEM;
+        *b = (Buf) { .f = rd->f, .start = rd->size };
+        return 0;
 }
 
-/* Closes the stream and adds its content to the set. */
-static int buf_commit(Buf *b, FileSet *s, const char *path, mode_t mode) {
-        bool bad = ferror(b->f);
+/* Adds what was written since buf_open() to the set. */
+static int buf_commit(Buf *b, Render *rd, const char *path, mode_t mode) {
+        char *content;
+        size_t n;
 
-        if (fclose(b->f) != 0 || bad) {
-                free(b->data);
+        if (fflush(rd->f) != 0 || ferror(rd->f) || rd->size < b->start)
                 return -ENOMEM;
-        }
-        return fileset_add(s, path, b->data, b->size, mode);
+        n = rd->size - b->start;
+        content = malloc(n + 1);
+        if (!content)
+                return -ENOMEM;
+        memcpy(content, rd->data + b->start, n);
+        content[n] = 0;
+        return fileset_add(rd->files, path, content, n, mode);
 }
 
 static void header(FILE *f, const Config *c, const char *comment) {
@@ -109,11 +124,11 @@ int render_boot_params(const Config *c, char ***ret) {
         return 0;
 }
 
-static int render_oxenstored_conf(const Config *c, FileSet *s) {
+static int render_oxenstored_conf(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -124,22 +139,19 @@ static int render_oxenstored_conf(const Config *c, FileSet *s) {
                         continue;
                 /* One formatter for every value: booleans true/false, floats with a decimal point. */
                 v = config_value_to_string(c, i);
-                if (!v) {
-                        fclose(b.f);
-                        free(b.data);
+                if (!v)
                         return -ENOMEM;
-                }
                 fprintf(b.f, "%s = %s\n", option_table[i].oxenstored_key, v);
         }
         return buf_commit(&b, s, PATH_OXENSTORED_CONF, 0644);
 }
 
-static int render_xencommons(const Config *c, FileSet *s) {
+static int render_xencommons(const Config *c, Render *s) {
         bool trace = config_bool(c, OPT_TRACE);
         Buf b;
         int r;
 
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -162,12 +174,12 @@ static int render_xencommons(const Config *c, FileSet *s) {
         return buf_commit(&b, s, PATH_XENCOMMONS, 0644);
 }
 
-static int render_xendomains(const Config *c, FileSet *s) {
+static int render_xendomains(const Config *c, Render *s) {
         const char *extra = config_str(c, OPT_DOMAINS_EXTRA_CONFIG);
         Buf b;
         int r;
 
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -190,14 +202,14 @@ static int render_xendomains(const Config *c, FileSet *s) {
         return buf_commit(&b, s, PATH_XENDOMAINS, 0644);
 }
 
-static int render_grub(const Config *c, char *const *params, FileSet *s) {
+static int render_grub(const Config *c, char *const *params, Render *s) {
         _cleanup_free_ char *line = strv_join(params, " ");
         Buf b;
         int r;
 
         if (!line)
                 return -ENOMEM;
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -209,14 +221,14 @@ static int render_grub(const Config *c, char *const *params, FileSet *s) {
 }
 
 /* What the boot entry builder (xen-dom0-boot-entries.service) reads: an EnvironmentFile=. */
-static int render_boot_entries_env(const Config *c, char *const *params, FileSet *s) {
+static int render_boot_entries_env(const Config *c, char *const *params, Render *s) {
         _cleanup_free_ char *line = strv_join(params, " ");
         Buf b;
         int r;
 
         if (!line)
                 return -ENOMEM;
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -229,7 +241,7 @@ static int render_boot_entries_env(const Config *c, char *const *params, FileSet
         return buf_commit(&b, s, PATH_BOOT_ENTRIES_ENV, 0644);
 }
 
-static int render_bootspec(const Config *c, char *const *params, FileSet *s) {
+static int render_bootspec(const Config *c, char *const *params, Render *s) {
         json_object *root = json_object_new_object(), *ext = json_object_new_object(),
                     *arr = json_object_new_array();
         _cleanup_free_ char *note = NULL;
@@ -261,7 +273,7 @@ static int render_bootspec(const Config *c, char *const *params, FileSet *s) {
                                                             JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text || asprintf(&out, "%s\n", text) < 0)
                 goto finish;
-        r = fileset_add(s, PATH_BOOTSPEC, out, strlen(out), 0644);
+        r = fileset_add(s->files, PATH_BOOTSPEC, out, strlen(out), 0644);
 finish:
         json_object_put(arr);
         json_object_put(ext);
@@ -269,11 +281,11 @@ finish:
         return r;
 }
 
-static int render_modules(const Config *c, FileSet *s) {
+static int render_modules(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -285,7 +297,7 @@ static int render_modules(const Config *c, FileSet *s) {
         if (r < 0)
                 return r;
 
-        r = buf_open(&b);
+        r = buf_open(s, &b);
         if (r < 0)
                 return r;
         header(b.f, c, "#");
@@ -294,27 +306,35 @@ static int render_modules(const Config *c, FileSet *s) {
 }
 
 /* Each declared guest's xl.cfg, and xl.conf. */
-static int render_guests(const Config *c, FileSet *s) {
+static int render_guests(const Config *c, Render *s) {
         _cleanup_free_ char *text = NULL;
-        size_t size = 0;
-        FILE *f = open_memstream(&text, &size);
+        Buf b;
+        int r;
 
-        if (!f)
+        r = buf_open(s, &b);
+        if (r < 0)
+                return r;
+        header(b.f, c, "#");
+        if (fflush(s->f) != 0 || ferror(s->f))
                 return -ENOMEM;
-        header(f, c, "#");
-        if (fclose(f) != 0)
+        text = strndup(s->data + b.start, s->size - b.start);
+        if (!text)
                 return -ENOMEM;
-        return guests_render(&c->guests, &c->xl, text, s);
+        return guests_render(&c->guests, &c->xl, text, s->files);
 }
 
 int render_config(const Config *c, FileSet *ret) {
         _cleanup_strv_free_ char **params = NULL;
-        FileSet s = {};
+        FileSet files = {};
+        Render s = { .files = &files };
         int r;
 
         r = render_boot_params(c, &params);
         if (r < 0)
                 return r;
+        s.f = open_memstream(&s.data, &s.size);
+        if (!s.f)
+                return -ENOMEM;
         if (config_store_is_ocaml(c)) {
                 r = render_oxenstored_conf(c, &s);
                 if (r < 0)
@@ -325,9 +345,13 @@ int render_config(const Config *c, FileSet *ret) {
             (r = render_boot_entries_env(c, params, &s)) < 0 ||
             (r = render_modules(c, &s)) < 0 || (r = render_guests(c, &s)) < 0)
                 goto fail;
-        *ret = s;
+        fclose(s.f);
+        free(s.data);
+        *ret = files;
         return 0;
 fail:
-        fileset_done(&s);
+        fclose(s.f);
+        free(s.data);
+        fileset_done(&files);
         return r;
 }
