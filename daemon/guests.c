@@ -312,6 +312,7 @@ static int start_run(Manager *m, GuestRun *r) {
         r->state = GUEST_RUN_STARTING;
         r->start_requested = now_usec(CLOCK_MONOTONIC);
         r->error = mfree(r->error);
+        m->guests_trim_due = true;
         k = systemd_job(m, "StartUnit", unit, on_start_done, r);
         if (k < 0)
                 run_failed(m, r, "cannot ask systemd to start %s: %s", unit, strerror(-k));
@@ -444,6 +445,19 @@ static void dispatch(Manager *m) {
         }
         if (again)
                 schedule_poll(m);
+        if (m->guests_trim_due) {
+                size_t busy = 0;
+
+                for (size_t i = 0; i < m->n_guest_runs; i++)
+                        if (IN_SET(m->guest_runs[i]->state, GUEST_RUN_WAITING, GUEST_RUN_STARTING,
+                                   GUEST_RUN_READYING))
+                                busy++;
+                /* the starts are over: their messages and signals are freed */
+                if (busy == 0) {
+                        m->guests_trim_due = false;
+                        manager_trim_memory("the guests' starts");
+                }
+        }
         manager_update_state(m);
 }
 

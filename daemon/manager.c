@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Manager's own state: the State/StatusText that systemd and the bus see, where the host's
  * file system is, and the test-only fault injection of reloads. */
+#include <malloc.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <systemd/sd-daemon.h>
@@ -22,6 +23,12 @@ const char *manager_state_to_string(ManagerState s) {
 
 unsigned manager_components_up(Manager *m) {
         return component_count_active(m->components);
+}
+
+void manager_trim_memory(const char *what) {
+        int released = malloc_trim(0);
+
+        log_debug("After %s: %s memory to the kernel", what, released ? "gave" : "had no");
 }
 
 void manager_notify(Manager *m, const char *fmt, ...) {

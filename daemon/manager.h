@@ -98,6 +98,7 @@ struct Manager {
         sd_event_source *guest_timer;
         sd_event_source *guest_defer; /* a look at the guests once the bus is read (guests.c) */
         bool guests_begun;
+        bool guests_trim_due;       /* guests were started: trim once none is starting */
         /* Set by the daemon: the declared guests' part of StatusText (guests.c), NULL when none;
          * *ret_degraded when one failed. */
         char *(*guest_status)(Manager *m, bool *ret_degraded);
@@ -134,6 +135,10 @@ unsigned manager_components_up(Manager *m);
 /* Recomputes State and StatusText and tells systemd and the bus when they changed. */
 void manager_update_state(Manager *m);
 void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
+/* Gives the pages a burst of work freed back to the kernel (malloc_trim()): rendering a
+ * thousand guests' files, or starting them, peaks at megabytes that malloc would otherwise keep
+ * for the daemon's lifetime. what names the burst in the debug log. */
+void manager_trim_memory(const char *what);
 
 /* Test-only fault injection (XEN_DOM0D_CRASH_AT=validated|rename:N|restarting): the daemon
  * kills itself with SIGKILL at that step of a reload. */

@@ -205,6 +205,7 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         }
         m->reload_files = strv_free(m->reload_files);
         m->reload_restarted = strv_free(m->reload_restarted);
+        manager_trim_memory("a reload");
         /* Before the bring-up settled, READY=1 would end systemd's wait for it too early. */
         if (m->ready_sent)
                 (void) sd_notify(false, "READY=1");
