@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 
 #include "boot-sdboot.h"
+#include "fileset.h"
 #include "pe.h"
 #include "strv.h"
 
@@ -236,19 +237,6 @@ static int fsync_path(const char *path, int flags) {
         if (fd < 0)
                 return -errno;
         return fsync(fd) < 0 ? -errno : 0;
-}
-
-static int fsync_parent(const char *path) {
-        _cleanup_free_ char *dir = strdup(path);
-        char *slash;
-
-        if (!dir)
-                return -ENOMEM;
-        slash = strrchr(dir, '/');
-        if (!slash)
-                return 0;
-        *slash = 0;
-        return fsync_path(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
 }
 
 /* Writes text to tmp, fsynced. On failure tmp is gone. */
@@ -778,14 +766,14 @@ static int install(Refresh *c, Job *j) {
         if (rename(j->image_tmp, j->image_path) < 0)
                 return fail_errno(c, -errno, "write", j->image_path);
         j->image_tmp = mfree(j->image_tmp);
-        r = fsync_parent(j->image_path);
+        r = fileset_fsync_parent(j->image_path);
         if (r < 0)
                 return fail_errno(c, r, "write", j->image_path);
         dbg(c, "installed %s", j->image_path);
         if (rename(j->entry_tmp, j->entry_path) < 0)
                 return fail_errno(c, -errno, "write", j->entry_path);
         j->entry_tmp = mfree(j->entry_tmp);
-        r = fsync_parent(j->entry_path);
+        r = fileset_fsync_parent(j->entry_path);
         if (r < 0)
                 return fail_errno(c, r, "write", j->entry_path);
         dbg(c, "installed %s", j->entry_path);
@@ -909,7 +897,7 @@ static int set_default(Refresh *c) {
                 (void) unlink(tmp);
                 return fail_errno(c, r, "write", path);
         }
-        (void) fsync_parent(path);
+        (void) fileset_fsync_parent(path);
         dbg(c, "set default %s in %s", j->entry_name, path);
         return 0;
 }

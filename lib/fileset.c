@@ -247,7 +247,7 @@ static int write_all(int fd, const char *data, size_t size) {
         return 0;
 }
 
-static int fsync_parent(const char *full) {
+int fileset_fsync_parent(const char *full) {
         _cleanup_free_ char *dir = strdup(full);
         _cleanup_close_ int fd = -EBADF;
         char *slash;
@@ -289,14 +289,14 @@ static int cmp_dir(const void *a, const void *b) {
         return c != 0 ? c : (lx > ly) - (lx < ly);
 }
 
-/* fsync_parent() of the first n pending files, each directory once: a thousand guests' files
- * share a handful. */
+/* fileset_fsync_parent() of the first n pending files, each directory once: a thousand guests'
+ * files share a handful. */
 static void fsync_parents(const Pending *p, size_t n) {
         _cleanup_free_ const char **full = calloc(n ?: 1, sizeof(char *));
 
         if (!full) {
                 for (size_t i = 0; i < n; i++)
-                        (void) fsync_parent(p[i].full);
+                        (void) fileset_fsync_parent(p[i].full);
                 return;
         }
         for (size_t i = 0; i < n; i++)
@@ -304,7 +304,7 @@ static void fsync_parents(const Pending *p, size_t n) {
         qsort(full, n, sizeof(char *), cmp_dir);
         for (size_t i = 0; i < n; i++)
                 if (i == 0 || cmp_dir(&full[i], &full[i - 1]) != 0)
-                        (void) fsync_parent(full[i]);
+                        (void) fileset_fsync_parent(full[i]);
 }
 
 static int link_old(Pending *p) {

@@ -24,6 +24,10 @@ void fileset_done(FileSet *s);
 int fileset_add(FileSet *s, const char *path, char *content, size_t size, mode_t mode);
 const RenderedFile *fileset_find(const FileSet *s, const char *path);
 
+/* fsync() of the directory that holds path ("/" for "/x"), so that a file created or renamed
+ * there survives a crash. Returns 0, -ENOMEM or -errno. */
+int fileset_fsync_parent(const char *path);
+
 /* How many versions of one foreign file are kept: FILE.xen-dom0-orig, then .1 to .9. */
 #define FILESET_ORIG_VERSIONS_MAX 10
 
