@@ -19,6 +19,7 @@
 
 /* Reload and restart reply when the work is done; the daemon bounds them, not the client. */
 #define TIMEOUT_INFINITY UINT64_MAX
+#define DIFF_TIMEOUT_USEC (10 * 60 * 1000000ULL)
 
 static bool arg_json = false;
 static bool arg_quiet = false;
@@ -1180,7 +1181,13 @@ static int verb_diff(sd_bus *bus, char **args) {
         const char *name, *old, *new;
         int r;
 
-        r = sd_bus_call_method(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff", &error, &reply, NULL);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
+        r = sd_bus_message_new_method_call(bus, &call, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff");
+        if (r < 0)
+                return oom();
+        /* Diff waits for xl's dry run of each new or changed guest, a few at a time: longer than
+         * the bus's default 25 s when a file adds many guests at once. */
+        r = sd_bus_call(bus, call, DIFF_TIMEOUT_USEC, &error, &reply);
         if (r < 0 && sd_bus_error_has_name(&error, BUS_ERROR_INVALID_CONFIG))
                 return print_invalid_config("compute the reload plan", &error);
         if (r < 0)
