@@ -37,44 +37,6 @@ const Dom0Module dom0_modules[] = {
         {},
 };
 
-/* One stream for every file of a render: open_memstream() allocates and clears BUFSIZ bytes each
- * time, which at eight files made a seventh of the pipeline's instructions. Each file is the
- * part written since its buf_open(), copied out at its buf_commit(). */
-typedef struct Render {
-        FileSet *files;
-        FILE *f;
-        char *data;
-        size_t size;
-} Render;
-
-typedef struct Buf {
-        FILE *f;
-        size_t start;
-} Buf;
-
-static int buf_open(Render *rd, Buf *b) {
-        if (fflush(rd->f) != 0)
-                return -ENOMEM;
-        *b = (Buf) { .f = rd->f, .start = rd->size };
-        return 0;
-}
-
-/* Adds what was written since buf_open() to the set. */
-static int buf_commit(Buf *b, Render *rd, const char *path, mode_t mode) {
-        char *content;
-        size_t n;
-
-        if (fflush(rd->f) != 0 || ferror(rd->f) || rd->size < b->start)
-                return -ENOMEM;
-        n = rd->size - b->start;
-        content = malloc(n + 1);
-        if (!content)
-                return -ENOMEM;
-        memcpy(content, rd->data + b->start, n);
-        content[n] = 0;
-        return fileset_add(rd->files, path, content, n, mode);
-}
-
 static void header(FILE *f, const Config *c, const char *comment) {
         const char *p = c->path;
 
@@ -93,6 +55,46 @@ static void header(FILE *f, const Config *c, const char *comment) {
         fprintf(f, "%s Do not edit: changes are overwritten; edit that file and run\n"
                    "%s \"systemctl reload xen-dom0\" instead.\n",
                 comment, comment);
+}
+
+/* One stream for every file of a render: open_memstream() allocates and clears BUFSIZ bytes each
+ * time, which at eight files made a seventh of the pipeline's instructions. Each file is the
+ * part written since its buf_open(), copied out at its buf_commit(). */
+typedef struct Render {
+        FileSet *files;
+        FILE *f;
+        char *data;
+        size_t size;
+} Render;
+
+typedef struct Buf {
+        FILE *f;
+        size_t start;
+} Buf;
+
+/* Starts a file with the header that marks it as rendered from c. */
+static int buf_open(Render *rd, Buf *b, const Config *c) {
+        if (fflush(rd->f) != 0)
+                return -ENOMEM;
+        *b = (Buf) { .f = rd->f, .start = rd->size };
+        header(b->f, c, "#");
+        return 0;
+}
+
+/* Adds what was written since buf_open() to the set. */
+static int buf_commit(Buf *b, Render *rd, const char *path, mode_t mode) {
+        char *content;
+        size_t n;
+
+        if (fflush(rd->f) != 0 || ferror(rd->f) || rd->size < b->start)
+                return -ENOMEM;
+        n = rd->size - b->start;
+        content = malloc(n + 1);
+        if (!content)
+                return -ENOMEM;
+        memcpy(content, rd->data + b->start, n);
+        content[n] = 0;
+        return fileset_add(rd->files, path, content, n, mode);
 }
 
 int render_boot_params(const Config *c, char ***ret) {
@@ -128,10 +130,9 @@ static int render_oxenstored_conf(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         for (size_t i = 0; i < _OPTION_MAX; i++) {
                 _cleanup_free_ char *v = NULL;
 
@@ -151,10 +152,9 @@ static int render_xencommons(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# The environment of the Xen dom0 component units (EnvironmentFile=).\n", b.f);
         fprintf(b.f, "XEN_DOM0_PACKAGE=%s\n", config_str(c, OPT_PACKAGE));
         fprintf(b.f, "XENSTORED=%s\n", config_str(c, OPT_STORE_PATH));
@@ -179,10 +179,9 @@ static int render_xendomains(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# Read by xendomains in place of /etc/default/xendomains. XENDOMAINS_AUTO holds the files of\n"
               "# /etc/xen/auto but those of declared guests, linked there by xendomains.service.\n"
               "XENDOMAINS_SYSRQ=\"\"\n"
@@ -209,10 +208,9 @@ static int render_grub(const Config *c, char *const *params, Render *s) {
 
         if (!line)
                 return -ENOMEM;
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# Xen hypervisor command line for update-grub (20_linux_xen); a setting of the same\n"
               "# variable in /etc/default/grub.d/xen.cfg, read after this file, would override it.\n",
               b.f);
@@ -228,10 +226,9 @@ static int render_boot_entries_env(const Config *c, char *const *params, Render 
 
         if (!line)
                 return -ENOMEM;
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# Read by xen-dom0-boot-entries.service, which writes the Xen boot entries.\n", b.f);
         fprintf(b.f, "XEN_DOM0_BOOT_LOADER=%s\n", config_enum(c, OPT_BOOT_ENTRIES_LOADER));
         fprintf(b.f, "XEN_DOM0_BOOT_VERBOSITY=%s\n", config_enum(c, OPT_EFI_BOOT_BUILDER_VERBOSITY));
@@ -285,10 +282,9 @@ static int render_modules(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# Kernel modules of the Xen dom0 stack, loaded at boot by systemd-modules-load.\n", b.f);
         for (const Dom0Module *m = dom0_modules; m->name; m++)
                 if (!m->legacy)
@@ -297,10 +293,9 @@ static int render_modules(const Config *c, Render *s) {
         if (r < 0)
                 return r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         fputs("# Enough loop devices for file-backed guest disks.\noptions loop max_loop=64\n", b.f);
         return buf_commit(&b, s, PATH_MODPROBE, 0644);
 }
@@ -311,10 +306,9 @@ static int render_guests(const Config *c, Render *s) {
         Buf b;
         int r;
 
-        r = buf_open(s, &b);
+        r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        header(b.f, c, "#");
         if (fflush(s->f) != 0 || ferror(s->f))
                 return -ENOMEM;
         text = strndup(s->data + b.start, s->size - b.start);
