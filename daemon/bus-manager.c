@@ -362,7 +362,7 @@ static int diff_answer(Manager *m, sd_bus_message *msg, unsigned round) {
                 if (!w)
                         return -ENOMEM;
                 *w = (DiffWait) { .manager = m, .message = sd_bus_message_ref(msg), .round = round + 1 };
-                r = xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, on_diff_checked, w);
+                r = xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, true, on_diff_checked, w);
                 if (r >= 0)
                         return 1;
                 sd_bus_message_unref(w->message);

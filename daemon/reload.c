@@ -296,14 +296,20 @@ static void reload_run(Manager *m) {
                 return;
         }
         if (p.unchecked > 0) {
-                if (m->reload_check_round++ < RELOAD_CHECK_ROUNDS_MAX &&
-                    xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, on_reload_checked, m) >= 0) {
+                if (m->reload_check_round++ < RELOAD_CHECK_ROUNDS_MAX) {
+                        r = xl_dryrun_start(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files, false,
+                                            on_reload_checked, m);
+                        if (r < 0) {
+                                /* unchecked settings are not taken: nothing changes */
+                                reload_finish(m, r, SD_BUS_ERROR_NO_MEMORY, "out of memory", NULL);
+                                return;
+                        }
                         log_info("Reload: xl -N create checks the settings of %zu guest%s first", p.unchecked,
                                  p.unchecked == 1 ? "" : "s");
                         return;
                 }
-                log_warning("Reload: the settings of %zu guest%s changed while xl checked them, or xl could not "
-                            "be started: they are not checked",
+                /* Only the file changing under each round gets here: its author is root. */
+                log_warning("Reload: the settings of %zu guest%s changed while xl checked them: they are not checked",
                             p.unchecked, p.unchecked == 1 ? "" : "s");
         }
         for (size_t i = 0; i < d.n; i++) {

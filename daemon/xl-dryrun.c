@@ -23,12 +23,18 @@
 #define DRYRUN_TIMEOUT_USEC (10 * 1000000ULL)
 /* Children at once: a reload adding a hundred guests must not fork a hundred xl. */
 #define DRYRUN_PARALLEL 4
-/* Callers waiting for one round: Diff is open to every local user. */
+/* Diff's callers waiting for one round: Diff is open to every local user. Reload, root's or
+ * authorized, is never turned away by them. */
 #define DRYRUN_WAITERS_MAX 64
 /* What a finding quotes of xl's message. */
 #define REASON_MAX 400
 /* The child's exit status when xl could not be executed at all. */
 #define EXIT_NO_EXEC 127
+/* xl's exit status for "no", with its reason on stderr. */
+#define XL_EXIT_FAILURE 1
+/* What xl says, exiting with 1 all the same, when it cannot open the hypervisor or the store:
+ * no verdict on the settings. */
+#define XL_NO_CONTEXT "cannot init xl context"
 
 typedef enum Verdict {
         VERDICT_OK,
@@ -68,6 +74,7 @@ struct XlDryRun {
         size_t n_queue, next, running;
         Waiter *waiters;
         size_t n_waiters;
+        size_t n_capped;     /* of them, callers the cap applies to (Diff's) */
         sd_event_source *defer;
 };
 
@@ -148,7 +155,7 @@ static void waiters_call(XlDryRun *x, bool cancelled) {
         Waiter *w = TAKE_PTR(x->waiters);
         size_t n = x->n_waiters;
 
-        x->n_waiters = 0;
+        x->n_waiters = x->n_capped = 0;
         for (size_t i = 0; i < n; i++)
                 w[i].done(w[i].userdata, cancelled);
         free(w);
@@ -255,30 +262,34 @@ static void dryrun_done(void *userdata, int error, const char *data, size_t size
         it->child = NULL;
         x->running--;
         snprintf(source, sizeof source, "/dev/fd/%d", MEMFD_FD);
+        /* xl says no to a configuration with exit status 1 and its reason. Anything else (no
+         * answer in time, no xl to run, a crash, a result that could not be read) is no verdict
+         * on the settings, and is not kept past the findings that report it. */
         if (error == 0) {
                 log_debug("Guest %s: xl -N create accepts its settings", it->name);
                 record(x, it->hash, VERDICT_OK, NULL);
-        } else if (error == -ETIMEDOUT) {
-                log_warning("Guest %s: xl -N create did not answer within %llu s: its settings are not checked",
-                            it->name, (unsigned long long) (x->timeout_usec / 1000000ULL));
-                record(x, it->hash, VERDICT_NOT_CHECKED,
-                       asprintf(&reason, "xl -N create did not answer within %llu s",
-                                (unsigned long long) (x->timeout_usec / 1000000ULL)) < 0 ? NULL : reason);
-        } else if (error == -EXIT_NO_EXEC) {
-                reason = reason_of(data, source);
-                log_warning("Guest %s: cannot run xl -N create: %s", it->name, strna(reason));
-                record(x, it->hash, VERDICT_NOT_CHECKED, reason);
-        } else if (error < 0 && error > -256) {
-                reason = reason_of(data, source);
-                if (reason && !*reason) {
-                        free(reason);
-                        reason = asprintf(&reason, "xl exited with status %d and said nothing", -error) < 0 ? NULL : reason;
-                }
-                log_info("Guest %s: xl -N create refuses its settings: %s", it->name, strna(reason));
+        } else if (error == -XL_EXIT_FAILURE && (reason = reason_of(data, source)) && *reason &&
+                   !strstr(reason, XL_NO_CONTEXT)) {
+                log_info("Guest %s: xl -N create refuses its settings: %s", it->name, reason);
                 record(x, it->hash, VERDICT_REFUSED, reason);
         } else {
-                log_warning("Guest %s: xl -N create was killed: its settings are not checked", it->name);
-                record(x, it->hash, VERDICT_NOT_CHECKED, strdup("xl -N create was killed"));
+                if (error == -XL_EXIT_FAILURE)
+                        free(reason); /* with an empty reason, or xl could not open the hypervisor */
+                if (error == -ETIMEDOUT)
+                        reason = asprintf(&reason, "xl -N create did not answer within %llu s",
+                                          (unsigned long long) (x->timeout_usec / 1000000ULL)) < 0 ? NULL : reason;
+                else if (error == -XL_EXIT_FAILURE || error == -EXIT_NO_EXEC) {
+                        char *why = reason_of(data, source);
+                        reason = asprintf(&reason, "%s: %s", error == -EXIT_NO_EXEC ? "cannot run xl" : "xl failed",
+                                          why && *why ? why : "no message") < 0 ? NULL : reason;
+                        free(why);
+                } else /* a status xl does not use for a verdict, or killed (xen-child.c: -EIO) */
+                        reason = asprintf(&reason, "xl -N create ended without a verdict (%s %d)",
+                                          error == -EIO ? "killed, or exit status" : "exit status", -error) < 0
+                                         ? NULL
+                                         : reason;
+                log_warning("Guest %s: its settings are not checked: %s", it->name, strna(reason));
+                record(x, it->hash, VERDICT_NOT_CHECKED, reason);
         }
         free(TAKE_PTR(it->text));
         (void) pump(x, true);
@@ -394,9 +405,16 @@ size_t xl_dryrun_findings(XlDryRun *x, const char *xl, const Config *c, const Fi
                         } else
                                 diag_add(d, DIAG_ERROR, DIAG_VALUE, path, g->settings_line, section,
                                          "xl -N create refuses these settings: %s", strna(k->reason));
-                } else if (k->verdict == VERDICT_NOT_CHECKED)
+                } else if (k->verdict == VERDICT_NOT_CHECKED) {
                         diag_add(d, DIAG_WARNING, DIAG_VALUE, path, g->settings_line, section,
                                  "not checked by xl -N create: %s", strna(k->reason));
+                        /* Told once: the next Diff or Reload asks xl again, so that a store that
+                         * was slow for a moment (or a Diff at that moment) cannot let a later
+                         * Reload through unchecked. */
+                        free(k->reason);
+                        *k = x->known[--x->n_known];
+                        seen--;
+                }
         }
         /* Forget the verdicts of texts no longer asked for, once they outnumber the rest. */
         if (x->n_known > 2 * seen + 64) {
@@ -413,10 +431,10 @@ size_t xl_dryrun_findings(XlDryRun *x, const char *xl, const Config *c, const Fi
 }
 
 int xl_dryrun_start(XlDryRun *x, const char *xl, const Config *c, const FileSet *files, char *const *changed,
-                    XlDryRunDone done, void *userdata) {
+                    bool capped, XlDryRunDone done, void *userdata) {
         Waiter *w;
 
-        if (x->n_waiters >= DRYRUN_WAITERS_MAX)
+        if (capped && x->n_capped >= DRYRUN_WAITERS_MAX)
                 return -EBUSY;
         STRV_FOREACH(p, changed) {
                 const Guest *g = guest_of_path(c, *p);
@@ -454,5 +472,7 @@ int xl_dryrun_start(XlDryRun *x, const char *xl, const Config *c, const FileSet 
                 x->n_waiters--;
                 return -ENOMEM;
         }
+        if (capped)
+                x->n_capped++;
         return 0;
 }

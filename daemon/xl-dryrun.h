@@ -32,13 +32,16 @@ XlDryRun *xl_dryrun_free(XlDryRun *x);
 
 /* For each guest of c whose rendered xl.cfg is among changed (paths of files): an error in d
  * when xl refused that text, naming the setting xl's message names (else the settings section),
- * and a warning when xl could not judge it (not found, no answer in time). Returns how many of
- * them have no verdict yet: xl_dryrun_start() gets them one. xl: as xl_dryrun_command(). */
+ * and a warning when xl could not judge it (not found, no answer in time, a crash); such a
+ * warning is given once, and the next call counts the text as not judged again. Returns how
+ * many of them have no verdict yet: xl_dryrun_start() gets them one. xl: as
+ * xl_dryrun_command(). */
 size_t xl_dryrun_findings(XlDryRun *x, const char *xl, const Config *c, const FileSet *files, char *const *changed,
                           const char *path, Diagnostics *d);
 
 /* Runs xl on those guests without a verdict, a few at a time, each in a child with a deadline;
  * done(userdata, false) once every one has a verdict (from the loop, never from within this
- * call). Returns 0, -EBUSY when too many callers wait already, or -ENOMEM. */
+ * call). capped: a caller anyone may be (Diff), turned away with -EBUSY when too many such wait
+ * already. Returns 0, -EBUSY or -ENOMEM. */
 int xl_dryrun_start(XlDryRun *x, const char *xl, const Config *c, const FileSet *files, char *const *changed,
-                    XlDryRunDone done, void *userdata);
+                    bool capped, XlDryRunDone done, void *userdata);

@@ -1480,6 +1480,12 @@ cat >"$S/xl" <<-'EOF'
 	echo "Parsing config from $3" >&2
 	case $text in
 	*sleepy*) sleep 30 ;;
+	*crashy*) kill -SEGV $$ ;;
+	*slowbad*)
+		sleep "$(cat "${0%/*}/xl.sleep")"
+		echo "$3: slow and bad" >&2
+		exit 1
+		;;
 	*bridge=nope*)
 		echo "$3: config parsing error in vif specification: unknown bridge \`nope'" >&2
 		exit 1
@@ -1534,6 +1540,39 @@ check "xl check: the guest's settings are reported as not checked" \
 	dlog "warning: [guests.c.settings]: not checked by xl -N create: xl -N create did not answer within 1 s"
 wait_until 10 has "$(gstart c)"
 check "xl check: and c is started" has "$(gstart c)"
+# A crash of xl is no verdict, and none is kept: each Diff asks xl again.
+printf '[guests.d]\n[guests.d.settings]\nkernel = "/boot/vmlinuz"\nname = "d"\nextra = "crashy"\n' >>"$S/xen-dom0.conf"
+out=$(B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Diff 2>&1)
+contains "xl check: a crashed xl is no refusal: Diff answers, guest d would start" "$out" '"d" "start"'
+check "xl check: and the crash is logged as no verdict" \
+	dlog "Guest d: its settings are not checked: xl -N create ended without a verdict (killed"
+B --timeout=$((10 * slow)) call org.xenproject.Dom0 $P $I Diff >/dev/null 2>&1
+expect "xl check: the next Diff asks xl again" "$(grep -cx 'XL d' "$S/xl.log")" 2
+scenario_end
+
+# Diff is anyone's, and its waiters are capped; root's Reload is never turned away by them, so
+# a flood of Diffs cannot let a Reload through unchecked. xl takes a while here (within its
+# deadline), for the Diffs to pile up.
+scenario guests-xl-flood --xen-control "$BUS_DIR/guests-xl-flood/hv"
+cp "$BUS_DIR/guests-xl-check/xl" "$S/xl"
+echo $((2 + slow)) >"$S/xl.sleep"
+guest_section a | guest_conf
+XEN_DOM0D_XL="$S/xl" XEN_DOM0D_XL_TIMEOUT_MSEC=$((10000 * slow)) XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+wait_until 10 status_has "1 of 1 guests up"
+printf '[guests.e]\n[guests.e.settings]\nkernel = "/boot/vmlinuz"\nname = "e"\nextra = "slowbad"\n' >>"$S/xen-dom0.conf"
+pids=""
+for i in $(seq 100); do
+	setpriv --reuid=65534 --regid=65534 --clear-groups busctl --address="$DBUS_SYSTEM_BUS_ADDRESS" \
+		--timeout=$((60 * slow)) call org.xenproject.Dom0 $P $I Diff >"$S/flood.$i" 2>&1 &
+	pids="$pids $!"
+done
+pause 1
+out=$(B --timeout=$((60 * slow)) call org.xenproject.Dom0 $P $I Reload 2>&1)
+wait $pids
+contains "xl check: with 100 Diffs of another user at once, root's Reload still waits for xl, and is refused" \
+	"$out" "guests.e.settings]: xl -N create refuses these settings: slow and bad"
+check "xl check: and the Diffs over the cap were told to try again" grep -lq "Too many callers wait" "$S"/flood.*
+check "xl check: guest e is not started" test "$(count "$(gstart e)")" -eq 0
 scenario_end
 
 # 1,000 declared guests: a hundred chains of ten. Every guest is started once, none before the
