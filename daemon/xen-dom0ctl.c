@@ -1178,10 +1178,10 @@ static int verb_diff(sd_bus *bus, char **args) {
         _cleanup_(table_freep) Table *values = NULL, *guests = NULL, *file_diffs_table = NULL;
         const Table *diffs = NULL;
         _cleanup_strv_free_ char **guest_lines = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         const char *name, *old, *new;
         int r;
 
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = NULL;
         r = sd_bus_message_new_method_call(bus, &call, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "Diff");
         if (r < 0)
                 return oom();

@@ -35,6 +35,9 @@
 /* What xl says, exiting with 1 all the same, when it cannot open the hypervisor or the store:
  * no verdict on the settings. */
 #define XL_NO_CONTEXT "cannot init xl context"
+/* Where xl finds the text in the child, and what it calls it in its messages. */
+#define MEMFD_FD 3
+#define MEMFD_PATH "/dev/fd/3"
 
 typedef enum Verdict {
         VERDICT_OK,
@@ -196,9 +199,9 @@ static void record(XlDryRun *x, uint64_t hash, Verdict v, char *reason) {
 
 /* xl's message without what names the memory file it read ("Parsing config from /dev/fd/N",
  * "/dev/fd/N: " before a parser's message): its lines joined with "; ", printable, bounded. */
-static char *reason_of(const char *data, const char *source) {
+static char *reason_of(const char *data) {
         char *out = malloc(REASON_MAX + 1);
-        size_t n = 0, sl = strlen(source);
+        size_t n = 0, sl = strlen(MEMFD_PATH);
 
         if (!out)
                 return NULL;
@@ -209,7 +212,7 @@ static char *reason_of(const char *data, const char *source) {
                 end = nl ?: p + strlen(p);
                 if (startswith(p, "Parsing config from "))
                         continue;
-                if ((size_t) (end - p) > sl + 1 && strncmp(p, source, sl) == 0 && p[sl] == ':')
+                if ((size_t) (end - p) > sl + 1 && strncmp(p, MEMFD_PATH, sl) == 0 && p[sl] == ':')
                         p += sl + 1;
                 while (p < end && (*p == ' ' || *p == '\t'))
                         p++;
@@ -228,11 +231,8 @@ static char *reason_of(const char *data, const char *source) {
         return out;
 }
 
-#define MEMFD_FD 3
-
 static int dryrun_run(void *userdata, int fd) {
         Item *it = userdata;
-        char source[32];
         int cfg, null;
 
         /* In the child: the text in a memory file at a known descriptor, xl's messages into the
@@ -245,8 +245,7 @@ static int dryrun_run(void *userdata, int fd) {
                 dprintf(fd, "cannot set up xl's run: %m\n");
                 return -EXIT_NO_EXEC;
         }
-        snprintf(source, sizeof source, "/dev/fd/%d", MEMFD_FD);
-        execl(it->xl, "xl", "-N", "create", source, (char *) NULL);
+        execl(it->xl, "xl", "-N", "create", MEMFD_PATH, (char *) NULL);
         dprintf(STDERR_FILENO, "%s: %m\n", it->xl);
         return -EXIT_NO_EXEC;
 }
@@ -256,38 +255,36 @@ static int pump(XlDryRun *x, bool in_loop);
 static void dryrun_done(void *userdata, int error, const char *data, size_t size) {
         Item *it = userdata;
         XlDryRun *x = it->owner;
-        char source[32];
-        char *reason;
+        /* what xl (or the child, when it could not run xl) wrote */
+        _cleanup_free_ char *why = IN_SET(error, -XL_EXIT_FAILURE, -EXIT_NO_EXEC) ? reason_of(data) : NULL;
+        char *reason = NULL;
 
         it->child = NULL;
         x->running--;
-        snprintf(source, sizeof source, "/dev/fd/%d", MEMFD_FD);
         /* xl says no to a configuration with exit status 1 and its reason. Anything else (no
          * answer in time, no xl to run, a crash, a result that could not be read) is no verdict
          * on the settings, and is not kept past the findings that report it. */
         if (error == 0) {
                 log_debug("Guest %s: xl -N create accepts its settings", it->name);
                 record(x, it->hash, VERDICT_OK, NULL);
-        } else if (error == -XL_EXIT_FAILURE && (reason = reason_of(data, source)) && *reason &&
-                   !strstr(reason, XL_NO_CONTEXT)) {
-                log_info("Guest %s: xl -N create refuses its settings: %s", it->name, reason);
-                record(x, it->hash, VERDICT_REFUSED, reason);
+        } else if (error == -XL_EXIT_FAILURE && !isempty(why) && !strstr(why, XL_NO_CONTEXT)) {
+                log_info("Guest %s: xl -N create refuses its settings: %s", it->name, why);
+                record(x, it->hash, VERDICT_REFUSED, TAKE_PTR(why));
         } else {
-                if (error == -XL_EXIT_FAILURE)
-                        free(reason); /* with an empty reason, or xl could not open the hypervisor */
+                int k;
+
                 if (error == -ETIMEDOUT)
-                        reason = asprintf(&reason, "xl -N create did not answer within %llu s",
-                                          (unsigned long long) (x->timeout_usec / 1000000ULL)) < 0 ? NULL : reason;
-                else if (error == -XL_EXIT_FAILURE || error == -EXIT_NO_EXEC) {
-                        char *why = reason_of(data, source);
-                        reason = asprintf(&reason, "%s: %s", error == -EXIT_NO_EXEC ? "cannot run xl" : "xl failed",
-                                          why && *why ? why : "no message") < 0 ? NULL : reason;
-                        free(why);
-                } else /* a status xl does not use for a verdict, or killed (xen-child.c: -EIO) */
-                        reason = asprintf(&reason, "xl -N create ended without a verdict (%s %d)",
-                                          error == -EIO ? "killed, or exit status" : "exit status", -error) < 0
-                                         ? NULL
-                                         : reason;
+                        k = asprintf(&reason, "xl -N create did not answer within %llu s",
+                                     (unsigned long long) (x->timeout_usec / 1000000ULL));
+                else if (IN_SET(error, -XL_EXIT_FAILURE, -EXIT_NO_EXEC))
+                        /* an empty reason, or xl could not open the hypervisor */
+                        k = asprintf(&reason, "%s: %s", error == -EXIT_NO_EXEC ? "cannot run xl" : "xl failed",
+                                     isempty(why) ? "no message" : why);
+                else /* a status xl does not use for a verdict, or killed (xen-child.c: -EIO) */
+                        k = asprintf(&reason, "xl -N create ended without a verdict (%s %d)",
+                                     error == -EIO ? "killed, or exit status" : "exit status", -error);
+                if (k < 0)
+                        reason = NULL;
                 log_warning("Guest %s: its settings are not checked: %s", it->name, strna(reason));
                 record(x, it->hash, VERDICT_NOT_CHECKED, reason);
         }
@@ -354,6 +351,16 @@ static const Guest *guest_of_path(const Config *c, const char *path) {
         return g && g->has_settings ? g : NULL;
 }
 
+/* The rendered xl.cfg in files at path, a changed file, when it is a guest's with settings
+ * (*ret_guest); else NULL. */
+static const RenderedFile *guest_file(const Config *c, const FileSet *files, const char *path,
+                                      const Guest **ret_guest) {
+        const Guest *g = guest_of_path(c, path);
+
+        *ret_guest = g;
+        return g ? fileset_find(files, path) : NULL;
+}
+
 /* The setting xl's message names: the first key of the guest's settings that it holds as a
  * word. */
 static const XlSetting *setting_named(const Guest *g, const char *reason) {
@@ -379,8 +386,8 @@ size_t xl_dryrun_findings(XlDryRun *x, const char *xl, const Config *c, const Fi
                 return 0;
         x->round++;
         STRV_FOREACH(p, changed) {
-                const Guest *g = guest_of_path(c, *p);
-                const RenderedFile *f = g ? fileset_find(files, *p) : NULL;
+                const Guest *g;
+                const RenderedFile *f = guest_file(c, files, *p, &g);
                 const XlSetting *s;
                 char section[GUEST_NAME_MAX + 32];
                 Known *k;
@@ -437,8 +444,8 @@ int xl_dryrun_start(XlDryRun *x, const char *xl, const Config *c, const FileSet 
         if (capped && x->n_capped >= DRYRUN_WAITERS_MAX)
                 return -EBUSY;
         STRV_FOREACH(p, changed) {
-                const Guest *g = guest_of_path(c, *p);
-                const RenderedFile *f = g ? fileset_find(files, *p) : NULL;
+                const Guest *g;
+                const RenderedFile *f = guest_file(c, files, *p, &g);
                 Item *it, **q;
                 uint64_t h;
 

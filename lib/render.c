@@ -81,20 +81,29 @@ static int buf_open(Render *rd, Buf *b, const Config *c) {
         return 0;
 }
 
-/* Adds what was written since buf_open() to the set. */
-static int buf_commit(Buf *b, Render *rd, const char *path, mode_t mode) {
-        char *content;
+/* A copy of what was written since buf_open(), NUL-terminated; caller frees. */
+static int buf_take(Buf *b, Render *rd, char **ret, size_t *ret_size) {
         size_t n;
 
         if (fflush(rd->f) != 0 || ferror(rd->f) || rd->size < b->start)
                 return -ENOMEM;
         n = rd->size - b->start;
-        content = malloc(n + 1);
-        if (!content)
+        *ret = malloc(n + 1);
+        if (!*ret)
                 return -ENOMEM;
-        memcpy(content, rd->data + b->start, n);
-        content[n] = 0;
-        return fileset_add(rd->files, path, content, n, mode);
+        memcpy(*ret, rd->data + b->start, n);
+        (*ret)[n] = 0;
+        *ret_size = n;
+        return 0;
+}
+
+/* Adds what was written since buf_open() to the set. */
+static int buf_commit(Buf *b, Render *rd, const char *path, mode_t mode) {
+        char *content;
+        size_t n;
+        int r = buf_take(b, rd, &content, &n);
+
+        return r < 0 ? r : fileset_add(rd->files, path, content, n, mode);
 }
 
 int render_boot_params(const Config *c, char ***ret) {
@@ -303,17 +312,16 @@ static int render_modules(const Config *c, Render *s) {
 /* Each declared guest's xl.cfg, and xl.conf. */
 static int render_guests(const Config *c, Render *s) {
         _cleanup_free_ char *text = NULL;
+        size_t n;
         Buf b;
         int r;
 
         r = buf_open(s, &b, c);
         if (r < 0)
                 return r;
-        if (fflush(s->f) != 0 || ferror(s->f))
-                return -ENOMEM;
-        text = strndup(s->data + b.start, s->size - b.start);
-        if (!text)
-                return -ENOMEM;
+        r = buf_take(&b, s, &text, &n); /* the header alone: each guest's file begins with it */
+        if (r < 0)
+                return r;
         return guests_render(&c->guests, &c->xl, text, s->files);
 }
 
@@ -332,18 +340,16 @@ int render_config(const Config *c, FileSet *ret) {
         if (config_store_is_ocaml(c)) {
                 r = render_oxenstored_conf(c, &s);
                 if (r < 0)
-                        goto fail;
+                        goto finish;
         }
         if ((r = render_xencommons(c, &s)) < 0 || (r = render_xendomains(c, &s)) < 0 ||
             (r = render_bootspec(c, params, &s)) < 0 || (r = render_grub(c, params, &s)) < 0 ||
             (r = render_boot_entries_env(c, params, &s)) < 0 ||
             (r = render_modules(c, &s)) < 0 || (r = render_guests(c, &s)) < 0)
-                goto fail;
-        fclose(s.f);
-        free(s.data);
+                goto finish;
         *ret = files;
-        return 0;
-fail:
+        files = (FileSet) {};
+finish:
         fclose(s.f);
         free(s.data);
         fileset_done(&files);

@@ -1470,31 +1470,34 @@ scenario_end
 # the file's line of the setting it names and nothing written; a verdict is kept by the text,
 # so repeated calls run xl no more; an xl that does not answer leaves the settings unchecked
 # and the reload goes on.
+fake_xl() { # DIR: writes DIR/xl, a fake xl, and an empty DIR/xl.log of its runs
+	cat >"$1/xl" <<-'EOF'
+		#!/bin/bash
+		# fake xl: "-N create FILE" only; logs each run with the guest's name
+		[ "$1 $2" = "-N create" ] || { echo "fake xl: unexpected arguments: $*" >&2; exit 2; }
+		text=$(cat "$3")
+		echo "XL $(sed -n 's/^name = "\(.*\)"$/\1/p' <<<"$text")" >>"${0%/*}/xl.log"
+		echo "Parsing config from $3" >&2
+		case $text in
+		*sleepy*) sleep 30 ;;
+		*crashy*) kill -SEGV $$ ;;
+		*slowbad*)
+			sleep "$(cat "${0%/*}/xl.sleep")"
+			echo "$3: slow and bad" >&2
+			exit 1
+			;;
+		*bridge=nope*)
+			echo "$3: config parsing error in vif specification: unknown bridge \`nope'" >&2
+			exit 1
+			;;
+		esac
+		exit 0
+	EOF
+	chmod +x "$1/xl"
+	: >"$1/xl.log"
+}
 scenario guests-xl-check --xen-control "$BUS_DIR/guests-xl-check/hv"
-cat >"$S/xl" <<-'EOF'
-	#!/bin/bash
-	# fake xl: "-N create FILE" only; logs each run with the guest's name
-	[ "$1 $2" = "-N create" ] || { echo "fake xl: unexpected arguments: $*" >&2; exit 2; }
-	text=$(cat "$3")
-	echo "XL $(sed -n 's/^name = "\(.*\)"$/\1/p' <<<"$text")" >>"${0%/*}/xl.log"
-	echo "Parsing config from $3" >&2
-	case $text in
-	*sleepy*) sleep 30 ;;
-	*crashy*) kill -SEGV $$ ;;
-	*slowbad*)
-		sleep "$(cat "${0%/*}/xl.sleep")"
-		echo "$3: slow and bad" >&2
-		exit 1
-		;;
-	*bridge=nope*)
-		echo "$3: config parsing error in vif specification: unknown bridge \`nope'" >&2
-		exit 1
-		;;
-	esac
-	exit 0
-EOF
-chmod +x "$S/xl"
-: >"$S/xl.log"
+fake_xl "$S"
 guest_section a | guest_conf
 XEN_DOM0D_XL="$S/xl" XEN_DOM0D_XL_TIMEOUT_MSEC=1000 XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
 wait_until 10 status_has "1 of 1 guests up"
@@ -1554,7 +1557,7 @@ scenario_end
 # a flood of Diffs cannot let a Reload through unchecked. xl takes a while here (within its
 # deadline), for the Diffs to pile up.
 scenario guests-xl-flood --xen-control "$BUS_DIR/guests-xl-flood/hv"
-cp "$BUS_DIR/guests-xl-check/xl" "$S/xl"
+fake_xl "$S"
 echo $((2 + slow)) >"$S/xl.sleep"
 guest_section a | guest_conf
 XEN_DOM0D_XL="$S/xl" XEN_DOM0D_XL_TIMEOUT_MSEC=$((10000 * slow)) XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
