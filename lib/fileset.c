@@ -595,31 +595,87 @@ char *write_result_error(const WriteResult *w, int error) {
         return s;
 }
 
+/* Orders paths by their directory, then by their name: a directory's files side by side. */
+static int cmp_dir_then_name(const void *a, const void *b) {
+        const char *x = *(const char *const *) a, *y = *(const char *const *) b;
+        size_t dx = (size_t) (strrchr(x, '/') - x), dy = (size_t) (strrchr(y, '/') - y);
+        int c = memcmp(x, y, dx < dy ? dx : dy);
+
+        if (c != 0)
+                return c;
+        if (dx != dy)
+                return dx < dy ? -1 : 1;
+        return strcmp(x + dx + 1, y + dy + 1);
+}
+
+static int cmp_name(const void *key, const void *p) {
+        const char *path = *(const char *const *) p;
+
+        return strcmp(key, strrchr(path, '/') + 1);
+}
+
+/* Whether entry is a temporary file of one of names (sorted): mkostemp's ".#NAME.XXXXXX", or
+ * ".#NAME.old", the link to an old file. */
+static bool is_stale(const char *entry, const char **names, size_t n) {
+        size_t len = strlen(entry);
+        char name[NAME_MAX + 1];
+
+        if (!startswith(entry, ".#") || len < 2 + 1 + 1 + 3 || len > NAME_MAX)
+                return false;
+        /* the name, then "." and three letters (old) or mkostemp's six */
+        for (size_t suffix = 1 + 3; suffix <= 1 + 6; suffix += 3) {
+                size_t k;
+
+                if (len < 2 + 1 + suffix)
+                        continue;
+                k = len - 2 - suffix;
+                if (entry[2 + k] != '.' || (suffix == 1 + 3 && !streq(entry + 2 + k + 1, OLD_SUFFIX)))
+                        continue;
+                memcpy(name, entry + 2, k);
+                name[k] = 0;
+                if (bsearch(name, names, n, sizeof(char *), cmp_name))
+                        return true;
+        }
+        return false;
+}
+
+/* Each directory is read once, whatever number of files it holds: a read per file made a
+ * reload of a thousand guests' files quadratic. */
 int fileset_clean_stale(const FileSet *s, const char *root) {
+        _cleanup_free_ const char **paths = NULL;
         int n = 0;
 
+        if (s->n == 0)
+                return 0;
+        paths = calloc(s->n, sizeof(char *));
+        if (!paths)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n; i++) {
-                _cleanup_free_ char *full = path_join(root, s->files[i].path), *prefix = NULL;
-                char *slash;
+                if (s->files[i].path[0] != '/')
+                        return -EINVAL;
+                paths[i] = s->files[i].path;
+        }
+        qsort(paths, s->n, sizeof(char *), cmp_dir_then_name);
+
+        for (size_t i = 0, j; i < s->n; i = j) {
+                size_t dlen = (size_t) (strrchr(paths[i], '/') - paths[i]);
+                _cleanup_free_ char *full = path_join(root, paths[i]);
                 DIR *d;
                 struct dirent *de;
 
-                if (!full || !(slash = strrchr(full, '/')))
+                for (j = i + 1; j < s->n && (size_t) (strrchr(paths[j], '/') - paths[j]) == dlen &&
+                                memcmp(paths[i], paths[j], dlen) == 0;
+                     j++)
+                        ;
+                if (!full)
                         return -ENOMEM;
-                if (asprintf(&prefix, ".#%s.", slash + 1) < 0)
-                        return -ENOMEM;
-                *slash = 0;
+                *strrchr(full, '/') = 0;
                 d = opendir(*full ? full : "/");
                 if (!d)
                         continue;
-                while ((de = readdir(d))) {
-                        const char *rest = startswith(de->d_name, prefix);
-
-                        /* mkostemp's six characters after our prefix, or the link to an old file */
-                        if (rest && (strlen(rest) == 6 || streq(rest, OLD_SUFFIX)) &&
-                            unlinkat(dirfd(d), de->d_name, 0) == 0)
+                while ((de = readdir(d)))
+                        if (is_stale(de->d_name, paths + i, j - i) && unlinkat(dirfd(d), de->d_name, 0) == 0)
                                 n++;
-                }
                 closedir(d);
         }
         return n;

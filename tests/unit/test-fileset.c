@@ -560,6 +560,48 @@ START_TEST(test_immutable_target_changes_nothing) {
 }
 END_TEST
 
+/* Only a temporary file of a file of the set, in that file's own directory, is stale. */
+START_TEST(test_clean_stale_matches) {
+        _cleanup_free_ char *root = test_mkdtemp();
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+        static const char *const removed[] = { "/x/.#a.AbC123", "/x/.#b.cfg.old", "/x/.#b.cfg.Q.w-9z", "/y/.#c.old" };
+        static const char *const kept[] = {
+                "/x/.#c.AbC123",   /* c is in /y, not in /x */
+                "/x/.#a.AbC1234",  /* seven characters */
+                "/x/.#a.AbC12",    /* five */
+                "/x/.#aXAbC123",   /* no dot after the name */
+                "/x/.#zz.AbC123",  /* not of the set */
+                "/x/.#b.cfg.ol",   /* neither form */
+                "/x/#a.AbC123",    /* not ours */
+                "/x/.#.old",       /* no name */
+                "/y/.#c.older",
+        };
+
+        add(&s, "/x/a", "a\n", 0644);
+        add(&s, "/x/b.cfg", "b\n", 0644);
+        add(&s, "/x/sub/a", "a\n", 0644);
+        add(&s, "/y/c", "c\n", 0644);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        for (size_t i = 0; i < ELEMENTSOF(removed); i++)
+                put(root, removed[i], "stale\n");
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++)
+                put(root, kept[i], "kept\n");
+        ck_assert_int_eq(fileset_clean_stale(&s, root), (int) ELEMENTSOF(removed));
+        for (size_t i = 0; i < ELEMENTSOF(removed); i++) {
+                _cleanup_free_ char *full = at(root, removed[i]);
+                ck_assert_msg(access(full, F_OK) < 0, "%s is left", removed[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(kept); i++) {
+                _cleanup_free_ char *full = at(root, kept[i]);
+                ck_assert_msg(access(full, F_OK) == 0, "%s is removed", kept[i]);
+        }
+        /* nothing stale is left: a second pass finds nothing */
+        ck_assert_int_eq(fileset_clean_stale(&s, root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("fileset");
         TCase *tc = tcase_create("write");
@@ -573,6 +615,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_failure_changes_nothing);
         tcase_add_test(tc, test_differs);
         tcase_add_test(tc, test_crash_between_renames);
+        tcase_add_test(tc, test_clean_stale_matches);
         tcase_add_test(tc, test_rename_failure_rolls_back);
         tcase_add_test(tc, test_rollback_failure_names_changed);
         tcase_add_test(tc, test_immutable_target_changes_nothing);
