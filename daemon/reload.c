@@ -28,15 +28,16 @@
 #define ERROR_BUSY BUS_ERROR_BUSY
 #define ERROR_WRITE SD_BUS_ERROR_IO_ERROR
 
-static int write_files(const FileSet *s, char ***ret_changed, char **ret_error) {
+/* Writes those of all that differ from the disk; changed, when given, holds them already. */
+static int write_files(const FileSet *all, const FileSet *changed, char ***ret_changed, char **ret_error) {
         _cleanup_(write_result_done) WriteResult w = {};
         int r;
 
         /* An interrupted write (a crash between its steps) leaves temporary files behind. */
-        r = fileset_clean_stale(s, manager_root());
+        r = fileset_clean_stale(all, manager_root());
         if (r > 0)
                 log_notice("Removed %d temporary file%s of an interrupted write", r, r == 1 ? "" : "s");
-        r = fileset_write(s, manager_root(), &w);
+        r = fileset_write(changed ?: all, manager_root(), &w);
         STRV_FOREACH_PAIR(f, b, w.backups)
                 log_notice("Kept %s, not written by xen-dom0d, as %s", *f, *b);
         if (r < 0) {
@@ -56,13 +57,14 @@ int manager_render(Manager *m, const Config *c, char ***ret_changed, char **ret_
         r = render_config(c, &s);
         if (r < 0)
                 return r;
-        return write_files(&s, ret_changed, ret_error);
+        return write_files(&s, NULL, ret_changed, ret_error);
 }
 
 void reload_prepared_done(ReloadPrepared *p) {
         config_free(p->config);
         fileset_done(&p->files);
         strv_free(p->changed_files);
+        free(p->changed.files); /* shallow: files owns what they point to */
         reload_plan_done(&p->plan);
         option_reasons_done(&p->pending);
         if (p->guests) {
@@ -116,12 +118,16 @@ int reload_prepare(Manager *m, ReloadPrepared *ret, Diagnostics *d) {
                 if (r < 0)
                         return r;
                 p.changed_files = calloc(1, sizeof(char *));
-                if (!p.changed_files)
+                p.changed.files = calloc(p.files.n ?: 1, sizeof(RenderedFile));
+                if (!p.changed_files || !p.changed.files)
                         return -ENOMEM;
+                /* An unreadable file counts as changed: the write says what is wrong with it. */
                 for (size_t i = 0; i < p.files.n; i++)
-                        if (rendered_file_differs(&p.files.files[i], manager_root()) != 0 &&
-                            strv_extend(&p.changed_files, p.files.files[i].path) < 0)
-                                return -ENOMEM;
+                        if (rendered_file_differs(&p.files.files[i], manager_root()) != 0) {
+                                if (strv_extend(&p.changed_files, p.files.files[i].path) < 0)
+                                        return -ENOMEM;
+                                p.changed.files[p.changed.n++] = p.files.files[i];
+                        }
                 p.xl = xl_dryrun_command(p.config);
                 if (p.xl && manager_xl_dryrun(m))
                         p.unchecked = xl_dryrun_findings(m->xl_dryrun, p.xl, p.config, &p.files, p.changed_files,
@@ -319,7 +325,9 @@ static void reload_run(Manager *m) {
         manager_crash_point("validated");
 
         if (config_bool(p.config, OPT_ENABLE)) {
-                r = write_files(&p.files, &m->reload_files, &error);
+                /* Compared with the disk just now, in this same call: only the changed are
+                 * written, and not compared once more. */
+                r = write_files(&p.files, &p.changed, &m->reload_files, &error);
                 if (r < 0) {
                         /* The old configuration stays live: the write put the old files back, or
                          * the message names those it could not. */

@@ -11,6 +11,8 @@ typedef struct ReloadPrepared {
         Config *config;          /* the new configuration, validated */
         FileSet files;           /* what it renders; nothing while xen.enable is false */
         char **changed_files;    /* of those, the files that differ from what is on disk */
+        FileSet changed;         /* the same files (shallow copies of those in files): what a
+                                  * reload writes, compared with the disk once */
         ReloadPlan plan;
         uint32_t restart;        /* the components the reload restarts: the plan's, where the stack's
                                   * state lets them (running, bring-up settled, needs up) */
