@@ -143,7 +143,7 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
         return MANAGER_DEGRADED;
 }
 
-void manager_update_state(Manager *m) {
+void manager_update_state_notify(Manager *m, const char *fields) {
         _cleanup_free_ char *status = NULL;
         ManagerState s = compute_state(m, &status);
         bool state_changed = s != m->state, status_changed = status && !streq_ptr(status, m->status_text);
@@ -152,8 +152,14 @@ void manager_update_state(Manager *m) {
         if (status_changed) {
                 free(m->status_text);
                 m->status_text = TAKE_PTR(status);
-                manager_notify(m, "STATUS=%s", m->status_text);
         }
+        /* One datagram: systemd handles each on its own, and tells the bus of each change. */
+        if (fields && status_changed)
+                manager_notify(m, "%s\nSTATUS=%s", fields, m->status_text);
+        else if (fields)
+                (void) sd_notify(false, fields);
+        else if (status_changed)
+                manager_notify(m, "STATUS=%s", m->status_text);
         if (!m->ready_sent && (m->settled || s == MANAGER_DISABLED)) {
                 m->ready_sent = true;
                 (void) sd_notify(false, "READY=1");
@@ -167,4 +173,8 @@ void manager_update_state(Manager *m) {
         else if (state_changed || status_changed)
                 bus_manager_emit_changed(m, state_changed ? "State" : "StatusText", NULL);
         bus_component_emit_changes(m);
+}
+
+void manager_update_state(Manager *m) {
+        manager_update_state_notify(m, NULL);
 }

@@ -53,6 +53,7 @@ struct Manager {
         /* what the metrics count (stats.c) */
         uint64_t reloads[_RELOAD_RESULT_MAX];
         bool reload_restart_failed;  /* a restart of this reload did not complete */
+        bool reload_unchanged;       /* this reload found no setting changed */
         uint64_t store_probes, store_probe_usec, store_probe_failures;
         uint64_t store_last_answer;  /* CLOCK_REALTIME */
         sd_event_source *metrics_timer;
@@ -134,6 +135,8 @@ unsigned manager_components_up(Manager *m);
 
 /* Recomputes State and StatusText and tells systemd and the bus when they changed. */
 void manager_update_state(Manager *m);
+/* The same, with the notification FIELDS ("READY=1") sent along with the new status. */
+void manager_update_state_notify(Manager *m, const char *fields);
 void manager_notify(Manager *m, const char *fmt, ...) _printf_(2, 3);
 /* Gives the pages a burst of work freed back to the kernel (malloc_trim()): rendering a
  * thousand guests' files, or starting them, peaks at megabytes that malloc would otherwise keep

@@ -203,19 +203,18 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         if (!error) {
                 _cleanup_free_ char *files = strv_join(m->reload_files ?: (char *[]) { NULL }, " "),
                                     *restarted = strv_join(m->reload_restarted ?: (char *[]) { NULL }, " ");
-                log_event(LOG_INFO, MESSAGE_RELOAD_APPLIED, NULL,
-                          "Reload applied: %zu file%s written%s%s, %s restarted%s", strv_length(m->reload_files),
+                log_event(LOG_INFO, MESSAGE_RELOAD_APPLIED, NULL, "Reload applied: %s%zu file%s written%s%s, %s restarted%s",
+                          m->reload_unchanged ? "no setting changed, " : "", strv_length(m->reload_files),
                           strv_length(m->reload_files) == 1 ? "" : "s", isempty(files) ? "" : ": ", strempty(files),
                           isempty(restarted) ? "nothing" : restarted,
                           m->pending_reboot.n > 0 ? "; a reboot is pending" : "");
         }
         m->reload_files = strv_free(m->reload_files);
         m->reload_restarted = strv_free(m->reload_restarted);
+        m->reload_unchanged = false;
         manager_trim_memory("a reload");
         /* Before the bring-up settled, READY=1 would end systemd's wait for it too early. */
-        if (m->ready_sent)
-                (void) sd_notify(false, "READY=1");
-        manager_update_state(m);
+        manager_update_state_notify(m, m->ready_sent ? "READY=1" : NULL);
         if (m->reload_queued && !m->reload_defer) {
                 m->reload_queued = false;
                 if (sd_event_add_defer(m->event, &m->reload_defer, on_queued_reload, m) < 0)
@@ -261,12 +260,14 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
         m->reloading = true;
         m->reload_message = sd_bus_message_ref(message);
-        if (m->ready_sent)
-                manager_notify(m, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64 "\nSTATUS=reloading %s",
-                               now_usec(CLOCK_MONOTONIC), m->config_path);
-        else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
-                manager_notify(m, "STATUS=reloading %s", m->config_path);
-        manager_update_state(m);
+        if (m->ready_sent) {
+                char fields[64];
+
+                (void) snprintf(fields, sizeof fields, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+                                now_usec(CLOCK_MONOTONIC));
+                manager_update_state_notify(m, fields);
+        } else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
+                manager_update_state(m);
         m->reload_check_round = 0;
         reload_run(m);
         return 0;
@@ -380,8 +381,8 @@ static void reload_continue(Manager *m) {
                 boot_entries_files_changed(m, m->reload_files);
         for (size_t i = 0; i < plan.notes.n; i++)
                 log_info("Reload: %s: %s", plan.notes.items[i].option, plan.notes.items[i].text);
-        if (strv_length(plan.changed) == 0)
-                log_info("Reload: no setting changed");
+        /* said by the line that ends the reload */
+        m->reload_unchanged = strv_length(plan.changed) == 0;
 
         if (config_bool(m->config, OPT_ENABLE) && m->bringup_start == 0) {
                 /* Enabled by this reload: bring the stack up now. */
