@@ -10,7 +10,9 @@
 #   guests=N order=none|chain run=R cpu_ms=.. (stack alone: ..) guests_cpu_ms=.. per_guest_us=..
 #   user_ms=.. system_ms=.. rss_anon_kib=.. (stack alone: ..) per_guest_bytes=..
 # With BENCH_METRICS=1, the size of the OpenMetrics text (GetMetrics) once they are up joins
-# the line (metrics_bytes=), on stderr.
+# the line (metrics_bytes=), on stderr. With BENCH_RELOADS=R, R no-op reloads follow once they
+# are up (xen-dom0ctl reload, one after another), and the daemon's CPU time per reload goes to
+# stderr (reload_cpu_us=): each compares the guests' rendered files with the disk.
 # Usage: bench/guests-start.sh [RUNS [N...]]   (default: 3 runs of 1000 guests)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +21,7 @@ runs=${1:-3}
 shift || true
 sizes=("$@")
 ((${#sizes[@]} > 0)) || sizes=(1000)
-make -C "$TOP_BUILDDIR" daemon/xen-dom0d tests/unit/fake-systemd >/dev/null
+make -C "$TOP_BUILDDIR" daemon/xen-dom0d daemon/xen-dom0ctl tests/unit/fake-systemd >/dev/null
 # The guests' files go under /run on a host, a tmpfs: so does the root here, unless TMPDIR says
 # otherwise (on a disk, fsync() would make most of the figure).
 if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
@@ -72,9 +74,19 @@ run() {
 			org.xenproject.Dom0.Manager GetMetrics s openmetrics | python3 -c 'import json, sys
 print(len(json.load(sys.stdin)["data"][0].encode()))')" >&2
 	fi
-	# schedstat's run time, then user and system ticks, then RssAnon (KiB)
-	echo "$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" |
+	# schedstat's run time, then user and system ticks, then RssAnon (KiB): read before any reload
+	local figures
+	figures="$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat") $(sed -E 's/^.*\) //' "/proc/$daemon_pid/stat" |
 		awk '{ print $12, $13 }') $(awk '$1 == "RssAnon:" { print $2 }' "/proc/$daemon_pid/status")"
+	if [[ -n ${BENCH_RELOADS:-} ]] && ((n > 0)); then
+		local s0 s1
+		"$TOP_BUILDDIR/daemon/xen-dom0ctl" --quiet reload
+		s0=$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat")
+		for _ in $(seq "$BENCH_RELOADS"); do "$TOP_BUILDDIR/daemon/xen-dom0ctl" --quiet reload; done
+		s1=$(awk '{ print $1 }' "/proc/$daemon_pid/schedstat")
+		echo "guests=$n order=$order reloads=$BENCH_RELOADS reload_cpu_us=$(((s1 - s0) / 1000 / BENCH_RELOADS))" >&2
+	fi
+	echo "$figures"
 	stop_all
 }
 
