@@ -101,7 +101,7 @@ static ManagerState compute_state(Manager *m, char **ret_status) {
                 *ret_status = strdup("disabled by xen.enable = false: nothing rendered, nothing started");
                 return MANAGER_DISABLED;
         }
-        if (m->reloading) {
+        if (m->reloading && m->reload_visible) {
                 *ret_status = strdup("reloading the configuration");
                 return MANAGER_RELOADING;
         }

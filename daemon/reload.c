@@ -213,8 +213,10 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         m->reload_restarted = strv_free(m->reload_restarted);
         m->reload_unchanged = false;
         manager_trim_memory("a reload");
-        /* Before the bring-up settled, READY=1 would end systemd's wait for it too early. */
-        manager_update_state_notify(m, m->ready_sent ? "READY=1" : NULL);
+        /* READY=1 ends the RELOADING=1 systemd got. Before the bring-up settled, it would end
+         * systemd's wait for the bring-up too early. */
+        manager_update_state_notify(m, m->reload_announced && m->ready_sent ? "READY=1" : NULL);
+        m->reload_visible = m->reload_announced = false;
         if (m->reload_queued && !m->reload_defer) {
                 m->reload_queued = false;
                 if (sd_event_add_defer(m->event, &m->reload_defer, on_queued_reload, m) < 0)
@@ -260,16 +262,25 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
         m->reloading = true;
         m->reload_message = sd_bus_message_ref(message);
-        if (m->ready_sent) {
-                char fields[64];
-
-                (void) snprintf(fields, sizeof fields, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
-                                now_usec(CLOCK_MONOTONIC));
-                manager_update_state_notify(m, fields);
-        } else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
-                manager_update_state(m);
+        m->reload_started = now_usec(CLOCK_MONOTONIC);
+        m->reload_visible = m->reload_announced = false;
         m->reload_check_round = 0;
         reload_run(m);
+        /* Most reloads end within this call, and nobody could see them in progress: systemd and
+         * the bus hear of a reload only when it waits for something (xl's checks, the store,
+         * restarts), each of which tells systemd and the bus of its own change otherwise. */
+        if (m->reloading) {
+                m->reload_visible = true;
+                if (m->ready_sent) {
+                        char fields[64];
+
+                        (void) snprintf(fields, sizeof fields, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+                                        m->reload_started);
+                        m->reload_announced = true;
+                        manager_update_state_notify(m, fields);
+                } else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */
+                        manager_update_state(m);
+        }
         return 0;
 }
 

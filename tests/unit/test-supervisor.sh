@@ -820,9 +820,15 @@ expect "reload: State is running" "$(mprop State)" running
 ctl log reload-again
 wait_until 5 has "CTL log reload-again"
 t_reload=$(at "CTL log reload-again")
+n_reloading=$(count "NOTIFY RELOADING=1") n_ready=$(count "NOTIFY READY=1") n_status=$(count "NOTIFY STATUS=")
 B call org.xenproject.Dom0 $P $I Reload >/dev/null 2>&1
 pause 0.3
 expect "reload: an unchanged file restarts nothing" "$(calls_after "$t_reload" | wc -l)" 0
+# It ends within the call: nothing waits, so systemd hears of nothing (a reload that waits
+# for restarts, above, sends RELOADING=1 and READY=1).
+expect "reload: an unchanged file, no RELOADING=1, READY=1 or new status for systemd" \
+	"$(count "NOTIFY RELOADING=1") $(count "NOTIFY READY=1") $(count "NOTIFY STATUS=")" \
+	"$n_reloading $n_ready $n_status"
 "$XCTL" diff --files >"$S/files.txt" 2>&1
 check "reload: after the reload, diff --files has no file to show (the reboot still pends)" \
 	eval '! grep -q -e "^--- a/" -e "Files to write" "$S/files.txt" && grep -q "Pending reboot" "$S/files.txt"'
