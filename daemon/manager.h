@@ -80,7 +80,6 @@ struct Manager {
         uint32_t reload_skipped;    /* and those a down dependency keeps from it */
         sd_event_source *reload_defer;
         unsigned reload_check_round; /* xl's checks of guests' settings this reload waited for */
-        uint64_t reload_started;     /* CLOCK_MONOTONIC µs */
         bool reload_visible;         /* the reload waits for something: State says reloading */
         bool reload_announced;       /* and systemd got RELOADING=1 */
         struct XlDryRun *xl_dryrun;  /* those checks, and the verdicts kept (xl-dryrun.c) */

@@ -213,9 +213,9 @@ static void reload_finish(Manager *m, int error, const char *error_name, const c
         m->reload_restarted = strv_free(m->reload_restarted);
         m->reload_unchanged = false;
         manager_trim_memory("a reload");
-        /* READY=1 ends the RELOADING=1 systemd got. Before the bring-up settled, it would end
-         * systemd's wait for the bring-up too early. */
-        manager_update_state_notify(m, m->reload_announced && m->ready_sent ? "READY=1" : NULL);
+        /* READY=1 ends the RELOADING=1 systemd got, which was sent only after the bring-up's
+         * READY=1: before, it would end systemd's wait for the bring-up too early. */
+        manager_update_state_notify(m, m->reload_announced ? "READY=1" : NULL);
         m->reload_visible = m->reload_announced = false;
         if (m->reload_queued && !m->reload_defer) {
                 m->reload_queued = false;
@@ -252,6 +252,8 @@ static void on_reload_checked(void *userdata, bool cancelled) {
 }
 
 int manager_reload(Manager *m, sd_bus_message *message) {
+        uint64_t started;
+
         if (m->reloading) {
                 if (message)
                         return sd_bus_reply_method_errorf(message, ERROR_BUSY, "A reload is already in progress");
@@ -262,7 +264,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
         }
         m->reloading = true;
         m->reload_message = sd_bus_message_ref(message);
-        m->reload_started = now_usec(CLOCK_MONOTONIC);
+        started = now_usec(CLOCK_MONOTONIC);
         m->reload_visible = m->reload_announced = false;
         m->reload_check_round = 0;
         reload_run(m);
@@ -274,8 +276,7 @@ int manager_reload(Manager *m, sd_bus_message *message) {
                 if (m->ready_sent) {
                         char fields[64];
 
-                        (void) snprintf(fields, sizeof fields, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
-                                        m->reload_started);
+                        (void) snprintf(fields, sizeof fields, "RELOADING=1\nMONOTONIC_USEC=%" PRIu64, started);
                         m->reload_announced = true;
                         manager_update_state_notify(m, fields);
                 } else /* systemd ignores RELOADING=1 while it waits for the bring-up's READY=1 */

@@ -595,17 +595,12 @@ char *write_result_error(const WriteResult *w, int error) {
         return s;
 }
 
-/* Orders paths by their directory, then by their name: a directory's files side by side. */
+/* Orders paths by their directory (cmp_dir()), then by their name. */
 static int cmp_dir_then_name(const void *a, const void *b) {
         const char *x = *(const char *const *) a, *y = *(const char *const *) b;
-        size_t dx = (size_t) (strrchr(x, '/') - x), dy = (size_t) (strrchr(y, '/') - y);
-        int c = memcmp(x, y, dx < dy ? dx : dy);
+        int c = cmp_dir(a, b);
 
-        if (c != 0)
-                return c;
-        if (dx != dy)
-                return dx < dy ? -1 : 1;
-        return strcmp(x + dx + 1, y + dy + 1);
+        return c != 0 ? c : strcmp(strrchr(x, '/') + 1, strrchr(y, '/') + 1);
 }
 
 static int cmp_name(const void *key, const void *p) {
@@ -620,7 +615,7 @@ static bool is_stale(const char *entry, const char **names, size_t n) {
         size_t len = strlen(entry);
         char name[NAME_MAX + 1];
 
-        if (!startswith(entry, ".#") || len < 2 + 1 + 1 + 3 || len > NAME_MAX)
+        if (!startswith(entry, ".#") || len > NAME_MAX)
                 return false;
         /* the name, then "." and three letters (old) or mkostemp's six */
         for (size_t suffix = 1 + 3; suffix <= 1 + 6; suffix += 3) {
@@ -658,14 +653,11 @@ int fileset_clean_stale(const FileSet *s, const char *root) {
         qsort(paths, s->n, sizeof(char *), cmp_dir_then_name);
 
         for (size_t i = 0, j; i < s->n; i = j) {
-                size_t dlen = (size_t) (strrchr(paths[i], '/') - paths[i]);
                 _cleanup_free_ char *full = path_join(root, paths[i]);
                 DIR *d;
                 struct dirent *de;
 
-                for (j = i + 1; j < s->n && (size_t) (strrchr(paths[j], '/') - paths[j]) == dlen &&
-                                memcmp(paths[i], paths[j], dlen) == 0;
-                     j++)
+                for (j = i + 1; j < s->n && cmp_dir(&paths[i], &paths[j]) == 0; j++)
                         ;
                 if (!full)
                         return -ENOMEM;
