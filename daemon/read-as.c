@@ -15,6 +15,7 @@
 #include "dom0-config.h"
 #include "log.h"
 #include "read-as.h"
+#include "xen-child.h"
 
 typedef struct ReadAs {
         read_as_callback_t cb;
@@ -154,15 +155,20 @@ static void write_all_or_die(int fd, const void *p, size_t n) {
         }
 }
 
-static _Noreturn void child_main(int out, const char *path, uid_t uid, gid_t gid, const gid_t *groups,
-                                 size_t n_groups) {
+static _Noreturn void child_main(pid_t parent, int out, const char *path, uid_t uid, gid_t gid,
+                                 const gid_t *groups, size_t n_groups) {
         int32_t status = 0;
         struct statfs sfs;
         struct stat st;
         int fd;
 
+        /* killed with the daemon: asked for once the caller's credentials are taken (their
+         * change clears it), before the open and the read, which may block (a FUSE file that
+         * never answers) */
         if (setgroups(n_groups, groups) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                 status = errno;
+        else if (child_die_with_parent(parent) < 0)
+                _exit(0);
         else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
                 status = errno;
         else if (fstat(fd, &st) < 0 || fstatfs(fd, &sfs) < 0)
@@ -198,7 +204,7 @@ int read_file_as(sd_event *e, const char *path, uid_t uid, gid_t gid, const gid_
         _cleanup_close_ int rfd = -EBADF;
         ReadAs *ra;
         int pipefd[2], r;
-        pid_t pid;
+        pid_t parent = getpid(), pid;
 
         assert(e && path && cb);
         ra = calloc(1, sizeof(ReadAs));
@@ -219,7 +225,7 @@ int read_file_as(sd_event *e, const char *path, uid_t uid, gid_t gid, const gid_
         if (pid == 0) {
                 close(pipefd[0]);
                 (void) fcntl(pipefd[1], F_SETFL, 0); /* blocking writes in the child */
-                child_main(pipefd[1], path, uid, gid, groups, n_groups);
+                child_main(parent, pipefd[1], path, uid, gid, groups, n_groups);
         }
         close(pipefd[1]);
         rfd = pipefd[0];

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -99,6 +100,13 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
         return 0;
 }
 
+int child_die_with_parent(pid_t parent) {
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+                return -errno;
+        /* it may have ended before the request */
+        return getppid() == parent ? 0 : -ESRCH;
+}
+
 static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
         XenChild *c = userdata;
 
@@ -111,6 +119,7 @@ static int on_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
 int xen_child_start(sd_event *e, const char *what, uint64_t timeout_usec, XenChildRun run, XenChildDone done,
                     void *userdata, XenChild **ret) {
         XenChild *c = calloc(1, sizeof(XenChild));
+        pid_t parent = getpid();
         int r;
 
         if (!c)
@@ -139,6 +148,8 @@ int xen_child_start(sd_event *e, const char *what, uint64_t timeout_usec, XenChi
                 int fd = c->fd;
                 sigset_t none;
 
+                if (child_die_with_parent(parent) < 0)
+                        _exit(ESRCH);
                 /* The child's copy of the record is the parent's business: freed here, it is
                  * not left behind as lost when the child exits. */
                 free(c->what);

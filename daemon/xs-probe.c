@@ -5,6 +5,7 @@
 #include <xenstore.h>
 
 #include "log.h"
+#include "xen-child.h"
 #include "xs-probe.h"
 
 #define ATTEMPT_TIMEOUT_USEC (2 * 1000000ULL)
@@ -82,16 +83,20 @@ static int on_attempt_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 
 static int attempt(Component *c) {
         sd_event *e = c->probe_event;
-        pid_t pid;
+        pid_t parent = getpid(), pid;
         int r;
 
         pid = fork();
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
-                struct xs_handle *h = xs_open(XS_OPEN_SOCKETONLY);
+                struct xs_handle *h;
                 unsigned len;
                 void *v;
+
+                if (child_die_with_parent(parent) < 0)
+                        _exit(1);
+                h = xs_open(XS_OPEN_SOCKETONLY);
 
                 if (!h)
                         _exit(1);

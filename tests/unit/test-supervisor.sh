@@ -130,6 +130,15 @@ cprop() { B --timeout=5 get-property org.xenproject.Dom0 "${CPATH[$1]:-/}" $CI "
 state_is() { [ "$(mprop State)" = "$1" ]; }
 cstate_is() { [ "$(cprop "$1" State)" = "$2" ]; }
 dlog() { grep -qF -- "$1" "$S/daemon.log"; }
+# children_of PID: the processes whose parent it is, a pid a line.
+children_of() {
+	local f pid comm state ppid
+	for f in /proc/[0-9]*/stat; do
+		read -r pid comm state ppid _ <"$f" 2>/dev/null && [ "$ppid" = "$1" ] && echo "$pid"
+	done
+	return 0
+}
+alive() { local p; for p in "$@"; do [ -e "/proc/$p" ] && return 0; done; return 1; }
 
 # contains DESCRIPTION GOT TEXT: GOT holds TEXT.
 contains() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else nok "$1" "wanted '$3' in '$2'"; fi; }
@@ -692,6 +701,20 @@ check "store answers again: logged" dlog "xenstored answers again"
 expect "store answers again: LastError cleared" "$(cprop xenstored LastError)" ""
 expect "store answers again: still nothing started, stopped or restarted" "$(calls_after "$t_up" | wc -l)" 0
 expect "store answers again: the silence logged once" "$(grep -c "xenstored does not answer" "$S/daemon.log")" 1
+# The daemon killed while a probe's child waits on the silent store: the child goes with it, and
+# with the child the copy of the daemon's bus connection it had, so the name is free at once.
+ctl xenstore mute
+wait_until 10 eval '[ -n "$(children_of "$DPID")" ]'
+probes=$(children_of "$DPID")
+check "killed during a silent store: a probe waits in a child" test -n "$probes"
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null
+wait_until 5 eval '! alive $probes'
+check "killed during a silent store: its probe's child is gone with it" eval '! alive $probes'
+expect "killed during a silent store: the bus name has no owner" \
+	"$(B call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus NameHasOwner s org.xenproject.Dom0 2>&1)" \
+	"b false"
+ctl xenstore serve
 scenario_end
 
 # ---- 3e: the store stops answering while a guest comes and a reload changes dom0's memory --------

@@ -2,14 +2,18 @@
 /* The Xen side without a hypervisor: libxl error codes to -errno (the one translation), the
  * Xen command line as the daemon reads it, and the libxl <-> sd-event bridge driven the way
  * libxl drives it (the same fd twice, events 0, timeouts in order, re-registration from inside
- * an occurrence, deregistration). */
+ * an occurrence, deregistration), and a child of a killed daemon ending with it. */
 #include <fcntl.h>
 #include <dirent.h>
 #include <libxl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 
 #include "test-util.h"
+#include "xen-child.h"
 #include "xen-events.h"
 #include "xen-util.h"
 
@@ -339,6 +343,72 @@ START_TEST(test_bridge_bad_fd) {
 }
 END_TEST
 
+/* ---- a child with a deadline dies with its parent ------------------------------------ */
+
+static int child_reports_and_blocks(void *userdata, int fd) {
+        pid_t self = getpid();
+
+        if (write(*(int *) userdata, &self, sizeof self) != sizeof self)
+                return -EIO;
+        for (;;)
+                pause(); /* as a read of a store that never answers */
+}
+
+static void child_done_never(void *userdata, int error, const char *data, size_t size) {
+        ck_abort_msg("the loop never ran: no child may end through it");
+}
+
+/* A daemon (a fork of the test) starts a child that blocks, and is killed with SIGKILL, so
+ * that nothing of it runs again: its child must end too, killed. The test is the orphan's
+ * reaper, so it sees how it ended. */
+START_TEST(test_child_dies_with_parent) {
+        int p[2], status = 0;
+        pid_t daemon, child = 0, got = 0;
+        struct pollfd pfd;
+
+        ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+        daemon = fork();
+        ck_assert_int_ge(daemon, 0);
+        if (daemon == 0) {
+                sd_event *e;
+                XenChild *c;
+                sigset_t chld;
+
+                close(p[0]);
+                /* as the daemon has it: SIGCHLD blocked, for sd-event's child sources */
+                sigemptyset(&chld);
+                sigaddset(&chld, SIGCHLD);
+                if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0 || sd_event_new(&e) < 0 ||
+                    xen_child_start(e, "a blocked call", 3600 * 1000000ULL, child_reports_and_blocks, child_done_never,
+                                    &p[1], &c) < 0)
+                        _exit(1);
+                for (;;)
+                        pause();
+        }
+        close(p[1]);
+        pfd = (struct pollfd) { .fd = p[0], .events = POLLIN };
+        ck_assert_int_eq(poll(&pfd, 1, 10000 * test_slowdown()), 1);
+        ck_assert_int_eq(read(p[0], &child, sizeof child), sizeof child);
+        close(p[0]);
+        ck_assert_int_gt(child, 0);
+        ck_assert_int_eq(kill(daemon, SIGKILL), 0);
+        ck_assert_int_eq(waitpid(daemon, NULL, 0), daemon);
+        for (int i = 0; i < 1000 * (int) test_slowdown() && got == 0; i++) {
+                got = waitpid(child, &status, WNOHANG);
+                if (got == 0)
+                        usleep(10 * 1000);
+        }
+        if (got == 0) { /* left running: ended here, so that the test leaves nothing behind */
+                (void) kill(child, SIGKILL);
+                (void) waitpid(child, NULL, 0);
+        }
+        (void) prctl(PR_SET_CHILD_SUBREAPER, 0);
+        ck_assert_msg(got == child, "the child of the killed daemon still ran 10 s later");
+        ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("xen");
         TCase *tc = tcase_create("xen");
@@ -352,6 +422,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_bridge_reregister_from_occurrence);
         tcase_add_test(tc, test_bridge_free_drops_leftovers);
         tcase_add_test(tc, test_bridge_bad_fd);
+        tcase_add_test(tc, test_child_dies_with_parent);
         suite_add_tcase(s, tc);
         return s;
 }
