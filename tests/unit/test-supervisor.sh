@@ -71,10 +71,11 @@ scenario_end() {
 	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null && wait "$FAKE_PID" 2>/dev/null
 	DPID="" FAKE_PID=""
 	if [ "$fail" -gt "$scenario_fail0" ]; then
-		echo "# the fake's log:"
-		sed 's/^/#   /' "$LOG"
+		# the daemon's first: it says why, the fake's (long) says what was asked
 		echo "# the daemon's log:"
 		sed 's/^/#   /' "$S/daemon.log"
+		echo "# the fake's log:"
+		sed 's/^/#   /' "$LOG"
 	fi
 }
 
@@ -130,6 +131,8 @@ cprop() { B --timeout=5 get-property org.xenproject.Dom0 "${CPATH[$1]:-/}" $CI "
 state_is() { [ "$(mprop State)" = "$1" ]; }
 cstate_is() { [ "$(cprop "$1" State)" = "$2" ]; }
 dlog() { grep -qF -- "$1" "$S/daemon.log"; }
+# holds PID FILE: the process has FILE open.
+holds() { local f; for f in /proc/"$1"/fd/*; do [ "$(readlink "$f" 2>/dev/null)" = "$2" ] && return 0; done; return 1; }
 # children_of PID: the processes whose parent it is, a pid a line.
 children_of() {
 	local f pid comm state ppid
@@ -1382,6 +1385,9 @@ adds=$(count "HV add")
 kill -9 "$DPID"
 wait "$DPID" 2>/dev/null
 XEN_DOM0D_FAKE_CONTROL="$S/hv" daemon_up
+# Written once the new daemon has the FIFO open: a FIFO's unread lines are dropped when the
+# last process that has it open closes it.
+wait_until 10 holds "$DPID" "$S/hv"
 for g in a b c e; do timeout $((5 * slow)) bash -c 'echo "add $1" >"$2"' add "$g" "$S/hv"; done
 wait_until 10 status_has "4 of 4 guests up"
 check "guests: after kill -9 and a new daemon: all 4 are up again" status_has "4 of 4 guests up"
