@@ -167,7 +167,7 @@ static _Noreturn void child_main(pid_t parent, int out, const char *path, uid_t 
          * never answers) */
         if (setgroups(n_groups, groups) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
                 status = errno;
-        else if (child_die_with_parent(parent) < 0)
+        else if (child_setup(parent) < 0)
                 _exit(0);
         else if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)) < 0)
                 status = errno;

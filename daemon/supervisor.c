@@ -15,6 +15,7 @@
 #include "supervisor.h"
 #include "systemd-client.h"
 #include "xen.h"
+#include "xen-child.h"
 #include "xen-watchdog.h"
 #include "xs-probe.h"
 
@@ -477,11 +478,15 @@ static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userd
 
 /* Runs modprobe on one set of modules in a child; on_modprobe_exit() lets what waited go on. */
 static int load_modules(Manager *m, const char *const *args, int nice_level, sd_event_source **ret) {
-        pid_t pid = fork();
+        pid_t parent = getpid(), pid = fork();
 
         if (pid < 0)
                 return -errno;
         if (pid == 0) {
+                /* not left behind by a killed daemon, and stopped with it: exec keeps the loop's
+                 * signal mask, which blocks SIGTERM */
+                if (child_setup(parent) < 0)
+                        _exit(127);
                 int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
                 if (nice_level != 0)
                         (void) setpriority(PRIO_PROCESS, 0, nice_level);

@@ -100,7 +100,12 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
         return 0;
 }
 
-int child_die_with_parent(pid_t parent) {
+int child_setup(pid_t parent) {
+        sigset_t none;
+
+        sigemptyset(&none);
+        if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+                return -errno;
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return -errno;
         /* it may have ended before the request */
@@ -146,18 +151,13 @@ int xen_child_start(sd_event *e, const char *what, uint64_t timeout_usec, XenChi
         }
         if (c->pid == 0) {
                 int fd = c->fd;
-                sigset_t none;
 
-                if (child_die_with_parent(parent) < 0)
+                if (child_setup(parent) < 0)
                         _exit(ESRCH);
                 /* The child's copy of the record is the parent's business: freed here, it is
                  * not left behind as lost when the child exits. */
                 free(c->what);
                 free(c);
-                /* The loop's signals are blocked for its signalfd: here, a SIGTERM from the
-                 * service manager must end the child as it ends the daemon. */
-                sigemptyset(&none);
-                (void) sigprocmask(SIG_SETMASK, &none, NULL);
                 r = run(userdata, fd);
                 _exit(r < 0 ? (-r < 255 ? -r : 255) : 0);
         }

@@ -29,9 +29,12 @@ int xen_child_start(sd_event *e, const char *what, uint64_t timeout_usec, XenChi
 /* Kills the child and forgets it; done() is not called. NULL is fine. Returns NULL. */
 XenChild *xen_child_cancel(XenChild *c);
 
-/* In a child just forked from the process parent, which waits for it with a deadline: asks the
- * kernel to kill the child when the parent ends. A child of a killed daemon would otherwise
- * live on, blocked on a store that does not answer, holding the daemon's bus connection (and
- * with it its name) and every descriptor it had. Returns 0, or -ESRCH when the parent has
- * already gone (the child should exit). A change of credentials clears it: call it after one. */
-int child_die_with_parent(pid_t parent);
+/* In a child just forked from the process parent, which waits for it: asks the kernel to kill
+ * the child when the parent ends, and unblocks the signals that the parent's loop blocked.
+ * A child of a killed daemon would otherwise live on, blocked on a store that does not answer,
+ * holding the daemon's bus connection (and with it its name) and every descriptor it had; and a
+ * child with the loop's mask would ignore the SIGTERM of the service manager stopping the daemon,
+ * as would a program it executes, since exec keeps the mask. Returns 0, or -ESRCH when the parent
+ * has already gone (the child should exit). A change of credentials clears the first part: call
+ * it after one. */
+int child_setup(pid_t parent);

@@ -94,7 +94,7 @@ static int attempt(Component *c) {
                 unsigned len;
                 void *v;
 
-                if (child_die_with_parent(parent) < 0)
+                if (child_setup(parent) < 0)
                         _exit(1);
                 h = xs_open(XS_OPEN_SOCKETONLY);
 

@@ -281,7 +281,9 @@ scenario_end
 
 # ---- 1a: the dom0 modules ---------------------------------------------------------------------
 # A modprobe that takes its time and says when it starts and ends, in the fake's log: the store's
-# set (event channels, grants) for 600 ms, the backends' set for 1500 ms.
+# set (event channels, grants) for 600 ms, the backends' set for 1500 ms. Its start says its pid
+# and the signals blocked in it (SigBlk, as the kernel shows it), which exec does not reset.
+# With MODPROBE_HANG, the backends' set never ends, in the same process.
 MODPROBE=$BUS_DIR/modprobe
 cat >"$MODPROBE" <<'EOS'
 #!/bin/bash
@@ -290,7 +292,9 @@ case " $* " in
 *" xen-blkback "*) set=backends t=1.5 ;;
 *) set=unknown t=0 ;;
 esac
-timeout 5 bash -c 'echo "log modprobe-$1-begin" >"$2"' - "$set" "$CTL_FIFO"
+blocked=$(awk '$1 == "SigBlk:" { print $2 }' /proc/self/status)
+timeout 5 bash -c 'echo "log modprobe-$1-begin pid=$2 blocked=$3" >"$4"' - "$set" "$$" "$blocked" "$CTL_FIFO"
+[ -n "${MODPROBE_HANG:-}" ] && [ "$set" = backends ] && exec sleep 60
 sleep "$t"
 timeout 5 bash -c 'echo "log modprobe-$1-end" >"$2"' - "$set" "$CTL_FIFO"
 EOS
@@ -313,6 +317,23 @@ check "modules, devices missing: xenconsoled does not wait for the backends' mod
 	before "$(at "$(start_of xenconsoled.service)")" "$(at "CTL log modprobe-backends-end")"
 check "modules, devices missing: xendomains waits for the backends' modules" \
 	before "$(at "CTL log modprobe-backends-end")" "$(at "$(start_of xendomains.service)")"
+expect "modules, devices missing: modprobe runs with no signal blocked (the daemon's loop blocks SIGTERM)" \
+	"$(grep -F "CTL log modprobe-store-begin" "$LOG" | sed -nE 's/.* blocked=([0-9a-f]+).*/\1/p')" \
+	0000000000000000
+scenario_end
+# A daemon killed while modprobe runs: modprobe goes with it, rather than finish for a daemon
+# that is no more (the next one runs its own).
+scenario modules-hang --xenstore-delay 50
+MODPROBE_HANG=1 CTL_FIFO=$CTL MODPROBE=$MODPROBE daemon_up
+wait_until 10 has "CTL log modprobe-backends-begin"
+mpid=$(grep -F "CTL log modprobe-backends-begin" "$LOG" | sed -nE 's/.* pid=([0-9]+).*/\1/p')
+expect "modules, kill -9 during modprobe: modprobe runs" "$([ -n "$mpid" ] && alive "$mpid" && echo yes)" yes
+kill -9 "$DPID"
+wait "$DPID" 2>/dev/null || :
+DPID=""
+wait_until 5 eval "! alive $mpid"
+check "modules, kill -9 during modprobe: modprobe is gone with the daemon" eval "! alive $mpid"
+[ -n "$mpid" ] && kill -9 "$mpid" 2>/dev/null
 scenario_end
 modules_scenario present
 expect "modules, devices present: every component started" "$(count " CALL StartUnit ")" 7
