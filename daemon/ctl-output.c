@@ -6,7 +6,9 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/ioctl.h>
+#include <strings.h>
 #include <sys/wait.h>
+#include <systemd/sd-login.h>
 #include <time.h>
 
 #include "ctl-output.h"
@@ -17,14 +19,33 @@ static size_t columns; /* what a table may take: the terminal's width, 0 for no 
 static int json_pretty = -1; /* -1: pretty on a terminal */
 static pid_t pager_pid = 0;
 
+int env_boolean(const char *name) {
+        const char *v = getenv(name);
+
+        if (isempty_str(v))
+                return -ENXIO;
+        /* the spellings of systemd's booleans, in any case */
+        static const char *const spellings[2][6] = {
+                { "0", "no", "n", "false", "f", "off" },
+                { "1", "yes", "y", "true", "t", "on" },
+        };
+
+        for (int b = 0; b < 2; b++)
+                for (size_t i = 0; i < ELEMENTSOF(spellings[b]); i++)
+                        if (strcasecmp(v, spellings[b][i]) == 0)
+                                return b;
+        return -EINVAL;
+}
+
 void output_init(void) {
-        const char *term = getenv("TERM"), *sc = getenv("SYSTEMD_COLORS");
+        const char *term = getenv("TERM");
+        int sc = env_boolean("SYSTEMD_COLORS");
 
         on_tty = isatty(STDOUT_FILENO) > 0;
         /* As systemctl: SYSTEMD_COLORS, a boolean (or a color mode, which means on), decides
          * when set; else colors on a terminal unless NO_COLOR or a dumb one. */
-        if (sc && *sc)
-                colors = !strv_contains((char *const[]) { "0", "false", "no", "off", NULL }, sc);
+        if (sc != -ENXIO)
+                colors = sc != 0;
         else
                 colors = on_tty && !getenv("NO_COLOR") && !streq_ptr(term, "dumb");
         /* As systemd: $COLUMNS first, then the terminal's own width; not on a pipe. */
@@ -70,9 +91,30 @@ const char *ansi(const char *seq) {
         return colors ? seq : "";
 }
 
+/* Whether the pager must not let its user run commands or open files: when the client runs
+ * with another user's rights than the login session's owner (sudo, a setuid wrapper) or outside
+ * a session, unless SYSTEMD_PAGERSECURE says. A pager under sudo is otherwise a root shell: less
+ * runs commands at "!". */
+static bool pager_secure(bool *ret_trusted) {
+        int r = env_boolean("SYSTEMD_PAGERSECURE");
+        uid_t owner;
+
+        /* set: the user chose, and their pager is trusted to honour it */
+        *ret_trusted = r >= 0;
+        if (r >= 0)
+                return r;
+        if (r == -EINVAL)
+                fprintf(stderr, "Cannot read SYSTEMD_PAGERSECURE=%s as a boolean; paging securely.\n",
+                        getenv("SYSTEMD_PAGERSECURE"));
+        else if (sd_pid_get_owner_uid(0, &owner) >= 0 && owner == getuid() && owner == geteuid())
+                return false;
+        return true;
+}
+
 void pager_open(bool no_pager) {
         /* As systemctl: SYSTEMD_PAGER before PAGER, SYSTEMD_LESS for less's options. */
         const char *pager = getenv("SYSTEMD_PAGER") ?: getenv("PAGER"), *less = getenv("SYSTEMD_LESS");
+        bool secure, trusted;
         int fd[2];
         pid_t pid;
 
@@ -80,6 +122,11 @@ void pager_open(bool no_pager) {
                 return;
         if (pager && (pager[strspn(pager, " \t")] == 0 || streq(pager, "cat")))
                 return;
+        secure = pager_secure(&trusted);
+        /* In secure mode, a pager the user named is run only when they asked for secure mode
+         * themselves: only less is known to honour LESSSECURE. */
+        if (secure && !trusted)
+                pager = NULL;
 
         fflush(stdout);
         if (pipe2(fd, O_CLOEXEC) < 0)
@@ -97,10 +144,13 @@ void pager_open(bool no_pager) {
                 /* Colors through, quit when everything fits, no init sequences. */
                 setenv("LESS", less ?: "FRSXMK", 1);
                 setenv("LESSCHARSET", "utf-8", 0);
+                if (secure)
+                        setenv("LESSSECURE", "1", 1);
                 if (pager)
                         execl("/bin/sh", "sh", "-c", pager, (char *) NULL);
                 execlp("less", "less", (char *) NULL);
-                execlp("more", "more", (char *) NULL);
+                if (!secure) /* more has no secure mode: the copy below instead */
+                        execlp("more", "more", (char *) NULL);
                 /* No pager at all: copy through, so the output still reaches the terminal. */
                 char buf[4096];
                 ssize_t n;

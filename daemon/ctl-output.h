@@ -11,6 +11,10 @@ static inline bool isempty_str(const char *s) {
         return !s || !*s;
 }
 
+/* The environment variable NAME as a boolean, the way systemd reads its own: 1, 0, -ENXIO when
+ * unset or empty, -EINVAL when it is none of the spellings. */
+int env_boolean(const char *name);
+
 /* Decided once at startup, before a pager replaces stdout. */
 void output_init(void);
 bool output_on_tty(void);

@@ -505,6 +505,10 @@ rm -f "$tmp/busctl.json"
 
 # ---- terminal behaviour: pager, colors, pretty JSON ----------------------------------------
 if command -v script >/dev/null; then
+        # The pager checks below name their pager, which is used in the pager's secure mode only
+        # when the user asks for that mode themselves (SYSTEMD_PAGERSECURE set): otherwise the
+        # mode depends on the login session these tests run in, checked at the end.
+        export SYSTEMD_PAGERSECURE=0
         # script(1) gives the client a terminal; PAGER is a filter that marks what went through it.
         PAGER='sed s/^/PAGED:/' script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
         grep -q "^PAGED:xenstored" "$tmp/out" && ok "on a terminal, output goes through \$PAGER" ||
@@ -548,6 +552,35 @@ print(max(len(re.sub(r"\x1b\[[0-9;]*m", "", l.rstrip("\r\n"))) for l in open(sys
         contains "without SYSTEMD_LESS the pager's LESS is FRSXMK" "$tmp/out" "LESS is FRSXMK"
         SYSTEMD_COLORS=0 PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
         lacks "SYSTEMD_COLORS=0 on a terminal: no colors" "$tmp/out" $'\e['
+        SYSTEMD_COLORS=FALSE PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "SYSTEMD_COLORS=FALSE, a boolean as systemd spells it: no colors" "$tmp/out" $'\e['
+        SYSTEMD_COLORS=n PAGER=cat script -qec "'$ctl' status" /dev/null </dev/null >"$tmp/out" 2>&1
+        lacks "SYSTEMD_COLORS=n: no colors" "$tmp/out" $'\e['
+        # The pager's secure mode (less's LESSSECURE: no shell at "!", no files opened): a pager
+        # under sudo is otherwise a root shell. Asked for, it is set and the named pager trusted.
+        env -u LESSSECURE SYSTEMD_PAGERSECURE=1 PAGER='cat >/dev/null; echo "LESSSECURE is [$LESSSECURE]"' \
+                script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
+        contains "SYSTEMD_PAGERSECURE=1: LESSSECURE=1 for the pager" "$tmp/out" "LESSSECURE is [1]"
+        env -u LESSSECURE SYSTEMD_PAGERSECURE=no PAGER='cat >/dev/null; echo "LESSSECURE is [$LESSSECURE]"' \
+                script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
+        contains "SYSTEMD_PAGERSECURE=no: no LESSSECURE" "$tmp/out" "LESSSECURE is []"
+        # Not set: secure unless the client runs as the owner of the login session it is in. Under
+        # sudo, or outside a session (a service, CI), the secure mode, and PAGER is not run: less
+        # if there is one, else the output copied through.
+        if grep -q '/session-[^/]*\.scope$' /proc/self/cgroup && [ "$(id -u)" = "$(loginctl show-session --value -p User 2>/dev/null)" ]; then
+                skip "secure pager outside a session" "these tests run in a login session of their own user"
+        else
+                # a less that says how it was run and shows its input
+                mkdir -p "$tmp/less-bin"
+                printf '#!/bin/sh\necho "less with LESSSECURE=[$LESSSECURE]"\nsed s/^/LESS:/\n' >"$tmp/less-bin/less"
+                chmod +x "$tmp/less-bin/less"
+                env -u SYSTEMD_PAGERSECURE -u LESSSECURE PATH="$tmp/less-bin:$PATH" PAGER='sed s/^/PAGED:/' \
+                        script -qec "'$ctl' components" /dev/null </dev/null >"$tmp/out" 2>&1
+                lacks "outside a session: PAGER is not run" "$tmp/out" "PAGED:"
+                contains "... less is, in its secure mode" "$tmp/out" "less with LESSSECURE=[1]"
+                contains "... and the output goes through it" "$tmp/out" "LESS:xenstored"
+        fi
+        unset SYSTEMD_PAGERSECURE
         SYSTEMD_COLORS=1 NO_COLOR=1 "$ctl" status >"$tmp/out" 2>&1
         contains "SYSTEMD_COLORS=1 off a terminal: colors, NO_COLOR or not" "$tmp/out" $'\e['
 else
