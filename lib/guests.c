@@ -253,16 +253,69 @@ static bool xl_value_plainly_fits(const XlType *t, const char *value) {
         return false;
 }
 
+/* What follows the end of a value: xl ends one at a new line or ';' outside quotes and [ ], and
+ * reads what comes after as settings of their own, which would then escape every check made
+ * here on keys (known, once each, the domain's name). Returns the first such text, or NULL
+ * when there is only space and comments. */
+static const char *xl_value_trailing(const char *v) {
+        bool ended = false;
+        int depth = 0;
+
+        for (const char *p = v; *p;) {
+                char c = *p;
+
+                if (c == '#') {
+                        p += strcspn(p, "\n");
+                        continue;
+                }
+                if (c == ' ' || c == '\t' || c == '\r') {
+                        p++;
+                        continue;
+                }
+                if (c == '\n' || c == ';') {
+                        ended = ended || depth == 0;
+                        p++;
+                        continue;
+                }
+                if (ended)
+                        return p;
+                if (c == '"' || c == '\'') {
+                        for (p++; *p && *p != c; p++)
+                                if (*p == '\\' && p[1])
+                                        p++;
+                        if (*p)
+                                p++;
+                        continue;
+                }
+                if (c == '[')
+                        depth++;
+                else if (c == ']' && depth > 0)
+                        depth--;
+                p++;
+        }
+        return NULL;
+}
+
 /* Checks one "key = value" as xl would read it. Returns 0, -EINVAL with *ret_reason, -ENOMEM. */
 static int check_xl_value(XlFile file, const char *key, const char *value, char **ret_reason) {
         _cleanup_free_ char *text = NULL, *reason = NULL;
         XluParsed x;
         const XlType *t;
         XLU_ConfigList *list;
-        const char *str;
+        const char *str, *more;
         long num;
         int count, r;
 
+        more = xl_value_trailing(value);
+        if (more) {
+                size_t len = strcspn(more, "\n");
+                return asprintf(ret_reason,
+                                "the value goes on with another setting, \"%.*s\": a new line or ';' outside "
+                                "quotes and [ ] ends a value in %s; give each key a line of its own",
+                                (int) (len < 40 ? len : 40), more, file == XL_FILE_CFG ? "xl.cfg(5)" : "xl.conf(5)") < 0
+                               ? -ENOMEM
+                               : -EINVAL;
+        }
         if (xl_value_plainly_fits(xl_type(file, key), value))
                 return 0;
 
@@ -846,13 +899,28 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
 
 /* ---- validation ----------------------------------------------------------------------------- */
 
-/* Depth-first search for a cycle through after; state: 0 new, 1 on the path, 2 done. On a
- * cycle, path[0..*depth) ends with the guest closing it. */
-static bool find_cycle(const Guests *g, size_t i, uint8_t *state, size_t *path, size_t *depth) {
-        state[i] = 1;
-        path[(*depth)++] = i;
-        STRV_FOREACH(a, g->items[i].after) {
-                const Guest *t = guests_find(g, *a);
+/* how many unknown names in after get a "did you mean" */
+#define AFTER_SUGGESTIONS_MAX 8
+
+/* Depth-first search for a cycle through after, from root; state: 0 new, 1 on the path, 2 done.
+ * On a cycle, path[0..*depth) ends with the guest closing it. A loop over an explicit path, not
+ * a recursion: a chain of 100,000 guests must not overflow the stack. pos[k] is the next of
+ * path[k]'s after entries to follow; path and pos hold g->n + 1. */
+static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *path, size_t *pos, size_t *depth) {
+        state[root] = 1;
+        path[0] = root;
+        pos[0] = 0;
+        *depth = 1;
+        while (*depth > 0) {
+                size_t top = *depth - 1, i = path[top];
+                char **after = g->items[i].after;
+
+                if (!after || !after[pos[top]]) {
+                        state[i] = 2;
+                        (*depth)--;
+                        continue;
+                }
+                const Guest *t = guests_find(g, after[pos[top]++]);
                 if (!t)
                         continue;
                 size_t j = t - g->items;
@@ -862,12 +930,23 @@ static bool find_cycle(const Guests *g, size_t i, uint8_t *state, size_t *path, 
                         path[(*depth)++] = j;
                         return true;
                 }
-                if (state[j] == 0 && find_cycle(g, j, state, path, depth))
-                        return true;
+                if (state[j] == 0) {
+                        state[j] = 1;
+                        path[*depth] = j;
+                        pos[(*depth)++] = 0;
+                }
         }
-        state[i] = 2;
-        (*depth)--;
         return false;
+}
+
+/* A domain name that xl would take for another domain: a number is a domain id to xl's commands
+ * (xl shutdown 0 is dom0's), and Domain-0 is dom0's name. Returns the reason, or NULL. */
+static const char *domain_name_ambiguous(const char *n) {
+        if (streq(n, "Domain-0"))
+                return "is dom0's name";
+        if (n[strspn(n, "0123456789")] == 0)
+                return "is a number, which xl's commands read as a domain id";
+        return NULL;
 }
 
 /* A domain name that goes into a unit's command lines and an environment file unquoted. */
@@ -885,9 +964,9 @@ static bool domain_name_valid(const char *n) {
 
 int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         _cleanup_free_ uint8_t *state = NULL;
-        _cleanup_free_ size_t *stack = NULL;
+        _cleanup_free_ size_t *stack = NULL, *pos = NULL;
         _cleanup_free_ uint32_t *seen = NULL;
-        size_t n_seen = 16;
+        size_t n_seen = 16, n_suggested = 0;
 
         while (n_seen < 2 * g->n)
                 n_seen *= 2;
@@ -924,9 +1003,13 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                                          "a guest cannot start after itself");
                         else if (!guests_find(g, *a)) {
                                 const char *near = NULL;
-                                for (size_t j = 0; j < g->n && !near; j++)
-                                        if (closest_name(*a, (const char *const[]) { g->items[j].name }, 1))
-                                                near = g->items[j].name;
+                                /* a near name for the first few only: each search reads every
+                                 * guest's name, and a file of thousands of wrong names would
+                                 * take minutes */
+                                if (n_suggested++ < AFTER_SUGGESTIONS_MAX)
+                                        for (size_t j = 0; j < g->n && !near; j++)
+                                                if (closest_name(*a, (const char *const[]) { g->items[j].name }, 1))
+                                                        near = g->items[j].name;
                                 diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->key_line[GUEST_KEY_AFTER], name,
                                          "\"%s\" is not a declared guest%s%s%s", *a, near ? " (did you mean " : "",
                                          near ?: "", near ? "?)" : "; declare it in [guests.NAME], or remove it");
@@ -941,6 +1024,18 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                                  "domain name \"%s\" is not supported here: use 1 to 64 letters, digits and "
                                  "'_', '-', '.', '+', '@', ':'",
                                  x->domain_name);
+                        continue;
+                }
+                const char *ambiguous = domain_name_ambiguous(x->domain_name);
+                if (ambiguous) {
+                        snprintf(name, sizeof name, "guests.%s", x->name);
+                        diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->domain_name_line ?: x->line, name,
+                                 "domain name \"%s\" %s: the guest's unit would start, stop or wait on "
+                                 "another domain; %s",
+                                 x->domain_name, ambiguous,
+                                 x->domain_name_line ? "name it otherwise with name = \"...\""
+                                                     : "name the guest otherwise, or give its domain a name "
+                                                       "with name = \"...\" in its settings");
                         continue;
                 }
                 /* the domain names seen so far, hashed as the guests' own names are */
@@ -963,12 +1058,13 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         /* One finding per cycle, naming it in order. */
         state = calloc(g->n ?: 1, 1);
         stack = calloc(g->n + 1, sizeof(size_t));
-        if (!state || !stack)
+        pos = calloc(g->n + 1, sizeof(size_t));
+        if (!state || !stack || !pos)
                 return -ENOMEM;
         for (size_t i = 0; i < g->n; i++) {
                 size_t depth = 0;
 
-                if (state[i] != 0 || !find_cycle(g, i, state, stack, &depth))
+                if (state[i] != 0 || !find_cycle(g, i, state, stack, pos, &depth))
                         continue;
                 size_t end = stack[depth - 1], start = 0;
                 while (stack[start] != end)
@@ -996,14 +1092,31 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         return 0;
 }
 
-static void order_visit(const Guests *g, size_t i, bool *placed, size_t *order, size_t *n) {
-        placed[i] = true; /* a validated set has no cycle: marking on entry ends any loop */
-        STRV_FOREACH(a, g->items[i].after) {
-                const Guest *t = guests_find(g, *a);
-                if (t && !placed[t - g->items])
-                        order_visit(g, t - g->items, placed, order, n);
+/* Places root and, before it, what it starts after, depth first: a loop over an explicit path
+ * (path and pos hold g->n), as find_cycle(). */
+static void order_visit(const Guests *g, size_t root, bool *placed, size_t *order, size_t *n, size_t *path,
+                        size_t *pos) {
+        size_t depth = 1;
+
+        placed[root] = true; /* a validated set has no cycle: marking on entry ends any loop */
+        path[0] = root;
+        pos[0] = 0;
+        while (depth > 0) {
+                size_t i = path[depth - 1];
+                char **after = g->items[i].after;
+
+                if (after && after[pos[depth - 1]]) {
+                        const Guest *t = guests_find(g, after[pos[depth - 1]++]);
+                        if (t && !placed[t - g->items]) {
+                                placed[t - g->items] = true;
+                                path[depth] = t - g->items;
+                                pos[depth++] = 0;
+                        }
+                        continue;
+                }
+                order[(*n)++] = i;
+                depth--;
         }
-        order[(*n)++] = i;
 }
 
 const char *guests_auto_dir = "/etc/xen/auto";
@@ -1084,14 +1197,15 @@ int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
 int guests_start_order(const Guests *g, size_t **ret) {
         _cleanup_free_ size_t *order = calloc(g->n ?: 1, sizeof(size_t));
         _cleanup_free_ bool *placed = calloc(g->n ?: 1, sizeof(bool));
+        _cleanup_free_ size_t *path = calloc(g->n ?: 1, sizeof(size_t)), *pos = calloc(g->n ?: 1, sizeof(size_t));
         size_t n = 0;
 
-        if (!order || !placed)
+        if (!order || !placed || !path || !pos)
                 return -ENOMEM;
         /* Depth first, in the file's order: every guest right after what it starts after. */
         for (size_t i = 0; i < g->n; i++)
                 if (!placed[i])
-                        order_visit(g, i, placed, order, &n);
+                        order_visit(g, i, placed, order, &n, path, pos);
         *ret = TAKE_PTR(order);
         return 0;
 }

@@ -3,6 +3,7 @@
  * change (live or pending a guest restart). Messages are in tests/data/bad/guests-*.err and the
  * rendered files in tests/data/golden/guests. */
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -250,6 +251,34 @@ START_TEST(test_thousand) {
 }
 END_TEST
 
+/* A long chain is validated and ordered in loops, not in a recursion as deep as the chain: with
+ * the stack held to 1 MiB, 20,000 guests each after the next (the first to start is the last
+ * declared) would take more than that at a hundred bytes a level. */
+START_TEST(test_deep_chain) {
+        const int n = 20000;
+        struct rlimit small = { .rlim_cur = 1024 * 1024, .rlim_max = RLIM_INFINITY };
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&text, &len);
+
+        ck_assert_int_eq(setrlimit(RLIMIT_STACK, &small), 0);
+        fputs("[xen]\nenable = true\n", f);
+        for (int i = 0; i < n; i++) {
+                fprintf(f, "[guests.g%d]\n", i);
+                if (i + 1 < n)
+                        fprintf(f, "after = g%d\n", i + 1);
+                fprintf(f, "[guests.g%d.settings]\nkernel = \"/k\"\n", i);
+        }
+        fclose(f);
+        _cleanup_config_free_ Config *c = load(text);
+        _cleanup_free_ size_t *order = NULL;
+        ck_assert_uint_eq(c->guests.n, (size_t) n);
+        ck_assert_int_eq(guests_start_order(&c->guests, &order), 0);
+        for (size_t i = 0; i < (size_t) n; i++)
+                ck_assert_uint_eq(order[i], (size_t) n - 1 - i);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("guests");
         TCase *tc = tcase_create("guests");
@@ -263,6 +292,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_dump_round_trip);
         tcase_add_test(tc, test_auto_dir_warning);
         tcase_add_test(tc, test_thousand);
+        tcase_add_test(tc, test_deep_chain);
         tcase_set_timeout(tc, 60);
         suite_add_tcase(s, tc);
         return s;
