@@ -323,8 +323,12 @@ static int check_xl_value(XlFile file, const char *key, const char *value, char 
         if (asprintf(&text, "k = %s\n", value) < 0)
                 return -ENOMEM;
         r = xlu_parse(text, strlen(text), &x, &reason);
+        t = xl_type(file, key);
         if (r == -EINVAL) {
                 xlu_parsed_done(&x);
+                if (t && t->kind == XL_NUMBER)
+                        return asprintf(ret_reason, "xl expects a number: digits alone, such as 512") < 0 ? -ENOMEM
+                                                                                                       : -EINVAL;
                 /* the usual slip: a string written bare, as this file writes its own values */
                 if (!strchr("\"'[", value[0]) && !strpbrk(value, "\"'\n")) {
                         _cleanup_free_ char *quoted = NULL, *unused = NULL;
@@ -352,7 +356,6 @@ static int check_xl_value(XlFile file, const char *key, const char *value, char 
                 xlu_parsed_done(&x);
                 return r;
         }
-        t = xl_type(file, key);
         r = 0;
         bool is_list = xlu_cfg_get_list(x.cfg, "k", &list, &count, 1) == 0;
         if (t && t->kind == XL_LIST && !is_list)
@@ -361,6 +364,8 @@ static int check_xl_value(XlFile file, const char *key, const char *value, char 
                 r = asprintf(ret_reason, "xl expects a single value, not a list");
         else if (t && t->kind == XL_NUMBER && (is_list || xlu_cfg_get_long(x.cfg, "k", &num, 1) != 0))
                 r = asprintf(ret_reason, "xl expects a number");
+        else if (t && t->kind == XL_NUMBER && num < 0)
+                r = asprintf(ret_reason, "xl expects a number of 0 or more");
         else if (t && t->choices && xlu_cfg_get_string(x.cfg, "k", &str, 1) == 0 &&
                  !strv_contains((char **) t->choices, str)) {
                 _cleanup_free_ char *all = strv_join((char **) t->choices, ", ");
