@@ -684,7 +684,8 @@ static int read_config_file(const char *path, char **ret_buf, size_t *ret_size, 
         }
         if (is_stdin && S_ISCHR(st.st_mode)) {
                 diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, 0, NULL,
-                         "is a terminal: give the file on standard input (< FILE, or a pipe)");
+                         "is %s: give the file on standard input (< FILE, or a pipe)",
+                         isatty(fd) ? "a terminal" : "a device, not a file");
                 return -EINVAL;
         }
         if (!S_ISREG(st.st_mode) && !(is_stdin && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))) {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Collected configuration diagnostics. */
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "diag.h"
 
@@ -12,6 +14,44 @@ void diagnostics_done(Diagnostics *d) {
         }
         free(d->items);
         *d = (Diagnostics) {};
+}
+
+static bool is_control(unsigned char c) {
+        return (c < 0x20 && c != '\t') || c == 0x7f;
+}
+
+/* Text of the file in a finding goes to a terminal, the journal and a bus reply one finding a
+ * line: a control character in it (a carriage return, an escape sequence, a new line) would
+ * overwrite or split what is shown. Each becomes \r, \n or \xNN. Takes s; NULL when out of
+ * memory. */
+static char *escape_controls(char *s) {
+        size_t extra = 0;
+        char *t, *q;
+
+        if (!s)
+                return NULL;
+        for (const char *p = s; *p; p++)
+                if (is_control(*p))
+                        extra += 3;
+        if (extra == 0)
+                return s;
+        t = malloc(strlen(s) + extra + 1);
+        if (t) {
+                q = t;
+                for (const char *p = s; *p; p++) {
+                        unsigned char c = *p;
+                        if (!is_control(c))
+                                *q++ = (char) c;
+                        else if (c == '\n' || c == '\r') {
+                                *q++ = '\\';
+                                *q++ = c == '\n' ? 'n' : 'r';
+                        } else
+                                q += sprintf(q, "\\x%02x", c);
+                }
+                *q = 0;
+        }
+        free(s);
+        return t;
 }
 
 void diag_add(Diagnostics *d, DiagLevel level, DiagClass class, const char *file, unsigned line, const char *key,
@@ -30,10 +70,11 @@ void diag_add(Diagnostics *d, DiagLevel level, DiagClass class, const char *file
                 d->oom = true;
                 return;
         }
-        x.file = strdup(file ?: "(config)");
-        x.key = key ? strdup(key) : NULL;
+        x.message = escape_controls(x.message);
+        x.file = escape_controls(strdup(file ?: "(config)"));
+        x.key = key ? escape_controls(strdup(key)) : NULL;
         items = realloc(d->items, sizeof(Diag) * (d->n + 1));
-        if (!x.file || (key && !x.key) || !items) {
+        if (!x.message || !x.file || (key && !x.key) || !items) {
                 free(x.file);
                 free(x.key);
                 free(x.message);

@@ -189,6 +189,8 @@ expect "--check --config - reads standard input" 0 sh -c '"$1" --check --config 
 contains "--check --config - names it <stdin>" "$tmp/out" "<stdin>: configuration is valid"
 expect "--check --config - from a pipe, with an error" 1 sh -c 'printf "[xen]\ndebgu = true\n" | "$1" --check -c -' sh "$bin"
 contains "the error names <stdin> and its line" "$tmp/err" "<stdin>:2: xen.debgu: unknown key (did you mean debug?)"
+expect "--check --config - from /dev/null, a device" 1 sh -c '"$1" --check -c - </dev/null' sh "$bin"
+contains "... is no terminal, and said so" "$tmp/err" "<stdin>: is a device, not a file: give the file on standard input"
 expect "--dump-config --config - reads standard input" 0 sh -c '"$1" --dump-config -c - <"$2"' sh "$bin" "$data/render/trace-debug.conf"
 follows "--dump-config --config - dumps what it read" "$tmp/out" "; set on line 2" "debug = true"
 expect "the daemon refuses --config -: it reads its file again at every reload" 2 "$bin" --config -
