@@ -648,7 +648,9 @@ int guest_set_key(Guest *guest, const char *key, const char *value, const char *
                 char *e;
                 errno = 0;
                 unsigned long long t = strtoull(value, &e, 10);
-                if (errno || e == value || *e || value[0] == '-' || t == 0 || t > 86400) {
+                /* digits alone, as the other numbers of the file: strtoull() takes a sign and
+                 * leading blanks too */
+                if (errno || e == value || *e || !strchr("0123456789", value[0]) || t == 0 || t > 86400) {
                         diag_add(d, DIAG_ERROR, DIAG_VALUE, path, line, name,
                                  "expected a number of seconds from 1 to 86400, not \"%s\"", value);
                         guest->invalid = true;
