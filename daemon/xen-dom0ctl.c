@@ -1109,10 +1109,6 @@ static int file_diffs(sd_bus *bus, char *const *files, Table **ret) {
         const char *root = getenv("XEN_DOM0D_ROOT") ?: "";
         int r, k = EXIT_OK;
 
-        if (arg_host) {
-                fprintf(stderr, "diff --files renders the configuration file on this host; run it there.\n");
-                return EXIT_USAGE;
-        }
         t = table_new("FILE", "UNIFIED DIFF");
         if (!t)
                 return oom();
@@ -1784,6 +1780,11 @@ int main(int argc, char *argv[]) {
         }
         if (arg_files && verb->run != verb_diff) {
                 fprintf(stderr, "--files applies to the diff command only.\n");
+                return EXIT_USAGE;
+        }
+        /* --files renders on this host: refused before anything is asked of HOST. */
+        if (arg_files && arg_host) {
+                fprintf(stderr, "diff --files renders the configuration file on this host; run it there.\n");
                 return EXIT_USAGE;
         }
         if (arg_format && verb->run != verb_metrics) {

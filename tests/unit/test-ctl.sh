@@ -94,6 +94,13 @@ expect "status takes at most one argument per component" 2 "$ctl" status a b c d
 expect "--changed outside config is a usage error" 2 "$ctl" --changed status
 expect "--files outside diff is a usage error" 2 "$ctl" --files status
 contains "--files outside diff says where it applies" "$tmp/err" "--files applies to the diff command only"
+# -H runs ssh: one of the test's own records that it ran, and connects nowhere.
+mkdir -p "$tmp/ssh-bin"
+printf '#!/bin/sh\ntouch "$(dirname "$0")/ran"\nexit 255\n' >"$tmp/ssh-bin/ssh"
+chmod 755 "$tmp/ssh-bin/ssh"
+expect "-H HOST diff --files is a usage error" 2 env PATH="$tmp/ssh-bin:$PATH" "$ctl" -H xenhost diff --files
+contains "... saying why" "$tmp/err" "diff --files renders the configuration file on this host; run it there."
+[ ! -e "$tmp/ssh-bin/ran" ] && ok "... before connecting to HOST" || nok "-H HOST diff --files connected to HOST first"
 
 # ---- status ----------------------------------------------------------------------------------
 expect "status of a disabled stack exits 3 (not running)" 3 "$ctl" status
