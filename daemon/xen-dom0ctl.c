@@ -80,6 +80,16 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
         return bus_error_exit_status(error, r);
 }
 
+/* A component not known by that name, as the daemon reports it (NoSuchComponent). */
+static int no_such_component(const char *what, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+
+        fprintf(stderr, "No component '%s': see xen-dom0ctl components.\n", name);
+        (void) sd_bus_error_setf(&error, BUS_ERROR_NO_SUCH_COMPONENT, "No component '%s'", name);
+        json_failure(what, &error, -ENOENT, NULL, EXIT_NO_COMPONENT);
+        return EXIT_NO_COMPONENT;
+}
+
 static int parse_failed(const char *what, int r) {
         fprintf(stderr, "Failed to parse the reply to %s: %s\n", what, strerror(-r));
         return EXIT_FAILED;
@@ -665,8 +675,11 @@ static int status_components(const ComponentList *l, char **names) {
                         if (streq(l->items[i].name, *n) || streq(l->items[i].unit, *n))
                                 found = &l->items[i];
                 if (!found) {
-                        fprintf(stderr, "No component '%s': see xen-dom0ctl components.\n", *n);
-                        return EXIT_NO_COMPONENT;
+                        _cleanup_free_ char *what = NULL;
+
+                        if (asprintf(&what, "show the status of %s", *n) < 0)
+                                return oom();
+                        return no_such_component(what, *n);
                 }
                 all_active = all_active && streq(found->state, "active");
                 pick.items[pick.n++] = *found;

@@ -129,6 +129,13 @@ expect "status xenstored.service (a unit name) exits 3" 3 "$ctl" status xenstore
 contains "status xenstored: never restarted while the host runs" "$tmp/out" "Restarts: 0 (never restarted while the host runs)"
 expect "status of an unknown component exits 4" 4 "$ctl" status xenconsoled nosuch
 contains "status nosuch: names it and where to look" "$tmp/err" "No component 'nosuch': see xen-dom0ctl components."
+expect "status --json of an unknown component exits 4" 4 "$ctl" --json status xenconsoled nosuch
+ctl_schema "... and prints the schema's failure" failure "$tmp/out"
+rm -f "$tmp/busctl.json"
+pycheck "... the failure as JSON on stdout, as restart prints it" "
+assert j['error'] == 'org.xenproject.Dom0.Error.NoSuchComponent' and j['exit_status'] == 4, j
+assert 'nosuch' in j['failed'] and j['message'] == \"No component 'nosuch'\" and j['findings'] == [], j
+"
 expect "status --json COMPONENT exits 3" 3 "$ctl" --json status xenconsoled xen-watchdog
 cp "$tmp/out" "$tmp/one.json"
 "$ctl" --json status >"$tmp/out" 2>/dev/null
