@@ -84,7 +84,7 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
 static int no_such_component(const char *what, const char *name) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
 
-        fprintf(stderr, "No component '%s': see xen-dom0ctl components.\n", name);
+        fprintf(stderr, "No such component: %s (see: %s components)\n", name, program_invocation_short_name);
         (void) sd_bus_error_setf(&error, BUS_ERROR_NO_SUCH_COMPONENT, "No component '%s'", name);
         json_failure(what, &error, -ENOENT, NULL, EXIT_NO_COMPONENT);
         return EXIT_NO_COMPONENT;
@@ -1468,10 +1468,12 @@ static int verb_logs(sd_bus *bus, char **args) {
         }
         if (args[0]) {
                 const ComponentDef *d = component_find(args[0]);
+                _cleanup_free_ char *what = NULL;
+
                 if (!d) {
-                        fprintf(stderr, "No such component: %s (see: %s components)\n", args[0],
-                                program_invocation_short_name);
-                        return EXIT_NO_COMPONENT;
+                        if (asprintf(&what, "show the journal of %s", args[0]) < 0)
+                                return oom();
+                        return no_such_component(what, args[0]);
                 }
                 unit = d->unit;
         }
@@ -1764,6 +1766,7 @@ int main(int argc, char *argv[]) {
         const char *name;
         const Verb *verb = NULL;
         size_t n_args;
+        char **args;
         int r;
 
         output_init();
@@ -1780,6 +1783,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "Unknown command: %s\nSee %s --help.\n", name, program_invocation_short_name);
                 return EXIT_USAGE;
         }
+        args = optind < argc ? argv + optind + 1 : argv + argc;
         n_args = optind < argc ? (size_t) (argc - optind - 1) : 0;
         if (n_args < verb->min_args || n_args > verb->max_args) {
                 fprintf(stderr, "%s: %s.\nSee %s --help.\n", verb->name,
@@ -1809,8 +1813,21 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
 
+        /* The components are the client's table too: an unknown name is reported as such, the
+         * daemon running or not, and without asking it. */
+        if (verb->run == verb_status || verb->run == verb_restart)
+                STRV_FOREACH(a, args)
+                        if (!component_find(*a)) {
+                                _cleanup_free_ char *what = NULL;
+
+                                if (asprintf(&what, "%s%s", verb->run == verb_restart ? "restart " : "show the status of ",
+                                             *a) < 0)
+                                        return oom();
+                                return no_such_component(what, *a);
+                        }
+
         if (verb->local)
-                return verb->run(NULL, optind < argc ? argv + optind + 1 : argv + argc);
+                return verb->run(NULL, args);
         if (connect_bus(&bus) < 0)
                 return EXIT_FAILED;
         if (verb->mutating && arg_ask_password && !arg_host)
@@ -1819,7 +1836,7 @@ int main(int argc, char *argv[]) {
         if (verb->pager && !arg_json)
                 pager_open(arg_no_pager);
 
-        r = verb->run(bus, optind < argc ? argv + optind + 1 : argv + argc);
+        r = verb->run(bus, args);
 
         polkit_agent_close();
         pager_close();

@@ -128,7 +128,7 @@ lacks "status xenconsoled: no other component" "$tmp/out" "xenstored"
 expect "status xenstored.service (a unit name) exits 3" 3 "$ctl" status xenstored.service
 contains "status xenstored: never restarted while the host runs" "$tmp/out" "Restarts: 0 (never restarted while the host runs)"
 expect "status of an unknown component exits 4" 4 "$ctl" status xenconsoled nosuch
-contains "status nosuch: names it and where to look" "$tmp/err" "No component 'nosuch': see xen-dom0ctl components."
+contains "status nosuch: names it and where to look" "$tmp/err" "No such component: nosuch (see: xen-dom0ctl components)"
 expect "status --json of an unknown component exits 4" 4 "$ctl" --json status xenconsoled nosuch
 ctl_schema "... and prints the schema's failure" failure "$tmp/out"
 rm -f "$tmp/busctl.json"
@@ -494,7 +494,7 @@ fi
 
 # ---- restart ---------------------------------------------------------------------------------
 expect "restart of an unknown component exits 4" 4 "$ctl" restart no-such-thing
-contains "restart names the unknown component" "$tmp/err" "Failed to restart no-such-thing:"
+contains "restart names the unknown component" "$tmp/err" "No such component: no-such-thing (see: xen-dom0ctl components)"
 expect "restart of an unknown unit exits 4" 4 "$ctl" restart no-such-thing.service
 expect "restart of xenstored is refused (never restarted): exit 1" 1 "$ctl" restart xenstored
 expect "restart accepts a unit name (refused the same way, not unknown)" 1 "$ctl" restart xenstored.service
@@ -680,6 +680,16 @@ expect "--json status without the daemon exits 3" 3 "$ctl" --json status
 pycheck "... and says so in JSON on stdout" "
 assert j['exit_status'] == 3 and j['findings'] == [], j
 assert j['error'] == 'org.freedesktop.DBus.Error.ServiceUnknown', j
+"
+# The components are the client's to know: an unknown one is 4, with the daemon or without.
+expect "restart of an unknown component without the daemon exits 4" 4 "$ctl" restart nosuch
+contains "... naming it as logs does" "$tmp/err" "No such component: nosuch (see: xen-dom0ctl components)"
+expect "status of an unknown component without the daemon exits 4" 4 "$ctl" status xenconsoled nosuch
+contains "... naming it as logs does" "$tmp/err" "No such component: nosuch (see: xen-dom0ctl components)"
+expect "--json restart of an unknown component without the daemon exits 4" 4 "$ctl" --json restart nosuch
+pycheck "... and prints the failure in JSON" "
+assert j['failed'] == 'restart nosuch' and j['exit_status'] == 4, j
+assert j['error'] == 'org.xenproject.Dom0.Error.NoSuchComponent', j
 "
 
 tap_done
