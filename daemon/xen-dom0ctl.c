@@ -1740,6 +1740,21 @@ static int parse_argv(int argc, char *argv[]) {
         return -1;
 }
 
+/* Output that could not all be written (a full disk, say) is a failure, whatever the command's
+ * status: what was asked for is not all there. Returns r, or EXIT_FAILED. */
+static int check_stdout(int r) {
+        int e;
+
+        if (fflush(stdout) != 0)
+                e = errno;
+        else if (ferror(stdout))
+                e = EIO; /* an earlier write failed, and its errno is gone */
+        else
+                return r;
+        fprintf(stderr, "Failed to write the output: %s\n", strerror(e));
+        return EXIT_FAILED;
+}
+
 static int connect_bus(sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
@@ -1773,7 +1788,7 @@ int main(int argc, char *argv[]) {
         arg_ask_password = isatty(STDIN_FILENO) > 0;
         r = parse_argv(argc, argv);
         if (r >= 0)
-                return r;
+                return check_stdout(r);
 
         name = optind < argc ? argv[optind] : "status";
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
@@ -1839,6 +1854,8 @@ int main(int argc, char *argv[]) {
         r = verb->run(bus, args);
 
         polkit_agent_close();
+        /* before the pager's pipe is closed */
+        r = check_stdout(r);
         pager_close();
         return r;
 }

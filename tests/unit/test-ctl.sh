@@ -260,6 +260,11 @@ grep -qE "^xenstored +xenstored\.service +pending " "$tmp/out" && ok "components
         { nok "components: xenstored's row"; show "$tmp/out"; }
 grep -qE "^proc-xen +proc-xen\.mount +pending " "$tmp/out" && ok "components: proc-xen is a mount" ||
         { nok "components: proc-xen's row"; show "$tmp/out"; }
+# Output that cannot be written is a failure: what was asked for is not all there.
+for v in components config --help; do
+        expect "$v >/dev/full exits 1" 1 sh -c '"$0" "$1" >/dev/full' "$ctl" "$v"
+        contains "... and says why" "$tmp/err" "Failed to write the output: No space left on device"
+done
 expect "components --no-legend exits 0" 0 "$ctl" --no-legend components
 [ "$(wc -l <"$tmp/out")" -eq 7 ] && ! grep -q "NAME\|listed" "$tmp/out" &&
         ok "components --no-legend: seven rows, no header, no footer" || { nok "components --no-legend"; show "$tmp/out"; }
