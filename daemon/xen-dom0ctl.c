@@ -124,11 +124,19 @@ static int print_list(const Table *t, const char *noun) {
 /* Findings of an InvalidConfig error arrive one per line in its message. A caller other than
  * root gets them without the file's values, marked by a last line: point at what shows them. */
 static int print_invalid_config(const char *what, const sd_bus_error *error) {
+        bool redacted = error->message && endswith(error->message, BUS_INVALID_CONFIG_REDACTED);
+        _cleanup_free_ char *findings = NULL;
+
         fprintf(stderr, "Failed to %s: the configuration is invalid:\n%s\n", what, strempty(error->message));
-        if (error->message && endswith(error->message, BUS_INVALID_CONFIG_REDACTED))
+        if (redacted) {
                 fprintf(stderr, "Run as root to see the values, or 'xen-dom0ctl check' to read the file with your "
                                 "own rights.\n");
-        json_failure(what, error, -EINVAL, error->message, EXIT_FAILED);
+                /* That last line is a note on the findings, not one of them: JSON has them alone. */
+                findings = strndup(error->message, strlen(error->message) - strlen(BUS_INVALID_CONFIG_REDACTED));
+                if (!findings)
+                        return oom();
+        }
+        json_failure(what, error, -EINVAL, findings ?: error->message, EXIT_FAILED);
         return EXIT_FAILED;
 }
 

@@ -435,6 +435,12 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
         contains "... names the option and what is wrong" "$tmp/err" "$conf:3: xen.debug: invalid value"
         lacks "... without the value" "$tmp/err" "maybe"
         contains "... and says how to see the values" "$tmp/err" "Run as root to see the values, or 'xen-dom0ctl check'"
+        expect "diff --json of an invalid root-only file by an ordinary user exits 1" 1 \
+                setpriv --reuid=65534 --regid=65534 --clear-groups "$ctl" --json diff
+        rm -f "$tmp/busctl.json"
+        pycheck "... its findings are the file's, the note on the values left out" "
+assert j['findings'] and all(f.startswith('$conf:') for f in j['findings']), j['findings']
+"
         expect "diff by root shows no such hint" 1 "$ctl" diff
         lacks "... (root sees the values)" "$tmp/err" "Run as root"
         chmod 644 "$conf"
