@@ -1026,6 +1026,13 @@ static int verb_check(sd_bus *bus, char **args) {
                 return parse_failed("Check", r);
         n_warnings = f.n - n_errors;
 
+        if (arg_json && !path) {
+                /* Without FILE the daemon checked the file it was started with. */
+                r = sd_bus_get_property_string(bus, DOM0_BUS_NAME, DOM0_OBJECT_PATH, DOM0_MANAGER_IFACE, "ConfigPath",
+                                               &error, &path);
+                if (r < 0)
+                        return call_failed("get the configuration file's path", &error, r);
+        }
         if (arg_json) {
                 _cleanup_(table_freep) Table *t = table_new_vertical();
                 if (!t || table_add_field(t, "File", "file", TABLE_STRING, path) < 0 ||

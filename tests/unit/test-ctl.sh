@@ -358,6 +358,11 @@ rm -f "$tmp/busctl.json"
 expect "check of the running configuration file exits 0" 0 "$ctl" check "$conf"
 [ -s "$tmp/out" ] && { nok "check of a valid file prints nothing off a terminal"; show "$tmp/out"; } || ok "check of a valid file prints nothing off a terminal"
 expect "check without FILE checks the configured file" 0 "$ctl" check
+expect "check --json without FILE exits 0" 0 "$ctl" --json check
+rm -f "$tmp/busctl.json"
+pycheck "... and names the file it checked, the configured one" "
+assert j['file'] == '$conf' and j['valid'] is True, j
+"
 expect "check of a relative FILE" 0 bash -c "cd '$tmp' && '$ctl' check xen-dom0.conf"
 expect "check of a bad file exits 1" 1 "$ctl" check "$data/bad/bool-yes.conf"
 grep -qxF "$data/bad/bool-yes.conf:2: xen.debug: \"yes\" is not a boolean, expected true or false" "$tmp/out" &&
