@@ -255,4 +255,15 @@ EOF2
 	ok "every key of the JSON schema is documented in xen-dom0ctl(1)" ||
 	nok "the JSON schema and xen-dom0ctl(1) disagree" "$(cat "$tmp/json-keys")"
 
+# Every command of xen-dom0ctl --help has its line in the SYNOPSIS of xen-dom0ctl(1).
+commands=$("${TOP_BUILDDIR}/daemon/xen-dom0ctl" --help | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]/ { print $1 }')
+synopsis=$(sed -n '/^\.SH SYNOPSIS/,/^\.SH /p' "${TOP_SRCDIR}/man/xen-dom0ctl.1" |
+        sed -nE 's/^\.R?B (\[ )?([a-z\\-]+).*/\2/p' | sed 's/\\-/-/g')
+missing=""
+for c in $commands; do
+        grep -qxF -- "$c" <<<"$synopsis" || missing="$missing $c"
+done
+[ -n "$commands" ] && [ -z "$missing" ] && ok "every command of xen-dom0ctl --help is in the SYNOPSIS of xen-dom0ctl(1)" ||
+        nok "the SYNOPSIS of xen-dom0ctl(1) lacks:$missing"
+
 tap_done
