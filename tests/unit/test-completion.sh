@@ -38,6 +38,14 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl logs '')" "$components"
 	expect "bash: status offers every component, after one too" \
 		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl status xenstored xen-w)" "xen-watchdog"
+	expect "bash: --json= offers the modes" \
+		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl --json=)" "pretty short off"
+	expect "bash: --json=s" "$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl --json=s)" "short"
+	expect "bash: --format FORMAT offers the formats" \
+		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl --format '')" "openmetrics prometheus"
+	expect "bash: the word after --format is its argument, not the command" \
+		"$(bash_words "$sc/bash/xen-dom0ctl" _xen_dom0ctl xen-dom0ctl --format prometheus '' | sorted)" \
+		"$(sorted <<<"$commands")"
 	expect "bash: xen-dom0d's options are those of its --help" \
 		"$(bash_words "$sc/bash/xen-dom0d" _xen_dom0d xen-dom0d -- | sorted)" "$(sorted <<<"$daemon_opts")"
 	expect "bash: xen-dom0d --ch" "$(bash_words "$sc/bash/xen-dom0d" _xen_dom0d xen-dom0d --ch)" "--check"
