@@ -908,12 +908,27 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
 
 /* how many unknown names in after get a "did you mean" */
 #define AFTER_SUGGESTIONS_MAX 8
+/* how many cycles in after are reported, each named */
+#define CYCLES_MAX 16
 
-/* Depth-first search for a cycle through after, from root; state: 0 new, 1 on the path, 2 done.
- * On a cycle, path[0..*depth) ends with the guest closing it. A loop over an explicit path, not
+/* Depth-first search for a cycle through after, from root, not through the ignored entries;
+ * state: 0 new, 1 on the path, 2 done. On a cycle, path[0..*depth) ends with the guest closing
+ * it, and pos[*depth - 2] - 1 is the entry that closes it. A loop over an explicit path, not
  * a recursion: a chain of 100,000 guests must not overflow the stack. pos[k] is the next of
  * path[k]'s after entries to follow; path and pos hold g->n + 1. */
-static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *path, size_t *pos, size_t *depth) {
+typedef struct AfterEdge {
+        size_t guest, index; /* the index-th name of guest's after */
+} AfterEdge;
+
+static bool edge_ignored(const AfterEdge *ignored, size_t n_ignored, size_t guest, size_t index) {
+        for (size_t k = 0; k < n_ignored; k++)
+                if (ignored[k].guest == guest && ignored[k].index == index)
+                        return true;
+        return false;
+}
+
+static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *path, size_t *pos,
+                       const AfterEdge *ignored, size_t n_ignored, size_t *depth) {
         state[root] = 1;
         path[0] = root;
         pos[0] = 0;
@@ -925,6 +940,10 @@ static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *pat
                 if (!after || !after[pos[top]]) {
                         state[i] = 2;
                         (*depth)--;
+                        continue;
+                }
+                if (edge_ignored(ignored, n_ignored, i, pos[top])) {
+                        pos[top]++;
                         continue;
                 }
                 const Guest *t = guests_find(g, after[pos[top]++]);
@@ -972,6 +991,8 @@ static bool domain_name_valid(const char *n) {
 int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         _cleanup_free_ uint8_t *state = NULL;
         _cleanup_free_ size_t *stack = NULL, *pos = NULL;
+        AfterEdge ignored[CYCLES_MAX];
+        size_t n_ignored = 0;
         _cleanup_free_ uint32_t *seen = NULL;
         size_t n_seen = 16, n_suggested = 0;
 
@@ -1068,34 +1089,35 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
         pos = calloc(g->n + 1, sizeof(size_t));
         if (!state || !stack || !pos)
                 return -ENOMEM;
-        for (size_t i = 0; i < g->n; i++) {
-                size_t depth = 0;
-
-                if (state[i] != 0 || !find_cycle(g, i, state, stack, pos, &depth))
-                        continue;
-                size_t end = stack[depth - 1], start = 0;
-                while (stack[start] != end)
-                        start++;
-                _cleanup_free_ char *text = NULL;
-                size_t len = 0;
-                FILE *f = open_memstream(&text, &len);
-                if (!f)
-                        return -ENOMEM;
-                for (size_t k = start; k < depth; k++)
-                        fprintf(f, "%s%s", k > start ? " -> " : "", g->items[stack[k]].name);
-                if (fclose(f) != 0)
-                        return -ENOMEM;
-                const Guest *x = &g->items[stack[depth - 2]];
-                char name[GUEST_NAME_MAX + 64];
-                snprintf(name, sizeof name, "guests.%s.after", x->name);
-                diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->key_line[GUEST_KEY_AFTER], name,
-                         "the start order has a cycle: %s (each starts after the next); remove one of these after "
-                         "entries",
-                         text);
-                /* the rest of the graph is searched afresh, the cycle's guests done */
-                for (size_t k = 0; k < depth; k++)
-                        state[stack[k]] = 2;
-        }
+        for (size_t i = 0, depth = 0; i < g->n; i++)
+                while (state[i] == 0 && n_ignored < CYCLES_MAX &&
+                       find_cycle(g, i, state, stack, pos, ignored, n_ignored, &depth)) {
+                        size_t end = stack[depth - 1], start = 0;
+                        while (stack[start] != end)
+                                start++;
+                        _cleanup_free_ char *text = NULL;
+                        size_t len = 0;
+                        FILE *f = open_memstream(&text, &len);
+                        if (!f)
+                                return -ENOMEM;
+                        for (size_t k = start; k < depth; k++)
+                                fprintf(f, "%s%s", k > start ? " -> " : "", g->items[stack[k]].name);
+                        if (fclose(f) != 0)
+                                return -ENOMEM;
+                        const Guest *x = &g->items[stack[depth - 2]];
+                        char name[GUEST_NAME_MAX + 64];
+                        snprintf(name, sizeof name, "guests.%s.after", x->name);
+                        diag_add(d, DIAG_ERROR, DIAG_VALUE, path, x->key_line[GUEST_KEY_AFTER], name,
+                                 "the start order has a cycle: %s (each starts after the next); remove one of "
+                                 "these after entries",
+                                 text);
+                        /* Searched again from the same guest without the entry that closed this cycle:
+                         * another cycle through the same guests (a after b and c, both after a) is
+                         * reported too. Those done stay done: no path from them led back. */
+                        ignored[n_ignored++] = (AfterEdge) { stack[depth - 2], pos[depth - 2] - 1 };
+                        for (size_t k = 0; k + 1 < depth; k++)
+                                state[stack[k]] = 0;
+                }
         return 0;
 }
 
