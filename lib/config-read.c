@@ -150,9 +150,20 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         if (p < e && (*p == ';' || *p == '#'))
                 return NULL;
         if (len + 2 > n) {
-                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                         "line is too long (%zu bytes, at most %zu); continue a long value on indented lines",
-                         len, n - 2);
+                /* xl's strings cannot go on over lines: only its lists can */
+                if (s->in_section && s->section_known &&
+                    (s->section_kind == GUEST_SECTION_SETTINGS || s->section_kind == SECTION_XL))
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                                 "line is too long (%zu bytes, at most %zu); a [ list ] may go on over indented "
+                                 "lines, a \"quoted string\" may not%s",
+                                 len, n - 2,
+                                 s->section_kind == SECTION_XL
+                                         ? ""
+                                         : ": for a longer one, adopt the guest's own xl.cfg file with configFile");
+                else
+                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                                 "line is too long (%zu bytes, at most %zu); continue a long value on indented lines",
+                                 len, n - 2);
                 return NULL;
         }
 
