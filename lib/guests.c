@@ -913,16 +913,16 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
 
 /* Depth-first search for a cycle through after, from root, not through the ignored entries;
  * state: 0 new, 1 on the path, 2 done. On a cycle, path[0..*depth) ends with the guest closing
- * it, and pos[*depth - 2] - 1 is the entry that closes it. A loop over an explicit path, not
+ * it. A loop over an explicit path, not
  * a recursion: a chain of 100,000 guests must not overflow the stack. pos[k] is the next of
  * path[k]'s after entries to follow; path and pos hold g->n + 1. */
 typedef struct AfterEdge {
-        size_t guest, index; /* the index-th name of guest's after */
+        size_t guest, target; /* guest starts after target */
 } AfterEdge;
 
-static bool edge_ignored(const AfterEdge *ignored, size_t n_ignored, size_t guest, size_t index) {
+static bool edge_ignored(const AfterEdge *ignored, size_t n_ignored, size_t guest, size_t target) {
         for (size_t k = 0; k < n_ignored; k++)
-                if (ignored[k].guest == guest && ignored[k].index == index)
+                if (ignored[k].guest == guest && ignored[k].target == target)
                         return true;
         return false;
 }
@@ -942,16 +942,12 @@ static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *pat
                         (*depth)--;
                         continue;
                 }
-                if (edge_ignored(ignored, n_ignored, i, pos[top])) {
-                        pos[top]++;
-                        continue;
-                }
                 const Guest *t = guests_find(g, after[pos[top]++]);
                 if (!t)
                         continue;
                 size_t j = t - g->items;
-                if (j == i)
-                        continue; /* reported as such */
+                if (j == i || edge_ignored(ignored, n_ignored, i, j))
+                        continue; /* reported as such, or as part of a cycle */
                 if (state[j] == 1) {
                         path[(*depth)++] = j;
                         return true;
@@ -1111,13 +1107,20 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                                  "the start order has a cycle: %s (each starts after the next); remove one of "
                                  "these after entries",
                                  text);
-                        /* Searched again from the same guest without the entry that closed this cycle:
+                        /* Searched again from the same guest without the order that closed this cycle:
                          * another cycle through the same guests (a after b and c, both after a) is
                          * reported too. Those done stay done: no path from them led back. */
-                        ignored[n_ignored++] = (AfterEdge) { stack[depth - 2], pos[depth - 2] - 1 };
+                        ignored[n_ignored++] = (AfterEdge) { stack[depth - 2], stack[depth - 1] };
                         for (size_t k = 0; k + 1 < depth; k++)
                                 state[stack[k]] = 0;
                 }
+        if (n_ignored == CYCLES_MAX) { /* at the line of the last one named, which it follows */
+                const Guest *last = &g->items[ignored[CYCLES_MAX - 1].guest];
+                diag_add(d, DIAG_ERROR, DIAG_PLAIN, path, last->key_line[GUEST_KEY_AFTER], NULL,
+                         "the first %d cycles of the start order are named; there may be more: check again once "
+                         "they are gone",
+                         CYCLES_MAX);
+        }
         return 0;
 }
 
