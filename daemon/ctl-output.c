@@ -5,8 +5,8 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <sys/ioctl.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <systemd/sd-login.h>
 #include <time.h>
@@ -20,7 +20,8 @@ static int json_pretty = -1; /* -1: pretty on a terminal */
 static pid_t pager_pid = 0;
 
 int env_boolean(const char *name) {
-        const char *v = getenv(name);
+        /* not from the environment of another user, when set-user-ID: SYSTEMD_PAGERSECURE=0 */
+        const char *v = secure_getenv(name);
 
         if (isempty_str(v))
                 return -ENXIO;

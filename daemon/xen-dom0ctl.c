@@ -683,6 +683,8 @@ static int status_components(const ComponentList *l, char **names) {
                         if (streq(l->items[i].name, *n) || streq(l->items[i].unit, *n))
                                 found = &l->items[i];
                 if (!found) {
+                        /* main() checked the name against the client's own table: this daemon,
+                         * over -H of another version perhaps, lacks a component the client has */
                         _cleanup_free_ char *what = NULL;
 
                         if (asprintf(&what, "show the status of %s", *n) < 0)
@@ -1850,8 +1852,8 @@ int main(int argc, char *argv[]) {
                         if (!component_find(*a)) {
                                 _cleanup_free_ char *what = NULL;
 
-                                if (asprintf(&what, "%s%s", verb->run == verb_restart ? "restart " : "show the status of ",
-                                             *a) < 0)
+                                if (asprintf(&what, "%s%s",
+                                             verb->run == verb_restart ? "restart " : "show the status of ", *a) < 0)
                                         return oom();
                                 return no_such_component(what, *a);
                         }
