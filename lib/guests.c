@@ -306,6 +306,7 @@ static int check_xl_value(XlFile file, const char *key, const char *value, char 
         long num;
         int count, r;
 
+        t = xl_type(file, key);
         more = xl_value_trailing(value);
         if (more) {
                 size_t len = strcspn(more, "\n");
@@ -316,14 +317,13 @@ static int check_xl_value(XlFile file, const char *key, const char *value, char 
                                ? -ENOMEM
                                : -EINVAL;
         }
-        if (xl_value_plainly_fits(xl_type(file, key), value))
+        if (xl_value_plainly_fits(t, value))
                 return 0;
 
         /* the key xl sees is a placeholder: a dotted xl.conf key is no identifier to its lexer */
         if (asprintf(&text, "k = %s\n", value) < 0)
                 return -ENOMEM;
         r = xlu_parse(text, strlen(text), &x, &reason);
-        t = xl_type(file, key);
         if (r == -EINVAL) {
                 xlu_parsed_done(&x);
                 if (t && t->kind == XL_NUMBER)
@@ -911,11 +911,6 @@ int guests_finish(Guests *g, XlSettings *xl, const char *path, Diagnostics *d) {
 /* how many cycles in after are reported, each named */
 #define CYCLES_MAX 16
 
-/* Depth-first search for a cycle through after, from root, not through the ignored entries;
- * state: 0 new, 1 on the path, 2 done. On a cycle, path[0..*depth) ends with the guest closing
- * it. A loop over an explicit path, not
- * a recursion: a chain of 100,000 guests must not overflow the stack. pos[k] is the next of
- * path[k]'s after entries to follow; path and pos hold g->n + 1. */
 typedef struct AfterEdge {
         size_t guest, target; /* guest starts after target */
 } AfterEdge;
@@ -927,8 +922,15 @@ static bool edge_ignored(const AfterEdge *ignored, size_t n_ignored, size_t gues
         return false;
 }
 
-static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *path, size_t *pos,
-                       const AfterEdge *ignored, size_t n_ignored, size_t *depth) {
+/* Depth first through after, from root, not through the ignored entries; state: 0 new, 1 on the
+ * path, 2 done. A loop over an explicit path, not a recursion: a chain of 100,000 guests must not
+ * overflow the stack. pos[k] is the next of path[k]'s after entries to follow; path and pos hold
+ * g->n + 1.
+ * Without order, it looks for a cycle: on one it returns true, path[0..*depth) ending with the
+ * guest closing it. With order, it places each guest there once those it starts after are,
+ * passing over what would close a cycle (a validated set has none). */
+static bool walk_after(const Guests *g, size_t root, uint8_t *state, size_t *path, size_t *pos,
+                       const AfterEdge *ignored, size_t n_ignored, size_t *order, size_t *n_order, size_t *depth) {
         state[root] = 1;
         path[0] = root;
         pos[0] = 0;
@@ -939,6 +941,8 @@ static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *pat
 
                 if (!after || !after[pos[top]]) {
                         state[i] = 2;
+                        if (order)
+                                order[(*n_order)++] = i;
                         (*depth)--;
                         continue;
                 }
@@ -948,7 +952,7 @@ static bool find_cycle(const Guests *g, size_t root, uint8_t *state, size_t *pat
                 size_t j = t - g->items;
                 if (j == i || edge_ignored(ignored, n_ignored, i, j))
                         continue; /* reported as such, or as part of a cycle */
-                if (state[j] == 1) {
+                if (state[j] == 1 && !order) {
                         path[(*depth)++] = j;
                         return true;
                 }
@@ -1087,7 +1091,7 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                 return -ENOMEM;
         for (size_t i = 0, depth = 0; i < g->n; i++)
                 while (state[i] == 0 && n_ignored < CYCLES_MAX &&
-                       find_cycle(g, i, state, stack, pos, ignored, n_ignored, &depth)) {
+                       walk_after(g, i, state, stack, pos, ignored, n_ignored, NULL, NULL, &depth)) {
                         size_t end = stack[depth - 1], start = 0;
                         while (stack[start] != end)
                                 start++;
@@ -1122,33 +1126,6 @@ int guests_validate(const Guests *g, const char *path, Diagnostics *d) {
                          CYCLES_MAX);
         }
         return 0;
-}
-
-/* Places root and, before it, what it starts after, depth first: a loop over an explicit path
- * (path and pos hold g->n), as find_cycle(). */
-static void order_visit(const Guests *g, size_t root, bool *placed, size_t *order, size_t *n, size_t *path,
-                        size_t *pos) {
-        size_t depth = 1;
-
-        placed[root] = true; /* a validated set has no cycle: marking on entry ends any loop */
-        path[0] = root;
-        pos[0] = 0;
-        while (depth > 0) {
-                size_t i = path[depth - 1];
-                char **after = g->items[i].after;
-
-                if (after && after[pos[depth - 1]]) {
-                        const Guest *t = guests_find(g, after[pos[depth - 1]++]);
-                        if (t && !placed[t - g->items]) {
-                                placed[t - g->items] = true;
-                                path[depth] = t - g->items;
-                                pos[depth++] = 0;
-                        }
-                        continue;
-                }
-                order[(*n)++] = i;
-                depth--;
-        }
 }
 
 const char *guests_auto_dir = "/etc/xen/auto";
@@ -1228,16 +1205,16 @@ int guests_check_auto(const Guests *g, const char *path, Diagnostics *d) {
 
 int guests_start_order(const Guests *g, size_t **ret) {
         _cleanup_free_ size_t *order = calloc(g->n ?: 1, sizeof(size_t));
-        _cleanup_free_ bool *placed = calloc(g->n ?: 1, sizeof(bool));
-        _cleanup_free_ size_t *path = calloc(g->n ?: 1, sizeof(size_t)), *pos = calloc(g->n ?: 1, sizeof(size_t));
-        size_t n = 0;
+        _cleanup_free_ uint8_t *state = calloc(g->n ?: 1, 1);
+        _cleanup_free_ size_t *path = calloc(g->n + 1, sizeof(size_t)), *pos = calloc(g->n + 1, sizeof(size_t));
+        size_t n = 0, depth;
 
-        if (!order || !placed || !path || !pos)
+        if (!order || !state || !path || !pos)
                 return -ENOMEM;
         /* Depth first, in the file's order: every guest right after what it starts after. */
         for (size_t i = 0; i < g->n; i++)
-                if (!placed[i])
-                        order_visit(g, i, placed, order, &n, path, pos);
+                if (state[i] == 0)
+                        (void) walk_after(g, i, state, path, pos, NULL, 0, order, &n, &depth);
         *ret = TAKE_PTR(order);
         return 0;
 }
