@@ -80,16 +80,6 @@ static int call_failed(const char *what, const sd_bus_error *error, int r) {
         return bus_error_exit_status(error, r);
 }
 
-/* A component not known by that name, as the daemon reports it (NoSuchComponent). */
-static int no_such_component(const char *what, const char *name) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-
-        fprintf(stderr, "No such component: %s (see: %s components)\n", name, program_invocation_short_name);
-        (void) sd_bus_error_setf(&error, BUS_ERROR_NO_SUCH_COMPONENT, "No component '%s'", name);
-        json_failure(what, &error, -ENOENT, NULL, EXIT_NO_COMPONENT);
-        return EXIT_NO_COMPONENT;
-}
-
 static int parse_failed(const char *what, int r) {
         fprintf(stderr, "Failed to parse the reply to %s: %s\n", what, strerror(-r));
         return EXIT_FAILED;
@@ -98,6 +88,20 @@ static int parse_failed(const char *what, int r) {
 static int oom(void) {
         fprintf(stderr, "Out of memory.\n");
         return EXIT_FAILED;
+}
+
+/* A component not known by that name, as the daemon reports it (NoSuchComponent); action says
+ * what was asked of it, such as "restart". */
+static int no_such_component(const char *action, const char *name) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_free_ char *what = NULL;
+
+        if (asprintf(&what, "%s %s", action, name) < 0)
+                return oom();
+        fprintf(stderr, "No such component: %s (see: %s components)\n", name, program_invocation_short_name);
+        (void) sd_bus_error_setf(&error, BUS_ERROR_NO_SUCH_COMPONENT, "No component '%s'", name);
+        json_failure(what, &error, -ENOENT, NULL, EXIT_NO_COMPONENT);
+        return EXIT_NO_COMPONENT;
 }
 
 /* --json: the view's table as JSON. */
@@ -685,11 +689,7 @@ static int status_components(const ComponentList *l, char **names) {
                 if (!found) {
                         /* main() checked the name against the client's own table: this daemon,
                          * over -H of another version perhaps, lacks a component the client has */
-                        _cleanup_free_ char *what = NULL;
-
-                        if (asprintf(&what, "show the status of %s", *n) < 0)
-                                return oom();
-                        return no_such_component(what, *n);
+                        return no_such_component("show the status of", *n);
                 }
                 all_active = all_active && streq(found->state, "active");
                 pick.items[pick.n++] = *found;
@@ -1485,13 +1485,9 @@ static int verb_logs(sd_bus *bus, char **args) {
         }
         if (args[0]) {
                 const ComponentDef *d = component_find(args[0]);
-                _cleanup_free_ char *what = NULL;
 
-                if (!d) {
-                        if (asprintf(&what, "show the journal of %s", args[0]) < 0)
-                                return oom();
-                        return no_such_component(what, args[0]);
-                }
+                if (!d)
+                        return no_such_component("show the journal of", args[0]);
                 unit = d->unit;
         }
         argv[n++] = "journalctl";
@@ -1849,14 +1845,9 @@ int main(int argc, char *argv[]) {
          * daemon running or not, and without asking it. */
         if (verb->run == verb_status || verb->run == verb_restart)
                 STRV_FOREACH(a, args)
-                        if (!component_find(*a)) {
-                                _cleanup_free_ char *what = NULL;
-
-                                if (asprintf(&what, "%s%s",
-                                             verb->run == verb_restart ? "restart " : "show the status of ", *a) < 0)
-                                        return oom();
-                                return no_such_component(what, *a);
-                        }
+                        if (!component_find(*a))
+                                return no_such_component(verb->run == verb_restart ? "restart" : "show the status of",
+                                                         *a);
 
         if (verb->local)
                 return verb->run(NULL, args);
