@@ -80,15 +80,22 @@ typedef struct XenBackendOps {
         /* -ESRCH when there is no such domain. */
         int (*domain_info)(XenBackend *b, uint32_t domid, XenDomainInfo *ret);
 
+        /* The names of n domains, for a backend that names its domains itself (the fake),
+         * called in the loop: names[i] for domids[i], left NULL while a domain has no name
+         * yet, and when the toolstack created them (CLOCK_REALTIME µs, left 0 when it did not
+         * record it, as for Domain 0). NULL for a Xen host, where the loop reads them from the
+         * store (/local/domain/ID/name, and start_time in the domain's VM record) without
+         * waiting for it. Optional. */
+        int (*domain_names)(XenBackend *b, const uint32_t *domids, size_t n, char **names, uint64_t *start_usec);
+        /* With domain_names: whether the store must answer a read first, as it must on a Xen
+         * host (the fake with XEN_DOM0D_FAKE_STORE=1). Optional. */
+        bool (*domain_names_ask_store)(XenBackend *b);
+
         /* Called only in a child process (xen-child.c), never in the loop: these talk to
          * xenstored, which may not answer. They use connections of their own, as what the
          * loop holds is not usable in a child.
          *
-         * The names of n domains: names[i] for domids[i], left NULL while a domain has no name
-         * yet, and when the toolstack created them (CLOCK_REALTIME µs, left 0 when it did not
-         * record it, as for Domain 0). Fails when the store cannot be read at all. */
-        int (*domain_names)(XenBackend *b, const uint32_t *domids, size_t n, char **names, uint64_t *start_usec);
-        /* Sets the balloon target of a domain, within its maximum. */
+         * Sets the balloon target of a domain, within its maximum. */
         int (*set_memory_target)(XenBackend *b, uint32_t domid, uint64_t target_kib);
 
         /* In the loop, after set_memory_target succeeded in a child: a backend whose domains

@@ -450,56 +450,6 @@ static int libxl_backend_domain_info(XenBackend *b, uint32_t domid, XenDomainInf
         return r;
 }
 
-/* libxl writes "SECONDS.CENTISECONDS" under the domain's /vm path when it creates it. */
-static uint64_t read_start_time(struct xs_handle *h, uint32_t domid) {
-        char path[64];
-        _cleanup_free_ char *vm = NULL, *vm_path = NULL, *t = NULL;
-        unsigned len = 0;
-        unsigned long long sec, cs = 0;
-
-        snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/vm", domid);
-        vm = xs_read(h, XBT_NULL, path, &len);
-        if (!vm || len == 0 || asprintf(&vm_path, "%s/start_time", vm) < 0)
-                return 0;
-        t = xs_read(h, XBT_NULL, vm_path, &len);
-        if (!t || len == 0 || sscanf(t, "%llu.%2llu", &sec, &cs) < 1)
-                return 0;
-        return (uint64_t) sec * 1000000ULL + (uint64_t) cs * 10000ULL;
-}
-
-static int libxl_backend_domain_names(XenBackend *b, const uint32_t *domids, size_t n, char **names,
-                                      uint64_t *start_usec) {
-        /* The loop's handle has a reader thread, which did not follow into this child: one of
-         * its own. */
-        struct xs_handle *h = xs_open(0);
-        int r = 0;
-
-        if (!h)
-                return negative_errno();
-        for (size_t i = 0; i < n; i++) {
-                char path[64];
-                unsigned len = 0;
-                char *name;
-
-                snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/name", domids[i]);
-                name = xs_read(h, XBT_NULL, path, &len);
-                if (!name) {
-                        if (errno == ENOENT)
-                                continue; /* being created: not named yet */
-                        r = negative_errno();
-                        break;
-                }
-                if (len == 0) {
-                        free(name);
-                        continue;
-                }
-                names[i] = name;
-                start_usec[i] = read_start_time(h, domids[i]);
-        }
-        xs_close(h);
-        return r;
-}
-
 /* A libxl context for a child (xen-child.c): libxl wants a child that goes on using it to let
  * go of the parent's contexts first (libxl_event.h), then to make one of its own. */
 static int child_ctx_alloc(XenBackend *b, libxl_ctx **ret) {
@@ -558,7 +508,6 @@ const XenBackendOps xen_backend_libxl = {
         .host_info = libxl_backend_host_info,
         .list = libxl_backend_list,
         .domain_info = libxl_backend_domain_info,
-        .domain_names = libxl_backend_domain_names,
         .set_memory_target = libxl_backend_set_memory_target,
         .set_vcpus_online = libxl_backend_set_vcpus_online,
 };

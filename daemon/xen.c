@@ -15,6 +15,7 @@
 #include "xen-child.h"
 #include "xen-util.h"
 #include "xen.h"
+#include "xs-async.h"
 
 #define OPEN_RETRY_FIRST_USEC (1000 * 1000ULL)
 #define OPEN_RETRY_MAX_USEC (30 * 1000 * 1000ULL)
@@ -22,8 +23,9 @@
  * yet, or one still dying, settles by then. */
 #define SETTLE_USEC (500 * 1000ULL)
 #define SETTLE_ROUNDS 10
-/* Deadlines of what talks to xenstored (xen-child.c). A store that answers does within
- * milliseconds; the memory target makes a libxl context and a store transaction. */
+/* Deadlines of what talks to xenstored: the names' reads (xs-async.c), the memory target in a
+ * child (xen-child.c). A store that answers does within milliseconds; the memory target makes
+ * a libxl context and a store transaction. */
 #define NAMES_TIMEOUT_USEC (3 * 1000 * 1000ULL)
 #define MEMORY_TIMEOUT_USEC (5 * 1000 * 1000ULL)
 /* dom0 memory as Xen reports it differs a little from dom0_mem (page tables, rounding). */
@@ -56,6 +58,23 @@ typedef struct NameLookup {
         uint64_t start_usec;
 } NameLookup;
 
+/* What one read of a lookup is for: the name of names[index], the path of its VM record, or
+ * the start time in that record; or, for a backend that names its domains itself, whether the
+ * store answers at all. */
+typedef enum NameReadKind {
+        NAME_READ_NAME,
+        NAME_READ_VM,
+        NAME_READ_START,
+        _NAME_READ_PER_DOMAIN,
+        NAME_READ_STORE = _NAME_READ_PER_DOMAIN,
+} NameReadKind;
+
+typedef struct NameRead {
+        struct XenState *x;
+        uint32_t index;
+        NameReadKind kind;
+} NameRead;
+
 typedef struct XenState {
         Manager *manager;
         const XenBackendOps *ops;
@@ -73,8 +92,14 @@ typedef struct XenState {
         bool populated;      /* the first listing is not announced: those domains did not appear */
         sd_bus_message **list_waiting; /* ListDomains calls that came before the first listing */
         size_t n_list_waiting;
-        /* New domains are named by a child (the store may not answer): one at a time. */
-        XenChild *lookup;
+        /* New domains are named from the store, one lookup at a time, read by the loop without
+         * waiting (the store may not answer) and given up at a deadline. */
+        bool lookup;         /* a lookup runs */
+        XsAsync *store;
+        sd_event_source *lookup_timer; /* its deadline */
+        sd_event_source *lookup_defer; /* a backend naming its domains itself answers here */
+        NameRead *reads;     /* _NAME_READ_PER_DOMAIN for each name, and NAME_READ_STORE */
+        size_t reads_pending;
         NameLookup *names;   /* what the running lookup asks, or what the last one answered */
         size_t n_names;
         bool names_answered; /* names holds answers, for the next refresh */
@@ -315,47 +340,24 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* ---- names, from the store, in a child ---------------------------------------------------- */
+/* ---- names, read from the store by the loop --------------------------------------------- */
 
-/* In the child: the names as "DOMID START_USEC NAME\0" records, none for a domain without one. */
-static int lookup_run(void *userdata, int fd) {
-        XenState *x = userdata;
-        uint32_t *domids = calloc(x->n_names ?: 1, sizeof(uint32_t));
-        char **names = calloc(x->n_names ?: 1, sizeof(char *));
-        uint64_t *starts = calloc(x->n_names ?: 1, sizeof(uint64_t));
-        _cleanup_fclose_ FILE *f = NULL;
-        int r = -ENOMEM;
-
-        if (!domids || !names || !starts)
-                goto finish;
-        for (size_t i = 0; i < x->n_names; i++)
-                domids[i] = x->names[i].domid;
-        r = x->ops->domain_names(x->backend, domids, x->n_names, names, starts);
-        if (r < 0)
-                goto finish;
-        f = fdopen(fd, "w");
-        if (!f) {
-                r = negative_errno();
-                goto finish;
-        }
-        for (size_t i = 0; i < x->n_names; i++)
-                if (names[i])
-                        fprintf(f, "%" PRIu32 " %" PRIu64 " %s%c", domids[i], starts[i], names[i], 0);
-        r = fflush(f) == 0 ? 0 : -EIO;
-finish:
-        for (size_t i = 0; names && i < x->n_names; i++)
-                free(names[i]);
-        free(names);
-        free(domids);
-        free(starts);
-        return r;
+static void lookup_stop(XenState *x) {
+        x->lookup = false;
+        x->lookup_timer = sd_event_source_disable_unref(x->lookup_timer);
+        x->lookup_defer = sd_event_source_disable_unref(x->lookup_defer);
+        x->reads = mfree(x->reads);
+        x->reads_pending = 0;
 }
 
-static void lookup_done(void *userdata, int error, const char *data, size_t size) {
-        XenState *x = userdata;
+/* The lookup ended: error is 0 (x->names holds the answers), or why none came. */
+static void lookup_done(XenState *x, int error) {
         bool again = x->lookup_again;
 
-        x->lookup = NULL;
+        if (error < 0)
+                /* reads of this lookup still in flight must not come back to it */
+                xs_async_reset(x->store);
+        lookup_stop(x);
         x->lookup_again = false;
         x->names_tried = true;
         if (error < 0) {
@@ -370,26 +372,120 @@ static void lookup_done(void *userdata, int error, const char *data, size_t size
                 names_free(x);
         } else {
                 x->names_late = false;
-                for (const char *p = data; p < data + size; p += strlen(p) + 1) {
-                        char *end, *name;
-                        unsigned long domid = strtoul(p, &end, 10);
-                        unsigned long long start;
-
-                        if (*end != ' ')
-                                continue;
-                        start = strtoull(end + 1, &name, 10);
-                        if (*name != ' ')
-                                continue;
-                        for (size_t i = 0; i < x->n_names; i++)
-                                if (x->names[i].domid == domid && !x->names[i].name) {
-                                        x->names[i].name = strdup(name + 1);
-                                        x->names[i].start_usec = start;
-                                }
-                }
                 x->names_answered = true;
         }
         (void) domains_refresh(x, again);
         list_waiting_flush(x);
+}
+
+/* Names from the backend itself (the fake): its domains live in the daemon. */
+static void names_from_backend(XenState *x) {
+        _cleanup_free_ uint32_t *domids = calloc(x->n_names ?: 1, sizeof(uint32_t));
+        _cleanup_free_ char **names = calloc(x->n_names ?: 1, sizeof(char *));
+        _cleanup_free_ uint64_t *starts = calloc(x->n_names ?: 1, sizeof(uint64_t));
+        int r;
+
+        if (!domids || !names || !starts) {
+                lookup_done(x, -ENOMEM);
+                return;
+        }
+        for (size_t i = 0; i < x->n_names; i++)
+                domids[i] = x->names[i].domid;
+        r = x->ops->domain_names(x->backend, domids, x->n_names, names, starts);
+        for (size_t i = 0; i < x->n_names; i++) {
+                if (r >= 0) {
+                        x->names[i].name = names[i];
+                        x->names[i].start_usec = starts[i];
+                } else
+                        free(names[i]);
+        }
+        lookup_done(x, r < 0 ? r : 0);
+}
+
+static int on_lookup_defer(sd_event_source *s, void *userdata) {
+        XenState *x = userdata;
+
+        x->lookup_defer = sd_event_source_disable_unref(x->lookup_defer);
+        names_from_backend(x);
+        return 0;
+}
+
+static int on_lookup_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        lookup_done(userdata, -ETIMEDOUT);
+        return 0;
+}
+
+/* A toolstack's record of when it created the domain: "SECONDS.CENTISECONDS". */
+static uint64_t parse_start_time(const char *s) {
+        unsigned long long sec = 0, cs = 0;
+
+        if (sscanf(s, "%llu.%2llu", &sec, &cs) < 1)
+                return 0;
+        return (uint64_t) sec * 1000000ULL + (uint64_t) cs * 10000ULL;
+}
+
+static void on_name_read(void *userdata, int error, const char *value, size_t len);
+
+static int lookup_read(XenState *x, uint32_t index, NameReadKind kind, const char *path) {
+        NameRead *nr = &x->reads[kind == NAME_READ_STORE ? (size_t) x->n_names * _NAME_READ_PER_DOMAIN
+                                                         : (size_t) index * _NAME_READ_PER_DOMAIN + kind];
+        int r;
+
+        *nr = (NameRead) { .x = x, .index = index, .kind = kind };
+        r = xs_async_read(x->store, path, on_name_read, nr);
+        if (r >= 0)
+                x->reads_pending++;
+        return r;
+}
+
+static void on_name_read(void *userdata, int error, const char *value, size_t len) {
+        NameRead *nr = userdata;
+        XenState *x = nr->x;
+        NameLookup *n = nr->kind == NAME_READ_STORE ? NULL : &x->names[nr->index];
+
+        x->reads_pending--;
+        switch (nr->kind) {
+        case NAME_READ_STORE:
+                /* the store answers: the backend's own names hold */
+                if (error < 0) {
+                        lookup_done(x, error);
+                        return;
+                }
+                names_from_backend(x);
+                return;
+        case NAME_READ_NAME:
+                /* no name yet: the domain is being created */
+                if (error == -ENOENT || (error == 0 && len == 0))
+                        break;
+                if (error < 0) {
+                        lookup_done(x, error);
+                        return;
+                }
+                n->name = strdup(value);
+                if (!n->name) {
+                        lookup_done(x, -ENOMEM);
+                        return;
+                }
+                break;
+        case NAME_READ_VM: {
+                _cleanup_free_ char *path = NULL;
+
+                /* without a record (Domain 0) the start time stays unknown */
+                if (error < 0 || len == 0 || asprintf(&path, "%s/start_time", value) < 0)
+                        break;
+                if (lookup_read(x, nr->index, NAME_READ_START, path) < 0)
+                        break;
+                return; /* reads_pending is back up: not done yet */
+        }
+        case NAME_READ_START:
+                if (error == 0)
+                        n->start_usec = parse_start_time(value);
+                break;
+        default:
+                break;
+        }
+        if (x->reads_pending == 0)
+                lookup_done(x, 0);
 }
 
 /* Takes want. */
@@ -399,13 +495,50 @@ static void lookup_start(XenState *x, NameLookup *want, size_t n) {
         names_free(x);
         x->names = want;
         x->n_names = n;
-        r = xen_child_start(x->manager->event, "domain names", NAMES_TIMEOUT_USEC, lookup_run, lookup_done, x,
-                            &x->lookup);
-        if (r < 0) {
-                log_warning_errno(r, "Cannot start reading the names of new domains");
-                names_free(x);
-                x->names_tried = true;
+        x->lookup = true;
+        r = sd_event_add_time_relative(x->manager->event, &x->lookup_timer, CLOCK_MONOTONIC, NAMES_TIMEOUT_USEC, 0,
+                                       on_lookup_timeout, x);
+        if (r >= 0) {
+                x->reads = calloc(n * _NAME_READ_PER_DOMAIN + 1, sizeof(NameRead));
+                if (!x->reads)
+                        r = -ENOMEM;
         }
+        if (r >= 0 && !x->store)
+                r = xs_async_new(x->manager->event, &x->store);
+        if (r < 0)
+                goto fail;
+        if (x->ops->domain_names) {
+                /* answered in the next iteration, never from within the refresh that asks */
+                if (x->ops->domain_names_ask_store && x->ops->domain_names_ask_store(x->backend))
+                        r = lookup_read(x, 0, NAME_READ_STORE, "/");
+                else
+                        r = sd_event_add_defer(x->manager->event, &x->lookup_defer, on_lookup_defer, x);
+                if (r < 0)
+                        goto fail;
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                char path[64];
+
+                snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/name", want[i].domid);
+                r = lookup_read(x, (uint32_t) i, NAME_READ_NAME, path);
+                if (r < 0)
+                        goto fail;
+                snprintf(path, sizeof path, "/local/domain/%" PRIu32 "/vm", want[i].domid);
+                r = lookup_read(x, (uint32_t) i, NAME_READ_VM, path);
+                if (r < 0)
+                        goto fail;
+        }
+        return;
+fail:
+        /* not started: the domains stay unlisted until the next refresh asks again */
+        if (!x->names_late)
+                log_warning_errno(r, "Cannot read the names of new domains from xenstored");
+        x->names_late = true;
+        xs_async_reset(x->store);
+        lookup_stop(x);
+        names_free(x);
+        x->names_tried = true;
 }
 
 /* Memory, CPU time and state of the domains already known, without names (no xenstore). */
@@ -508,7 +641,8 @@ static XenState *xen_state_free(XenState *x) {
         sd_event_source_disable_unref(x->retry);
         sd_event_source_disable_unref(x->settle);
         sd_event_source_disable_unref(x->refresh);
-        xen_child_cancel(x->lookup);
+        xs_async_free(x->store);
+        lookup_stop(x);
         xen_child_cancel(x->memory);
         names_free(x);
         for (size_t i = 0; i < x->n_list_waiting; i++)

@@ -2,20 +2,25 @@
 /* The Xen side without a hypervisor: libxl error codes to -errno (the one translation), the
  * Xen command line as the daemon reads it, and the libxl <-> sd-event bridge driven the way
  * libxl drives it (the same fd twice, events 0, timeouts in order, re-registration from inside
- * an occurrence, deregistration), and a child of a killed daemon ending with it. */
+ * an occurrence, deregistration), a child of a killed daemon ending with it, and the store's
+ * reads made by the loop (xs-async.c) against a store played here, byte by byte. */
 #include <fcntl.h>
 #include <dirent.h>
 #include <libxl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/un.h>
+#include <xen/io/xs_wire.h>
 #include <sys/wait.h>
 
 #include "test-util.h"
 #include "xen-child.h"
 #include "xen-events.h"
 #include "xen-util.h"
+#include "xs-async.h"
 
 /* ---- error mapping ------------------------------------------------------------------ */
 
@@ -409,6 +414,365 @@ START_TEST(test_child_dies_with_parent) {
 }
 END_TEST
 
+/* ---- the store, read by the loop (xs-async.c) ------------------------------------------ */
+
+/* A store played by the test in the same loop: it takes one connection at a time, records
+ * the requests it read and answers only when told. */
+typedef struct Store {
+        sd_event *e;
+        char *dir;
+        int listen_fd, fd;
+        sd_event_source *accept, *io;
+        size_t connections;
+        uint8_t in[sizeof(struct xsd_sockmsg) + XENSTORE_PAYLOAD_MAX];
+        size_t in_len;
+        struct xsd_sockmsg req[256];
+        char path[256][64];
+        size_t n_req, answered;
+} Store;
+
+static int on_store_data(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Store *st = userdata;
+        ssize_t k = read(fd, st->in + st->in_len, sizeof st->in - st->in_len);
+        const size_t hs = sizeof(struct xsd_sockmsg);
+
+        if (k <= 0) {
+                st->io = sd_event_source_disable_unref(st->io);
+                close(st->fd);
+                st->fd = -1;
+                return 0;
+        }
+        st->in_len += (size_t) k;
+        while (st->in_len >= hs) {
+                struct xsd_sockmsg h;
+
+                memcpy(&h, st->in, hs);
+                if (st->in_len < hs + h.len)
+                        break;
+                ck_assert_uint_lt(st->n_req, 256);
+                st->req[st->n_req] = h;
+                snprintf(st->path[st->n_req], sizeof st->path[0], "%.*s", (int) h.len, (char *) st->in + hs);
+                st->n_req++;
+                st->in_len -= hs + h.len;
+                memmove(st->in, st->in + hs + h.len, st->in_len);
+        }
+        return 0;
+}
+
+static int on_store_accept(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        Store *st = userdata;
+        int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+
+        ck_assert_int_ge(c, 0);
+        if (st->fd >= 0) { /* the last connection is over: the client moved on */
+                st->io = sd_event_source_disable_unref(st->io);
+                close(st->fd);
+        }
+        st->fd = c;
+        st->connections++;
+        st->in_len = 0;
+        st->n_req = st->answered = 0;
+        ck_assert_int_ge(sd_event_add_io(st->e, &st->io, c, EPOLLIN, on_store_data, st), 0);
+        return 0;
+}
+
+static void store_start(Store *st, sd_event *e) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+        *st = (Store) { .e = e, .fd = -1, .dir = test_mkdtemp() };
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s/socket", st->dir);
+        st->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        ck_assert_int_ge(st->listen_fd, 0);
+        ck_assert_int_eq(bind(st->listen_fd, (struct sockaddr *) &sa, sizeof sa), 0);
+        ck_assert_int_eq(listen(st->listen_fd, 4), 0);
+        ck_assert_int_ge(sd_event_add_io(e, &st->accept, st->listen_fd, EPOLLIN, on_store_accept, st), 0);
+        ck_assert_int_eq(setenv("XENSTORED_RUNDIR", st->dir, 1), 0);
+}
+
+static void store_stop(Store *st) {
+        char path[PATH_MAX];
+
+        sd_event_source_disable_unref(st->io);
+        sd_event_source_disable_unref(st->accept);
+        if (st->fd >= 0)
+                close(st->fd);
+        close(st->listen_fd);
+        snprintf(path, sizeof path, "%s/socket", st->dir);
+        (void) unlink(path);
+        (void) rmdir(st->dir);
+        free(st->dir);
+        (void) unsetenv("XENSTORED_RUNDIR");
+}
+
+static void store_send(Store *st, const void *data, size_t len) {
+        ck_assert_int_eq(write(st->fd, data, len), (ssize_t) len);
+}
+
+/* Answers request i: a value, or an error when type is XS_ERROR. */
+static void store_answer(Store *st, size_t i, uint32_t type, const char *text, size_t len) {
+        uint8_t buf[sizeof(struct xsd_sockmsg) + 64];
+        struct xsd_sockmsg h = st->req[i];
+
+        h.type = type;
+        h.len = (uint32_t) len;
+        memcpy(buf, &h, sizeof h);
+        memcpy(buf + sizeof h, text, len);
+        store_send(st, buf, sizeof h + len);
+        st->answered++;
+}
+
+typedef struct Got {
+        XsAsync *x;
+        size_t n;
+        int error[256];
+        char value[256][64];
+        size_t reset_at; /* resets the client from the callback of this answer (1-based) */
+} Got;
+
+static void got_read(void *userdata, int error, const char *value, size_t len) {
+        Got *g = userdata;
+
+        ck_assert_uint_lt(g->n, 256);
+        g->error[g->n] = error;
+        ck_assert(error < 0 ? value == NULL : value != NULL && strlen(value) == len);
+        snprintf(g->value[g->n], sizeof g->value[0], "%s", value ?: "");
+        g->n++;
+        if (g->n == g->reset_at)
+                xs_async_reset(g->x);
+}
+
+/* Runs the loop until *n reaches want, or 5 s (times the slowdown) pass. */
+static bool run_until(sd_event *e, const size_t *n, size_t want) {
+        for (int i = 0; i < 500 * (int) test_slowdown() && *n < want; i++)
+                ck_assert_int_ge(sd_event_run(e, 10 * 1000), 0);
+        return *n >= want;
+}
+
+/* Runs the loop for a while: what it does meanwhile is what it does unprompted. */
+static void run_idle(sd_event *e) {
+        for (int i = 0; i < 10; i++)
+                ck_assert_int_ge(sd_event_run(e, 5 * 1000), 0);
+}
+
+static void queue_reads(Got *g, size_t n) {
+        for (size_t i = 0; i < n; i++) {
+                char path[32];
+
+                snprintf(path, sizeof path, "/p/%zu", i);
+                ck_assert_int_eq(xs_async_read(g->x, path, got_read, g), 0);
+        }
+}
+
+START_TEST(test_store_reads_in_order_within_a_window) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        Store st;
+        Got g = {};
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        store_start(&st, e);
+        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        queue_reads(&g, 100);
+        ck_assert_uint_eq(g.n, 0); /* never from within xs_async_read() */
+        ck_assert_uint_eq(xs_async_pending(g.x), 100);
+        while (st.answered < 100) {
+                size_t base = st.answered, want = base + (100 - base < 32 ? 100 - base : 32);
+
+                ck_assert(run_until(e, &st.n_req, want));
+                run_idle(e);
+                /* 32 in flight at most: the store serves others too */
+                ck_assert_uint_eq(st.n_req, want);
+                for (size_t i = base; i < want; i++) {
+                        char v[16];
+
+                        ck_assert_uint_eq(st.req[i].type, XS_READ);
+                        snprintf(v, sizeof v, "/p/%zu", i);
+                        ck_assert_str_eq(st.path[i], v);
+                        ck_assert_uint_eq(strlen(st.path[i]) + 1, st.req[i].len); /* with its NUL */
+                        snprintf(v, sizeof v, "v%zu", i);
+                        if (i % 10 == 3)
+                                store_answer(&st, i, XS_ERROR, "ENOENT", 7);
+                        else if (i % 10 == 7)
+                                store_answer(&st, i, XS_ERROR, "EACCES", 7);
+                        else if (i % 10 == 9)
+                                store_answer(&st, i, XS_ERROR, "ENOTHING", 9);
+                        else
+                                store_answer(&st, i, XS_READ, v, strlen(v));
+                }
+                ck_assert(run_until(e, &g.n, want));
+        }
+        ck_assert_uint_eq(g.n, 100);
+        for (size_t i = 0; i < 100; i++) {
+                char v[16];
+
+                snprintf(v, sizeof v, "v%zu", i);
+                ck_assert_int_eq(g.error[i], i % 10 == 3 ? -ENOENT : i % 10 == 7 ? -EACCES : i % 10 == 9 ? -EIO : 0);
+                ck_assert_str_eq(g.value[i], g.error[i] < 0 ? "" : v);
+        }
+        ck_assert_uint_eq(xs_async_pending(g.x), 0);
+        ck_assert_uint_eq(st.connections, 1);
+        xs_async_free(g.x);
+        store_stop(&st);
+}
+END_TEST
+
+START_TEST(test_store_reply_in_pieces_and_watch_events) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        struct xsd_sockmsg w = { .type = XS_WATCH_EVENT, .len = 8 };
+        uint8_t buf[sizeof(struct xsd_sockmsg) + 16];
+        Store st;
+        Got g = {};
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        store_start(&st, e);
+        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        queue_reads(&g, 2);
+        ck_assert(run_until(e, &st.n_req, 2));
+        /* an event nobody asked for comes first, then the first answer a byte at a time */
+        memcpy(buf, &w, sizeof w);
+        memcpy(buf + sizeof w, "/a\0tok\0\0", 8);
+        store_send(&st, buf, sizeof w + 8);
+        w = st.req[0];
+        w.type = XS_READ;
+        w.len = 5;
+        memcpy(buf, &w, sizeof w);
+        memcpy(buf + sizeof w, "first", 5);
+        for (size_t i = 0; i < sizeof w + 5; i++) {
+                store_send(&st, buf + i, 1);
+                run_idle(e);
+                ck_assert_uint_eq(g.n, i + 1 < sizeof w + 5 ? 0 : 1);
+        }
+        store_answer(&st, 1, XS_READ, "", 0);
+        ck_assert(run_until(e, &g.n, 2));
+        ck_assert_int_eq(g.error[0], 0);
+        ck_assert_str_eq(g.value[0], "first");
+        ck_assert_int_eq(g.error[1], 0);
+        ck_assert_str_eq(g.value[1], "");
+        xs_async_free(g.x);
+        store_stop(&st);
+}
+END_TEST
+
+/* What the store sends that makes no sense fails every read in flight and drops the
+ * connection; the next read connects again. */
+START_TEST(test_store_nonsense_drops_the_connection) {
+        static const struct {
+                uint32_t type, len;
+        } bad[] = {
+                { XS_READ, XENSTORE_PAYLOAD_MAX + 1 }, /* longer than the protocol allows */
+                { XS_WRITE, 0 },                       /* an answer of another request */
+        };
+
+        for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+                _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+                struct xsd_sockmsg h;
+                Store st;
+                Got g = {};
+
+                ck_assert_int_ge(sd_event_new(&e), 0);
+                store_start(&st, e);
+                ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+                queue_reads(&g, 3);
+                ck_assert(run_until(e, &st.n_req, 3));
+                h = st.req[0];
+                h.type = bad[k].type;
+                h.len = bad[k].len;
+                store_send(&st, &h, sizeof h);
+                ck_assert(run_until(e, &g.n, 3));
+                for (size_t i = 0; i < 3; i++)
+                        ck_assert_int_eq(g.error[i], -EPROTO);
+                ck_assert_uint_eq(xs_async_pending(g.x), 0);
+                ck_assert_int_eq(xs_async_read(g.x, "/again", got_read, &g), 0);
+                ck_assert(run_until(e, &st.connections, 2));
+                ck_assert(run_until(e, &st.n_req, 1));
+                ck_assert_str_eq(st.path[0], "/again");
+                store_answer(&st, 0, XS_READ, "yes", 3);
+                ck_assert(run_until(e, &g.n, 4));
+                ck_assert_int_eq(g.error[3], 0);
+                ck_assert_str_eq(g.value[3], "yes");
+                xs_async_free(g.x);
+                store_stop(&st);
+        }
+}
+END_TEST
+
+START_TEST(test_store_hangs_up) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        Store st;
+        Got g = {};
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        store_start(&st, e);
+        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        queue_reads(&g, 2);
+        ck_assert(run_until(e, &st.n_req, 2));
+        store_answer(&st, 0, XS_READ, "one", 3);
+        st.io = sd_event_source_disable_unref(st.io);
+        close(st.fd);
+        st.fd = -1;
+        ck_assert(run_until(e, &g.n, 2));
+        ck_assert_int_eq(g.error[0], 0);
+        ck_assert_str_eq(g.value[0], "one");
+        ck_assert_int_eq(g.error[1], -ECONNRESET);
+        xs_async_free(g.x);
+        store_stop(&st);
+}
+END_TEST
+
+/* A caller whose deadline passed resets from its callback: no answer of the dropped reads
+ * comes back, though the store sent them all. */
+START_TEST(test_store_reset_from_a_callback) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        Store st;
+        Got g = { .reset_at = 1 };
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        store_start(&st, e);
+        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        queue_reads(&g, 3);
+        ck_assert(run_until(e, &st.n_req, 3));
+        for (size_t i = 0; i < 3; i++)
+                store_answer(&st, i, XS_READ, "x", 1);
+        ck_assert(run_until(e, &g.n, 1));
+        run_idle(e);
+        ck_assert_uint_eq(g.n, 1);
+        ck_assert_uint_eq(xs_async_pending(g.x), 0);
+        /* and on a hang-up, the callback of the first failed read resets too */
+        g.reset_at = 2;
+        queue_reads(&g, 3);
+        ck_assert(run_until(e, &st.connections, 2));
+        ck_assert(run_until(e, &st.n_req, 3));
+        st.io = sd_event_source_disable_unref(st.io);
+        close(st.fd);
+        st.fd = -1;
+        ck_assert(run_until(e, &g.n, 2));
+        run_idle(e);
+        ck_assert_uint_eq(g.n, 2);
+        ck_assert_int_eq(g.error[1], -ECONNRESET);
+        xs_async_free(g.x);
+        store_stop(&st);
+}
+END_TEST
+
+START_TEST(test_store_absent) {
+        _cleanup_(sd_event_unrefp) sd_event *e = NULL;
+        _cleanup_free_ char *dir = test_mkdtemp(), *dev = NULL;
+        Got g = {};
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        ck_assert_int_ge(asprintf(&dev, "%s/xenbus", dir), 0);
+        ck_assert_int_eq(setenv("XENSTORED_RUNDIR", dir, 1), 0);
+        ck_assert_int_eq(setenv("XENSTORED_PATH", dev, 1), 0);
+        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        ck_assert_int_eq(xs_async_read(g.x, "/", got_read, &g), -ENOENT);
+        run_idle(e);
+        ck_assert_uint_eq(g.n, 0);
+        xs_async_free(g.x);
+        (void) unsetenv("XENSTORED_RUNDIR");
+        (void) unsetenv("XENSTORED_PATH");
+        (void) rmdir(dir);
+}
+END_TEST
+
 Suite *test_suite(void) {
         Suite *s = suite_create("xen");
         TCase *tc = tcase_create("xen");
@@ -423,6 +787,12 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_bridge_free_drops_leftovers);
         tcase_add_test(tc, test_bridge_bad_fd);
         tcase_add_test(tc, test_child_dies_with_parent);
+        tcase_add_test(tc, test_store_reads_in_order_within_a_window);
+        tcase_add_test(tc, test_store_reply_in_pieces_and_watch_events);
+        tcase_add_test(tc, test_store_nonsense_drops_the_connection);
+        tcase_add_test(tc, test_store_hangs_up);
+        tcase_add_test(tc, test_store_reset_from_a_callback);
+        tcase_add_test(tc, test_store_absent);
         suite_add_tcase(s, tc);
         return s;
 }
