@@ -288,7 +288,8 @@ static int fake_host_info(XenBackend *b, XenHostInfo *ret) {
         return 0;
 }
 
-static void fake_info(XenBackend *b, const FakeDomain *d, XenDomainInfo *ret) {
+/* now: CLOCK_MONOTONIC µs, read once for a whole listing */
+static void fake_info(XenBackend *b, const FakeDomain *d, uint64_t now, XenDomainInfo *ret) {
         *ret = (XenDomainInfo) {
                 .domid = d->domid,
                 .state = d->state,
@@ -300,7 +301,7 @@ static void fake_info(XenBackend *b, const FakeDomain *d, XenDomainInfo *ret) {
                 .max_vcpus = d->max_vcpus,
                 .memory_kib = d->memory_kib,
                 .max_memory_kib = d->max_memory_kib,
-                .cpu_time_ns = (now_mono_usec() - b->started_usec) * 1000 * d->vcpus / 100,
+                .cpu_time_ns = (now - b->started_usec) * 1000 * d->vcpus / 100,
         };
         /* A stable UUID per domid: 00000000-0000-4000-8000-<domid in hex>. */
         ret->uuid[6] = 0x40;
@@ -311,11 +312,12 @@ static void fake_info(XenBackend *b, const FakeDomain *d, XenDomainInfo *ret) {
 
 static int fake_list(XenBackend *b, XenDomainInfo **ret, size_t *ret_n) {
         XenDomainInfo *a = calloc(b->n ?: 1, sizeof(XenDomainInfo));
+        uint64_t now = now_mono_usec();
 
         if (!a)
                 return -ENOMEM;
         for (size_t i = 0; i < b->n; i++)
-                fake_info(b, &b->domains[i], &a[i]);
+                fake_info(b, &b->domains[i], now, &a[i]);
         *ret = a;
         *ret_n = b->n;
         return 0;
@@ -341,7 +343,7 @@ static int fake_domain_info(XenBackend *b, uint32_t domid, XenDomainInfo *ret) {
 
         if (!d)
                 return -ESRCH;
-        fake_info(b, d, ret);
+        fake_info(b, d, now_mono_usec(), ret);
         return 0;
 }
 

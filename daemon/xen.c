@@ -3,6 +3,7 @@
  * default, or fake:N), the table of domains kept from the backend's change events, the domain
  * objects and ListDomains, the host facts, what only a reboot of Xen applies, and dom0's
  * memory target set live. */
+#include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
 
@@ -143,6 +144,36 @@ static int index_names(XenState *x) {
         return 0;
 }
 
+/* The index by name of a new table from the old one's: the domains kept stay in their order
+ * under their new places (old_to_new, UINT32_MAX for one gone; the table keeps domid order, so
+ * the order of equal names holds too), and the few added are sorted and merged in. A thousand
+ * guests appearing one by one each sorted a thousand names again. */
+static int index_merge(XenState *x, const uint32_t *old_to_new, size_t n_old, const uint32_t *new_added,
+                       size_t n_added) {
+        _cleanup_free_ uint32_t *kept = malloc((n_old ?: 1) * sizeof(uint32_t));
+        _cleanup_free_ uint32_t *added = malloc((n_added ?: 1) * sizeof(uint32_t));
+        uint32_t *idx = malloc((x->n_domains ?: 1) * sizeof(uint32_t));
+        size_t n_kept = 0, a = 0, k = 0, o = 0;
+
+        if (!kept || !added || !idx) {
+                free(idx);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_old; i++)
+                if (old_to_new[x->by_name[i]] != UINT32_MAX)
+                        kept[n_kept++] = old_to_new[x->by_name[i]];
+        memcpy(added, new_added, n_added * sizeof(uint32_t));
+        qsort_r(added, n_added, sizeof(uint32_t), cmp_by_name, x->domains);
+        while (k < n_kept || a < n_added)
+                idx[o++] = a == n_added || (k < n_kept && cmp_by_name(&kept[k], &added[a], x->domains) < 0)
+                                   ? kept[k++]
+                                   : added[a++];
+        assert(o == x->n_domains);
+        free(x->by_name);
+        x->by_name = idx;
+        return 0;
+}
+
 static XenDomain *domain_find(XenState *x, const char *name) {
         size_t lo = 0, hi = x->n_domains;
 
@@ -219,9 +250,9 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         XenDomainInfo *list = NULL;
         XenDomain *new = NULL;
         NameLookup *want = NULL;
-        uint32_t *added = NULL, *moved = NULL;
-        bool *kept = NULL, same_set;
-        size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, n_want = 0, j = 0;
+        uint32_t *added = NULL, *moved = NULL, *old_to_new = NULL;
+        bool same_set, merge;
+        size_t n = 0, n_new = 0, n_added = 0, n_moved = 0, n_want = 0, n_old, j = 0;
         int r;
 
         r = x->ops->list(x->backend, &list, &n);
@@ -231,11 +262,13 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         want = calloc(n ?: 1, sizeof(NameLookup));
         added = calloc(n ?: 1, sizeof(uint32_t));
         moved = calloc(n ?: 1, sizeof(uint32_t));
-        kept = calloc(x->n_domains ?: 1, sizeof(bool));
-        if (!new || !want || !added || !moved || !kept) {
+        old_to_new = malloc((x->n_domains ?: 1) * sizeof(uint32_t));
+        if (!new || !want || !added || !moved || !old_to_new) {
                 r = -ENOMEM;
                 goto finish;
         }
+        for (size_t i = 0; i < x->n_domains; i++)
+                old_to_new[i] = UINT32_MAX;
         for (size_t i = 0; i < n; i++) {
                 XenDomain *old;
 
@@ -254,7 +287,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                         /* shared until the old table goes: it must stay searchable meanwhile */
                         new[n_new].name = old->name;
                         new[n_new].start_usec = old->start_usec;
-                        kept[j] = true;
+                        old_to_new[j] = (uint32_t) n_new;
                         if (old->state != list[i].state)
                                 moved[n_moved++] = (uint32_t) n_new;
                 } else {
@@ -273,10 +306,12 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         /* the same domains at the same places (each new one is kept or added): the index by
          * name holds, and a refresh for a state change need not sort a thousand names again */
         same_set = n_added == 0 && n_new == x->n_domains && x->by_name;
+        n_old = x->n_domains;
+        merge = x->by_name && n_old > 0;
 
         /* What went away is announced while its object can still be found. */
         for (size_t i = 0; i < x->n_domains; i++)
-                if (!kept[i]) {
+                if (old_to_new[i] == UINT32_MAX) {
                         if (x->populated) {
                                 log_info("Domain %s (%" PRIu32 ") is gone", x->domains[i].name, x->domains[i].domid);
                                 bus_domain_emit(m, "DomainRemoved", &x->domains[i]);
@@ -286,7 +321,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
         free(x->domains);
         x->domains = TAKE_PTR(new);
         x->n_domains = n_new;
-        r = same_set ? 0 : index_names(x);
+        r = same_set ? 0 : merge ? index_merge(x, old_to_new, n_old, added, n_added) : index_names(x);
         if (r < 0) {
                 /* keep a consistent, empty table rather than a wrong index */
                 for (size_t i = 0; i < x->n_domains; i++)
@@ -325,7 +360,7 @@ finish:
         free(want);
         free(added);
         free(moved);
-        free(kept);
+        free(old_to_new);
         if (r == -ENOMEM)
                 log_error_errno(r, "Cannot update the domain table");
         return r;
