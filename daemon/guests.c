@@ -359,6 +359,12 @@ static void dispatch(Manager *m) {
                         if (!IN_SET(r->state, GUEST_RUN_OFF, GUEST_RUN_WAITING, GUEST_RUN_READYING) ||
                             (r->state == GUEST_RUN_OFF && r->stopped))
                                 continue;
+                        /* Every start slot is taken: a waiting guest is looked at again when a
+                         * start ends (on_start_done()). Its adoption or skip can wait as long; a
+                         * look at each of a thousand waiting guests on every job's end made the
+                         * starts quadratic. */
+                        if (r->state == GUEST_RUN_WAITING && starting >= GUEST_STARTS_MAX)
+                                continue;
                         g = guests_find(gs, r->name);
                         if (!g)
                                 continue; /* undeclared */
