@@ -128,6 +128,19 @@ sleep 0.5
 [ "$(grep -c '"DomainAdded"' "$BUS_DIR/monitor")" -eq 21 ] && ok "a burst of 20 guests: one DomainAdded each" ||
 	nok "a burst of 20 guests: one DomainAdded each" "$(grep -c '"DomainAdded"' "$BUS_DIR/monitor") signals"
 call ListDomains | py "ListDomains after the burst" 'len(d["data"][0]) == 4 + 19'
+# Objects are found by name through an index the burst merged into, not sorted anew: names in
+# another order than their domids (burst-10 before burst-2), each found under its own path.
+missing=""
+for name in $(call ListDomains | python3 -c 'import json, sys
+print(" ".join(e[1] for e in json.load(sys.stdin)["data"][0]))'); do
+	path=$P/domain/$(python3 -c 'import sys
+print("".join(c if c.isalnum() else "_%02x" % ord(c) for c in sys.argv[1]))' "$name")
+	got=$(B --json=short get-property org.xenproject.Dom0 "$path" $DI Name 2>/dev/null |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["data"])' 2>/dev/null)
+	[ "$got" = "$name" ] || missing="$missing $name"
+done
+[ -z "$missing" ] && ok "after the burst, every domain's object is found by its name" ||
+	nok "after the burst, every domain's object is found by its name" "not found:$missing"
 
 # ---- pending reboot, against the running Xen command line
 prop PendingReboot | py "a reboot is pending" 'd["data"] is True'
