@@ -55,6 +55,17 @@ int manager_new(const char *config_path, Manager **ret) {
                 if (errno == 0 && *end == 0 && v <= 3600 * 1000ULL)
                         m->store_watch_usec = v * 1000ULL;
         }
+        /* XEN_DOM0D_MODPROBE_TIMEOUT_MSEC: how long modprobe may run before it is given up. */
+        m->modprobe_timeout_usec = MODPROBE_TIMEOUT_USEC;
+        w = getenv("XEN_DOM0D_MODPROBE_TIMEOUT_MSEC");
+        if (!isempty(w)) {
+                char *end;
+                unsigned long long v;
+                errno = 0;
+                v = strtoull(w, &end, 10);
+                if (errno == 0 && *end == 0 && v > 0 && v <= 3600 * 1000ULL)
+                        m->modprobe_timeout_usec = v * 1000ULL;
+        }
         for (size_t i = 0; i < _COMP_MAX; i++)
                 component_init(&m->components[i], &component_table[i], m);
         m->store_ready = store_ready;
@@ -75,7 +86,7 @@ Manager *manager_free(Manager *m) {
         free(m->systemd_owner);
         sd_event_source_unref(m->xen_defer);
         sd_event_source_unref(m->store_watch);
-        sd_event_source_unref(m->store_modprobe);
+        supervisor_modprobe_cancel(m);
         sd_event_source_unref(m->reload_defer);
         stats_stop(m);
         m->xl_dryrun = xl_dryrun_free(m->xl_dryrun);

@@ -40,8 +40,9 @@ struct Manager {
         bool ready_sent;
         bool shutting_down;
         bool store_modules_loaded;  /* the store's devices are there, or their modprobe ended */
-        sd_event_source *store_modprobe;
         bool backend_modules_loaded; /* the backends' modprobe ended (xendomains waits for it) */
+        struct ModprobeRun *modprobe[2]; /* the store's set, the backends' set, while it runs */
+        usec_t modprobe_timeout_usec;
         bool control_d;
         bool xen_started;           /* the Xen backend was opened (after the store answered) */
         sd_event_source *xen_defer; /* opening it, at idle priority */

@@ -458,30 +458,98 @@ static void on_unit_state(Component *c, const char *active, const char *sub, voi
 
 /* ---- bring-up ------------------------------------------------------------------------ */
 
-static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        Manager *m = userdata;
-        bool store = s == m->store_modprobe;
+typedef struct ModprobeRun {
+        Manager *manager;
+        bool store; /* the store's set, else the backends' */
+        pid_t pid;
+        sd_event_source *child, *timer;
+} ModprobeRun;
 
-        if (si->si_code != CLD_EXITED || si->si_status != 0)
-                log_debug("modprobe of the %s modules ended with status %d (missing modules are expected)",
-                          store ? "store's" : "backends'", si->si_status);
-        if (store) {
-                m->store_modules_loaded = true;
-                m->store_modprobe = NULL;
+static const char *modules_what(bool store) {
+        return store ? "store's" : "backends'";
+}
+
+/* Forgets run; its child's source, when the child may still run, floats and reaps it. */
+static void modprobe_forget(ModprobeRun *run, bool kill_it) {
+        run->manager->modprobe[run->store ? 0 : 1] = NULL;
+        run->timer = sd_event_source_disable_unref(run->timer);
+        if (kill_it) {
+                /* reaped whenever it ends: a module's init stuck in the kernel may outlive
+                 * SIGKILL, and nothing waits for it */
+                (void) kill(run->pid, SIGKILL);
+                (void) sd_event_source_set_userdata(run->child, NULL);
+                (void) sd_event_source_set_floating(run->child, true);
+                sd_event_source_unref(run->child);
         } else
+                sd_event_source_disable_unref(run->child);
+        free(run);
+}
+
+/* The set is loaded, or given up: what waited for it goes on. */
+static void modules_done(Manager *m, bool store) {
+        if (store)
+                m->store_modules_loaded = true;
+        else
                 m->backend_modules_loaded = true;
         m->last_trigger = now_usec(CLOCK_MONOTONIC);
-        sd_event_source_unref(s);
         supervisor_dispatch(m);
+}
+
+static int on_modprobe_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        ModprobeRun *run = userdata;
+        Manager *m;
+        bool store;
+
+        if (!run) {
+                /* one given up at its deadline, reaped at last: the source frees itself */
+                (void) sd_event_source_set_floating(s, false);
+                return 0;
+        }
+        m = run->manager;
+        store = run->store;
+        if (si->si_code != CLD_EXITED || si->si_status != 0)
+                log_debug("modprobe of the %s modules ended with status %d (missing modules are expected)",
+                          modules_what(store), si->si_status);
+        modprobe_forget(run, false);
+        modules_done(m, store);
         return 0;
 }
 
-/* Runs modprobe on one set of modules in a child; on_modprobe_exit() lets what waited go on. */
-static int load_modules(Manager *m, const char *const *args, int nice_level, sd_event_source **ret) {
-        pid_t parent = getpid(), pid = fork();
+static int on_modprobe_timeout(sd_event_source *s, uint64_t usec, void *userdata) {
+        ModprobeRun *run = userdata;
+        Manager *m = run->manager;
+        bool store = run->store;
 
-        if (pid < 0)
+        log_warning("modprobe of the %s modules (pid %d) did not end within %llu s: killed it; going on with the "
+                    "modules loaded so far (lsmod lists them, dmesg may say why one hung)",
+                    modules_what(store), (int) run->pid,
+                    (unsigned long long) ((m->modprobe_timeout_usec + 999999ULL) / 1000000ULL));
+        modprobe_forget(run, true);
+        modules_done(m, store);
+        return 0;
+}
+
+void supervisor_modprobe_cancel(Manager *m) {
+        for (size_t i = 0; i < ELEMENTSOF(m->modprobe); i++)
+                if (m->modprobe[i])
+                        modprobe_forget(m->modprobe[i], true);
+}
+
+/* Runs modprobe on one set of modules in a child, with a deadline; on_modprobe_exit() lets
+ * what waited go on. */
+static int load_modules(Manager *m, bool store, int nice_level) {
+        const char *const *args = module_args(store);
+        ModprobeRun *run = calloc(1, sizeof(ModprobeRun));
+        pid_t parent = getpid(), pid;
+        int r;
+
+        if (!run)
+                return -ENOMEM;
+        pid = fork();
+        if (pid < 0) {
+                free(run);
                 return -errno;
+        }
         if (pid == 0) {
                 /* not left behind by a killed daemon, and stopped with it: exec keeps the loop's
                  * signal mask, which blocks SIGTERM */
@@ -499,7 +567,23 @@ static int load_modules(Manager *m, const char *const *args, int nice_level, sd_
                 execvp(isempty(modprobe) ? "modprobe" : modprobe, (char **) args);
                 _exit(127);
         }
-        return sd_event_add_child(m->event, ret, pid, WEXITED, on_modprobe_exit, m);
+        *run = (ModprobeRun) { .manager = m, .store = store, .pid = pid };
+        r = sd_event_add_child(m->event, &run->child, pid, WEXITED, on_modprobe_exit, run);
+        if (r >= 0)
+                r = sd_event_add_time_relative(m->event, &run->timer, CLOCK_MONOTONIC, m->modprobe_timeout_usec, 0,
+                                               on_modprobe_timeout, run);
+        if (r < 0) {
+                (void) kill(pid, SIGKILL);
+                if (run->child)
+                        modprobe_forget(run, true);
+                else {
+                        (void) waitpid(pid, NULL, 0);
+                        free(run);
+                }
+                return r;
+        }
+        m->modprobe[store ? 0 : 1] = run;
+        return 0;
 }
 
 static bool store_devices_present(void) {
@@ -518,7 +602,7 @@ int supervisor_begin(Manager *m) {
         if (store_devices_present())
                 m->store_modules_loaded = true;
         else {
-                r = load_modules(m, module_args(true), 0, &m->store_modprobe);
+                r = load_modules(m, true, 0);
                 if (r < 0) {
                         log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
                         m->store_modules_loaded = true;
@@ -526,7 +610,7 @@ int supervisor_begin(Manager *m) {
         }
         /* Niced: at boot it runs while the bus, the store and the first components start on two
          * CPUs or fewer, and it has until xendomains to finish. */
-        r = load_modules(m, module_args(false), 10, NULL);
+        r = load_modules(m, false, 10);
         if (r < 0) {
                 log_warning_errno(r, "Failed to run modprobe; relying on modules already loaded");
                 m->backend_modules_loaded = true;

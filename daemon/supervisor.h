@@ -4,7 +4,14 @@
 
 #include "manager.h"
 
+/* How long a modprobe may run. At boot, from a slow disk or under emulation, it takes seconds;
+ * one that hangs (a module's init stuck, an install command that waits) must not hold the
+ * stack back for ever. */
+#define MODPROBE_TIMEOUT_USEC (60 * 1000000ULL)
+
 int supervisor_begin(Manager *m);
+/* Forgets the modprobe runs in flight (the daemon ends: they die with it). */
+void supervisor_modprobe_cancel(Manager *m);
 /* Starts whatever has its dependencies up; marks what can never start; settles the bring-up. */
 void supervisor_dispatch(Manager *m);
 /* A health restart of c after a failure, bounded and backing off. */

@@ -342,6 +342,21 @@ wait_until 5 eval "! alive $mpid"
 check "modules, kill -9 during modprobe: modprobe is gone with the daemon" eval "! alive $mpid"
 [ -n "$mpid" ] && kill -9 "$mpid" 2>/dev/null
 scenario_end
+# A modprobe that never ends is given up at its deadline: killed, said why, and the stack comes
+# up with the modules there, rather than never (xendomains waited for it for ever).
+scenario modules-deadline --xenstore-delay 50
+MODPROBE_HANG=1 CTL_FIFO=$CTL MODPROBE=$MODPROBE XEN_DOM0D_MODPROBE_TIMEOUT_MSEC=$((1500 * slow)) daemon_up
+wait_until 10 has "CTL log modprobe-backends-begin"
+mpid=$(grep -F "CTL log modprobe-backends-begin" "$LOG" | sed -nE 's/.* pid=([0-9]+).*/\1/p')
+wait_until 15 has "NOTIFY READY=1"
+check "modules, modprobe hangs: the stack comes up (READY=1)" has "NOTIFY READY=1"
+expect "modules, modprobe hangs: xendomains started after the deadline" "$(count "$(start_of xendomains.service)")" 1
+check "modules, modprobe hangs: the daemon says it gave modprobe up" \
+	grep -qE "modprobe of the backends' modules \(pid $mpid\) did not end within [0-9]+ s: killed it" "$S/daemon.log"
+wait_until 5 eval "! alive $mpid"
+check "modules, modprobe hangs: the hung modprobe is killed" eval "! alive ${mpid:-0}"
+[ -n "$mpid" ] && kill -9 "$mpid" 2>/dev/null
+scenario_end
 modules_scenario present
 expect "modules, devices present: every component started" "$(count " CALL StartUnit ")" 7
 expect "modules, devices present: no modprobe of the store's set" "$(count "CTL log modprobe-store-begin")" 0
