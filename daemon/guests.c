@@ -119,6 +119,7 @@ static void run_free(GuestRun *r) {
         free(r->error);
         free(r->ready_key);
         strv_free(r->pending);
+        free(r->deps);
         free(r);
 }
 
@@ -129,6 +130,7 @@ void guests_free(Manager *m) {
         m->n_guest_runs = 0;
         m->guest_index = mfree(m->guest_index);
         m->guest_index_config = NULL;
+        m->guest_epoch++;
         m->guest_timer = sd_event_source_disable_unref(m->guest_timer);
         m->guest_defer = sd_event_source_disable_unref(m->guest_defer);
 }
@@ -147,6 +149,7 @@ static GuestRun *run_add(Manager *m, const Guest *g) {
         }
         m->guest_runs = l;
         m->guest_runs[m->n_guest_runs++] = r;
+        m->guest_epoch++; /* a name in another guest's after may be this one's */
         if (m->guest_index_config == m->config && m->config && g == guests_find(&m->config->guests, g->name))
                 m->guest_index[g - m->config->guests.items] = r;
         r->manager = m;
@@ -320,13 +323,46 @@ static int start_run(Manager *m, GuestRun *r) {
 }
 
 /* Whether every guest g starts after is up; *ret_lost names one that failed or was skipped. */
-static bool needs_up(Manager *m, const Guest *g, const char **ret_lost) {
-        bool all = true;
+/* The declaration of r and the runs it starts after, looked up by name once per configuration
+ * and set of runs rather than on every dispatch(): each step of a chain of a thousand guests
+ * looked up every waiting one, a million lookups in all. NULL when r is not declared. */
+static const Guest *run_resolve(Manager *m, GuestRun *r) {
+        const Guest *g;
+        size_t n;
+
+        if (r->epoch == m->guest_epoch && r->epoch != 0)
+                return r->guest;
+        g = guests_find(&m->config->guests, r->name);
+        r->guest = g;
+        r->deps = mfree(r->deps);
+        r->n_deps = 0;
+        n = g ? strv_length(g->after) : 0;
+        if (n > 0) {
+                r->deps = calloc(n, sizeof(GuestRun *));
+                if (!r->deps)
+                        return g; /* not resolved: needs_up() goes by name */
+                for (size_t i = 0; i < n; i++)
+                        r->deps[i] = guests_find_run(m, g->after[i]);
+                r->n_deps = n;
+        }
+        r->epoch = m->guest_epoch;
+        return g;
+}
+
+static bool dep_lost(const GuestRun *d) {
+        return !d || d->state == GUEST_RUN_FAILED || d->state == GUEST_RUN_SKIPPED || d->state == GUEST_RUN_OFF;
+}
+
+/* Whether every guest that r (declared as g) starts after is up; when one never will be, false
+ * with its name in *ret_lost. */
+static bool needs_up(Manager *m, GuestRun *r, const Guest *g, const char **ret_lost) {
+        bool all = true, resolved = r->epoch == m->guest_epoch && r->guest == g && r->n_deps == strv_length(g->after);
+        size_t i = 0;
 
         *ret_lost = NULL;
         STRV_FOREACH(a, g->after) {
-                GuestRun *d = guests_find_run(m, *a);
-                if (!d || d->state == GUEST_RUN_FAILED || d->state == GUEST_RUN_SKIPPED || d->state == GUEST_RUN_OFF) {
+                GuestRun *d = resolved ? r->deps[i++] : guests_find_run(m, *a);
+                if (dep_lost(d)) {
                         *ret_lost = *a;
                         return false;
                 }
@@ -337,7 +373,6 @@ static bool needs_up(Manager *m, const Guest *g, const char **ret_lost) {
 }
 
 static void dispatch(Manager *m) {
-        const Guests *gs = &m->config->guests;
         usec_t now = now_usec(CLOCK_MONOTONIC);
         bool again = false, changed = true;
         size_t starting = 0;
@@ -365,7 +400,7 @@ static void dispatch(Manager *m) {
                          * starts quadratic. */
                         if (r->state == GUEST_RUN_WAITING && starting >= GUEST_STARTS_MAX)
                                 continue;
-                        g = guests_find(gs, r->name);
+                        g = run_resolve(m, r);
                         if (!g)
                                 continue; /* undeclared */
                         if (r->state == GUEST_RUN_OFF && !r->stopped) {
@@ -379,7 +414,7 @@ static void dispatch(Manager *m) {
                                 }
                         }
                         if (r->state == GUEST_RUN_WAITING) {
-                                if (needs_up(m, g, &lost)) {
+                                if (needs_up(m, r, g, &lost)) {
                                         XenDomain *running = xen_domain_by_name(m, r->domain);
 
                                         if (r->await_gone && running && running->domid == r->gone_domid) {
@@ -680,6 +715,7 @@ void guests_config_changed(Manager *m, const GuestChanges *plan) {
         size_t next = 0;
 
         m->guest_index_config = NULL; /* built for the old one */
+        m->guest_epoch++;
 
         /* the plan holds each run's changes together, in the runs' order */
         for (size_t i = 0; i < m->n_guest_runs; i++) {

@@ -52,6 +52,12 @@ typedef struct GuestRun {
         bool await_gone;            /* a start after our stop: the domain that stop ended, */
         uint32_t gone_domid;        /* gone_domid, is not adopted; the start waits until it is gone */
         bool stopped;               /* stopped on request: not adopted again while it dies */
+        /* its declaration and the runs it starts after (NULL: not declared), looked up once
+         * while the manager's guest_epoch stays this epoch */
+        unsigned epoch;
+        const Guest *guest;
+        struct GuestRun **deps;
+        size_t n_deps;
 } GuestRun;
 
 const char *guest_run_state_to_string(GuestRunState s);

@@ -98,6 +98,7 @@ struct Manager {
         /* the runs by the index of their guest in guest_index_config's guests (guests.c) */
         struct GuestRun **guest_index;
         const Config *guest_index_config;
+        unsigned guest_epoch;       /* changes with the configuration and the set of guest runs */
         bool guests_renamed;        /* some guest's domain is not called as the guest */
         sd_event_source *guest_timer;
         sd_event_source *guest_defer; /* a look at the guests once the bus is read (guests.c) */
