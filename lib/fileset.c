@@ -160,7 +160,7 @@ static int file_differs(const RenderedFile *f, const char *full) {
                 return -ENOMEM;
         n = read_file_prefix(full, buf, f->size + 1, &st);
         if (n == -ENOENT)
-                return 1;
+                return f->absent_ok ? 0 : 1;
         /* A symbolic link in a file's place is never followed: it is replaced by the file. */
         if (n == -ELOOP && lstat(full, &st) >= 0 && S_ISLNK(st.st_mode))
                 return 1;

@@ -12,6 +12,9 @@ typedef struct RenderedFile {
         char *content;
         size_t size;
         mode_t mode;
+        /* Its content sets nothing (a drop-in with an empty section): where no file is, none is
+         * written, as none means the same to its reader; one that is there gets this content. */
+        bool absent_ok;
 } RenderedFile;
 
 typedef struct FileSet {
@@ -50,7 +53,7 @@ char *write_result_error(const WriteResult *w, int error);
 int fileset_resolve_root(const char *dir, char **ret);
 
 /* Writes every file of s under root ("/" or a prefix) whose content or mode differs from what is
- * there: each to a temporary file in its directory, fsynced, then all renamed into place. An
+ * there (an absent_ok file only where a file is): each to a temporary file in its directory, fsynced, then all renamed into place. An
  * unchanged file is not touched. A file that exists and lacks the render marker (a foreign one)
  * is first kept, as FILE.xen-dom0-orig or, when that holds an earlier version, the first free of
  * FILE.xen-dom0-orig.1 to .9; a version kept already is not kept twice, and with every name taken
@@ -69,6 +72,6 @@ extern void (*fileset_rename_hook)(size_t n);
  * under root. Returns the number removed. */
 int fileset_clean_stale(const FileSet *s, const char *root);
 
-/* Whether the file at path (under root) differs from f, or does not exist. Returns >0 when it
- * differs, 0 when equal, -errno. */
+/* Whether the file at path (under root) differs from f, or does not exist (unless f is
+ * absent_ok). Returns >0 when it differs, 0 when equal, -errno. */
 int rendered_file_differs(const RenderedFile *f, const char *root);

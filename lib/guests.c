@@ -1333,8 +1333,10 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                         return r;
 
                 /* the declared order for systemd: at host shutdown a guest stops before those
-                 * it started after, so the guests go down in reverse order; written for every
-                 * guest, so that an order taken away is taken away from systemd too */
+                 * it started after, so the guests go down in reverse order. A guest without one
+                 * needs no drop-in (a thousand of them cost a directory and a file each), but
+                 * one written before is emptied, so that an order taken away is taken away from
+                 * systemd too */
                 text_add(&t, "%s[Unit]\n", header);
                 STRV_FOREACH(a, x->after)
                         text_add(&t, "After=" GUEST_UNIT_PREFIX "%s.service\n", *a);
@@ -1343,6 +1345,7 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                 r = text_commit(&t, s, path, 0644);
                 if (r < 0)
                         return r;
+                s->files[s->n - 1].absent_ok = strv_length(x->after) == 0;
 
                 /* what the unit's stop needs: the domain's name, which may differ from NAME */
                 text_add(&t, "%sXEN_GUEST_DOMAIN=%s\n", header, x->domain_name ?: x->name);

@@ -84,6 +84,39 @@ START_TEST(test_write_new_tree) {
 }
 END_TEST
 
+/* A file whose content sets nothing is not written where none is, and rewritten where one is. */
+START_TEST(test_absent_ok) {
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *got = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+        const char *empty = "# " RENDER_MARKER "\n[Unit]\n";
+        struct stat st;
+
+        add(&s, "/d/x.service.d/50.conf", empty, 0644);
+        s.files[0].absent_ok = true;
+        add(&s, "/d/x.conf", "# " RENDER_MARKER "\nX\n", 0644);
+        ck_assert_int_eq(rendered_file_differs(&s.files[0], root), 0);
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        ck_assert_uint_eq(strv_length(w.changed), 1);
+        ck_assert_str_eq(w.changed[0], "/d/x.conf");
+        dir = at(root, "/d/x.service.d");
+        ck_assert_int_eq(stat(dir, &st), -1); /* not even its directory */
+        ck_assert_int_eq(errno, ENOENT);
+
+        /* one written before, with an order in it: emptied */
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        put(root, "/d/x.service.d/50.conf", "# " RENDER_MARKER "\n[Unit]\nAfter=y.service\n");
+        ck_assert_int_gt(rendered_file_differs(&s.files[0], root), 0);
+        ck_assert_int_eq(fileset_write(&s, root, &w2), 0);
+        ck_assert_uint_eq(strv_length(w2.changed), 1);
+        ck_assert_str_eq(w2.changed[0], "/d/x.service.d/50.conf");
+        got = get(root, "/d/x.service.d/50.conf");
+        ck_assert_str_eq(got, empty);
+        ck_assert_int_eq(rendered_file_differs(&s.files[0], root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_unchanged_not_rewritten) {
         _cleanup_free_ char *root = test_mkdtemp(), *full = NULL;
         _cleanup_(fileset_done) FileSet s = {}, s2 = {};
@@ -608,6 +641,7 @@ Suite *test_suite(void) {
 
         tcase_add_test(tc, test_write_new_tree);
         tcase_add_test(tc, test_unchanged_not_rewritten);
+        tcase_add_test(tc, test_absent_ok);
         tcase_add_test(tc, test_mode_change_rewrites);
         tcase_add_test(tc, test_foreign_file_kept);
         tcase_add_test(tc, test_symlink_target_kept);
