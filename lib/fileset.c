@@ -5,7 +5,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "fileset.h"
 #include "paths.h"
@@ -220,9 +223,13 @@ static int mkdir_tree(char *dir, char ***created) {
         return strv_extend(created, dir) < 0 ? -ENOMEM : 0;
 }
 
-static int mkdir_parents(const char *full, char ***created) {
+/* Makes the directory of full. *known is the last directory found or made: the files of a set
+ * come a directory at a time (a thousand guests' files in one), and each was a stat() of it.
+ * Returns 1 when the directory is another than the last, 0 when the same, or -errno. */
+static int mkdir_parents(const char *full, char ***created, char **known) {
         _cleanup_free_ char *p = strdup(full);
         char *slash;
+        int r;
 
         if (!p)
                 return -ENOMEM;
@@ -230,7 +237,21 @@ static int mkdir_parents(const char *full, char ***created) {
         if (!slash || slash == p)
                 return 0;
         *slash = 0;
-        return mkdir_tree(p, created);
+        if (*known && streq(*known, p))
+                return 0;
+        r = mkdir_tree(p, created);
+        if (r < 0)
+                return r;
+        free(*known);
+        *known = TAKE_PTR(p);
+        return 1;
+}
+
+/* Whether fd is on a file system in memory alone, where fsync() has nothing to do. */
+static bool in_memory(int fd) {
+        struct statfs sf;
+
+        return fstatfs(fd, &sf) >= 0 && ((uint64_t) sf.f_type == TMPFS_MAGIC || (uint64_t) sf.f_type == RAMFS_MAGIC);
 }
 
 static int write_all(int fd, const char *data, size_t size) {
@@ -434,6 +455,8 @@ static void results_keep_renamed(WriteResult *ret, const Pending *p, size_t np) 
 
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
+        _cleanup_free_ char *known_dir = NULL;
+        int dir_in_memory = -1; /* the known directory's file system: 1 in memory, -1 not known yet */
         Pending *p = calloc(s->n ? s->n : 1, sizeof(Pending));
         size_t np = 0, i;
         bool renaming = false;
@@ -459,9 +482,11 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                         goto fail_at;
                 if (r == 0)
                         continue;
-                r = mkdir_parents(full, &created);
+                r = mkdir_parents(full, &created, &known_dir);
                 if (r < 0)
                         goto fail_at;
+                if (r > 0)
+                        dir_in_memory = -1;
                 slash = strrchr(full, '/');
                 if (asprintf(&tmp, "%.*s/.#%s.XXXXXX", (int) (slash - full), full, slash + 1) < 0) {
                         tmp = NULL;
@@ -477,7 +502,11 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                 }
                 p[np] = (Pending) { .file = f, .full = TAKE_PTR(full), .tmp = TAKE_PTR(tmp) };
                 np++;
-                if (fchmod(fd, f->mode) < 0 || (r = write_all(fd, f->content, f->size)) < 0 || fsync(fd) < 0) {
+                /* /run is a tmpfs: a thousand guests' files each made an fsync() that did nothing */
+                if (dir_in_memory < 0)
+                        dir_in_memory = in_memory(fd);
+                if (fchmod(fd, f->mode) < 0 || (r = write_all(fd, f->content, f->size)) < 0 ||
+                    (!dir_in_memory && fsync(fd) < 0)) {
                         r = r < 0 ? r : -errno;
                         goto fail_at;
                 }
