@@ -67,6 +67,7 @@ typedef struct ParseState {
         bool prev_key;          /* inih will treat an indented line as a continuation */
         bool continuation;      /* the line being handled is one */
         bool substituted;       /* it holds SUBST_* bytes for the handler to turn back */
+        char *long_value;       /* the value of a line longer than inih reads (see LONG_VALUE) */
         OptionId prev_target;   /* option of the previous key line, or _OPTION_INVALID */
         size_t acc_len;         /* its value so far: bytes (LINES) or items (LIST) */
         size_t acc_cap;         /* and the bytes or item slots allocated for it */
@@ -89,6 +90,14 @@ static void lskip(const char **p, const char *end) {
 #define SUBST_SEMICOLON '\xff'
 #define SUBST_HASH '\xfe'
 
+/* inih reads lines of 200 bytes at most (its INI_MAX_LINE, fixed where it was built). A longer
+ * key line is handed over as "KEY = LONG_VALUE", a longer continuation line as an indented
+ * LONG_VALUE, and the handler takes the value kept in ParseState.long_value in its place: one
+ * line at a time, as inih calls the handler for each line before it reads the next. 0xfd never
+ * occurs in UTF-8. A line may be this long at most: a kernel command line is shorter. */
+#define LONG_VALUE "\xfd"
+#define LINE_MAX_BYTES 4096
+
 /* Copies the text [b, e) with a newline for inih, hiding ';' and '#' from it. */
 static char *copy_for_inih(ParseState *s, char *scratch, const char *b, const char *e) {
         size_t n = e - b;
@@ -105,6 +114,22 @@ static char *copy_for_inih(ParseState *s, char *scratch, const char *b, const ch
         return scratch;
 }
 
+/* A line longer than inih reads: the value [v, ve) is kept, and inih gets the key [k, ke) with
+ * LONG_VALUE in its place, or LONG_VALUE indented for a continuation line (k NULL). */
+static const char *long_for_inih(ParseState *s, char *scratch, const char *k, const char *ke, const char *v,
+                                 const char *ve) {
+        s->long_value = strndup(v, ve - v);
+        if (!s->long_value) {
+                s->error = -ENOMEM;
+                return NULL;
+        }
+        if (!k)
+                return "  " LONG_VALUE "\n";
+        copy_for_inih(s, scratch, k, ke); /* the key is short: INI_NAME_MAX was checked */
+        strcpy(scratch + (ke - k), " = " LONG_VALUE "\n");
+        return scratch;
+}
+
 static void restore_substituted(char *p) {
         for (; *p; p++)
                 if (*p == SUBST_SEMICOLON)
@@ -118,9 +143,11 @@ static void restore_substituted(char *p) {
 static const char *classify_line(ParseState *s, const char *b, const char *e, char *scratch, size_t n) {
         const char *p = b, *q;
         size_t len = e - b;
+        bool long_line;
 
         s->continuation = false;
         s->substituted = false;
+        s->long_value = mfree(s->long_value);
 
         if (s->line == 1 && len >= 3 && memcmp(b, "\xef\xbb\xbf", 3) == 0)
                 b += 3, p = b, len -= 3;
@@ -149,21 +176,25 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         lskip(&p, e);
         if (p < e && (*p == ';' || *p == '#'))
                 return NULL;
-        if (len + 2 > n) {
+        long_line = len + 2 > n;
+        /* a long key line or continuation line is handed over in short (long_for_inih()) */
+        if (len > LINE_MAX_BYTES ||
+            (long_line && !(p > b && s->prev_key) &&
+             (*p == '[' || (!memchr(p, '=', e - p) && !memchr(p, ':', e - p))))) {
                 /* xl's strings cannot go on over lines: only its lists can */
                 if (s->in_section && s->section_known &&
                     (s->section_kind == GUEST_SECTION_SETTINGS || s->section_kind == SECTION_XL))
                         diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                                 "line is too long (%zu bytes, at most %zu); a [ list ] may go on over indented "
+                                 "line is too long (%zu bytes, at most %d); a [ list ] may go on over indented "
                                  "lines, a \"quoted string\" may not%s",
-                                 len, n - 2,
+                                 len, LINE_MAX_BYTES,
                                  s->section_kind == SECTION_XL
                                          ? ""
                                          : ": for a longer one, adopt the guest's own xl.cfg file with configFile");
                 else
                         diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                                 "line is too long (%zu bytes, at most %zu); continue a long value on indented lines",
-                                 len, n - 2);
+                                 "line is too long (%zu bytes, at most %d); continue a long value on indented lines",
+                                 len, LINE_MAX_BYTES);
                 return NULL;
         }
 
@@ -175,6 +206,8 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
 
         if (p > b && s->prev_key) {
                 s->continuation = true;
+                if (long_line)
+                        return long_for_inih(s, scratch, NULL, NULL, p, e);
                 return copy_for_inih(s, scratch, b, e);
         }
 
@@ -274,6 +307,14 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         }
         /* Hand over without the indentation, so inih never mistakes it for a continuation. */
         s->prev_key = true;
+        if (long_line) {
+                const char *ke = q, *v = q + 1;
+
+                while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
+                        ke--;
+                lskip(&v, e);
+                return long_for_inih(s, scratch, p, ke, v, e);
+        }
         return copy_for_inih(s, scratch, p, e);
 }
 
@@ -484,11 +525,15 @@ static int key_handler(void *user, const char *section_unused, const char *key, 
         _cleanup_free_ char *reason = NULL;
         int r;
 
+        _cleanup_free_ char *long_value = TAKE_PTR(s->long_value);
+
         if (s->substituted) {
                 /* Pointers into inih's own line buffer, which it refills for the next line. */
                 restore_substituted((char *) key);
                 restore_substituted((char *) value);
         }
+        if (long_value && streq(value, LONG_VALUE))
+                value = long_value;
         if (s->continuation) {
                 if (s->cont) {
                         if (xl_setting_continue(s->cont, value) < 0)
@@ -610,6 +655,7 @@ static int parse_data(const char *path, const char *data, size_t size, Config **
                          "file is empty (truncated?); a configuration of all defaults is written as a lone [xen] line");
         else
                 (void) ini_parse_stream(line_reader, &s, key_handler, &s);
+        s.long_value = mfree(s.long_value);
         if (s.error < 0)
                 return s.error;
         r = guests_finish(&c->guests, &c->xl, path, d);

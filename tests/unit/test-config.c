@@ -133,21 +133,55 @@ START_TEST(test_comments_whole_lines) {
 END_TEST
 
 /* A comment is never handed to the parser: a long one (a dump's header naming a file deep in a
- * tree) is read, while a long value line is still refused. */
+ * tree) is read, while a value line longer than LINE_MAX_BYTES is refused. */
 START_TEST(test_long_comment_line) {
-        char comment[1024], value[1024];
+        char comment[1024], value[5100];
 
         memset(comment, 'x', sizeof comment);
         memcpy(comment, "# ", 2);
         comment[sizeof comment - 1] = 0;
-        snprintf(value, sizeof value, "[xen]\nbootParams = %.*s\n", 400, comment + 2);
+        memset(value, 'x', sizeof value);
+        memcpy(value, "[xen]\nbootParams = ", 19);
+        value[19 + 5000] = '\n';
+        value[19 + 5001] = 0;
         _cleanup_free_ char *text = NULL;
         ck_assert_int_ge(asprintf(&text, "%s\n   ;%s\n[xen]\ndebug = true\n", comment, comment), 0);
         _cleanup_config_free_ Config *c = load_ok(text);
         _cleanup_free_ char *long_value = parse_fail(value);
 
         ck_assert(config_bool(c, OPT_DEBUG));
-        ck_assert_msg(strstr(long_value, ":2: line is too long (413 bytes, at most 198)"), "%s", long_value);
+        ck_assert_msg(strstr(long_value, ":2: line is too long (5013 bytes, at most 4096)"), "%s", long_value);
+}
+END_TEST
+
+/* Lines longer than inih reads (200 bytes) hold their whole value: a key line, a continuation
+ * line, an xl string of a guest's settings, with ';' and '#' in them. */
+START_TEST(test_long_value_lines) {
+        _cleanup_free_ char *word = malloc(1001), *text = NULL, *want_extra = NULL, *want_lines = NULL;
+        const XlSetting *x;
+
+        ck_assert_ptr_nonnull(word);
+        memset(word, 'w', 1000);
+        word[1000] = 0;
+        ck_assert_int_ge(asprintf(&text,
+                                  "[domains]\nextraConfig = A='%s ;x #y'\n  B=%s\n  C=1\n"
+                                  "[guests.web.settings]\nkernel = \"/boot/vmlinuz\"\nextra = \"console=hvc0 %.300s ;#\"\n"
+                                  "memory = 128\n",
+                                  word, word, word),
+                         0);
+        _cleanup_config_free_ Config *c = load_ok(text);
+
+        ck_assert_int_ge(asprintf(&want_lines, "A='%s ;x #y'\nB=%s\nC=1", word, word), 0);
+        ck_assert_str_eq(config_str(c, OPT_DOMAINS_EXTRA_CONFIG), want_lines);
+        ck_assert_uint_eq(c->guests.n, 1);
+        x = xl_settings_find(&c->guests.items[0].settings, "extra");
+        ck_assert_ptr_nonnull(x);
+        ck_assert_int_ge(asprintf(&want_extra, "\"console=hvc0 %.300s ;#\"", word), 0);
+        ck_assert_str_eq(x->value, want_extra);
+        /* the next line is read as itself, not as the long one */
+        x = xl_settings_find(&c->guests.items[0].settings, "memory");
+        ck_assert_ptr_nonnull(x);
+        ck_assert_str_eq(x->value, "128");
 }
 END_TEST
 
@@ -515,6 +549,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_multiline_and_lists);
         tcase_add_test(tc, test_comments_whole_lines);
         tcase_add_test(tc, test_long_comment_line);
+        tcase_add_test(tc, test_long_value_lines);
         tcase_add_test(tc, test_assert_arch);
         tcase_add_test(tc, test_assert_memory);
         tcase_add_test(tc, test_assert_debug_needs_trace);
