@@ -554,6 +554,28 @@ static void run_idle(sd_event *e) {
                 ck_assert_int_ge(sd_event_run(e, 5 * 1000), 0);
 }
 
+/* A loop, a store in it, and a client of the store recording its answers in g. */
+static sd_event *store_begin(Store *st, Got *g) {
+        sd_event *e = NULL;
+
+        ck_assert_int_ge(sd_event_new(&e), 0);
+        store_start(st, e);
+        ck_assert_int_eq(xs_async_new(e, &g->x), 0);
+        return e;
+}
+
+static void store_end(Store *st, Got *g) {
+        xs_async_free(g->x);
+        store_stop(st);
+}
+
+/* The store closes its end of the connection. */
+static void store_hang_up(Store *st) {
+        st->io = sd_event_source_disable_unref(st->io);
+        close(st->fd);
+        st->fd = -1;
+}
+
 static void queue_reads(Got *g, size_t n) {
         for (size_t i = 0; i < n; i++) {
                 char path[32];
@@ -568,9 +590,7 @@ START_TEST(test_store_reads_in_order_within_a_window) {
         Store st;
         Got g = {};
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        store_start(&st, e);
-        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        e = store_begin(&st, &g);
         queue_reads(&g, 100);
         ck_assert_uint_eq(g.n, 0); /* never from within xs_async_read() */
         ck_assert_uint_eq(xs_async_pending(g.x), 100);
@@ -610,8 +630,7 @@ START_TEST(test_store_reads_in_order_within_a_window) {
         }
         ck_assert_uint_eq(xs_async_pending(g.x), 0);
         ck_assert_uint_eq(st.connections, 1);
-        xs_async_free(g.x);
-        store_stop(&st);
+        store_end(&st, &g);
 }
 END_TEST
 
@@ -622,9 +641,7 @@ START_TEST(test_store_reply_in_pieces_and_watch_events) {
         Store st;
         Got g = {};
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        store_start(&st, e);
-        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        e = store_begin(&st, &g);
         queue_reads(&g, 2);
         ck_assert(run_until(e, &st.n_req, 2));
         /* an event nobody asked for comes first, then the first answer a byte at a time */
@@ -647,8 +664,7 @@ START_TEST(test_store_reply_in_pieces_and_watch_events) {
         ck_assert_str_eq(g.value[0], "first");
         ck_assert_int_eq(g.error[1], 0);
         ck_assert_str_eq(g.value[1], "");
-        xs_async_free(g.x);
-        store_stop(&st);
+        store_end(&st, &g);
 }
 END_TEST
 
@@ -668,9 +684,7 @@ START_TEST(test_store_nonsense_drops_the_connection) {
                 Store st;
                 Got g = {};
 
-                ck_assert_int_ge(sd_event_new(&e), 0);
-                store_start(&st, e);
-                ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+                e = store_begin(&st, &g);
                 queue_reads(&g, 3);
                 ck_assert(run_until(e, &st.n_req, 3));
                 h = st.req[0];
@@ -689,8 +703,7 @@ START_TEST(test_store_nonsense_drops_the_connection) {
                 ck_assert(run_until(e, &g.n, 4));
                 ck_assert_int_eq(g.error[3], 0);
                 ck_assert_str_eq(g.value[3], "yes");
-                xs_async_free(g.x);
-                store_stop(&st);
+                store_end(&st, &g);
         }
 }
 END_TEST
@@ -700,21 +713,16 @@ START_TEST(test_store_hangs_up) {
         Store st;
         Got g = {};
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        store_start(&st, e);
-        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        e = store_begin(&st, &g);
         queue_reads(&g, 2);
         ck_assert(run_until(e, &st.n_req, 2));
         store_answer(&st, 0, XS_READ, "one", 3);
-        st.io = sd_event_source_disable_unref(st.io);
-        close(st.fd);
-        st.fd = -1;
+        store_hang_up(&st);
         ck_assert(run_until(e, &g.n, 2));
         ck_assert_int_eq(g.error[0], 0);
         ck_assert_str_eq(g.value[0], "one");
         ck_assert_int_eq(g.error[1], -ECONNRESET);
-        xs_async_free(g.x);
-        store_stop(&st);
+        store_end(&st, &g);
 }
 END_TEST
 
@@ -725,9 +733,7 @@ START_TEST(test_store_reset_from_a_callback) {
         Store st;
         Got g = { .reset_at = 1 };
 
-        ck_assert_int_ge(sd_event_new(&e), 0);
-        store_start(&st, e);
-        ck_assert_int_eq(xs_async_new(e, &g.x), 0);
+        e = store_begin(&st, &g);
         queue_reads(&g, 3);
         ck_assert(run_until(e, &st.n_req, 3));
         for (size_t i = 0; i < 3; i++)
@@ -741,15 +747,12 @@ START_TEST(test_store_reset_from_a_callback) {
         queue_reads(&g, 3);
         ck_assert(run_until(e, &st.connections, 2));
         ck_assert(run_until(e, &st.n_req, 3));
-        st.io = sd_event_source_disable_unref(st.io);
-        close(st.fd);
-        st.fd = -1;
+        store_hang_up(&st);
         ck_assert(run_until(e, &g.n, 2));
         run_idle(e);
         ck_assert_uint_eq(g.n, 2);
         ck_assert_int_eq(g.error[1], -ECONNRESET);
-        xs_async_free(g.x);
-        store_stop(&st);
+        store_end(&st, &g);
 }
 END_TEST
 
