@@ -398,11 +398,18 @@ static void lookup_done(XenState *x, int error) {
         if (error < 0) {
                 /* The domains stay unlisted; a later change, settle round or the store answering
                  * again asks once more. */
-                if (!x->names_late)
+                if (x->names_late)
+                        ;
+                else if (error == -ETIMEDOUT)
                         log_warning_errno(error,
                                           "Cannot read the names of %zu new domain%s from xenstored within %llu s; "
                                           "they are listed once it answers",
                                           x->n_names, x->n_names == 1 ? "" : "s", NAMES_TIMEOUT_USEC / 1000000ULL);
+                else
+                        log_warning_errno(error,
+                                          "Cannot read the names of %zu new domain%s from xenstored: %s; they are "
+                                          "listed once it answers",
+                                          x->n_names, x->n_names == 1 ? "" : "s", strerror(-error));
                 x->names_late = true;
                 names_free(x);
         } else {

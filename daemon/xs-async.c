@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <xen/io/xs_wire.h>
@@ -197,7 +196,10 @@ static int flush(XsAsync *x) {
                         if (!x->is_socket)
                                 break;
                 }
-                w = x->is_socket ? writev(x->fd, iov, (int) k) : write(x->fd, iov[0].iov_base, iov[0].iov_len);
+                /* MSG_NOSIGNAL: a store that hung up is an error here, not a SIGPIPE that ends a
+                 * daemon started without systemd (which ignores SIGPIPE for its services) */
+                w = x->is_socket ? sendmsg(x->fd, &(struct msghdr) { .msg_iov = iov, .msg_iovlen = k }, MSG_NOSIGNAL)
+                                 : write(x->fd, iov[0].iov_base, iov[0].iov_len);
                 if (w < 0) {
                         if (errno == EINTR)
                                 continue;

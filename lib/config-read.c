@@ -179,7 +179,7 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         long_line = len + 2 > n;
         /* a long key line or continuation line is handed over in short (long_for_inih()) */
         if (len > LINE_MAX_BYTES ||
-            (long_line && !(p > b && s->prev_key) &&
+            (long_line && p < e && !(p > b && s->prev_key) &&
              (*p == '[' || (!memchr(p, '=', e - p) && !memchr(p, ':', e - p))))) {
                 /* xl's strings cannot go on over lines: only its lists can */
                 if (s->in_section && s->section_known &&

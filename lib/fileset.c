@@ -234,8 +234,10 @@ static int mkdir_parents(const char *full, char ***created, char **known) {
         if (!p)
                 return -ENOMEM;
         slash = strrchr(p, '/');
-        if (!slash || slash == p)
-                return 0;
+        if (!slash || slash == p) {
+                *known = mfree(*known); /* "/": another directory, nothing to make */
+                return 1;
+        }
         *slash = 0;
         if (*known && streq(*known, p))
                 return 0;

@@ -182,6 +182,12 @@ START_TEST(test_long_value_lines) {
         x = xl_settings_find(&c->guests.items[0].settings, "memory");
         ck_assert_ptr_nonnull(x);
         ck_assert_str_eq(x->value, "128");
+
+        /* a long line of blanks after a section header is a blank line */
+        _cleanup_free_ char *blanks = NULL;
+        ck_assert_int_ge(asprintf(&blanks, "[xen]\n%300s\ndebug = true\ntrace = true\n", ""), 0);
+        _cleanup_config_free_ Config *b = load_ok(blanks);
+        ck_assert(config_bool(b, OPT_DEBUG));
 }
 END_TEST
 
