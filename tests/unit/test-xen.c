@@ -451,7 +451,10 @@ static int on_store_data(sd_event_source *s, int fd, uint32_t revents, void *use
                         break;
                 ck_assert_uint_lt(st->n_req, 256);
                 st->req[st->n_req] = h;
-                snprintf(st->path[st->n_req], sizeof st->path[0], "%.*s", (int) h.len, (char *) st->in + hs);
+                size_t l = h.len < sizeof st->path[0] - 1 ? h.len : sizeof st->path[0] - 1;
+
+                memcpy(st->path[st->n_req], st->in + hs, l); /* the path with its NUL */
+                st->path[st->n_req][l] = 0;
                 st->n_req++;
                 st->in_len -= hs + h.len;
                 memmove(st->in, st->in + hs + h.len, st->in_len);
