@@ -95,11 +95,10 @@ typedef struct XenState {
         size_t n_list_waiting;
         /* New domains are named from the store, one lookup at a time, read by the loop without
          * waiting (the store may not answer) and given up at a deadline. */
-        bool lookup;         /* a lookup runs */
         XsAsync *store;
         sd_event_source *lookup_timer; /* its deadline */
         sd_event_source *lookup_defer; /* a backend naming its domains itself answers here */
-        NameRead *reads;     /* _NAME_READ_PER_DOMAIN for each name, and NAME_READ_STORE */
+        NameRead *reads;     /* while a lookup runs: _NAME_READ_PER_DOMAIN a name, NAME_READ_STORE */
         size_t reads_pending;
         NameLookup *names;   /* what the running lookup asks, or what the last one answered */
         size_t n_names;
@@ -347,7 +346,7 @@ static int domains_refresh(XenState *x, bool may_lookup) {
                 names_free(x);
         if (n_want > 0) {
                 log_debug("%zu domain%s without a name yet", n_want, n_want == 1 ? "" : "s");
-                if (x->lookup)
+                if (x->reads)
                         x->lookup_again = true;
                 else if (may_lookup)
                         lookup_start(x, TAKE_PTR(want), n_want);
@@ -378,44 +377,49 @@ static int on_settle(sd_event_source *s, uint64_t usec, void *userdata) {
 /* ---- names, read from the store by the loop --------------------------------------------- */
 
 static void lookup_stop(XenState *x) {
-        x->lookup = false;
         x->lookup_timer = sd_event_source_disable_unref(x->lookup_timer);
         x->lookup_defer = sd_event_source_disable_unref(x->lookup_defer);
         x->reads = mfree(x->reads);
         x->reads_pending = 0;
 }
 
-/* The lookup ended: error is 0 (x->names holds the answers), or why none came. */
-static void lookup_done(XenState *x, int error) {
-        bool again = x->lookup_again;
-
+/* The lookup ended, or could not start: error is 0 (x->names holds the answers), or why none
+ * came. */
+static void lookup_end(XenState *x, int error) {
         if (error < 0)
                 /* reads of this lookup still in flight must not come back to it */
                 xs_async_reset(x->store);
         lookup_stop(x);
-        x->lookup_again = false;
         x->names_tried = true;
-        if (error < 0) {
-                /* The domains stay unlisted; a later change, settle round or the store answering
-                 * again asks once more. */
-                if (x->names_late)
-                        ;
-                else if (error == -ETIMEDOUT)
-                        log_warning_errno(error,
-                                          "Cannot read the names of %zu new domain%s from xenstored within %llu s; "
-                                          "they are listed once it answers",
-                                          x->n_names, x->n_names == 1 ? "" : "s", NAMES_TIMEOUT_USEC / 1000000ULL);
-                else
-                        log_warning_errno(error,
-                                          "Cannot read the names of %zu new domain%s from xenstored: %s; they are "
-                                          "listed once it answers",
-                                          x->n_names, x->n_names == 1 ? "" : "s", strerror(-error));
-                x->names_late = true;
-                names_free(x);
-        } else {
+        if (error >= 0) {
                 x->names_late = false;
                 x->names_answered = true;
+                return;
         }
+        /* The domains stay unlisted; a later change, settle round or the store answering again
+         * asks once more. */
+        if (x->names_late)
+                ;
+        else if (error == -ETIMEDOUT)
+                log_warning_errno(error,
+                                  "Cannot read the names of %zu new domain%s from xenstored within %llu s; they are "
+                                  "listed once it answers",
+                                  x->n_names, x->n_names == 1 ? "" : "s", NAMES_TIMEOUT_USEC / 1000000ULL);
+        else
+                log_warning_errno(error,
+                                  "Cannot read the names of %zu new domain%s from xenstored: %s; they are listed "
+                                  "once it answers",
+                                  x->n_names, x->n_names == 1 ? "" : "s", strerror(-error));
+        x->names_late = true;
+        names_free(x);
+}
+
+/* The lookup ended: the domains are listed again with its answers. */
+static void lookup_done(XenState *x, int error) {
+        bool again = x->lookup_again;
+
+        x->lookup_again = false;
+        lookup_end(x, error);
         (void) domains_refresh(x, again);
         list_waiting_flush(x);
 }
@@ -537,7 +541,6 @@ static void lookup_start(XenState *x, NameLookup *want, size_t n) {
         names_free(x);
         x->names = want;
         x->n_names = n;
-        x->lookup = true;
         r = sd_event_add_time_relative(x->manager->event, &x->lookup_timer, CLOCK_MONOTONIC, NAMES_TIMEOUT_USEC, 0,
                                        on_lookup_timeout, x);
         if (r >= 0) {
@@ -574,13 +577,7 @@ static void lookup_start(XenState *x, NameLookup *want, size_t n) {
         return;
 fail:
         /* not started: the domains stay unlisted until the next refresh asks again */
-        if (!x->names_late)
-                log_warning_errno(r, "Cannot read the names of new domains from xenstored");
-        x->names_late = true;
-        xs_async_reset(x->store);
-        lookup_stop(x);
-        names_free(x);
-        x->names_tried = true;
+        lookup_end(x, r);
 }
 
 /* Memory, CPU time and state of the domains already known, without names (no xenstore). */
@@ -893,7 +890,7 @@ static void list_waiting_flush(XenState *x) {
 /* Just opened: the first names are on their way, within the lookup's deadline. Later calls
  * never wait: they list the domains named so far. Returns 1 when msg waits. */
 static int wait_for_first_listing(XenState *x, sd_bus_message *msg) {
-        if (x && !x->populated && x->lookup) {
+        if (x && !x->populated && x->reads) {
                 /* Just opened: the first names are on their way, within the lookup's deadline.
                  * Later calls never wait: they list the domains named so far. */
                 sd_bus_message **l = reallocarray(x->list_waiting, x->n_list_waiting + 1, sizeof(sd_bus_message *));
