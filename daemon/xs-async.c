@@ -178,10 +178,15 @@ static int store_connect(XsAsync *x) {
         return 0;
 }
 
+/* Whether a read waits to be sent and the window has room for it. */
+static bool can_send(const XsAsync *x) {
+        return x->reads.sent < x->reads.n && x->reads.sent - x->reads.head < IN_FLIGHT_MAX;
+}
+
 /* Sends what waits, within the window. Returns 0, or a negative errno when the connection
  * failed. */
 static int flush(XsAsync *x) {
-        while (x->reads.sent < x->reads.n && x->reads.sent - x->reads.head < IN_FLIGHT_MAX) {
+        while (can_send(x)) {
                 struct iovec iov[IN_FLIGHT_MAX];
                 size_t k = 0;
                 ssize_t w;
@@ -221,9 +226,7 @@ static int flush(XsAsync *x) {
                         x->reads.sent++;
                 }
         }
-        return sd_event_source_set_io_events(x->io, x->reads.sent < x->reads.n && x->reads.sent - x->reads.head < IN_FLIGHT_MAX
-                                                                ? EPOLLIN | EPOLLOUT
-                                                                : EPOLLIN);
+        return sd_event_source_set_io_events(x->io, can_send(x) ? EPOLLIN | EPOLLOUT : EPOLLIN);
 }
 
 static int store_error(const char *s) {
@@ -341,7 +344,7 @@ int xs_async_read(XsAsync *x, const char *path, XsAsyncDone done, void *userdata
                 free(msg);
                 return r;
         }
-        if (x->reads.sent - x->reads.head < IN_FLIGHT_MAX)
+        if (can_send(x))
                 (void) sd_event_source_set_io_events(x->io, EPOLLIN | EPOLLOUT);
         return 0;
 }
