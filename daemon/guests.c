@@ -322,7 +322,6 @@ static int start_run(Manager *m, GuestRun *r) {
         return k;
 }
 
-/* Whether every guest g starts after is up; *ret_lost names one that failed or was skipped. */
 /* The declaration of r and the runs it starts after, looked up by name once per configuration
  * and set of runs rather than on every dispatch(): each step of a chain of a thousand guests
  * looked up every waiting one, a million lookups in all. NULL when r is not declared. */
@@ -356,7 +355,8 @@ static bool dep_lost(const GuestRun *d) {
 /* Whether every guest that r (declared as g) starts after is up; when one never will be, false
  * with its name in *ret_lost. */
 static bool needs_up(Manager *m, GuestRun *r, const Guest *g, const char **ret_lost) {
-        bool all = true, resolved = r->epoch == m->guest_epoch && r->guest == g && r->n_deps == strv_length(g->after);
+        /* not resolved only when run_resolve() ran out of memory */
+        bool all = true, resolved = r->epoch == m->guest_epoch;
         size_t i = 0;
 
         *ret_lost = NULL;
