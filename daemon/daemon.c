@@ -37,6 +37,22 @@ static void on_ready(Manager *m) {
         guests_begin(m);
 }
 
+/* A duration in milliseconds from the environment (for tests), up to an hour, in µs; dflt when
+ * the variable is unset or not a number of them (0 only when zero_ok). */
+static usec_t env_msec(const char *name, usec_t dflt, bool zero_ok) {
+        const char *w = getenv(name);
+        unsigned long long v;
+        char *end;
+
+        if (isempty(w))
+                return dflt;
+        errno = 0;
+        v = strtoull(w, &end, 10);
+        if (errno != 0 || *end != 0 || v > 3600 * 1000ULL || (v == 0 && !zero_ok))
+                return dflt;
+        return v * 1000ULL;
+}
+
 int manager_new(const char *config_path, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
 
@@ -44,28 +60,10 @@ int manager_new(const char *config_path, Manager **ret) {
                 free(m);
                 return -ENOMEM;
         }
-        /* XEN_DOM0D_STORE_WATCH_MSEC: how often the store's liveness is probed (0: never). */
-        m->store_watch_usec = 5 * 1000000ULL;
-        const char *w = getenv("XEN_DOM0D_STORE_WATCH_MSEC");
-        if (!isempty(w)) {
-                char *end;
-                unsigned long long v;
-                errno = 0;
-                v = strtoull(w, &end, 10);
-                if (errno == 0 && *end == 0 && v <= 3600 * 1000ULL)
-                        m->store_watch_usec = v * 1000ULL;
-        }
-        /* XEN_DOM0D_MODPROBE_TIMEOUT_MSEC: how long modprobe may run before it is given up. */
-        m->modprobe_timeout_usec = MODPROBE_TIMEOUT_USEC;
-        w = getenv("XEN_DOM0D_MODPROBE_TIMEOUT_MSEC");
-        if (!isempty(w)) {
-                char *end;
-                unsigned long long v;
-                errno = 0;
-                v = strtoull(w, &end, 10);
-                if (errno == 0 && *end == 0 && v > 0 && v <= 3600 * 1000ULL)
-                        m->modprobe_timeout_usec = v * 1000ULL;
-        }
+        /* how often the store's liveness is probed (0: never) */
+        m->store_watch_usec = env_msec("XEN_DOM0D_STORE_WATCH_MSEC", 5 * 1000000ULL, true);
+        /* how long modprobe may run before it is given up */
+        m->modprobe_timeout_usec = env_msec("XEN_DOM0D_MODPROBE_TIMEOUT_MSEC", MODPROBE_TIMEOUT_USEC, false);
         for (size_t i = 0; i < _COMP_MAX; i++)
                 component_init(&m->components[i], &component_table[i], m);
         m->store_ready = store_ready;
