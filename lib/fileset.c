@@ -227,20 +227,21 @@ static int mkdir_tree(char *dir, char ***created) {
  * come a directory at a time (a thousand guests' files in one), and each was a stat() of it.
  * Returns 1 when the directory is another than the last, 0 when the same, or -errno. */
 static int mkdir_parents(const char *full, char ***created, char **known) {
-        _cleanup_free_ char *p = strdup(full);
-        char *slash;
+        const char *slash = strrchr(full, '/');
+        _cleanup_free_ char *p = NULL;
+        size_t n;
         int r;
 
-        if (!p)
-                return -ENOMEM;
-        slash = strrchr(p, '/');
-        if (!slash || slash == p) {
+        if (!slash || slash == full) {
                 *known = mfree(*known); /* "/": another directory, nothing to make */
                 return 1;
         }
-        *slash = 0;
-        if (*known && streq(*known, p))
+        n = slash - full;
+        if (*known && strlen(*known) == n && memcmp(*known, full, n) == 0)
                 return 0;
+        p = strndup(full, n);
+        if (!p)
+                return -ENOMEM;
         r = mkdir_tree(p, created);
         if (r < 0)
                 return r;
