@@ -141,7 +141,7 @@ static void restore_substituted(char *p) {
 /* Classifies the raw line [b, e) (no newline) and decides what inih gets to see. Returns the
  * text to hand over; NULL means "hand over an empty line" (a comment or a rejected line). */
 static const char *classify_line(ParseState *s, const char *b, const char *e, char *scratch, size_t n) {
-        const char *p = b, *q;
+        const char *p = b, *q, *ke;
         size_t len = e - b;
         bool long_line;
 
@@ -176,11 +176,9 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
         lskip(&p, e);
         if (p < e && (*p == ';' || *p == '#'))
                 return NULL;
+        /* what inih cannot read is handed over in short (long_for_inih()) */
         long_line = len + 2 > n;
-        /* a long key line or continuation line is handed over in short (long_for_inih()) */
-        if (len > LINE_MAX_BYTES ||
-            (long_line && p < e && !(p > b && s->prev_key) &&
-             (*p == '[' || (!memchr(p, '=', e - p) && !memchr(p, ':', e - p))))) {
+        if (len > LINE_MAX_BYTES) {
                 /* xl's strings cannot go on over lines: only its lists can */
                 if (s->in_section && s->section_known &&
                     (s->section_kind == GUEST_SECTION_SETTINGS || s->section_kind == SECTION_XL))
@@ -289,29 +287,25 @@ static const char *classify_line(ParseState *s, const char *b, const char *e, ch
                          "syntax error: expected \"key = value\", \"[section]\" or a comment");
                 return NULL;
         }
-        {
-                const char *ke = q;
-                while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
-                        ke--;
-                if (ke == p) {
-                        diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
-                                 "syntax error: key name missing before '%c'", *q);
-                        return NULL;
-                }
-                if (ke - p > INI_NAME_MAX) {
-                        diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, NULL,
-                                 "%.*s...: unknown key (name too long)", 40, p);
-                        s->prev_key = false;
-                        return NULL;
-                }
+        ke = q;
+        while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
+                ke--;
+        if (ke == p) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_PLAIN, s->path, s->line, NULL,
+                         "syntax error: key name missing before '%c'", *q);
+                return NULL;
+        }
+        if (ke - p > INI_NAME_MAX) {
+                diag_add(s->diag, DIAG_ERROR, DIAG_UNKNOWN_KEY, s->path, s->line, NULL,
+                         "%.*s...: unknown key (name too long)", 40, p);
+                s->prev_key = false;
+                return NULL;
         }
         /* Hand over without the indentation, so inih never mistakes it for a continuation. */
         s->prev_key = true;
         if (long_line) {
-                const char *ke = q, *v = q + 1;
+                const char *v = q + 1;
 
-                while (ke > p && (ke[-1] == ' ' || ke[-1] == '\t'))
-                        ke--;
                 lskip(&v, e);
                 return long_for_inih(s, scratch, p, ke, v, e);
         }

@@ -188,6 +188,12 @@ START_TEST(test_long_value_lines) {
         ck_assert_int_ge(asprintf(&blanks, "[xen]\n%300s\ndebug = true\ntrace = true\n", ""), 0);
         _cleanup_config_free_ Config *b = load_ok(blanks);
         ck_assert(config_bool(b, OPT_DEBUG));
+
+        /* a long section header is an unknown section, not a line too long */
+        _cleanup_free_ char *header = NULL, *m = NULL;
+        ck_assert_int_ge(asprintf(&header, "[%.300s]\n", word), 0);
+        m = parse_fail(header);
+        ck_assert_msg(strstr(m, ":1: [wwww") && strstr(m, "...]: unknown section"), "%s", m);
 }
 END_TEST
 
