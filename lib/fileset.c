@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <linux/magic.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
@@ -154,6 +155,9 @@ static ssize_t read_file_prefix(const char *path, char *buf, size_t max, struct 
         return read_full(fd, buf, max);
 }
 
+/* file_differs(): no file is there at all */
+#define FILE_ABSENT 2
+
 static int file_differs(const RenderedFile *f, const char *full) {
         _cleanup_free_ char *buf = malloc(f->size + 1);
         struct stat st;
@@ -163,7 +167,7 @@ static int file_differs(const RenderedFile *f, const char *full) {
                 return -ENOMEM;
         n = read_file_prefix(full, buf, f->size + 1, &st);
         if (n == -ENOENT)
-                return f->absent_ok ? 0 : 1;
+                return f->absent_ok ? 0 : FILE_ABSENT;
         /* A symbolic link in a file's place is never followed: it is replaced by the file. */
         if (n == -ELOOP && lstat(full, &st) >= 0 && S_ISLNK(st.st_mode))
                 return 1;
@@ -175,7 +179,12 @@ static int file_differs(const RenderedFile *f, const char *full) {
 int rendered_file_differs(const RenderedFile *f, const char *root) {
         _cleanup_free_ char *full = path_join(root, f->path);
 
-        return full ? file_differs(f, full) : -ENOMEM;
+        int r;
+
+        if (!full)
+                return -ENOMEM;
+        r = file_differs(f, full);
+        return r > 0 ? 1 : r;
 }
 
 /* Whether an existing file was written by us (carries the marker near its start). A symbolic
@@ -300,6 +309,7 @@ typedef struct Pending {
         char *tmp;    /* the new content, until renamed into place */
         char *old;    /* a second link to the file it replaces, while a rollback may need it */
         char *backup; /* where this write kept the foreign file it replaces */
+        bool absent;  /* no file was at full when checked: it is put there only while none is */
         bool renamed; /* the new content is in place */
 } Pending;
 
@@ -429,6 +439,22 @@ static int keep_foreign(Pending *p, const struct stat *st) {
         return 0;
 }
 
+/* Renames tmp to full only while nothing is at full. Returns -EEXIST when something is. */
+static int rename_noreplace(const char *tmp, const char *full) {
+        struct stat st;
+
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, full, RENAME_NOREPLACE) >= 0)
+                return 0;
+        if (errno != EINVAL && errno != ENOSYS)
+                return -errno;
+        /* A file system without it: the check is as close to the rename as it can be. */
+        if (lstat(full, &st) >= 0)
+                return -EEXIST;
+        if (errno != ENOENT)
+                return -errno;
+        return rename(tmp, full) < 0 ? -errno : 0;
+}
+
 /* After a rollback, what stays in the results: the files that could not be put back, and the
  * backups of those. Both lists are complete when the renames start (changed[i] is p[i]'s, the
  * backups are pairs in the order of p), so this only drops entries. */
@@ -456,7 +482,9 @@ static void results_keep_renamed(WriteResult *ret, const Pending *p, size_t np) 
                 ret->backups[kb] = NULL;
 }
 
-int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
+/* One attempt of fileset_write(); -EAGAIN when a file appeared where none was since the check,
+ * and everything was put back. */
+static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
         _cleanup_free_ char *known_dir = NULL;
         int dir_in_memory = -1; /* the known directory's file system: 1 in memory, -1 not known yet */
@@ -468,12 +496,15 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
         *ret = (WriteResult) {};
         if (!p)
                 return -ENOMEM;
+        if (fileset_rename_hook)
+                fileset_rename_hook(0);
 
         /* Phase 1: every changed file to a temporary file next to its target. */
         for (i = 0; i < s->n; i++) {
                 const RenderedFile *f = &s->files[i];
                 _cleanup_free_ char *full = path_join(root, f->path), *tmp = NULL;
                 _cleanup_close_ int fd = -EBADF;
+                bool absent;
                 char *slash;
 
                 if (!full) {
@@ -485,6 +516,7 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                         goto fail_at;
                 if (r == 0)
                         continue;
+                absent = r == FILE_ABSENT;
                 r = mkdir_parents(full, &created, &known_dir);
                 if (r < 0)
                         goto fail_at;
@@ -503,7 +535,7 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                         tmp = NULL;
                         goto fail_at;
                 }
-                p[np] = (Pending) { .file = f, .full = TAKE_PTR(full), .tmp = TAKE_PTR(tmp) };
+                p[np] = (Pending) { .file = f, .full = TAKE_PTR(full), .tmp = TAKE_PTR(tmp), .absent = absent };
                 np++;
                 /* /run is a tmpfs: a thousand guests' files each made an fsync() that did nothing */
                 if (dir_in_memory < 0)
@@ -529,6 +561,9 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
                         r = -ENOMEM;
                         goto fail;
                 }
+                /* Nothing to keep: the rename below makes sure that nothing came since. */
+                if (p[i].absent)
+                        continue;
                 if (lstat(p[i].full, &st) < 0) {
                         if (errno == ENOENT)
                                 continue;
@@ -556,8 +591,12 @@ int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
 
         /* Phase 3: rename everything into place. */
         for (i = 0; i < np; i++) {
-                if (rename(p[i].tmp, p[i].full) < 0) {
-                        r = -errno;
+                r = p[i].absent ? rename_noreplace(p[i].tmp, p[i].full)
+                                : rename(p[i].tmp, p[i].full) < 0 ? -errno : 0;
+                if (r < 0) {
+                        /* Someone's file appeared since the check: start over, and keep it. */
+                        if (r == -EEXIST && p[i].absent)
+                                r = -EAGAIN;
                         goto rollback;
                 }
                 p[i].tmp = mfree(p[i].tmp);
@@ -592,9 +631,12 @@ fail:
         }
         for (i = strv_length(created); i > 0; i--)
                 (void) rmdir(created[i - 1]);
-        if (renaming)
+        if (renaming) {
                 results_keep_renamed(ret, p, np);
-        else {
+                /* Starting over is for a complete rollback only. */
+                if (r == -EAGAIN && strv_length(ret->changed) > 0)
+                        r = -EEXIST;
+        } else {
                 ret->changed = strv_free(ret->changed);
                 ret->backups = strv_free(ret->backups);
         }
@@ -607,6 +649,21 @@ done:
         }
         free(p);
         return r;
+}
+
+/* How often a write starts over for files that appear where none was while it runs. */
+#define WRITE_ATTEMPTS 3
+
+int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
+        for (unsigned k = 1;; k++) {
+                int r = write_once(s, root, ret);
+
+                if (r != -EAGAIN)
+                        return r;
+                if (k == WRITE_ATTEMPTS)
+                        return -EEXIST;
+                write_result_done(ret);
+        }
 }
 
 char *write_result_error(const WriteResult *w, int error) {

@@ -58,14 +58,18 @@ int fileset_resolve_root(const char *dir, char **ret);
  * is first kept, as FILE.xen-dom0-orig or, when that holds an earlier version, the first free of
  * FILE.xen-dom0-orig.1 to .9; a version kept already is not kept twice, and with every name taken
  * by other versions the write fails with -EEXIST. A symbolic link in a file's place is foreign
- * too: kept as the link, never followed, and replaced by a regular file. When anything fails, nothing is changed: temporary files, backups and
+ * too: kept as the link, never followed, and replaced by a regular file. A file that appears
+ * where none was while the write runs is never replaced: the write puts back what it did and
+ * starts over, keeping it as a foreign file (-EEXIST after three attempts). When anything fails,
+ * nothing is changed: temporary files, backups and
  * directories created are removed, and a failed rename puts the files renamed before it back as
  * they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
  * files that hold new content all the same (a rollback that failed too), normally none. */
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
 
 /* Test hook for crash-consistency tests: when set, called after the n-th file of a write was
- * renamed into place (n counts from 1). NULL in normal operation. */
+ * renamed into place (n counts from 1), and with 0 as each attempt of a write begins. NULL in
+ * normal operation. */
 extern void (*fileset_rename_hook)(size_t n);
 
 /* Removes temporary files an interrupted fileset_write() may have left next to the files of s

@@ -517,6 +517,84 @@ START_TEST(test_rename_failure_rolls_back) {
 }
 END_TEST
 
+/* What the hook below does: after the rename numbered appear_after, a foreign file appears at
+ * appear_path (under appear_root), where the write found none, as an admin's editor or a package
+ * could put one, appear_times times at most. With appear_vanish, it is also taken away whenever
+ * an attempt begins, so that every attempt finds no file there. */
+static const char *appear_root, *appear_path;
+static size_t appear_after;
+static unsigned appear_times;
+static bool appear_vanish;
+
+static void appear(size_t n) {
+        _cleanup_free_ char *full = at(appear_root, appear_path);
+
+        if (n == 0 && appear_vanish)
+                (void) unlink(full);
+        if (n != appear_after || appear_times == 0)
+                return;
+        appear_times--;
+        put(appear_root, appear_path, "the admin's\n");
+}
+
+START_TEST(test_file_appearing_is_kept) {
+        /* A file that appears where none was, after the write looked, is never replaced unkept:
+         * the write starts over and keeps it as a foreign file. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *kept = NULL, *b = NULL, *full = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
+        appear_root = root, appear_path = "/etc/b", appear_after = 1, appear_times = 1, appear_vanish = false;
+        fileset_rename_hook = appear;
+        ck_assert_int_eq(fileset_write(&s, root, &w), 0);
+        fileset_rename_hook = NULL;
+        b = get(root, "/etc/b");
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
+        kept = get(root, "/etc/b" ORIG_SUFFIX);
+        ck_assert_ptr_nonnull(kept);
+        ck_assert_str_eq(kept, "the admin's\n");
+        full = at(root, "/etc/b");
+        ck_assert_uint_eq(strv_length(w.backups), 2);
+        ck_assert_str_eq(w.backups[0], full);
+        ck_assert_uint_eq(strv_length(w.changed), 2);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_file_appearing_again_refused) {
+        /* One that keeps going and coming back: after three attempts the write gives up with
+         * -EEXIST, and changes nothing. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *a = NULL, *b = NULL, *error = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
+        add(&s, "/etc/c", "# " RENDER_MARKER "\nC\n", 0644);
+        appear_root = root, appear_path = "/etc/c", appear_after = 2, appear_times = 100, appear_vanish = true;
+        fileset_rename_hook = appear;
+        ck_assert_int_eq(fileset_write(&s, root, &w), -EEXIST);
+        fileset_rename_hook = NULL;
+        ck_assert_str_eq(w.failed_path, "/etc/c");
+        ck_assert_uint_eq(strv_length(w.changed), 0);
+        error = write_result_error(&w, -EEXIST);
+        ck_assert_str_eq(error, "Cannot write /etc/c: File exists; nothing was changed");
+        a = at(root, "/etc/a");
+        ck_assert_int_lt(access(a, F_OK), 0);
+        b = get(root, "/etc/c");
+        ck_assert_str_eq(b, "the admin's\n");
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_rollback_failure_names_changed) {
         /* A file that cannot be put back is the one named as changed; the others are restored. */
         _cleanup_free_ char *root = test_mkdtemp(), *stash_dir = test_mkdtemp(), *stash = NULL, *a = NULL,
@@ -652,6 +730,8 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_clean_stale_matches);
         tcase_add_test(tc, test_rename_failure_rolls_back);
         tcase_add_test(tc, test_rollback_failure_names_changed);
+        tcase_add_test(tc, test_file_appearing_is_kept);
+        tcase_add_test(tc, test_file_appearing_again_refused);
         tcase_add_test(tc, test_immutable_target_changes_nothing);
         suite_add_tcase(s, tc);
         return s;
