@@ -37,22 +37,6 @@ static void on_ready(Manager *m) {
         guests_begin(m);
 }
 
-/* A duration in milliseconds from the environment (for tests), up to an hour, in µs; dflt when
- * the variable is unset or not a number of them (0 only when zero_ok). */
-static usec_t env_msec(const char *name, usec_t dflt, bool zero_ok) {
-        const char *w = getenv(name);
-        unsigned long long v;
-        char *end;
-
-        if (isempty(w))
-                return dflt;
-        errno = 0;
-        v = strtoull(w, &end, 10);
-        if (errno != 0 || *end != 0 || v > 3600 * 1000ULL || (v == 0 && !zero_ok))
-                return dflt;
-        return v * 1000ULL;
-}
-
 int manager_new(const char *config_path, Manager **ret) {
         Manager *m = calloc(1, sizeof(Manager));
 

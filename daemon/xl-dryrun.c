@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "guests.h"
 #include "log.h"
 #include "paths.h"
@@ -134,14 +135,11 @@ static void item_free(Item *it) {
 
 int xl_dryrun_new(sd_event *e, XlDryRun **ret) {
         XlDryRun *x = calloc(1, sizeof(XlDryRun));
-        const char *t = getenv("XEN_DOM0D_XL_TIMEOUT_MSEC");
 
         if (!x)
                 return -ENOMEM;
         x->event = sd_event_ref(e);
-        x->timeout_usec = DRYRUN_TIMEOUT_USEC;
-        if (t && atoi(t) > 0)
-                x->timeout_usec = (uint64_t) atoi(t) * 1000ULL;
+        x->timeout_usec = env_msec("XEN_DOM0D_XL_TIMEOUT_MSEC", DRYRUN_TIMEOUT_USEC, false);
         *ret = x;
         return 0;
 }
