@@ -310,6 +310,8 @@ typedef struct Pending {
         char *old;    /* a second link to the file it replaces, while a rollback may need it */
         char *backup; /* where this write kept the foreign file it replaces */
         bool absent;  /* no file was at full when checked: it is put there only while none is */
+        dev_t dev;    /* otherwise the file that was there, which is replaced only while it is */
+        ino_t ino;
         bool renamed; /* the new content is in place */
 } Pending;
 
@@ -455,6 +457,34 @@ static int rename_noreplace(const char *tmp, const char *full) {
         return rename(tmp, full) < 0 ? -errno : 0;
 }
 
+/* Renames p->tmp over p->full only while p->full is still the file found there (p->dev,
+ * p->ino): the two are exchanged, and a file that came in its place since is put back, -EAGAIN.
+ * A file system without the exchange gets a plain rename. */
+static int rename_replacing(Pending *p) {
+        struct stat st;
+
+        if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->full, RENAME_EXCHANGE) < 0) {
+                if (errno != EINVAL && errno != ENOSYS)
+                        return -errno;
+                return rename(p->tmp, p->full) < 0 ? -errno : 0;
+        }
+        /* p->tmp names what was at p->full a moment ago */
+        if (lstat(p->tmp, &st) >= 0 && st.st_dev == p->dev && st.st_ino == p->ino) {
+                (void) unlink(p->tmp);
+                return 0;
+        }
+        if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->full, RENAME_EXCHANGE) < 0) {
+                /* Ours is in place and theirs under the temporary name: the rollback puts the
+                 * file found there back, theirs stays where it is. */
+                int r = -errno;
+
+                p->tmp = mfree(p->tmp);
+                p->renamed = true;
+                return r;
+        }
+        return -EAGAIN;
+}
+
 /* After a rollback, what stays in the results: the files that could not be put back, and the
  * backups of those. Both lists are complete when the renames start (changed[i] is p[i]'s, the
  * backups are pairs in the order of p), so this only drops entries. */
@@ -565,11 +595,15 @@ static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
                 if (p[i].absent)
                         continue;
                 if (lstat(p[i].full, &st) < 0) {
-                        if (errno == ENOENT)
+                        if (errno == ENOENT) {
+                                p[i].absent = true;
                                 continue;
+                        }
                         r = -errno;
                         goto fail_at_pending;
                 }
+                p[i].dev = st.st_dev;
+                p[i].ino = st.st_ino;
                 if (!file_is_ours(p[i].full)) {
                         r = keep_foreign(&p[i], &st);
                         if (r < 0) {
@@ -591,12 +625,13 @@ static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
 
         /* Phase 3: rename everything into place. */
         for (i = 0; i < np; i++) {
-                r = p[i].absent ? rename_noreplace(p[i].tmp, p[i].full)
-                                : rename(p[i].tmp, p[i].full) < 0 ? -errno : 0;
+                r = p[i].absent ? rename_noreplace(p[i].tmp, p[i].full) : rename_replacing(&p[i]);
                 if (r < 0) {
-                        /* Someone's file appeared since the check: start over, and keep it. */
+                        /* Someone's file came since the check: start over, and keep it. */
                         if (r == -EEXIST && p[i].absent)
                                 r = -EAGAIN;
+                        if (p[i].renamed)
+                                restore_old(&p[i]);
                         goto rollback;
                 }
                 p[i].tmp = mfree(p[i].tmp);

@@ -434,7 +434,8 @@ END_TEST
 
 /* What the rename hook does to the tree in the tests below: after the rename numbered
  * sabotage_after, the file sabotage_path (under sabotage_root) becomes a non-empty directory, so
- * that the next rename fails as a real one would; after rename 1, drop_copies_of loses every
+ * that the next rename does not happen: the write finds something else in the file's place and
+ * puts back what it did, and its next attempt finds a directory where a file must go; after rename 1, drop_copies_of loses every
  * rollback copy of that file (its ".#NAME." entries), so that it cannot be put back. The
  * replaced file is moved to sabotage_stash to be returned afterwards. */
 static const char *sabotage_root, *sabotage_path, *sabotage_stash, *drop_copies_of;
@@ -518,8 +519,9 @@ START_TEST(test_rename_failure_rolls_back) {
 END_TEST
 
 /* What the hook below does: after the rename numbered appear_after, a foreign file appears at
- * appear_path (under appear_root), where the write found none, as an admin's editor or a package
- * could put one, appear_times times at most. With appear_vanish, it is also taken away whenever
+ * appear_path (under appear_root), a new file in place of what the write found there (or
+ * where it found none), as an admin's editor or a package could put one, appear_times times at
+ * most. With appear_vanish, it is also taken away whenever
  * an attempt begins, so that every attempt finds no file there. */
 static const char *appear_root, *appear_path;
 static size_t appear_after;
@@ -534,6 +536,7 @@ static void appear(size_t n) {
         if (n != appear_after || appear_times == 0)
                 return;
         appear_times--;
+        (void) unlink(full);
         put(appear_root, appear_path, "the admin's\n");
 }
 
@@ -561,6 +564,35 @@ START_TEST(test_file_appearing_is_kept) {
         ck_assert_uint_eq(strv_length(w.backups), 2);
         ck_assert_str_eq(w.backups[0], full);
         ck_assert_uint_eq(strv_length(w.changed), 2);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_file_replaced_is_kept) {
+        /* A file replaced by someone else's after the write looked at it (another inode: an
+         * editor's or a package's) is not replaced unkept either. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *kept = NULL, *b = NULL;
+        _cleanup_(fileset_done) FileSet old = {}, new = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        add(&old, "/etc/a", "# " RENDER_MARKER "\nold A\n", 0644);
+        add(&old, "/etc/b", "# " RENDER_MARKER "\nold B\n", 0644);
+        add(&new, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&new, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
+        ck_assert_int_eq(fileset_write(&old, root, &w), 0);
+        appear_root = root, appear_path = "/etc/b", appear_after = 1, appear_times = 1, appear_vanish = false;
+        fileset_rename_hook = appear;
+        ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
+        fileset_rename_hook = NULL;
+        b = get(root, "/etc/b");
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
+        kept = get(root, "/etc/b" ORIG_SUFFIX);
+        ck_assert_ptr_nonnull(kept);
+        ck_assert_str_eq(kept, "the admin's\n");
+        ck_assert_uint_eq(strv_length(w2.backups), 2);
         ck_assert_uint_eq(count_tmp(root), 0);
         test_rm_rf(root);
 }
@@ -596,7 +628,9 @@ START_TEST(test_file_appearing_again_refused) {
 END_TEST
 
 START_TEST(test_rollback_failure_names_changed) {
-        /* A file that cannot be put back is the one named as changed; the others are restored. */
+        /* A file that cannot be put back is the one named as changed; the others are restored.
+         * The directory that came in /x/c's place is not replaced, and no new attempt is made
+         * on an incomplete rollback. */
         _cleanup_free_ char *root = test_mkdtemp(), *stash_dir = test_mkdtemp(), *stash = NULL, *a = NULL,
                             *b = NULL;
         _cleanup_(fileset_done) FileSet old = {}, new = {};
@@ -614,7 +648,7 @@ START_TEST(test_rollback_failure_names_changed) {
         sabotage_root = root, sabotage_path = "/x/c", sabotage_stash = stash, sabotage_after = 2;
         drop_copies_of = "/x/a";
         fileset_rename_hook = sabotage;
-        ck_assert_int_eq(fileset_write(&new, root, &w2), -EISDIR);
+        ck_assert_int_eq(fileset_write(&new, root, &w2), -EEXIST);
         unsabotage();
         ck_assert_str_eq(w2.failed_path, "/x/c");
         ck_assert_uint_eq(strv_length(w2.changed), 1);
@@ -731,6 +765,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_rename_failure_rolls_back);
         tcase_add_test(tc, test_rollback_failure_names_changed);
         tcase_add_test(tc, test_file_appearing_is_kept);
+        tcase_add_test(tc, test_file_replaced_is_kept);
         tcase_add_test(tc, test_file_appearing_again_refused);
         tcase_add_test(tc, test_immutable_target_changes_nothing);
         suite_add_tcase(s, tc);
