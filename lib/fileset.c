@@ -178,7 +178,6 @@ static int file_differs(const RenderedFile *f, const char *full) {
 
 int rendered_file_differs(const RenderedFile *f, const char *root) {
         _cleanup_free_ char *full = path_join(root, f->path);
-
         int r;
 
         if (!full)
@@ -512,8 +511,8 @@ static void results_keep_renamed(WriteResult *ret, const Pending *p, size_t np) 
                 ret->backups[kb] = NULL;
 }
 
-/* One attempt of fileset_write(); -EAGAIN when a file appeared where none was since the check,
- * and everything was put back. */
+/* One attempt of fileset_write(); -EAGAIN when a file came where none was, or in place of the
+ * one found, since the check, and everything was put back. */
 static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
         _cleanup_free_ char *known_dir = NULL;
@@ -686,7 +685,7 @@ done:
         return r;
 }
 
-/* How often a write starts over for files that appear where none was while it runs. */
+/* How often a write starts over for files that come while it runs. */
 #define WRITE_ATTEMPTS 3
 
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {
