@@ -6,9 +6,12 @@
 # one before). The daemon's CPU time (schedstat, ns) is read once STATUS= says that all N are
 # up, and the same for 0 guests is taken off: what is left is planning, starting, following and
 # counting the guests, everything but the stack; the same for the daemon's anonymous memory
-# (RssAnon). One line per run:
+# (RssAnon). Next to it, the floor: bench/guest-floor against the same fake systemd, which for
+# each guest writes one xl.cfg, calls StartUnit and waits for the job's end, and nothing else
+# (independent guests only: a chain needs the daemon's ordering). One line per run:
 #   guests=N order=none|chain run=R cpu_ms=.. (stack alone: ..) guests_cpu_ms=.. per_guest_us=..
-#   user_ms=.. system_ms=.. rss_anon_kib=.. (stack alone: ..) per_guest_bytes=..
+#   [floor_cpu_ms=.. daemon/floor=..] user_ms=.. system_ms=.. rss_anon_kib=.. (stack alone: ..)
+#   per_guest_bytes=..
 # With BENCH_METRICS=1, the size of the OpenMetrics text (GetMetrics) once they are up joins
 # the line (metrics_bytes=), on stderr. With BENCH_RELOADS=R, R no-op reloads follow once they
 # are up (xen-dom0ctl reload, one after another), and the daemon's CPU time per reload goes to
@@ -21,7 +24,7 @@ runs=${1:-3}
 shift || true
 sizes=("$@")
 ((${#sizes[@]} > 0)) || sizes=(1000)
-make -C "$TOP_BUILDDIR" daemon/xen-dom0d daemon/xen-dom0ctl tests/unit/fake-systemd >/dev/null
+make -C "$TOP_BUILDDIR" daemon/xen-dom0d daemon/xen-dom0ctl tests/unit/fake-systemd bench/guest-floor >/dev/null
 # The guests' files go under /run on a host, a tmpfs: so does the root here, unless TMPDIR says
 # otherwise (on a disk, fsync() would make most of the figure).
 if [[ -z ${TMPDIR:-} && -d /dev/shm && -w /dev/shm ]]; then export TMPDIR=/dev/shm; fi
@@ -90,14 +93,31 @@ print(len(json.load(sys.stdin)["data"][0].encode()))')" >&2
 	stop_all
 }
 
+# floor N: the floor's CPU time in µs for N guests
+floor() {
+	local d=$BUS_DIR/floor us
+	rm -rf "$d"
+	mkdir -p "$d/guests"
+	"$FAKE" --log "$d/calls" --control "$d/control" --notify "$d/notify" --xenstore "$d/xenstore" >"$d/fake.out" 2>&1 &
+	fake_pid=$!
+	for _ in $(seq 100); do grep -q READY "$d/calls" 2>/dev/null && break; sleep 0.05; done
+	us=$("$TOP_BUILDDIR/bench/guest-floor" "$d/guests" "$1") || { echo "guests=$1: the floor failed" >&2; exit 1; }
+	stop_all
+	echo "$us"
+}
+
 for r in $(seq "$runs"); do
 	for n in "${sizes[@]}"; do
 		for order in ${BENCH_ORDERS:-none chain}; do
 			read -r base bu bs brss <<<"$(run 0 none)"
 			read -r ns u sy rss <<<"$(run "$n" "$order")"
-			g=$((ns - base))
+			g=$((ns - base)) fl=""
+			if [[ $order == none ]]; then
+				f=$(floor "$n")
+				fl=" floor_cpu_ms=$((f / 1000)) daemon/floor=$(awk -v g="$g" -v f="$f" 'BEGIN { printf "%.2f", g / 1000 / f }')"
+			fi
 			echo "guests=$n order=$order run=$r cpu_ms=$((ns / 1000000)) (stack alone: $((base / 1000000)))" \
-				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))" \
+				"guests_cpu_ms=$((g / 1000000)) per_guest_us=$((g / 1000 / n))$fl" \
 				"user_ms=$(((u - bu) * 1000 / hz)) system_ms=$(((sy - bs) * 1000 / hz))" \
 				"rss_anon_kib=$rss (stack alone: $brss) per_guest_bytes=$(((rss - brss) * 1024 / n))"
 		done
