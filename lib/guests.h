@@ -125,9 +125,11 @@ int guests_check_auto(const Guests *g, const char *path, Diagnostics *d);
 /* The guests in an order that puts every one after those it names in after, otherwise in the
  * file's order. ret holds g->n indices; the guests must be validated (no cycle). */
 int guests_start_order(const Guests *g, size_t **ret);
-/* The rendered files: each guest's xl.cfg under PATH_GUESTS_DIR, xl.conf, and the list of the
- * files of guests_auto_dir that xendomains skips (PATH_XENDOMAINS_SKIP), each starting with
- * header (comment lines). Returns 0 or -ENOMEM. */
+/* The rendered files: each guest's xl.cfg and NAME.env (its domain's name, written where the
+ * domain is not called NAME or a file is) under PATH_GUESTS_DIR and its order drop-in (written
+ * where it orders or a file is), xl.conf, and the list of the files of guests_auto_dir that
+ * xendomains skips (PATH_XENDOMAINS_SKIP), each starting with header (comment lines). Returns 0
+ * or -ENOMEM. */
 int guests_render(const Guests *g, const XlSettings *xl, const char *header, FileSet *s);
 /* The path of a guest's rendered xl.cfg; caller frees. */
 char *guest_cfg_path(const char *name);

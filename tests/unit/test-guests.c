@@ -229,6 +229,39 @@ START_TEST(test_auto_dir_warning) {
 }
 END_TEST
 
+/* The files a guest needs where none are yet: its xl.cfg always; its domain's name only when
+ * the domain is not called as the guest (the unit's default), and its order only when it has
+ * one. Either is written over a file that exists, so that a name or order taken away goes. */
+START_TEST(test_files_written_only_where_needed) {
+        _cleanup_config_free_ Config *c = load("[xen]\nenable = true\n"
+                                               "[guests.a.settings]\nkernel = \"/k\"\nmemory = 128\n"
+                                               "[guests.b]\nafter = a\n"
+                                               "[guests.b.settings]\nname = \"b\"\nkernel = \"/k\"\nmemory = 128\n"
+                                               "[guests.c.settings]\nname = \"c-1\"\nkernel = \"/k\"\nmemory = 128\n");
+        _cleanup_(fileset_done) FileSet s = {};
+        static const struct {
+                const char *path;
+                bool absent_ok;
+        } want[] = {
+                { "/run/xen-dom0/guests/a.cfg", false },
+                { "/run/xen-dom0/guests/a.env", true },
+                { "/run/systemd/system/xen-guest@a.service.d/50-xen-dom0-after.conf", true },
+                { "/run/xen-dom0/guests/b.env", true },
+                { "/run/systemd/system/xen-guest@b.service.d/50-xen-dom0-after.conf", false },
+                { "/run/xen-dom0/guests/c.cfg", false },
+                { "/run/xen-dom0/guests/c.env", false },
+        };
+
+        ck_assert_int_eq(guests_render(&c->guests, &c->xl, "# h\n", &s), 0);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                const RenderedFile *f = fileset_find(&s, want[i].path);
+
+                ck_assert_msg(f, "%s is not rendered", want[i].path);
+                ck_assert_msg(f->absent_ok == want[i].absent_ok, "%s: absent_ok is %d", want[i].path, f->absent_ok);
+        }
+}
+END_TEST
+
 /* A thousand guests in a chain read, validate and order; the numbers are bench/'s. */
 START_TEST(test_thousand) {
         _cleanup_free_ char *text = NULL;
@@ -295,6 +328,7 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_key_tables_sorted);
         tcase_add_test(tc, test_dump_round_trip);
         tcase_add_test(tc, test_auto_dir_warning);
+        tcase_add_test(tc, test_files_written_only_where_needed);
         tcase_add_test(tc, test_thousand);
         tcase_add_test(tc, test_deep_chain);
         tcase_set_timeout(tc, 60);

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Declared guests and [xl]: a reload renders a guest's xl.cfg and xl.conf; the guest runs as
 # xen-guest@NAME.service with xl as its monitor, its console output in the journal, and its
-# stop shuts the domain down. xendomains starts /etc/xen/auto but the declared guest's file.
+# stop shuts the domain down, under the name it was started with, its own or NAME. xendomains starts /etc/xen/auto but the declared guest's file.
 # /etc/xen/xl.conf is the rendered file, and stays so across a reinstall of Debian's
 # xen-utils-common, whose own xl.conf is diverted.
-# systest-timeout: 420
+# systest-timeout: 540
 # shellcheck source=../lib/check.sh
 . "$SYSTEST_LIB/check.sh"
 # shellcheck source=../lib/stack.sh
@@ -20,7 +20,7 @@ fi
 conf=/etc/xen/xen-dom0.conf
 cp "$conf" /tmp/xen-dom0.conf.guests-orig
 cleanup() {
-	systemctl stop xen-guest@decl1.service >/dev/null 2>&1
+	systemctl stop xen-guest@decl1.service xen-guest@systest-plain.service >/dev/null 2>&1
 	cp /tmp/xen-dom0.conf.guests-orig "$conf"
 	systemctl reload xen-dom0 >/dev/null 2>&1
 	if [[ -n ${auto_added:-} ]]; then
@@ -87,6 +87,37 @@ check_fail "it was shut down, not left running or destroyed" sh -c \
 	"journalctl -u xen-guest@decl1.service --since '$since' -o cat | grep -q 'did not shut down'"
 sed -i 's/^name = "systest-decl1b"$/name = "systest-decl1"/' "$conf"
 check "a reload takes the old name back" systemctl reload xen-dom0
+
+# A guest without a name of its own: its domain is called as the guest, which the unit knows
+# without a rendered environment file.
+cat >>"$conf" <<EOF2
+
+[guests.systest-plain]
+autostart = false
+
+[guests.systest-plain.settings]
+type = "pv"
+kernel = "$SYSTEST_GUEST_KERNEL"
+ramdisk = "$SYSTEST_GUEST_INITRD"
+extra = "console=hvc0 quiet systest.name=systest-plain systest.mode=stay systest.heartbeat=0"
+memory = $SYSTEST_GUEST_MEMORY
+vcpus = 1
+on_poweroff = "destroy"
+on_reboot = "destroy"
+on_crash = "destroy"
+EOF2
+check "a reload declaring systest-plain, with no name = of its own, succeeds" systemctl reload xen-dom0
+check "its xl.cfg is rendered" test -s /run/xen-dom0/guests/systest-plain.cfg
+check_fail "and no environment file" test -e /run/xen-dom0/guests/systest-plain.env
+check "systemctl start xen-guest@systest-plain succeeds" systemctl start xen-guest@systest-plain.service
+check_wait "its domain runs under the guest's name" 60 guest_exists systest-plain
+check_match "that name is kept for its stop" '^XEN_GUEST_DOMAIN=systest-plain$' \
+	cat /run/xen-dom0/guests/systest-plain.started
+since=$(date '+%Y-%m-%d %H:%M:%S')
+check "systemctl stop xen-guest@systest-plain succeeds" systemctl stop xen-guest@systest-plain.service
+check_wait "its domain is gone" 60 guest_gone systest-plain
+check_fail "it was shut down, not destroyed" sh -c \
+	"journalctl -u xen-guest@systest-plain.service --since '$since' -o cat | grep -q 'did not shut down'"
 
 # /etc/xen/auto holds the declared guest's file and one of its own: xendomains starts the other
 # one (it powers off at once) and skips the declared guest's, which its unit starts.
