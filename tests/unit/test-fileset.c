@@ -540,10 +540,25 @@ static void appear(size_t n) {
         put(appear_root, appear_path, "the admin's\n");
 }
 
+/* After a write of /etc/a and /etc/b (w) during which the admin's /etc/b appeared: b holds the
+ * new content, the admin's is kept, and the result says so. */
+static void assert_b_written_admins_kept(const char *root, const WriteResult *w) {
+        _cleanup_free_ char *b = get(root, "/etc/b"), *kept = get(root, "/etc/b" ORIG_SUFFIX),
+                            *full = at(root, "/etc/b");
+
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
+        ck_assert_ptr_nonnull(kept);
+        ck_assert_str_eq(kept, "the admin's\n");
+        ck_assert_uint_eq(strv_length(w->backups), 2);
+        ck_assert_str_eq(w->backups[0], full);
+        ck_assert_uint_eq(strv_length(w->changed), 2);
+        ck_assert_uint_eq(count_tmp(root), 0);
+}
+
 START_TEST(test_file_appearing_is_kept) {
         /* A file that appears where none was, after the write looked, is never replaced unkept:
          * the write starts over and keeps it as a foreign file. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *kept = NULL, *b = NULL, *full = NULL;
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL;
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
 
@@ -555,16 +570,7 @@ START_TEST(test_file_appearing_is_kept) {
         fileset_rename_hook = appear;
         ck_assert_int_eq(fileset_write(&s, root, &w), 0);
         fileset_rename_hook = NULL;
-        b = get(root, "/etc/b");
-        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
-        kept = get(root, "/etc/b" ORIG_SUFFIX);
-        ck_assert_ptr_nonnull(kept);
-        ck_assert_str_eq(kept, "the admin's\n");
-        full = at(root, "/etc/b");
-        ck_assert_uint_eq(strv_length(w.backups), 2);
-        ck_assert_str_eq(w.backups[0], full);
-        ck_assert_uint_eq(strv_length(w.changed), 2);
-        ck_assert_uint_eq(count_tmp(root), 0);
+        assert_b_written_admins_kept(root, &w);
         test_rm_rf(root);
 }
 END_TEST
@@ -572,7 +578,7 @@ END_TEST
 START_TEST(test_file_replaced_is_kept) {
         /* A file replaced by someone else's after the write looked at it (another inode: an
          * editor's or a package's) is not replaced unkept either. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *kept = NULL, *b = NULL;
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL;
         _cleanup_(fileset_done) FileSet old = {}, new = {};
         _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
 
@@ -587,13 +593,7 @@ START_TEST(test_file_replaced_is_kept) {
         fileset_rename_hook = appear;
         ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
         fileset_rename_hook = NULL;
-        b = get(root, "/etc/b");
-        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
-        kept = get(root, "/etc/b" ORIG_SUFFIX);
-        ck_assert_ptr_nonnull(kept);
-        ck_assert_str_eq(kept, "the admin's\n");
-        ck_assert_uint_eq(strv_length(w2.backups), 2);
-        ck_assert_uint_eq(count_tmp(root), 0);
+        assert_b_written_admins_kept(root, &w2);
         test_rm_rf(root);
 }
 END_TEST
