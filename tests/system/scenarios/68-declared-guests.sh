@@ -30,6 +30,20 @@ cleanup() {
 	guests_cleanup
 }
 trap cleanup EXIT
+# settings DOMAIN: the settings of a small PV guest of the kit that stays up, its domain DOMAIN
+settings() {
+	cat <<-EOF2
+		type = "pv"
+		kernel = "$SYSTEST_GUEST_KERNEL"
+		ramdisk = "$SYSTEST_GUEST_INITRD"
+		extra = "console=hvc0 quiet systest.name=$1 systest.mode=stay systest.heartbeat=0"
+		memory = $SYSTEST_GUEST_MEMORY
+		vcpus = 1
+		on_poweroff = "destroy"
+		on_reboot = "destroy"
+		on_crash = "destroy"
+	EOF2
+}
 check_wait "the stack is running" 180 systemctl is-active --quiet xen-dom0.service
 
 cat >>"$conf" <<EOF2
@@ -43,16 +57,8 @@ autostart = false
 
 [guests.decl1.settings]
 name = "systest-decl1"
-type = "pv"
-kernel = "$SYSTEST_GUEST_KERNEL"
-ramdisk = "$SYSTEST_GUEST_INITRD"
-extra = "console=hvc0 quiet systest.name=systest-decl1 systest.mode=stay systest.heartbeat=0"
-memory = $SYSTEST_GUEST_MEMORY
-vcpus = 1
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
 EOF2
+settings systest-decl1 >>"$conf"
 check "xen-dom0d --check accepts the declarations" xen-dom0d --check
 check "a reload with a declared guest and [xl] succeeds" systemctl reload xen-dom0
 check_match "the guest's xl.cfg is rendered" '^name = "systest-decl1"' cat /run/xen-dom0/guests/decl1.cfg
@@ -90,22 +96,8 @@ check "a reload takes the old name back" systemctl reload xen-dom0
 
 # A guest without a name of its own: its domain is called as the guest, which the unit knows
 # without a rendered environment file.
-cat >>"$conf" <<EOF2
-
-[guests.systest-plain]
-autostart = false
-
-[guests.systest-plain.settings]
-type = "pv"
-kernel = "$SYSTEST_GUEST_KERNEL"
-ramdisk = "$SYSTEST_GUEST_INITRD"
-extra = "console=hvc0 quiet systest.name=systest-plain systest.mode=stay systest.heartbeat=0"
-memory = $SYSTEST_GUEST_MEMORY
-vcpus = 1
-on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
-EOF2
+printf '\n[guests.systest-plain]\nautostart = false\n\n[guests.systest-plain.settings]\n' >>"$conf"
+settings systest-plain >>"$conf"
 check "a reload declaring systest-plain, with no name = of its own, succeeds" systemctl reload xen-dom0
 check "its xl.cfg is rendered" test -s /run/xen-dom0/guests/systest-plain.cfg
 check_fail "and no environment file" test -e /run/xen-dom0/guests/systest-plain.env
