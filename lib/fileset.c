@@ -366,6 +366,8 @@ static void restore_old(Pending *p) {
                 if (rename(p->old, p->full) < 0)
                         return;
                 p->old = mfree(p->old);
+        } else if (!file_is_ours(p->full)) {
+                /* someone's file came after ours: it stays */
         } else if (unlink(p->full) < 0 && errno != ENOENT)
                 return;
         p->renamed = false;
@@ -457,14 +459,18 @@ static int rename_noreplace(const char *tmp, const char *full) {
 }
 
 /* Renames p->tmp over p->full only while p->full is still the file found there (p->dev,
- * p->ino): the two are exchanged, and a file that came in its place since is put back, -EAGAIN.
- * A file system without the exchange gets a plain rename. */
+ * p->ino): the two are exchanged, and a file that came in its place since is put back; -EAGAIN
+ * then, and when the file went. A file system without the exchange gets a plain rename. */
 static int rename_replacing(Pending *p) {
         struct stat st;
+        int r;
 
         if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->full, RENAME_EXCHANGE) < 0) {
-                if (errno != EINVAL && errno != ENOSYS)
-                        return -errno;
+                r = -errno;
+                if (r == -ENOENT && lstat(p->full, &st) < 0 && errno == ENOENT)
+                        return -EAGAIN;
+                if (r != -EINVAL && r != -ENOSYS)
+                        return r;
                 return rename(p->tmp, p->full) < 0 ? -errno : 0;
         }
         /* p->tmp names what was at p->full a moment ago */
@@ -472,16 +478,19 @@ static int rename_replacing(Pending *p) {
                 (void) unlink(p->tmp);
                 return 0;
         }
-        if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->full, RENAME_EXCHANGE) < 0) {
-                /* Ours is in place and theirs under the temporary name: the rollback puts the
-                 * file found there back, theirs stays where it is. */
-                int r = -errno;
-
+        if (renameat2(AT_FDCWD, p->tmp, AT_FDCWD, p->full, RENAME_EXCHANGE) >= 0)
+                return -EAGAIN;
+        /* Or theirs over ours, which nobody else has. */
+        if (rename(p->tmp, p->full) >= 0) {
                 p->tmp = mfree(p->tmp);
-                p->renamed = true;
-                return r;
+                return -EAGAIN;
         }
-        return -EAGAIN;
+        /* The file system refuses renames here: ours is in place and theirs stays under the
+         * temporary name. */
+        r = -errno;
+        p->tmp = mfree(p->tmp);
+        p->renamed = true;
+        return r;
 }
 
 /* After a rollback, what stays in the results: the files that could not be put back, and the
@@ -511,8 +520,8 @@ static void results_keep_renamed(WriteResult *ret, const Pending *p, size_t np) 
                 ret->backups[kb] = NULL;
 }
 
-/* One attempt of fileset_write(); -EAGAIN when a file came where none was, or in place of the
- * one found, since the check, and everything was put back. */
+/* One attempt of fileset_write(); -EAGAIN when a file came where none was, came in place of the
+ * one found or went since the check, and everything was put back. */
 static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
         _cleanup_strv_free_ char **created = NULL;
         _cleanup_free_ char *known_dir = NULL;
@@ -595,6 +604,12 @@ static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
                         continue;
                 if (lstat(p[i].full, &st) < 0) {
                         if (errno == ENOENT) {
+                                /* gone since the check: one written only over a file is not
+                                 * written any more, which the next attempt sees */
+                                if (p[i].file->absent_ok) {
+                                        r = -EAGAIN;
+                                        goto fail_at_pending;
+                                }
                                 p[i].absent = true;
                                 continue;
                         }
@@ -685,7 +700,7 @@ done:
         return r;
 }
 
-/* How often a write starts over for files that come while it runs. */
+/* How often a write starts over for files that come or go while it runs. */
 #define WRITE_ATTEMPTS 3
 
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret) {

@@ -598,6 +598,90 @@ START_TEST(test_file_replaced_is_kept) {
 }
 END_TEST
 
+/* What the hook below does: after the rename numbered vanish_after, the file vanish_path (under
+ * vanish_root) is removed, as an admin could; with vanish_theirs, a file of the admin's comes in
+ * its place instead, and the next file's temporary copy goes, so that its rename fails. */
+static const char *vanish_root, *vanish_path, *vanish_next;
+static size_t vanish_after;
+static bool vanish_theirs;
+
+static void vanish(size_t n) {
+        _cleanup_free_ char *full = at(vanish_root, vanish_path);
+
+        if (n != vanish_after)
+                return;
+        (void) unlink(full);
+        if (vanish_theirs) {
+                put(vanish_root, vanish_path, "the admin's\n");
+                sabotage_root = vanish_root, drop_copies_of = vanish_next;
+                drop_copies();
+                drop_copies_of = NULL;
+        }
+}
+
+START_TEST(test_file_gone_is_written) {
+        /* A file that goes after the write looked at it is written all the same, and one that
+         * is written only over an existing file is not. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *b = NULL, *c = NULL;
+        _cleanup_(fileset_done) FileSet old = {}, new = {};
+        _cleanup_(write_result_done) WriteResult w = {}, w2 = {}, w3 = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        add(&old, "/etc/a", "# " RENDER_MARKER "\nold A\n", 0644);
+        add(&old, "/etc/b", "# " RENDER_MARKER "\nold B\n", 0644);
+        add(&old, "/etc/c", "# " RENDER_MARKER "\nold C\n", 0644);
+        add(&new, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&new, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
+        add(&new, "/etc/c", "# " RENDER_MARKER "\n", 0644);
+        new.files[2].absent_ok = true;
+        ck_assert_int_eq(fileset_write(&old, root, &w), 0);
+
+        vanish_root = root, vanish_path = "/etc/b", vanish_after = 1, vanish_theirs = false;
+        fileset_rename_hook = vanish;
+        ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
+        b = get(root, "/etc/b");
+        ck_assert_str_eq(b, "# " RENDER_MARKER "\nB\n");
+
+        ck_assert_int_eq(fileset_write(&old, root, &w3), 0);
+        vanish_path = "/etc/c", vanish_after = 2;
+        write_result_done(&w2);
+        ck_assert_int_eq(fileset_write(&new, root, &w2), 0);
+        fileset_rename_hook = NULL;
+        c = at(root, "/etc/c");
+        ck_assert_int_lt(access(c, F_OK), 0);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
+START_TEST(test_rollback_keeps_theirs) {
+        /* A rename that fails puts back what the write did, but a file of someone else's that
+         * came in place of a new one stays. */
+        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *a = NULL, *b = NULL;
+        _cleanup_(fileset_done) FileSet s = {};
+        _cleanup_(write_result_done) WriteResult w = {};
+
+        dir = at(root, "/etc");
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
+        add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
+        vanish_root = root, vanish_path = "/etc/a", vanish_next = "/etc/b", vanish_after = 1, vanish_theirs = true;
+        fileset_rename_hook = vanish;
+        ck_assert_int_eq(fileset_write(&s, root, &w), -ENOENT);
+        fileset_rename_hook = NULL;
+        ck_assert_str_eq(w.failed_path, "/etc/b");
+        ck_assert_uint_eq(strv_length(w.changed), 0);
+        a = get(root, "/etc/a");
+        ck_assert_ptr_nonnull(a);
+        ck_assert_str_eq(a, "the admin's\n");
+        b = at(root, "/etc/b");
+        ck_assert_int_lt(access(b, F_OK), 0);
+        ck_assert_uint_eq(count_tmp(root), 0);
+        test_rm_rf(root);
+}
+END_TEST
+
 START_TEST(test_file_appearing_again_refused) {
         /* One that keeps going and coming back: after three attempts the write gives up with
          * -EEXIST, and changes nothing. */
@@ -766,6 +850,8 @@ Suite *test_suite(void) {
         tcase_add_test(tc, test_rollback_failure_names_changed);
         tcase_add_test(tc, test_file_appearing_is_kept);
         tcase_add_test(tc, test_file_replaced_is_kept);
+        tcase_add_test(tc, test_file_gone_is_written);
+        tcase_add_test(tc, test_rollback_keeps_theirs);
         tcase_add_test(tc, test_file_appearing_again_refused);
         tcase_add_test(tc, test_immutable_target_changes_nothing);
         suite_add_tcase(s, tc);
