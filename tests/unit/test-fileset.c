@@ -518,6 +518,15 @@ START_TEST(test_rename_failure_rolls_back) {
 }
 END_TEST
 
+/* A new temporary root with an empty /etc. */
+static char *root_with_etc(void) {
+        char *root = test_mkdtemp();
+        _cleanup_free_ char *dir = at(root, "/etc");
+
+        ck_assert_int_eq(mkdir(dir, 0755), 0);
+        return root;
+}
+
 /* What the hook below does: after the rename numbered appear_after, a foreign file appears at
  * appear_path (under appear_root), a new file in place of what the write found there (or
  * where it found none), as an admin's editor or a package could put one, appear_times times at
@@ -558,12 +567,10 @@ static void assert_b_written_admins_kept(const char *root, const WriteResult *w)
 START_TEST(test_file_appearing_is_kept) {
         /* A file that appears where none was, after the write looked, is never replaced unkept:
          * the write starts over and keeps it as a foreign file. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL;
+        _cleanup_free_ char *root = root_with_etc();
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
 
-        dir = at(root, "/etc");
-        ck_assert_int_eq(mkdir(dir, 0755), 0);
         add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
         add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
         appear_root = root, appear_path = "/etc/b", appear_after = 1, appear_times = 1, appear_vanish = false;
@@ -578,12 +585,10 @@ END_TEST
 START_TEST(test_file_replaced_is_kept) {
         /* A file replaced by someone else's after the write looked at it (another inode: an
          * editor's or a package's) is not replaced unkept either. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL;
+        _cleanup_free_ char *root = root_with_etc();
         _cleanup_(fileset_done) FileSet old = {}, new = {};
         _cleanup_(write_result_done) WriteResult w = {}, w2 = {};
 
-        dir = at(root, "/etc");
-        ck_assert_int_eq(mkdir(dir, 0755), 0);
         add(&old, "/etc/a", "# " RENDER_MARKER "\nold A\n", 0644);
         add(&old, "/etc/b", "# " RENDER_MARKER "\nold B\n", 0644);
         add(&new, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
@@ -622,12 +627,10 @@ static void vanish(size_t n) {
 START_TEST(test_file_gone_is_written) {
         /* A file that goes after the write looked at it is written all the same, and one that
          * is written only over an existing file is not. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *b = NULL, *c = NULL;
+        _cleanup_free_ char *root = root_with_etc(), *b = NULL, *c = NULL;
         _cleanup_(fileset_done) FileSet old = {}, new = {};
         _cleanup_(write_result_done) WriteResult w = {}, w2 = {}, w3 = {};
 
-        dir = at(root, "/etc");
-        ck_assert_int_eq(mkdir(dir, 0755), 0);
         add(&old, "/etc/a", "# " RENDER_MARKER "\nold A\n", 0644);
         add(&old, "/etc/b", "# " RENDER_MARKER "\nold B\n", 0644);
         add(&old, "/etc/c", "# " RENDER_MARKER "\nold C\n", 0644);
@@ -658,12 +661,10 @@ END_TEST
 START_TEST(test_rollback_keeps_theirs) {
         /* A rename that fails puts back what the write did, but a file of someone else's that
          * came in place of a new one stays. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *a = NULL, *b = NULL;
+        _cleanup_free_ char *root = root_with_etc(), *a = NULL, *b = NULL;
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
 
-        dir = at(root, "/etc");
-        ck_assert_int_eq(mkdir(dir, 0755), 0);
         add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
         add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
         vanish_root = root, vanish_path = "/etc/a", vanish_next = "/etc/b", vanish_after = 1, vanish_theirs = true;
@@ -685,12 +686,10 @@ END_TEST
 START_TEST(test_file_appearing_again_refused) {
         /* One that keeps going and coming back: after three attempts the write gives up with
          * -EEXIST, and changes nothing. */
-        _cleanup_free_ char *root = test_mkdtemp(), *dir = NULL, *a = NULL, *b = NULL, *error = NULL;
+        _cleanup_free_ char *root = root_with_etc(), *a = NULL, *b = NULL, *error = NULL;
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
 
-        dir = at(root, "/etc");
-        ck_assert_int_eq(mkdir(dir, 0755), 0);
         add(&s, "/etc/a", "# " RENDER_MARKER "\nA\n", 0644);
         add(&s, "/etc/b", "# " RENDER_MARKER "\nB\n", 0644);
         add(&s, "/etc/c", "# " RENDER_MARKER "\nC\n", 0644);
