@@ -442,17 +442,20 @@ static int keep_foreign(Pending *p, const struct stat *st) {
         return 0;
 }
 
-/* Renames tmp to full only while nothing is at full. Returns -EEXIST when something is. */
+/* Renames tmp to full only while nothing is at full; -EAGAIN when something came since the
+ * check. */
 static int rename_noreplace(const char *tmp, const char *full) {
         struct stat st;
 
         if (renameat2(AT_FDCWD, tmp, AT_FDCWD, full, RENAME_NOREPLACE) >= 0)
                 return 0;
+        if (errno == EEXIST)
+                return -EAGAIN;
         if (errno != EINVAL && errno != ENOSYS)
                 return -errno;
         /* A file system without it: the check is as close to the rename as it can be. */
         if (lstat(full, &st) >= 0)
-                return -EEXIST;
+                return -EAGAIN;
         if (errno != ENOENT)
                 return -errno;
         return rename(tmp, full) < 0 ? -errno : 0;
@@ -641,9 +644,7 @@ static int write_once(const FileSet *s, const char *root, WriteResult *ret) {
         for (i = 0; i < np; i++) {
                 r = p[i].absent ? rename_noreplace(p[i].tmp, p[i].full) : rename_replacing(&p[i]);
                 if (r < 0) {
-                        /* Someone's file came since the check: start over, and keep it. */
-                        if (r == -EEXIST && p[i].absent)
-                                r = -EAGAIN;
+                        /* -EAGAIN: a file came or went since the check; start over */
                         if (p[i].renamed)
                                 restore_old(&p[i]);
                         goto rollback;

@@ -61,10 +61,9 @@ int fileset_resolve_root(const char *dir, char **ret);
  * too: kept as the link, never followed, and replaced by a regular file. A file that appears
  * where none was, or in place of the one found, while the write runs is never replaced: the
  * write puts back what it did and starts over, keeping it as a foreign file (-EEXIST after
- * three attempts); one that goes makes it start over too. When anything fails,
- * nothing is changed: temporary files, backups and
- * directories created are removed, and a failed rename puts the files renamed before it back as
- * they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
+ * three attempts); one that goes makes it start over too. When anything fails, nothing is
+ * changed: temporary files, backups and directories created are removed, and a failed rename
+ * puts the files renamed before it back as they were. Returns 0 or -errno, with details in ret; after an error, ret->changed lists the
  * files that hold new content all the same (a rollback that failed too), normally none. */
 int fileset_write(const FileSet *s, const char *root, WriteResult *ret);
 

@@ -1351,12 +1351,13 @@ int guests_render(const Guests *g, const XlSettings *xl, const char *header, Fil
                  * unit names the domain NAME by default, so a guest called so needs no file (a
                  * thousand of them cost a file each), but one written before is rewritten, as a
                  * name taken away must be */
-                text_add(&t, "%sXEN_GUEST_DOMAIN=%s\n", header, x->domain_name ?: x->name);
+                const char *domain = x->domain_name ?: x->name;
+                text_add(&t, "%sXEN_GUEST_DOMAIN=%s\n", header, domain);
                 snprintf(path, sizeof path, PATH_GUESTS_DIR "/%s.env", x->name);
                 r = text_commit(&t, s, path, 0644);
                 if (r < 0)
                         return r;
-                s->files[s->n - 1].absent_ok = !x->domain_name || streq(x->domain_name, x->name);
+                s->files[s->n - 1].absent_ok = streq(domain, x->name);
         }
 
         text_add(&t, "%s# xl reads this file through /etc/xen/xl.conf; set its keys in [xl], see xl.conf(5).\n",
