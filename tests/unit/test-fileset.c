@@ -435,14 +435,16 @@ END_TEST
 /* What the rename hook does to the tree in the tests below: after the rename numbered
  * sabotage_after, the file sabotage_path (under sabotage_root) becomes a non-empty directory, so
  * that the next rename does not happen: the write finds something else in the file's place and
- * puts back what it did, and its next attempt finds a directory where a file must go; after rename 1, drop_copies_of loses every
- * rollback copy of that file (its ".#NAME." entries), so that it cannot be put back. The
- * replaced file is moved to sabotage_stash to be returned afterwards. */
+ * puts back what it did, and its next attempt finds a directory where a file must go. After
+ * rename 1, drop_copies_of loses every rollback copy of that file (its ".#NAME." entries), so
+ * that it cannot be put back. The replaced file is moved to sabotage_stash to be returned
+ * afterwards. */
 static const char *sabotage_root, *sabotage_path, *sabotage_stash, *drop_copies_of;
 static size_t sabotage_after;
 
-static void drop_copies(void) {
-        _cleanup_free_ char *full = at(sabotage_root, drop_copies_of), *prefix = NULL;
+/* Removes every ".#NAME." entry next to path (under root): the write's copies of that file. */
+static void drop_copies(const char *root, const char *path) {
+        _cleanup_free_ char *full = at(root, path), *prefix = NULL;
         char *slash = strrchr(full, '/');
         struct dirent *de;
         DIR *d;
@@ -461,7 +463,7 @@ static void sabotage(size_t n) {
         _cleanup_free_ char *full = at(sabotage_root, sabotage_path), *inner = NULL;
 
         if (n == 1 && drop_copies_of)
-                drop_copies();
+                drop_copies(sabotage_root, drop_copies_of);
         if (n != sabotage_after)
                 return;
         ck_assert_int_eq(rename(full, sabotage_stash), 0);
@@ -528,10 +530,10 @@ static char *root_with_etc(void) {
 }
 
 /* What the hook below does: after the rename numbered appear_after, a foreign file appears at
- * appear_path (under appear_root), a new file in place of what the write found there (or
- * where it found none), as an admin's editor or a package could put one, appear_times times at
- * most. With appear_vanish, it is also taken away whenever
- * an attempt begins, so that every attempt finds no file there. */
+ * appear_path (under appear_root), a new file in place of what the write found there (or where
+ * it found none), as an admin's editor or a package could put one, appear_times times at most.
+ * With appear_vanish, it is also taken away whenever an attempt begins, so that every attempt
+ * finds no file there. */
 static const char *appear_root, *appear_path;
 static size_t appear_after;
 static unsigned appear_times;
@@ -618,9 +620,7 @@ static void vanish(size_t n) {
         (void) unlink(full);
         if (vanish_theirs) {
                 put(vanish_root, vanish_path, "the admin's\n");
-                sabotage_root = vanish_root, drop_copies_of = vanish_next;
-                drop_copies();
-                drop_copies_of = NULL;
+                drop_copies(vanish_root, vanish_next);
         }
 }
 
@@ -686,7 +686,7 @@ END_TEST
 START_TEST(test_file_appearing_again_refused) {
         /* One that keeps going and coming back: after three attempts the write gives up with
          * -EEXIST, and changes nothing. */
-        _cleanup_free_ char *root = root_with_etc(), *a = NULL, *b = NULL, *error = NULL;
+        _cleanup_free_ char *root = root_with_etc(), *a = NULL, *c = NULL, *error = NULL;
         _cleanup_(fileset_done) FileSet s = {};
         _cleanup_(write_result_done) WriteResult w = {};
 
@@ -703,8 +703,8 @@ START_TEST(test_file_appearing_again_refused) {
         ck_assert_str_eq(error, "Cannot write /etc/c: File exists; nothing was changed");
         a = at(root, "/etc/a");
         ck_assert_int_lt(access(a, F_OK), 0);
-        b = get(root, "/etc/c");
-        ck_assert_str_eq(b, "the admin's\n");
+        c = get(root, "/etc/c");
+        ck_assert_str_eq(c, "the admin's\n");
         ck_assert_uint_eq(count_tmp(root), 0);
         test_rm_rf(root);
 }

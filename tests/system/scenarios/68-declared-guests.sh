@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Declared guests and [xl]: a reload renders a guest's xl.cfg and xl.conf; the guest runs as
 # xen-guest@NAME.service with xl as its monitor, its console output in the journal, and its
-# stop shuts the domain down, under the name it was started with, its own or NAME. xendomains starts /etc/xen/auto but the declared guest's file.
+# stop shuts the domain down, under the name it was started with, its own or NAME. xendomains
+# starts /etc/xen/auto but the declared guest's file.
 # /etc/xen/xl.conf is the rendered file, and stays so across a reinstall of Debian's
 # xen-utils-common, whose own xl.conf is diverted.
 # systest-timeout: 540
